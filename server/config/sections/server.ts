@@ -1,0 +1,31 @@
+import { Type } from '@sinclair/typebox';
+
+export const ServerSection = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0', description: 'Interface to listen on (env HOST).' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'TCP port (env PORT).' }),
+    tls: Type.Union(
+      [
+        Type.Object(
+          {
+            certPath: Type.String({ minLength: 1, description: 'PEM certificate file.' }),
+            keyPath: Type.String({ minLength: 1, description: 'PEM private key file.' }),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      { default: null, description: 'Serve https/wss with this certificate; null for plain http/ws.' },
+    ),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info', description: 'pino log level (env LOG_LEVEL).' },
+    ),
+    shutdownDeadlineMs: Type.Integer({
+      minimum: 0,
+      default: 10000,
+      description: 'On SIGTERM/SIGINT, live sessions get this long to finish their current turn before they are closed and the process exits.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
