@@ -5,8 +5,8 @@ export const LimitsSection = Type.Object(
     maxSessions: Type.Integer({ minimum: 1, default: 100, description: 'Concurrent sessions; more get a `server_busy` error and are closed.' }),
     maxMessageBytes: Type.Integer({
       minimum: 1024,
-      default: 1 << 20,
-      description: 'Largest accepted WebSocket message (text or binary). Larger ones get `message_too_large`; the socket stays open.',
+      default: 6 << 20,
+      description: 'Largest accepted WebSocket message (text or binary; a 4 MiB image is ~5.4 MiB as base64). Larger ones get `message_too_large` and the socket stays open; past twice this the socket is closed (1009).',
     }),
     maxInputAudioSecondsPerSecond: Type.Number({
       exclusiveMinimum: 0,

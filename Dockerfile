@@ -1,0 +1,15 @@
+# Duet server image. Builds only from the npm registry and Debian packages.
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY server ./server
+COPY models ./models
+COPY protocol ./protocol
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+EXPOSE 8080
+USER node
+CMD ["node", "--import", "tsx", "server/main.ts"]

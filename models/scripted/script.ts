@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const StateLabel = Type.Union([Type.Literal('<1>'), Type.Literal('<2>'), Type.Literal('<3>')]);
+
+/** TESTING ONLY: what scripted instances answer. Both instances share one script state, so a role swap continues the sequence. */
+export const ScriptSchema = Type.Object(
+  {
+    /** Replies used in order (the last one repeats). A reply whose `when` substring occurs in the last user text wins first. */
+    replies: Type.Array(
+      Type.Object({ text: Type.String(), when: Type.Optional(Type.String()) }, { additionalProperties: false }),
+      { minItems: 1 },
+    ),
+    /** Delay before each token (tokens are words with their trailing space). */
+    tokenDelayMs: Type.Number({ minimum: 0, default: 20 }),
+    /** State per classified segment, in order (the last one repeats); `rules` by transcript substring win first. */
+    decisions: Type.Array(StateLabel, { default: ['<1>'] }),
+    rules: Type.Array(Type.Object({ when: Type.String(), state: StateLabel }, { additionalProperties: false }), { default: [] }),
+    decisionDelayMs: Type.Number({ minimum: 0, default: 5 }),
+  },
+  { additionalProperties: false },
+);
+export type Script = Static<typeof ScriptSchema>;
+
+export function parseScript(value: unknown): Script {
+  const withDefaults = Value.Default(ScriptSchema, structuredClone(value));
+  const first = Value.Errors(ScriptSchema, withDefaults).First();
+  if (first) throw new Error(`invalid model script at ${first.path || '/'}: ${first.message}`);
+  return withDefaults as Script;
+}
+
+export function loadScript(path: string): Script {
+  return parseScript(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+/** Sequence state shared by the two instances of one scripted model set. */
+export class ScriptCursor {
+  private reply = 0;
+  private decision = 0;
+  constructor(readonly script: Script) {}
+
+  nextReply(lastUserText: string): string {
+    const rule = this.script.replies.find((r) => r.when !== undefined && lastUserText.includes(r.when));
+    if (rule) return rule.text;
+    const sequential = this.script.replies.filter((r) => r.when === undefined);
+    const list = sequential.length > 0 ? sequential : this.script.replies;
+    const text = list[Math.min(this.reply, list.length - 1)]!.text;
+    this.reply += 1;
+    return text;
+  }
+
+  nextDecision(transcript: string | undefined): '<1>' | '<2>' | '<3>' {
+    if (transcript) {
+      const rule = this.script.rules.find((r) => transcript.includes(r.when));
+      if (rule) return rule.state;
+    }
+    const list = this.script.decisions;
+    const state = list[Math.min(this.decision, list.length - 1)]!;
+    this.decision += 1;
+    return state;
+  }
+}

@@ -1,0 +1,43 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** All Prometheus metrics of one app instance (own registry so tests can build many apps). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly activeSessions = new Gauge({ name: 'duet_active_sessions', help: 'Live WebSocket sessions.', registers: [this.registry] });
+  readonly eventsIn = new Counter({ name: 'duet_events_in_total', help: 'Client events received, by type.', labelNames: ['type'], registers: [this.registry] });
+  readonly eventsOut = new Counter({ name: 'duet_events_out_total', help: 'Server events sent, by type.', labelNames: ['type'], registers: [this.registry] });
+  readonly errors = new Counter({ name: 'duet_errors_total', help: 'Error events sent, by code.', labelNames: ['code'], registers: [this.registry] });
+  readonly audioInSeconds = new Counter({ name: 'duet_audio_in_seconds_total', help: 'Input audio received.', registers: [this.registry] });
+  readonly audioOutSeconds = new Counter({ name: 'duet_audio_out_seconds_total', help: 'Output audio sent.', registers: [this.registry] });
+  readonly sessionsRejected = new Counter({ name: 'duet_sessions_rejected_total', help: 'Sessions refused, by reason.', labelNames: ['reason'], registers: [this.registry] });
+  readonly interruptionDetectionMs = new Histogram({
+    name: 'duet_interruption_detection_ms',
+    help: 'Speech onset during an answer -> output paused.',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [this.registry],
+  });
+  readonly stopDelayMs = new Histogram({
+    name: 'duet_stop_delay_ms',
+    help: 'Interrupt decision -> generator stopped.',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [this.registry],
+  });
+  readonly responseLatencyMs = new Histogram({
+    name: 'duet_response_latency_ms',
+    help: 'End of user speech (or response.create) -> first output delta.',
+    buckets: [10, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400],
+    registers: [this.registry],
+  });
+  readonly monitorDecisionMs = new Histogram({
+    name: 'duet_monitor_decision_ms',
+    help: 'Time the monitor took to classify a segment.',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [this.registry],
+  });
+  readonly monitorDecisions = new Counter({ name: 'duet_monitor_decisions_total', help: 'Monitor decisions, by state token.', labelNames: ['state'], registers: [this.registry] });
+  readonly falseInterruptions = new Counter({ name: 'duet_false_interruptions_total', help: 'Paused answers resumed because the speech was not a query.', registers: [this.registry] });
+
+  constructor(withProcessMetrics = false) {
+    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'duet_' });
+  }
+}

@@ -1,0 +1,163 @@
+import type { Logger } from 'pino';
+import type { AudioSegment, ModelSet } from '../../models/types.js';
+import type { TurnDetection } from '../../protocol/schema/session.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { InputAudioDecoder, InputAudioError } from '../audio/input-decoder.js';
+import type { InputAudioFormat } from '../audio/types.js';
+import type { Metrics } from '../metrics.js';
+import type { DuplexScheduler } from '../scheduler/duplex-scheduler.js';
+import type { Conversation, StoredItem } from './conversation.js';
+import { itemToWire } from './conversation.js';
+import { newId } from './ids.js';
+import type { Outbound } from './outbound.js';
+import { RateWindow } from './rate-window.js';
+import type { SessionSettings } from './session-settings.js';
+import type { AudioFormat } from '../../protocol/schema/session.js';
+
+function toInputFormat(format: AudioFormat): InputAudioFormat {
+  return format.type === 'audio/pcm' ? { type: 'audio/pcm', rate: format.rate ?? 24000 } : format;
+}
+
+/** Turn events the audio front-end reports. */
+export type TurnEvent =
+  | { type: 'speech_started'; audioStartMs: number }
+  | { type: 'speech_stopped'; audioEndMs: number }
+  | { type: 'segment'; segment: AudioSegment };
+
+/** The per-session audio front-end (VAD + Mel) as the session uses it. */
+export interface TurnDetector {
+  push(samples: Float32Array): void;
+  /** Manual commit: everything buffered since the last commit/clear, or null when under 100 ms. */
+  commit(): AudioSegment | null;
+  clear(): void;
+  setTurnDetection(td: TurnDetection): void;
+  close(): void;
+}
+
+export type TurnDetectorFactory = (td: TurnDetection, onEvent: (e: TurnEvent) => void) => TurnDetector;
+
+interface AudioInputDeps {
+  log: Logger;
+  metrics: Metrics;
+  outbound: Outbound;
+  conversation: Conversation;
+  scheduler: DuplexScheduler;
+  models: ModelSet;
+  settings: () => SessionSettings;
+  maxAudioSecondsPerSecond: number;
+  makeDetector: TurnDetectorFactory;
+}
+
+/** Client audio -> 16 kHz float -> VAD/turns -> committed items -> the scheduler. */
+export class AudioInput {
+  private readonly decoder: InputAudioDecoder;
+  private readonly detector: TurnDetector;
+  private readonly rate: RateWindow;
+  private pendingItemId: string | null = null;
+
+  constructor(private readonly d: AudioInputDeps) {
+    const s = d.settings();
+    this.decoder = new InputAudioDecoder(toInputFormat(s.inputFormat));
+    this.rate = new RateWindow(d.maxAudioSecondsPerSecond);
+    this.detector = d.makeDetector(s.turnDetection, (e) => this.onTurnEvent(e));
+  }
+
+  /** Raw input bytes in the session's input format (from base64 or a binary frame). */
+  append(bytes: Uint8Array): void {
+    const format = this.decoder.format;
+    const seconds = bytes.length / (format.type === 'audio/pcm' ? 2 * (format.rate ?? 24000) : 8000);
+    if (!this.rate.take(seconds, performance.now())) {
+      throw new ProtocolError('rate_limited', `Input audio arrives faster than ${this.d.maxAudioSecondsPerSecond}x real time; this chunk was dropped.`, 'audio');
+    }
+    let samples: Float32Array;
+    try {
+      samples = this.decoder.decode(bytes);
+    } catch (err) {
+      if (err instanceof InputAudioError) throw new ProtocolError('invalid_audio', err.message, 'audio');
+      throw err;
+    }
+    this.d.metrics.audioInSeconds.inc(seconds);
+    if (samples.length > 0) this.detector.push(samples);
+  }
+
+  commit(): void {
+    const segment = this.detector.commit();
+    if (!segment || segment.samples.length < 1600) throw new ProtocolError('input_audio_buffer_commit_empty', 'Buffer too small: at least 100 ms of audio is needed to commit.');
+    this.commitSegment(segment);
+  }
+
+  clear(): void {
+    this.detector.clear();
+    this.pendingItemId = null;
+    this.d.outbound.send({ type: 'input_audio_buffer.cleared' });
+  }
+
+  setFormat(format: AudioFormat): void {
+    const tail = this.decoder.setFormat(toInputFormat(format));
+    if (tail.length > 0) this.detector.push(tail);
+  }
+
+  setTurnDetection(td: TurnDetection): void {
+    this.detector.setTurnDetection(td);
+  }
+
+  close(): void {
+    this.detector.close();
+  }
+
+  private onTurnEvent(e: TurnEvent): void {
+    const { outbound, scheduler } = this.d;
+    if (e.type === 'speech_started') {
+      this.pendingItemId = newId('item');
+      outbound.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: e.audioStartMs, item_id: this.pendingItemId });
+      scheduler.speechStarted();
+    } else if (e.type === 'speech_stopped') {
+      outbound.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: e.audioEndMs, item_id: this.pendingItemId ?? newId('item') });
+      scheduler.speechStopped();
+    } else {
+      this.commitSegment(e.segment);
+    }
+  }
+
+  private commitSegment(segment: AudioSegment): void {
+    const { outbound, conversation } = this.d;
+    const item: StoredItem = {
+      id: this.pendingItemId ?? newId('item'),
+      role: 'user',
+      status: 'completed',
+      parts: [{ type: 'input_audio', transcript: null, segment }],
+    };
+    this.pendingItemId = null;
+    const previous = conversation.add(item);
+    outbound.send({ type: 'input_audio_buffer.committed', previous_item_id: previous, item_id: item.id });
+    outbound.send({ type: 'conversation.item.added', previous_item_id: previous, item: itemToWire(item) });
+    void this.transcribeThenDecide(item, segment, previous);
+  }
+
+  /** ASR (when configured) first: the monitor and the echo guard read the transcript. */
+  private async transcribeThenDecide(item: StoredItem, segment: AudioSegment, previous: string | null): Promise<void> {
+    const asr = this.d.models.asr;
+    const wantEvents = this.d.settings().transcription !== null;
+    let transcript: string | undefined;
+    if (asr) {
+      try {
+        for await (const ev of asr.transcribe({ segment, ...(this.d.settings().transcription?.language ? { language: this.d.settings().transcription!.language! } : {}) })) {
+          if (ev.type === 'delta' && wantEvents) {
+            this.d.outbound.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: item.id, content_index: 0, delta: ev.text });
+          } else if (ev.type === 'done') transcript = ev.text;
+        }
+        const part = item.parts[0];
+        if (part?.type === 'input_audio') part.transcript = transcript ?? '';
+        if (wantEvents) {
+          this.d.outbound.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: item.id, content_index: 0, transcript: transcript ?? '' });
+        }
+      } catch (err) {
+        this.d.log.warn({ err }, 'transcription failed');
+      }
+    }
+    this.d.outbound.send({ type: 'conversation.item.done', previous_item_id: previous, item: itemToWire(item) });
+    // Manual turns (turn_detection null): the client decides with response.create.
+    if (this.d.settings().turnDetection === null) return;
+    await this.d.scheduler.segment(item, segment, transcript);
+  }
+}

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { TurnDetection } from '../../protocol/schema/session.js';
+import { AudioFrontEnd } from '../audio/front-end.js';
+import { melPreset } from '../audio/mel/index.js';
+import type { TurnDetectionSettings } from '../audio/types.js';
+import { SileroModel } from '../audio/vad/silero.js';
+import { VadScheduler } from '../audio/vad/scheduler.js';
+import type { TurnDetectorFactory } from './audio-input.js';
+import { DEFAULT_TURN_DETECTION } from './session-settings.js';
+
+/** semantic_vad is served by Silero with the silence its eagerness implies (no semantic model here). */
+const EAGERNESS_SILENCE_MS: Record<string, number> = { low: 900, medium: 600, high: 350, auto: 500 };
+
+export function toFrontEndSettings(td: TurnDetection): TurnDetectionSettings {
+  if (td === null) return null;
+  if (td.type === 'semantic_vad') {
+    return { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: EAGERNESS_SILENCE_MS[td.eagerness ?? 'auto'] ?? 500 };
+  }
+  return {
+    type: 'server_vad',
+    threshold: td.threshold ?? DEFAULT_TURN_DETECTION.threshold!,
+    prefix_padding_ms: td.prefix_padding_ms ?? DEFAULT_TURN_DETECTION.prefix_padding_ms!,
+    silence_duration_ms: td.silence_duration_ms ?? DEFAULT_TURN_DETECTION.silence_duration_ms!,
+  };
+}
+
+/** One Silero model and one VAD scheduler (batching across sessions) for the whole server. */
+export async function createDetectorFactory(audio: Config['audio'], log: Logger): Promise<TurnDetectorFactory> {
+  let vad: VadScheduler | null = null;
+  try {
+    vad = new VadScheduler(await SileroModel.load());
+  } catch (err) {
+    log.error({ err }, 'Silero VAD failed to load: sessions get manual turns only');
+  }
+  const mel = melPreset(audio.melPreset);
+  return (td, onEvent) => {
+    const frontEnd = new AudioFrontEnd({
+      vad,
+      mel,
+      turnDetection: vad ? toFrontEndSettings(td) : null,
+      tuning: { negativeThresholdOffset: audio.vad.negativeThresholdOffset, minSpeechMs: audio.vad.minSpeechMs, maxSegmentMs: 30000, maxVadBacklogMs: 2000 },
+      onEvent,
+      onError: (err) => log.warn({ err }, 'audio front-end error'),
+    });
+    return {
+      push: (samples) => frontEnd.push(samples),
+      commit: () => frontEnd.commit(),
+      clear: () => frontEnd.clear(),
+      setTurnDetection: (next) => frontEnd.setTurnDetection(vad ? toFrontEndSettings(next) : null),
+      close: () => frontEnd.close(),
+    };
+  };
+}

@@ -1,0 +1,34 @@
+import type { RealtimeSession } from './session.js';
+
+/** Live sessions of one server; capacity and drain state. */
+export class SessionRegistry {
+  private readonly sessions = new Set<RealtimeSession>();
+  draining = false;
+
+  constructor(private readonly maxSessions: number) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Why a new session would be refused, or null when it may start. */
+  refusal(): string | null {
+    if (this.draining) return 'The server is shutting down; connect to another server.';
+    if (this.sessions.size >= this.maxSessions) return `The server is at its limit of ${this.maxSessions} sessions; try again later.`;
+    return null;
+  }
+
+  add(session: RealtimeSession): void {
+    this.sessions.add(session);
+  }
+
+  remove(session: RealtimeSession): void {
+    this.sessions.delete(session);
+  }
+
+  /** Tells every session, lets current turns finish within the deadline, closes them all. */
+  async drainAll(deadlineMs: number, reason: string): Promise<void> {
+    this.draining = true;
+    await Promise.all([...this.sessions].map((s) => s.drain(deadlineMs, reason)));
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Where a response's generated text goes on its way to the client: straight out as
+ * text deltas, or through speech synthesis and pacing as audio. Pause/resume/cancel
+ * live here so an interruption is handled in one place, whatever the modality.
+ */
+export interface OutputChannel {
+  /** Generated text, in order. */
+  write(text: string): void;
+  /** No more text; resolves once everything has been emitted (or the channel was cancelled). */
+  end(): Promise<void>;
+  /** Stop emitting at once; generation may continue into the channel's buffer. */
+  pause(): void;
+  /** Emit what was held, exactly once, then go on. */
+  resume(): void;
+  /** Drop everything not yet emitted; nothing is emitted after this returns. */
+  cancel(): { staleAudioMs: number };
+  /** Text the client has received so far (what the user saw or heard). */
+  sentText(): string;
+  /** Truncates to what was heard at `audioEndMs` (audio channels); returns the heard text, or null if not applicable. */
+  truncateAt?(audioEndMs: number): string | null;
+  readonly paused: boolean;
+  /** ms timestamp of the first emitted delta, null before. */
+  readonly firstEmitAtMs: number | null;
+}
+
+export interface DeltaSink {
+  textDelta(delta: string): void;
+}

@@ -1,0 +1,312 @@
+import type { Logger } from 'pino';
+import type { AudioSegment, ModelInstance, ModelSet, MonitorDecision, StateToken } from '../../models/types.js';
+import { STATE_TOKEN_LABEL } from '../../models/types.js';
+import type { Config } from '../config/schema.js';
+import type { Conversation, StoredItem } from '../realtime/conversation.js';
+import type { Outbound } from '../realtime/outbound.js';
+import type { SessionSettings } from '../realtime/session-settings.js';
+import { sendError } from '../realtime/send-error.js';
+import type { Metrics } from '../metrics.js';
+import type { OutputChannel } from '../response/output-channel.js';
+import { ResponseRun, type PartRef } from '../response/response-run.js';
+import { EchoGuard } from './echo-guard.js';
+
+export type SessionState = 'listening' | 'user_speaking' | 'thinking' | 'answering' | 'paused';
+
+export interface ResponseOverrides {
+  instructions?: string;
+  modality?: 'text' | 'audio';
+  maxOutputTokens?: number;
+  temperature?: number;
+}
+
+export interface SchedulerDeps {
+  outbound: Outbound;
+  conversation: Conversation;
+  metrics: Metrics;
+  log: Logger;
+  models: ModelSet;
+  config: Config['scheduler'];
+  settings: () => SessionSettings;
+  makeChannel: (ref: PartRef, modality: 'text' | 'audio') => OutputChannel;
+  /** Modality a response really gets (audio needs a TTS). */
+  resolveModality: (wanted: 'text' | 'audio') => 'text' | 'audio';
+}
+
+/**
+ * The VITA interrupt scheduler of one session. Two model instances: one generates, the
+ * other monitors each new speech segment. Speech onset during an answer pauses output;
+ * the monitor's state token then resumes it (`<2>` noise) or interrupts it (`<1>`), and
+ * the instance that recognised the new query answers it, so the roles swap.
+ */
+export class DuplexScheduler {
+  private generatorIndex = 0;
+  private current: ResponseRun | null = null;
+  private lastRun: ResponseRun | null = null;
+  private speaking = false;
+  private onsetAtMs = 0;
+  private onsetTimer: NodeJS.Timeout | null = null;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private deciding = 0;
+  private decisionChain: Promise<void> = Promise.resolve();
+  private readonly inflight = new Set<AbortController>();
+  private readonly echo: EchoGuard;
+  private closed = false;
+
+  constructor(private readonly d: SchedulerDeps) {
+    this.echo = new EchoGuard(d.config.echoGuardMs, d.config.echoSimilarity);
+  }
+
+  get state(): SessionState {
+    const run = this.current;
+    if (run && !run.finished) return run.paused ? 'paused' : run.sentText().length > 0 ? 'answering' : 'thinking';
+    if (this.speaking) return 'user_speaking';
+    return this.deciding > 0 ? 'thinking' : 'listening';
+  }
+
+  get generator(): ModelInstance | null {
+    return this.d.models.instances?.[this.generatorIndex] ?? null;
+  }
+
+  get monitor(): ModelInstance | null {
+    return this.d.models.instances?.[1 - this.generatorIndex] ?? null;
+  }
+
+  /** For leak tests: what this scheduler still holds. */
+  pending(): { timers: number; inflightDecisions: number; activeResponse: boolean } {
+    return {
+      timers: (this.onsetTimer ? 1 : 0) + (this.pauseTimer ? 1 : 0),
+      inflightDecisions: this.inflight.size,
+      activeResponse: this.current !== null && !this.current.finished,
+    };
+  }
+
+  speechStarted(): void {
+    if (this.closed) return;
+    this.speaking = true;
+    this.onsetAtMs = performance.now();
+    const run = this.activeRun();
+    if (!run || run.paused || !this.interruptAllowed()) return;
+    this.clearTimer('onset');
+    // Minimum speech before an onset may pause output: coughs and clicks do not.
+    this.onsetTimer = setTimeout(() => {
+      this.onsetTimer = null;
+      this.pauseForSpeech();
+    }, this.d.config.minInterruptSpeechMs);
+  }
+
+  speechStopped(): void {
+    this.speaking = false;
+    this.clearTimer('onset');
+    // From here the monitor's decision is due; without one in time, the answer resumes.
+    if (this.activeRun()?.paused) this.armPauseTimeout();
+  }
+
+  /** A finished user speech segment, already added to the conversation as `item`. */
+  segment(item: StoredItem, segment: AudioSegment, transcript: string | undefined): Promise<void> {
+    const endedAt = performance.now();
+    this.deciding += 1;
+    this.decisionChain = this.decisionChain.then(() => this.decide(item, segment, transcript, endedAt)).finally(() => (this.deciding -= 1));
+    return this.decisionChain;
+  }
+
+  /** `response.create`: a text query (`<3>`) interrupts any answer at once. */
+  createResponse(overrides: ResponseOverrides = {}): void {
+    if (this.closed) return;
+    const run = this.activeRun();
+    if (run) {
+      this.emitDecision(null, 'text', { query: 0, noise: 0, text: 1 }, 0, 'interrupt', 'text query');
+      this.interrupt(run);
+      this.swapRoles();
+    }
+    this.startResponse(performance.now(), overrides);
+  }
+
+  /** `response.cancel`; false when nothing is active. */
+  cancelResponse(): boolean {
+    const run = this.activeRun();
+    if (!run) return false;
+    this.clearTimer('onset');
+    this.clearTimer('pause');
+    this.echo.record(run.sentText());
+    run.cancel('client_cancelled');
+    return true;
+  }
+
+  /** Client truncate of an assistant item: cut its stored text to what was heard. */
+  truncate(itemId: string, audioEndMs: number): boolean {
+    const run = [this.current, this.lastRun].find((r) => r?.item.id === itemId);
+    return run ? run.truncate(audioEndMs) : false;
+  }
+
+  /** Lets the current answer finish (graceful drain), then resolves. */
+  async settle(): Promise<void> {
+    await this.decisionChain;
+    if (this.current) await this.current.done;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearTimer('onset');
+    this.clearTimer('pause');
+    for (const controller of this.inflight) controller.abort();
+    this.inflight.clear();
+    this.current?.cancel('session_closed');
+  }
+
+  private async decide(item: StoredItem, segment: AudioSegment, transcript: string | undefined, endedAtMs: number): Promise<void> {
+    if (this.closed) return;
+    const monitor = this.monitor;
+    const td = this.d.settings().turnDetection;
+    if (!monitor) {
+      if (td?.create_response) sendError(this.d.outbound, this.d.metrics, 'model_unavailable', 'No chat model is loaded: speech was committed but cannot be answered.', null, null);
+      return;
+    }
+    let decision: MonitorDecision;
+    let reason: string | undefined;
+    if (transcript && this.echo.matches(transcript, this.activeRun()?.sentText())) {
+      decision = { token: 'noise', probabilities: { query: 0, noise: 1, text: 0 }, elapsedMs: 0 };
+      reason = 'echo of the assistant';
+    } else {
+      const controller = new AbortController();
+      this.inflight.add(controller);
+      try {
+        const history = this.d.conversation.toMessages({ lastItems: this.d.config.historyTurns * 2 }).slice(0, -1);
+        decision = await monitor.classify({ segment, history, signal: controller.signal, ...(transcript ? { transcript } : {}) });
+      } catch (err) {
+        if (controller.signal.aborted || this.closed) return;
+        this.d.log.warn({ err }, 'monitor failed; treating the segment as a query');
+        decision = { token: 'query', probabilities: { query: 1, noise: 0, text: 0 }, elapsedMs: 0 };
+        reason = 'monitor failed';
+      } finally {
+        this.inflight.delete(controller);
+      }
+      this.d.metrics.monitorDecisionMs.observe(decision.elapsedMs);
+    }
+    if (this.closed) return;
+    this.d.metrics.monitorDecisions.inc({ state: STATE_TOKEN_LABEL[decision.token] });
+    const run = this.activeRun();
+    if (decision.token === 'noise') {
+      this.emitDecision(item.id, 'noise', decision.probabilities, decision.elapsedMs, run ? 'resume' : 'ignore', reason);
+      if (run?.paused) {
+        this.d.metrics.falseInterruptions.inc();
+        this.resume(run, 'noise');
+      }
+      return;
+    }
+    if (run) {
+      if (!this.interruptAllowed()) return this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'ignore', 'interrupt_response is off');
+      this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'interrupt', reason);
+      this.interrupt(run);
+    } else {
+      this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'answer', reason);
+    }
+    if (!td?.create_response) return;
+    this.swapRoles();
+    this.startResponse(endedAtMs);
+  }
+
+  private startResponse(latencyFromMs: number, overrides: ResponseOverrides = {}): void {
+    const generator = this.generator;
+    if (!generator) {
+      sendError(this.d.outbound, this.d.metrics, 'model_unavailable', 'No chat model is loaded; see /readyz.', null, null);
+      return;
+    }
+    const s = this.d.settings();
+    const modality = this.d.resolveModality(overrides.modality ?? (s.outputModalities.includes('audio') ? 'audio' : 'text'));
+    const maxTokens = overrides.maxOutputTokens ?? (s.maxOutputTokens === 'inf' ? undefined : s.maxOutputTokens);
+    const temperature = overrides.temperature ?? s.temperature;
+    const run = new ResponseRun({
+      outbound: this.d.outbound,
+      conversation: this.d.conversation,
+      metrics: this.d.metrics,
+      log: this.d.log,
+      generator,
+      messages: this.d.conversation.toMessages({ keepImagesInLast: 1 }),
+      instructions: overrides.instructions ?? s.instructions,
+      modality,
+      maxOutputTokens: maxTokens,
+      temperature,
+      latencyFromMs,
+      makeChannel: (ref) => this.d.makeChannel(ref, modality),
+    });
+    this.current = run;
+    this.lastRun = run;
+    run.start();
+    void run.done.then(() => {
+      this.echo.record(run.sentText());
+      if (this.current === run) {
+        this.current = null;
+        this.clearTimer('pause');
+        this.clearTimer('onset');
+      }
+    });
+  }
+
+  private pauseForSpeech(): void {
+    const run = this.activeRun();
+    if (!run || run.paused) return;
+    run.pause();
+    this.d.metrics.interruptionDetectionMs.observe(performance.now() - this.onsetAtMs);
+    this.d.outbound.send({ type: 'duet.response.paused', response_id: run.id, audio_start_ms: 0 });
+    if (!this.speaking) this.armPauseTimeout();
+  }
+
+  private armPauseTimeout(): void {
+    this.clearTimer('pause');
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      const run = this.activeRun();
+      if (run?.paused && !this.speaking) this.resume(run, 'timeout');
+    }, this.d.config.pauseTimeoutMs);
+  }
+
+  private resume(run: ResponseRun, reason: string): void {
+    this.clearTimer('pause');
+    run.resume();
+    this.d.outbound.send({ type: 'duet.response.resumed', response_id: run.id, reason });
+  }
+
+  private interrupt(run: ResponseRun): void {
+    this.clearTimer('onset');
+    this.clearTimer('pause');
+    const { staleAudioMs } = run.cancel('turn_detected');
+    this.d.outbound.send({ type: 'duet.output_audio.clear', response_id: run.id, stale_audio_ms: staleAudioMs });
+  }
+
+  private swapRoles(): void {
+    const instances = this.d.models.instances;
+    if (!instances) return;
+    this.generatorIndex = 1 - this.generatorIndex;
+    this.d.outbound.send({ type: 'duet.roles.swapped', generator: instances[this.generatorIndex]!.id, monitor: instances[1 - this.generatorIndex]!.id });
+  }
+
+  private emitDecision(itemId: string | null, token: StateToken, p: Record<StateToken, number>, elapsedMs: number, action: 'answer' | 'interrupt' | 'resume' | 'ignore', reason?: string): void {
+    this.d.outbound.send({
+      type: 'duet.monitor.state',
+      item_id: itemId,
+      state: STATE_TOKEN_LABEL[token],
+      probabilities: { '<1>': p.query, '<2>': p.noise, '<3>': p.text },
+      elapsed_ms: elapsedMs,
+      action,
+      ...(reason ? { reason } : {}),
+    });
+  }
+
+  private interruptAllowed(): boolean {
+    const td = this.d.settings().turnDetection;
+    return td === null || td.interrupt_response !== false;
+  }
+
+  private activeRun(): ResponseRun | null {
+    return this.current && !this.current.finished ? this.current : null;
+  }
+
+  private clearTimer(which: 'onset' | 'pause'): void {
+    const key = which === 'onset' ? 'onsetTimer' : 'pauseTimer';
+    const timer = this[key];
+    if (timer) clearTimeout(timer);
+    this[key] = null;
+  }
+}
