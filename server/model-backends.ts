@@ -18,5 +18,10 @@ export async function createAsr(config: Config['models'], _log: Logger): Promise
 }
 
 export async function createTts(config: Config['models'], _log: Logger): Promise<SpeechSynthesizer> {
-  throw new Error(`speech synthesizer '${config.tts?.kind}' is not available in this build`);
+  const tts = config.tts;
+  if (tts?.kind === 'espeak') {
+    const { createEspeakSynthesizer } = await import('../models/tts/espeak/index.js');
+    return createEspeakSynthesizer({ defaultVoice: tts.defaultVoice });
+  }
+  throw new Error(`speech synthesizer '${tts?.kind}' is not available in this build`);
 }

@@ -18,6 +18,11 @@ export class SessionRegistry {
     return null;
   }
 
+  /** Live sessions (for tests and diagnostics). */
+  list(): RealtimeSession[] {
+    return [...this.sessions];
+  }
+
   add(session: RealtimeSession): void {
     this.sessions.add(session);
   }

@@ -3,6 +3,8 @@ import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
 import type { OutputChannel } from '../response/output-channel.js';
 import type { PartRef } from '../response/response-run.js';
+import { SpeechTrack, type SpeechFrame } from '../voice/speech-track.js';
+import { AudioPacer } from '../voice/pacer.js';
 import type { SessionContext } from './session-context.js';
 
 export interface SpeechChannelParams {
@@ -13,6 +15,77 @@ export interface SpeechChannelParams {
   metrics: Metrics;
 }
 
-export function createSpeechChannel(_p: SpeechChannelParams): OutputChannel {
-  throw new Error('speech output is wired in a later step');
+/**
+ * Audio modality: generated text -> clauses -> TTS -> paced audio deltas, each preceded by
+ * the transcript it speaks. Pause stops sending at once (synthesis goes on into the track);
+ * cancel drops pending synthesis and reports the audio sent ahead of the listener.
+ */
+class SpeechChannel implements OutputChannel {
+  private readonly track: SpeechTrack;
+  private readonly pacer: AudioPacer<SpeechFrame>;
+  private readonly running: Promise<'completed' | 'cancelled'>;
+  private failure: unknown = null;
+  private sent = '';
+  firstEmitAtMs: number | null = null;
+
+  constructor(private readonly p: SpeechChannelParams) {
+    const s = p.session.settings;
+    this.track = new SpeechTrack({ tts: p.tts, format: s.outputFormat.type, voice: s.voice, speed: s.speed, minChunkChars: p.voice.minChunkChars });
+    this.pacer = new AudioPacer(this.track, { leadMs: p.voice.leadMs, send: (frame) => this.send(frame), onCancel: () => this.track.cancel() });
+    this.running = this.pacer.run();
+    this.running.catch((err: unknown) => (this.failure = err));
+  }
+
+  private send(frame: SpeechFrame): void {
+    const { outbound } = this.p.session;
+    this.firstEmitAtMs ??= performance.now();
+    if (frame.text) {
+      this.sent += frame.text;
+      outbound.send({ type: 'response.output_audio_transcript.delta', ...this.p.ref, delta: frame.text });
+    }
+    if (frame.audio.length > 0) {
+      outbound.send({ type: 'response.output_audio.delta', ...this.p.ref, delta: Buffer.from(frame.audio.buffer, frame.audio.byteOffset, frame.audio.byteLength).toString('base64') });
+      this.p.metrics.audioOutSeconds.inc(frame.durationMs / 1000);
+    }
+  }
+
+  get paused(): boolean {
+    return this.pacer.paused;
+  }
+
+  write(text: string): void {
+    this.track.pushText(text);
+  }
+
+  async end(): Promise<void> {
+    this.track.endText();
+    await this.running.catch(() => undefined);
+    if (this.failure) throw this.failure;
+  }
+
+  pause(): void {
+    this.pacer.pause();
+  }
+
+  resume(): void {
+    this.pacer.resume();
+  }
+
+  cancel(): { staleAudioMs: number } {
+    return { staleAudioMs: this.pacer.cancel().staleMs };
+  }
+
+  sentText(): string {
+    return this.sent;
+  }
+
+  truncateAt(audioEndMs: number): string {
+    const heard = this.track.truncateAt(audioEndMs);
+    this.sent = heard;
+    return heard;
+  }
+}
+
+export function createSpeechChannel(p: SpeechChannelParams): OutputChannel {
+  return new SpeechChannel(p);
 }

@@ -264,8 +264,9 @@ export class DuplexScheduler {
 
   private resume(run: ResponseRun, reason: string): void {
     this.clearTimer('pause');
-    run.resume();
+    // Announce first: the held deltas follow the event that says output goes on.
     this.d.outbound.send({ type: 'duet.response.resumed', response_id: run.id, reason });
+    run.resume();
   }
 
   private interrupt(run: ResponseRun): void {

@@ -124,6 +124,7 @@ export class FakeEngine {
     this.#server = http.createServer((req, res) => this.#onRequest(req, res));
     this.#server.keepAliveTimeout = 30_000;
     this.#server.on('connection', (socket) => {
+      this.connectionsAccepted++;
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });
@@ -142,6 +143,9 @@ export class FakeEngine {
   get connections(): number {
     return this.#sockets.size;
   }
+
+  /** TCP connections accepted since start (keep-alive reuse keeps this low). */
+  connectionsAccepted = 0;
 
   async listen(port = 0): Promise<this> {
     await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', resolve));
