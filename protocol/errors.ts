@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   engine_timeout: { type: 'server_error', keepsOpen: true, meaning: 'A remote engine did not answer in time.' },
   engine_rate_limited: { type: 'server_error', keepsOpen: true, meaning: 'A remote engine kept answering 429 after bounded retries.' },
   engine_error: { type: 'server_error', keepsOpen: true, meaning: 'A remote engine answered an error or died mid-stream; the partial answer is kept, never replayed.' },
+  engine_rejected: { type: 'server_error', keepsOpen: true, meaning: 'A remote engine refused the request (a 4xx other than 429: context too long, unknown model, auth).' },
+  engine_disconnected: { type: 'server_error', keepsOpen: true, meaning: 'A remote engine closed the stream mid-answer; the partial answer is kept, never replayed.' },
   engine_protocol_error: { type: 'server_error', keepsOpen: true, meaning: 'A remote engine sent a malformed stream.' },
   model_error: { type: 'server_error', keepsOpen: true, meaning: 'An embedded model failed while running; the response failed.' },
   server_busy: { type: 'server_error', keepsOpen: false, meaning: 'The server is at `limits.maxSessions` or draining; try another server or later.' },

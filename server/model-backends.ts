@@ -1,27 +1,61 @@
 import type { Logger } from 'pino';
-import type { CapabilityStatus, ModelInstance, SpeechRecognizer, SpeechSynthesizer } from '../models/types.js';
+import type { Capability, CapabilityStatus, ModelInstance, SpeechRecognizer, SpeechSynthesizer } from '../models/types.js';
 import type { Config } from './config/schema.js';
 
-export interface ChatBackend {
-  instances: readonly [ModelInstance, ModelInstance];
+/** What one backend (remote engines, embedded ONNX, espeak) contributes to the model set. */
+export interface Backend {
+  instances: readonly [ModelInstance, ModelInstance] | null;
   vision: boolean;
-  status: CapabilityStatus;
+  asr: SpeechRecognizer | null;
+  tts: SpeechSynthesizer | null;
+  status: (capability: Capability) => CapabilityStatus;
+  close: () => Promise<void>;
 }
 
-// Wired to models/embedded and models/remote as those land.
-export async function createChat(config: Config['models'], _log: Logger): Promise<ChatBackend> {
-  throw new Error(`chat backend '${config.chat?.kind}' is not available in this build`);
-}
+type Failed = (capabilities: Capability[], what: string, err: unknown) => void;
 
-export async function createAsr(config: Config['models'], _log: Logger): Promise<SpeechRecognizer> {
-  throw new Error(`speech recognizer '${config.asr?.kind}' is not available in this build`);
-}
-
-export async function createTts(config: Config['models'], _log: Logger): Promise<SpeechSynthesizer> {
-  const tts = config.tts;
-  if (tts?.kind === 'espeak') {
-    const { createEspeakSynthesizer } = await import('../models/tts/espeak/index.js');
-    return createEspeakSynthesizer({ defaultVoice: tts.defaultVoice });
+/** Loads each configured backend; one that fails is reported through `failed` and skipped. */
+export async function loadBackends(config: Config['models'], log: Logger, failed: Failed): Promise<Backend[]> {
+  const out: Backend[] = [];
+  const remoteWanted = config.chat?.kind === 'remote' || config.asr?.kind === 'remote' || config.tts?.kind === 'remote';
+  if (remoteWanted) {
+    try {
+      out.push(await loadRemote(config, log));
+    } catch (err) {
+      failed(['generator', 'monitor', 'asr', 'tts'], 'remote engines', err);
+    }
   }
-  throw new Error(`speech synthesizer '${tts?.kind}' is not available in this build`);
+  if (config.tts?.kind === 'espeak') {
+    try {
+      const { createEspeakSynthesizer } = await import('../models/tts/espeak/index.js');
+      const tts = await createEspeakSynthesizer({ defaultVoice: config.tts.defaultVoice });
+      out.push({ instances: null, vision: false, asr: null, tts, status: () => ({ available: true, backend: tts.id }), close: () => tts.close() });
+    } catch (err) {
+      failed(['tts'], 'espeak-ng speech synthesizer', err);
+    }
+  }
+  return out;
+}
+
+async function loadRemote(config: Config['models'], log: Logger): Promise<Backend> {
+  const { createRemoteModelSet } = await import('../models/remote/index.js');
+  const chat = config.chat?.kind === 'remote' ? config.chat : null;
+  const tts = config.tts?.kind === 'remote' ? config.tts : null;
+  const set = createRemoteModelSet(config, log, {
+    ...(chat?.monitorMethod ? { monitorMethod: chat.monitorMethod } : {}),
+    ...(chat?.constrainedChoice ? { constrainedChoice: chat.constrainedChoice } : {}),
+    ...(chat?.topLogprobs ? { topLogprobs: chat.topLogprobs } : {}),
+    ...(chat?.monitorInstructions !== undefined ? { monitorInstructions: chat.monitorInstructions } : {}),
+    ...(chat?.extraBody ? { generatorExtraBody: chat.extraBody, monitorExtraBody: chat.extraBody } : {}),
+    ...(tts?.voices ? { ttsVoices: tts.voices } : {}),
+    ...(tts?.sampleRate ? { ttsSampleRate: tts.sampleRate } : {}),
+  });
+  return {
+    instances: set.instances,
+    vision: set.vision,
+    asr: set.asr,
+    tts: set.tts,
+    status: (capability) => set.status()[capability],
+    close: () => set.close(),
+  };
 }

@@ -40,6 +40,14 @@ export const ChatModelConfig = Type.Union([
       stateTokens: Type.Optional(StateTokens),
       vision: Type.Boolean({ default: false, description: 'The remote model accepts image_url parts.' }),
       maxNewTokens: Type.Integer({ minimum: 1, default: 512 }),
+      monitorMethod: Type.Union([Type.Literal('auto'), Type.Literal('logprobs'), Type.Literal('constrained')], {
+        default: 'auto',
+        description: 'How the monitor reads the state token: first-token logprobs, or a constrained one-token choice for engines without logprobs (auto: logprobs, falling back once refused).',
+      }),
+      constrainedChoice: Type.Optional(Type.Union([Type.Literal('json_schema'), Type.Literal('structured_outputs'), Type.Literal('guided_choice')], { description: 'Constrained-choice dialect of the fallback (vLLM guided_choice, structured_outputs, or OpenAI json_schema).' })),
+      topLogprobs: Type.Integer({ minimum: 1, maximum: 20, default: 20, description: 'top_logprobs of the monitor request.' }),
+      monitorInstructions: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Monitor system prompt; null for models trained to emit the state tokens (VITA).' })),
+      extraBody: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Extra JSON fields for every chat request (engine-specific sampling options).' })),
     },
     { additionalProperties: false },
   ),
@@ -63,7 +71,16 @@ export const TtsConfig = Type.Union([
     { kind: Type.Literal('espeak'), defaultVoice: Type.String({ default: 'en-us' }) },
     { additionalProperties: false },
   ),
-  Type.Object({ kind: Type.Literal('remote'), endpoint: RemoteEndpoint, defaultVoice: Type.String({ default: 'alloy' }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('remote'),
+      endpoint: RemoteEndpoint,
+      defaultVoice: Type.String({ default: 'alloy' }),
+      voices: Type.Optional(Type.Array(Type.String(), { description: 'Voices the engine offers (session.update is checked against them).' })),
+      sampleRate: Type.Optional(Type.Integer({ minimum: 8000, description: 'PCM rate of /v1/audio/speech (default 24000).' })),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 
 export const ModelsSection = Type.Object(
