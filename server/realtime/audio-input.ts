@@ -13,6 +13,10 @@ import type { Outbound } from './outbound.js';
 import { RateWindow } from './rate-window.js';
 import type { SessionSettings } from './session-settings.js';
 import type { AudioFormat } from '../../protocol/schema/session.js';
+import type { ImageInputs } from './image-input.js';
+
+/** How camera frames attached to a spoken query appear in items sent to the client. */
+export const CAMERA_FRAME_URL = 'duet:camera-frame';
 
 function toInputFormat(format: AudioFormat): InputAudioFormat {
   return format.type === 'audio/pcm' ? { type: 'audio/pcm', rate: format.rate ?? 24000 } : format;
@@ -46,6 +50,8 @@ interface AudioInputDeps {
   settings: () => SessionSettings;
   maxAudioSecondsPerSecond: number;
   makeDetector: TurnDetectorFactory;
+  /** Camera frames: the ones captured during an utterance go with it (VITA). */
+  images: ImageInputs;
 }
 
 /** Client audio -> 16 kHz float -> VAD/turns -> committed items -> the scheduler. */
@@ -54,6 +60,8 @@ export class AudioInput {
   private readonly detector: TurnDetector;
   private readonly rate: RateWindow;
   private pendingItemId: string | null = null;
+  /** Wall clock (performance.now) when the current utterance began, for frame selection. */
+  private utteranceStartedAt: number | null = null;
 
   constructor(private readonly d: AudioInputDeps) {
     const s = d.settings();
@@ -109,6 +117,8 @@ export class AudioInput {
     const { outbound, scheduler } = this.d;
     if (e.type === 'speech_started') {
       this.pendingItemId = newId('item');
+      this.utteranceStartedAt = performance.now();
+      this.d.images.beginUtterance(this.utteranceStartedAt);
       outbound.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: e.audioStartMs, item_id: this.pendingItemId });
       scheduler.speechStarted();
     } else if (e.type === 'speech_stopped') {
@@ -121,13 +131,21 @@ export class AudioInput {
 
   private commitSegment(segment: AudioSegment): void {
     const { outbound, conversation } = this.d;
+    const now = performance.now();
+    const startedAt = this.utteranceStartedAt ?? now - (segment.endMs - segment.startMs);
+    const frames = this.d.images.framesForUtterance(startedAt, now);
     const item: StoredItem = {
       id: this.pendingItemId ?? newId('item'),
       role: 'user',
       status: 'completed',
-      parts: [{ type: 'input_audio', transcript: null, segment }],
+      parts: [
+        { type: 'input_audio', transcript: null, segment },
+        // Frames are reported by reference, not echoed back as megabytes of data URLs.
+        ...frames.map((image) => ({ type: 'input_image' as const, imageUrl: CAMERA_FRAME_URL, image })),
+      ],
     };
     this.pendingItemId = null;
+    this.utteranceStartedAt = null;
     const previous = conversation.add(item);
     outbound.send({ type: 'input_audio_buffer.committed', previous_item_id: previous, item_id: item.id });
     outbound.send({ type: 'conversation.item.added', previous_item_id: previous, item: itemToWire(item) });

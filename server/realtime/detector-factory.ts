@@ -2,10 +2,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { TurnDetection } from '../../protocol/schema/session.js';
 import { AudioFrontEnd } from '../audio/front-end.js';
-import { melPreset } from '../audio/mel/index.js';
 import type { TurnDetectionSettings } from '../audio/types.js';
-import { SileroModel } from '../audio/vad/silero.js';
-import { VadScheduler } from '../audio/vad/scheduler.js';
+import type { VadScheduler } from '../audio/vad/scheduler.js';
+import { createVad, frontEndMelOptions, frontEndTuning } from '../audio/vad/config.js';
 import type { TurnDetectorFactory } from './audio-input.js';
 import { DEFAULT_TURN_DETECTION } from './session-settings.js';
 
@@ -29,17 +28,18 @@ export function toFrontEndSettings(td: TurnDetection): TurnDetectionSettings {
 export async function createDetectorFactory(audio: Config['audio'], log: Logger): Promise<TurnDetectorFactory> {
   let vad: VadScheduler | null = null;
   try {
-    vad = new VadScheduler(await SileroModel.load());
+    vad = (await createVad(audio)).scheduler;
   } catch (err) {
     log.error({ err }, 'Silero VAD failed to load: sessions get manual turns only');
   }
-  const mel = melPreset(audio.melPreset);
+  const mel = frontEndMelOptions(audio);
+  const tuning = frontEndTuning(audio);
   return (td, onEvent) => {
     const frontEnd = new AudioFrontEnd({
       vad,
       mel,
       turnDetection: vad ? toFrontEndSettings(td) : null,
-      tuning: { negativeThresholdOffset: audio.vad.negativeThresholdOffset, minSpeechMs: audio.vad.minSpeechMs, maxSegmentMs: 30000, maxVadBacklogMs: 2000 },
+      tuning,
       onEvent,
       onError: (err) => log.warn({ err }, 'audio front-end error'),
     });

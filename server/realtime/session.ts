@@ -104,6 +104,7 @@ export class RealtimeSession implements SessionContext {
       settings: () => this.settings,
       maxAudioSecondsPerSecond: config.limits.maxInputAudioSecondsPerSecond,
       makeDetector: deps.makeDetector,
+      images: this.images,
     });
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => this.close('client_closed'));

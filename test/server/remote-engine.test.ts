@@ -57,14 +57,15 @@ test('remote engine unreachable at start: the server starts, /readyz names the r
   await engine.close();
   const server = await startServer({ models: { chat: { kind: 'remote', generator: { baseUrl: url, model: 'x', connectTimeoutMs: 500 } }, tts: null } });
   try {
-    let body: { capabilities: Record<string, { available: boolean; reason?: string }> } | null = null;
+    type Ready = { capabilities: Record<string, { available: boolean; reason?: string }> };
+    let body = (await (await fetch(`${server.url}/readyz`)).json()) as Ready;
     for (let i = 0; i < 50; i++) {
-      body = (await (await fetch(`${server.url}/readyz`)).json()) as typeof body;
-      if (body && !body.capabilities.generator!.available) break;
+      body = (await (await fetch(`${server.url}/readyz`)).json()) as Ready;
+      if (!body.capabilities.generator!.available) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(body!.capabilities.generator!.available, false);
-    assert.match(body!.capabilities.generator!.reason ?? '', /\S/);
+    assert.equal(body.capabilities.generator!.available, false);
+    assert.match(body.capabilities.generator!.reason ?? '', /\S/);
     const health = await fetch(`${server.url}/healthz`);
     assert.equal(health.status, 200);
   } finally {

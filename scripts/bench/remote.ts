@@ -1,0 +1,148 @@
+// The whole server's added latency on a remote engine (npm run bench:remote): WebSocket
+// sessions -> Duet -> in-test OpenAI-compatible engine (own process, fixed schedule) and back.
+// "Added" = arrival of a text delta at the client minus the moment the engine wrote that
+// token (process.hrtime is one monotonic clock for all processes). The baseline in the same
+// run is a bare HTTP client reading the same engine (scripts/bench/remote-engine.ts `raw`).
+// Duet runs in its own process, pinned to one core where `taskset` exists.
+//
+// Run: npm run bench:remote [-- --json]
+
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { runRemoteEngineBench } from './remote-engine.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LEVELS = [1, 10, 100];
+const TOKENS = 40;
+const TOKEN_DELAY_MS = 20;
+const FIRST_TOKEN_DELAY_MS = 30;
+
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+const pct = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+interface EngineRecord { tag: string; tokenTimes: number[] }
+
+function startEngine(): Promise<{ child: ChildProcess; url: string; records: () => Promise<EngineRecord[]> }> {
+  const child = fork(`${ROOT}test/support/fake-engine.ts`, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let nextId = 1;
+  return new Promise((resolve) => {
+    child.once('message', (msg: { url: string }) => {
+      child.send({ type: 'default-chat', script: { kind: 'stream', tokens: Array.from({ length: TOKENS }, (_, i) => ` t${i}`), tokenDelayMs: TOKEN_DELAY_MS, firstTokenDelayMs: FIRST_TOKEN_DELAY_MS } });
+      const records = (): Promise<EngineRecord[]> =>
+        new Promise((done) => {
+          const id = nextId++;
+          const onMessage = (m: { type: string; id: number; records: EngineRecord[] }) => {
+            if (m.type === 'records' && m.id === id) {
+              child.off('message', onMessage);
+              done(m.records);
+            }
+          };
+          child.on('message', onMessage);
+          child.send({ type: 'records', id });
+        });
+      resolve({ child, url: msg.url, records });
+    });
+  });
+}
+
+async function startDuet(engineUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = 21000 + Math.floor(Math.random() * 20000);
+  const pinned = spawnSync('taskset', ['--version']).status === 0;
+  const args = ['--import', 'tsx', 'server/main.ts'];
+  const child = spawn(pinned ? 'taskset' : process.execPath, pinned ? ['-c', '0', process.execPath, ...args] : args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DUET__models__chat: JSON.stringify({ kind: 'remote', generator: { baseUrl: engineUrl, model: 'fake-model', maxConcurrent: 256 } }),
+      DUET__models__tts: 'null',
+      DUET__limits__maxSessions: '1000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `ws://127.0.0.1:${port}/v1/realtime`;
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return { child, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('duet did not start');
+}
+
+/** One text turn per session, all at once; returns delta arrival times by tag. */
+async function runLevel(url: string, sessions: number, round: number): Promise<Map<string, number[]>> {
+  const arrivals = new Map<string, number[]>();
+  await Promise.all(
+    Array.from({ length: sessions }, (_, i) =>
+      new Promise<void>((resolve, reject) => {
+        const tag = `r${round}-s${i}-${sessions}`;
+        const times: number[] = [];
+        arrivals.set(tag, times);
+        const ws = new WebSocket(url, ['realtime']);
+        ws.on('error', reject);
+        ws.on('message', (data) => {
+          const at = nowMs();
+          const e = JSON.parse(data.toString()) as { type: string };
+          if (e.type === 'session.created') {
+            ws.send(JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: tag }] } }));
+            ws.send(JSON.stringify({ type: 'response.create', response: { output_modalities: ['text'] } }));
+          } else if (e.type === 'response.output_text.delta') times.push(at);
+          else if (e.type === 'response.done' || e.type === 'error') {
+            ws.close();
+            resolve();
+          }
+        });
+      }),
+    ),
+  );
+  return arrivals;
+}
+
+export async function runRemoteBench(rounds = 3) {
+  const engine = await startEngine();
+  const duet = await startDuet(engine.url);
+  const levels = [];
+  try {
+    for (const sessions of LEVELS) {
+      const first: number[] = [];
+      const perToken: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const arrivals = await runLevel(duet.url, sessions, round);
+        const records = await engine.records();
+        for (const [tag, times] of arrivals) {
+          const record = records.find((r) => r.tag === tag);
+          if (!record || times.length === 0) continue;
+          first.push(times[0]! - record.tokenTimes[0]!);
+          for (let k = 1; k < Math.min(times.length, record.tokenTimes.length); k++) perToken.push(times[k]! - record.tokenTimes[k]!);
+        }
+      }
+      levels.push({ sessions, firstTokenAddedMs: { p50: pct(first, 50), p99: pct(first, 99) }, perTokenAddedMs: { p50: pct(perToken, 50), p99: pct(perToken, 99) }, samples: perToken.length });
+    }
+  } finally {
+    duet.child.kill('SIGTERM');
+    engine.child.send({ type: 'close' });
+  }
+  const baseline = await runRemoteEngineBench({ concurrency: LEVELS, clients: ['raw'], tokens: TOKENS, tokenDelayMs: TOKEN_DELAY_MS, firstTokenDelayMs: FIRST_TOKEN_DELAY_MS, rounds });
+  return { settings: { tokens: TOKENS, tokenDelayMs: TOKEN_DELAY_MS, firstTokenDelayMs: FIRST_TOKEN_DELAY_MS, rounds }, duet: levels, rawHttpBaseline: baseline.levels };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await runRemoteBench();
+  mkdirSync(`${ROOT}bench-results`, { recursive: true });
+  writeFileSync(`${ROOT}bench-results/remote.json`, JSON.stringify(result, null, 2));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log('sessions | Duet added first token p50/p99 ms | Duet added per token p50/p99 ms | bare HTTP per token p50/p99 ms');
+    for (const level of result.duet) {
+      const raw = result.rawHttpBaseline.find((l) => l.concurrency === level.sessions);
+      console.log(`${level.sessions} | ${level.firstTokenAddedMs.p50.toFixed(2)} / ${level.firstTokenAddedMs.p99.toFixed(2)} | ${level.perTokenAddedMs.p50.toFixed(2)} / ${level.perTokenAddedMs.p99.toFixed(2)} | ${raw ? `${raw.perTokenAddedMs.p50.toFixed(2)} / ${raw.perTokenAddedMs.p99.toFixed(2)}` : 'n/a'}`);
+    }
+  }
+}
