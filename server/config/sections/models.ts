@@ -40,12 +40,13 @@ export const ChatModelConfig = Type.Union([
       stateTokens: Type.Optional(StateTokens),
       vision: Type.Boolean({ default: false, description: 'The remote model accepts image_url parts.' }),
       maxNewTokens: Type.Integer({ minimum: 1, default: 512 }),
-      monitorMethod: Type.Union([Type.Literal('auto'), Type.Literal('logprobs'), Type.Literal('constrained')], {
-        default: 'auto',
-        description: 'How the monitor reads the state token: first-token logprobs, or a constrained one-token choice for engines without logprobs (auto: logprobs, falling back once refused).',
-      }),
+      monitorMethod: Type.Optional(
+        Type.Union([Type.Literal('auto'), Type.Literal('logprobs'), Type.Literal('constrained')], {
+          description: 'How the monitor reads the state token: first-token logprobs, or a constrained one-token choice for engines without logprobs (default auto: logprobs, falling back once refused).',
+        }),
+      ),
       constrainedChoice: Type.Optional(Type.Union([Type.Literal('json_schema'), Type.Literal('structured_outputs'), Type.Literal('guided_choice')], { description: 'Constrained-choice dialect of the fallback (vLLM guided_choice, structured_outputs, or OpenAI json_schema).' })),
-      topLogprobs: Type.Integer({ minimum: 1, maximum: 20, default: 20, description: 'top_logprobs of the monitor request.' }),
+      topLogprobs: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, description: 'top_logprobs of the monitor request (default 20).' })),
       monitorInstructions: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Monitor system prompt; null for models trained to emit the state tokens (VITA).' })),
       extraBody: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Extra JSON fields for every chat request (engine-specific sampling options).' })),
     },
