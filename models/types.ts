@@ -139,7 +139,11 @@ export interface SynthesizeRequest {
   signal?: AbortSignal;
 }
 
-/** A piece of synthesized speech; `words` are offsets into the request text when the TTS knows them. */
+/**
+ * A piece of synthesized speech. `words` (when the TTS knows them): each word of the request text
+ * with its start/end in ms from the request's first sample; a word may arrive in a later chunk than
+ * its audio, and a last chunk may carry words and no samples.
+ */
 export interface SpeechChunk {
   samples: Float32Array;
   sampleRate: number;

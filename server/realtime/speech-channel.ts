@@ -30,7 +30,16 @@ class SpeechChannel implements OutputChannel {
 
   constructor(private readonly p: SpeechChannelParams) {
     const s = p.session.settings;
-    this.track = new SpeechTrack({ tts: p.tts, format: s.outputFormat.type, voice: s.voice, speed: s.speed, minChunkChars: p.voice.minChunkChars });
+    this.track = new SpeechTrack({
+      tts: p.tts,
+      format: s.outputFormat.type,
+      voice: s.voice,
+      speed: s.speed,
+      minChunkChars: p.voice.minChunkChars,
+      maxChunkChars: p.voice.maxChunkChars,
+      frameMs: p.voice.frameMs,
+      chunksAhead: p.voice.chunksAhead,
+    });
     this.pacer = new AudioPacer(this.track, { leadMs: p.voice.leadMs, send: (frame) => this.send(frame), onCancel: () => this.track.cancel() });
     this.running = this.pacer.run();
     this.running.catch((err: unknown) => (this.failure = err));

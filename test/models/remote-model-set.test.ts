@@ -95,7 +95,7 @@ describe('remote model set', () => {
       cacheDir: '.cache/models',
       chat: { kind: 'remote', generator: endpointFor(gpuA, { model: 'vita' }), vision: false, maxNewTokens: 16 },
       asr: null,
-      tts: { kind: 'espeak', defaultVoice: 'en-us' },
+      tts: { kind: 'espeak', defaultVoice: 'en-us', engine: 'auto' },
     };
     const set = createRemoteModelSet(config, captureLog(), { probeOnStart: false, reprobeIntervalMs: 0 });
     try {

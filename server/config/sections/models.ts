@@ -69,7 +69,14 @@ export const AsrConfig = Type.Union([
 
 export const TtsConfig = Type.Union([
   Type.Object(
-    { kind: Type.Literal('espeak'), defaultVoice: Type.String({ default: 'en-us' }) },
+    {
+      kind: Type.Literal('espeak'),
+      defaultVoice: Type.String({ default: 'en-us' }),
+      engine: Type.Union([Type.Literal('auto'), Type.Literal('libespeak'), Type.Literal('cli'), Type.Literal('wasm')], {
+        default: 'auto',
+        description: 'espeak-ng engine: libespeak (Debian library via a python3 worker: fastest, word timings), cli (espeak-ng program), wasm (text2wav, always installed); auto takes the first that starts.',
+      }),
+    },
     { additionalProperties: false },
   ),
   Type.Object(
@@ -93,7 +100,7 @@ export const ModelsSection = Type.Object(
     }),
     asr: Type.Union([AsrConfig, Type.Null()], { default: null, description: 'Speech recognizer for transcripts; null: none.' }),
     tts: Type.Union([TtsConfig, Type.Null()], {
-      default: { kind: 'espeak', defaultVoice: 'en-us' },
+      default: { kind: 'espeak', defaultVoice: 'en-us', engine: 'auto' },
       description: 'Speech synthesizer for audio answers; null: text only.',
     }),
   },
