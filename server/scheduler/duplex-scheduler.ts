@@ -11,6 +11,9 @@ import type { OutputChannel } from '../response/output-channel.js';
 import { ResponseRun, type PartRef } from '../response/response-run.js';
 import { EchoGuard } from './echo-guard.js';
 
+/** Answers kept truncatable (their speech tracks hold word timings, not audio). */
+const RECENT_RUNS = 4;
+
 export type SessionState = 'listening' | 'user_speaking' | 'thinking' | 'answering' | 'paused';
 
 export interface ResponseOverrides {
@@ -42,7 +45,8 @@ export interface SchedulerDeps {
 export class DuplexScheduler {
   private generatorIndex = 0;
   private current: ResponseRun | null = null;
-  private lastRun: ResponseRun | null = null;
+  /** Recent answers, newest last: a client truncates the interrupted one after the next has started. */
+  private readonly recentRuns: ResponseRun[] = [];
   private speaking = false;
   private onsetAtMs = 0;
   private onsetTimer: NodeJS.Timeout | null = null;
@@ -135,7 +139,7 @@ export class DuplexScheduler {
 
   /** Client truncate of an assistant item: cut its stored text to what was heard. */
   truncate(itemId: string, audioEndMs: number): boolean {
-    const run = [this.current, this.lastRun].find((r) => r?.item.id === itemId);
+    const run = this.recentRuns.find((r) => r.item.id === itemId);
     return run ? run.truncate(audioEndMs) : false;
   }
 
@@ -232,7 +236,8 @@ export class DuplexScheduler {
       makeChannel: (ref) => this.d.makeChannel(ref, modality),
     });
     this.current = run;
-    this.lastRun = run;
+    this.recentRuns.push(run);
+    if (this.recentRuns.length > RECENT_RUNS) this.recentRuns.shift();
     run.start();
     void run.done.then(() => {
       this.echo.record(run.sentText());

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { buildApp, type AppOverrides, type BuiltApp } from '../../server/app.js';
 import { resolveConfig } from '../../server/config/load.js';
@@ -25,4 +28,11 @@ export async function startServer(config: Record<string, unknown> = {}, override
     wsUrl: `${scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${port}/v1/realtime`,
     stop: () => built.shutdown('test_end'),
   };
+}
+
+/** Writes a scripted-model script to a temp file, for `models.chat: {kind: 'scripted', script}` configs. */
+export function scriptFile(script: Record<string, unknown>): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'duet-script-')), 'script.json');
+  writeFileSync(path, JSON.stringify(script));
+  return path;
 }
