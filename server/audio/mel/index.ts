@@ -1,0 +1,12 @@
+export type { MelFeatures } from '../../../models/types.js';
+export type { MelOptions, MelPresetName, MelNormalization, FramePadding, WindowType, CmvnStats } from './options.js';
+export { validateMelOptions, resolvedFMax } from './options.js';
+export { melPreset, MEL_PRESET_NAMES } from './presets.js';
+export { StreamingMelEncoder } from './streaming-encoder.js';
+export { computeMel } from './batch.js';
+export { normalizeUtterance } from './normalize.js';
+export { parseCmvnStats, loadCmvnStats } from './cmvn.js';
+export { makeFilterbank, denseFilterbank, hzToMel, melToHz, type SparseFilterbank } from './filterbank.js';
+export { makeWindow } from './window.js';
+export { ComplexFft, RealFft } from './fft.js';
+export { spellingModelInput, TinyVadInput, toBinMajor } from './moonshine.js';
