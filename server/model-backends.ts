@@ -25,6 +25,35 @@ export async function loadBackends(config: Config['models'], log: Logger, failed
       failed(['generator', 'monitor', 'asr', 'tts'], 'remote engines', err);
     }
   }
+  if (config.chat?.kind === 'embedded') {
+    try {
+      const { createEmbeddedChat } = await import('../models/embedded/index.js');
+      const chat = await createEmbeddedChat(config, log);
+      const needsAsr = config.asr === null;
+      const monitorStatus: CapabilityStatus = needsAsr
+        ? { available: false, backend: chat.status.backend, reason: 'the embedded monitor classifies transcripts: configure models.asr (until then every segment is treated as a query)' }
+        : chat.status;
+      out.push({
+        instances: chat.instances,
+        vision: chat.vision,
+        asr: null,
+        tts: null,
+        status: (c) => (c === 'monitor' ? monitorStatus : chat.status),
+        close: () => chat.close(),
+      });
+    } catch (err) {
+      failed(['generator', 'monitor'], `embedded chat model '${config.chat.model}'`, err);
+    }
+  }
+  if (config.asr?.kind === 'embedded') {
+    try {
+      const { createEmbeddedAsr } = await import('../models/embedded/index.js');
+      const asr = await createEmbeddedAsr(config, log);
+      out.push({ instances: null, vision: false, asr, tts: null, status: () => ({ available: true, backend: asr.id }), close: () => asr.close() });
+    } catch (err) {
+      failed(['asr'], `embedded speech recognizer '${config.asr.model}'`, err);
+    }
+  }
   if (config.tts?.kind === 'espeak') {
     try {
       const { createEspeakSynthesizer } = await import('../models/tts/espeak/index.js');

@@ -1,0 +1,12 @@
+// Embedded models on onnxruntime-node: Whisper ASR, a chat LLM as generator and monitor, a
+// SmolVLM-class vision-language model. See README.md in this folder.
+
+export { createEmbeddedModelSet, createEmbeddedChat, createEmbeddedAsr } from './model-set.js';
+export type { EmbeddedChat, EmbeddedOptions, EmbeddedLog } from './model-set.js';
+export { EMBEDDED_ERROR_CODES, EmbeddedModelError, isEmbeddedModelError } from './errors.js';
+export type { EmbeddedErrorCode } from './errors.js';
+export { ChatEngine } from './chat/chat-engine.js';
+export type { ChatEngineOptions } from './chat/chat-engine.js';
+export { EmbeddedChatInstance } from './chat/chat-instance.js';
+export { WhisperRecognizer } from './asr/whisper.js';
+export { resolveStateTokens, VITA_STATE_STRINGS, PLAIN_STATE_STRINGS } from './chat/state-tokens.js';
