@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import wav from 'node-wav';
 import type { TestClient } from './client.js';
+import { floatToInt16 } from '../../server/voice/output-format.js';
 
 export interface SpeechFixture {
   samples: Float32Array;
@@ -15,10 +16,10 @@ export function loadSpeech(name: string): SpeechFixture {
   return { samples: decoded.channelData[0]!, truth };
 }
 
+/** Little-endian PCM16 bytes (the platform is little-endian, as the wire format). */
 export function toPcm16(samples: Float32Array): Buffer {
-  const out = Buffer.alloc(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]! * 32767))), i * 2);
-  return out;
+  const pcm = floatToInt16(samples);
+  return Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
 }
 
 /** Streams 16 kHz PCM16 as binary frames of 20 ms at `speed` x real time. */
