@@ -88,6 +88,11 @@ export class AudioInput {
     if (samples.length > 0) this.detector.push(samples);
   }
 
+  /** The input-audio rate window, for rate_limits.updated. */
+  audioRate(nowMs: number): { limit: number; remaining: number; resetSeconds: number } {
+    return this.rate.remaining(nowMs);
+  }
+
   commit(): void {
     const segment = this.detector.commit();
     if (!segment || segment.samples.length < 1600) throw new ProtocolError('input_audio_buffer_commit_empty', 'Buffer too small: at least 100 ms of audio is needed to commit.');

@@ -24,6 +24,13 @@ export class RateWindow {
     return true;
   }
 
+  /** Units still allowed in the current window, and the window's length in seconds. */
+  remaining(nowMs: number): { limit: number; remaining: number; resetSeconds: number } {
+    this.advance(nowMs);
+    const limit = (this.perSecond * this.windowMs) / 1000;
+    return { limit, remaining: Math.max(0, limit - this.total), resetSeconds: this.windowMs / 1000 };
+  }
+
   private advance(nowMs: number): void {
     if (this.headStart === 0) this.headStart = nowMs;
     while (nowMs - this.headStart >= this.bucketMs) {

@@ -92,6 +92,7 @@ export class RealtimeSession implements SessionContext {
       settings: () => this.settings,
       makeChannel: (ref, modality) => deps.makeChannel({ ref, modality, session: this }),
       resolveModality: (wanted) => (wanted === 'audio' && models.tts ? 'audio' : 'text'),
+      onResponseDone: () => this.sendRateLimits(),
     });
     this.images = new ImageInputs(config.vision);
     this.audio = new AudioInput({
@@ -174,6 +175,19 @@ export class RealtimeSession implements SessionContext {
       case 'duet.input_image.append':
         return handleImageAppend(this, event);
     }
+  }
+
+  private sendRateLimits(): void {
+    const now = performance.now();
+    const events = this.eventRate.remaining(now);
+    const audio = this.audio.audioRate(now);
+    this.outbound.send({
+      type: 'rate_limits.updated',
+      rate_limits: [
+        { name: 'events', limit: events.limit, remaining: events.remaining, reset_seconds: events.resetSeconds },
+        { name: 'input_audio_seconds', limit: audio.limit, remaining: Math.round(audio.remaining * 1000) / 1000, reset_seconds: audio.resetSeconds },
+      ],
+    });
   }
 
   private handleFailure(err: unknown, eventId: string | null): void {

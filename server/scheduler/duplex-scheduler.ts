@@ -34,6 +34,8 @@ export interface SchedulerDeps {
   makeChannel: (ref: PartRef, modality: 'text' | 'audio') => OutputChannel;
   /** Modality a response really gets (audio needs a TTS). */
   resolveModality: (wanted: 'text' | 'audio') => 'text' | 'audio';
+  /** Called after each response.done (the session reports its rate limits then, as OpenAI does). */
+  onResponseDone?: () => void;
 }
 
 /**
@@ -241,6 +243,7 @@ export class DuplexScheduler {
     run.start();
     void run.done.then(() => {
       this.echo.record(run.sentText());
+      this.d.onResponseDone?.();
       if (this.current === run) {
         this.current = null;
         this.clearTimer('pause');
