@@ -8,13 +8,13 @@
 // Run: npm run bench:remote [-- --json]
 
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { runRemoteEngineBench } from './remote-engine.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const LEVELS = [1, 10, 100];
+const LEVELS = (process.env.BENCH_LEVELS ?? '1,10,100').split(',').map(Number);
 const TOKENS = 40;
 const TOKEN_DELAY_MS = 20;
 const FIRST_TOKEN_DELAY_MS = 30;
@@ -26,6 +26,16 @@ const pct = (values: number[], p: number): number => {
 };
 
 interface EngineRecord { tag: string; tokenTimes: number[] }
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
 
 function startEngine(): Promise<{ child: ChildProcess; url: string; records: () => Promise<EngineRecord[]> }> {
   const child = fork(`${ROOT}test/support/fake-engine.ts`, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -53,7 +63,7 @@ function startEngine(): Promise<{ child: ChildProcess; url: string; records: () 
 async function startDuet(engineUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const port = 21000 + Math.floor(Math.random() * 20000);
   const pinned = spawnSync('taskset', ['--version']).status === 0;
-  const args = ['--import', 'tsx', 'server/main.ts'];
+  const args = [...(process.env.BENCH_DUET_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'server/main.ts'];
   const child = spawn(pinned ? 'taskset' : process.execPath, pinned ? ['-c', '0', process.execPath, ...args] : args, {
     cwd: ROOT,
     env: {
@@ -76,36 +86,51 @@ async function startDuet(engineUrl: string): Promise<{ child: ChildProcess; url:
   throw new Error('duet did not start');
 }
 
-/** One text turn per session, all at once; returns delta arrival times by tag. */
-async function runLevel(url: string, sessions: number, round: number): Promise<Map<string, number[]>> {
+/** Connects `sessions` sockets (measured apart), then starts one text turn on each at once; returns delta arrival times by tag. */
+async function runLevel(url: string, sessions: number, round: number): Promise<{ arrivals: Map<string, number[]>; connectMs: number }> {
   const arrivals = new Map<string, number[]>();
-  await Promise.all(
-    Array.from({ length: sessions }, (_, i) =>
-      new Promise<void>((resolve, reject) => {
-        const tag = `r${round}-s${i}-${sessions}`;
-        const times: number[] = [];
-        arrivals.set(tag, times);
+  const t0 = nowMs();
+  const sockets = await Promise.all(
+    Array.from({ length: sessions }, () =>
+      new Promise<WebSocket>((resolve, reject) => {
         const ws = new WebSocket(url, ['realtime']);
         ws.on('error', reject);
-        ws.on('message', (data) => {
-          const at = nowMs();
-          const e = JSON.parse(data.toString()) as { type: string };
-          if (e.type === 'session.created') {
-            ws.send(JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: tag }] } }));
-            ws.send(JSON.stringify({ type: 'response.create', response: { output_modalities: ['text'] } }));
-          } else if (e.type === 'response.output_text.delta') times.push(at);
-          else if (e.type === 'response.done' || e.type === 'error') {
-            ws.close();
-            resolve();
-          }
+        ws.on('message', function first(data) {
+          if ((JSON.parse(data.toString()) as { type: string }).type !== 'session.created') return;
+          ws.off('message', first);
+          resolve(ws);
         });
       }),
     ),
   );
-  return arrivals;
+  const connectMs = nowMs() - t0;
+  await Promise.all(
+    sockets.map(
+      (ws, i) =>
+        new Promise<void>((resolve) => {
+          const tag = `r${round}-s${i}-${sessions}`;
+          const times: number[] = [];
+          arrivals.set(tag, times);
+          ws.on('message', (data) => {
+            const at = nowMs();
+            const e = JSON.parse(data.toString()) as { type: string };
+            if (e.type === 'response.output_text.delta') times.push(at);
+            else if (e.type === 'response.done' || e.type === 'error') {
+              ws.close();
+              resolve();
+            }
+          });
+          ws.send(JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: tag }] } }));
+          ws.send(JSON.stringify({ type: 'response.create', response: { output_modalities: ['text'] } }));
+        }),
+    ),
+  );
+  return { arrivals, connectMs };
 }
 
 export async function runRemoteBench(rounds = 3) {
+  // Duet gets core 0 to itself; this client and the engine (forked after this) share core 1.
+  if (spawnSync('taskset', ['--version']).status === 0) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
   const engine = await startEngine();
   const duet = await startDuet(engine.url);
   const levels = [];
@@ -113,8 +138,12 @@ export async function runRemoteBench(rounds = 3) {
     for (const sessions of LEVELS) {
       const first: number[] = [];
       const perToken: number[] = [];
+      const connectTimes: number[] = [];
+      const cpuBefore = cpuSeconds(duet.child.pid!);
+      const wallBefore = nowMs();
       for (let round = 0; round < rounds; round++) {
-        const arrivals = await runLevel(duet.url, sessions, round);
+        const { arrivals, connectMs } = await runLevel(duet.url, sessions, round);
+        connectTimes.push(connectMs);
         const records = await engine.records();
         for (const [tag, times] of arrivals) {
           const record = records.find((r) => r.tag === tag);
@@ -123,7 +152,10 @@ export async function runRemoteBench(rounds = 3) {
           for (let k = 1; k < Math.min(times.length, record.tokenTimes.length); k++) perToken.push(times[k]! - record.tokenTimes[k]!);
         }
       }
-      levels.push({ sessions, firstTokenAddedMs: { p50: pct(first, 50), p99: pct(first, 99) }, perTokenAddedMs: { p50: pct(perToken, 50), p99: pct(perToken, 99) }, samples: perToken.length });
+      // Duet's own CPU per session-turn (connect, one streamed answer, close): what one core can serve.
+      const cpuMsPerTurn = ((cpuSeconds(duet.child.pid!) - cpuBefore) * 1000) / (sessions * rounds);
+      const turnMs = FIRST_TOKEN_DELAY_MS + TOKENS * TOKEN_DELAY_MS;
+      levels.push({ sessions, cpuMsPerTurn, sessionsPerCore: turnMs / cpuMsPerTurn, connectAllMs: pct(connectTimes, 50), wallMs: nowMs() - wallBefore, firstTokenAddedMs: { p50: pct(first, 50), p99: pct(first, 99) }, perTokenAddedMs: { p50: pct(perToken, 50), p99: pct(perToken, 99) }, samples: perToken.length });
     }
   } finally {
     duet.child.kill('SIGTERM');
@@ -139,10 +171,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(`${ROOT}bench-results/remote.json`, JSON.stringify(result, null, 2));
   if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
   else {
-    console.log('sessions | Duet added first token p50/p99 ms | Duet added per token p50/p99 ms | bare HTTP per token p50/p99 ms');
+    console.log('(sessions connect first; then every session starts a turn at once)');
+    console.log('sessions | connect all ms | Duet added first token p50/p99 ms | Duet added per token p50/p99 ms | bare HTTP per token p50/p99 ms | Duet CPU ms per turn | streaming sessions per core');
     for (const level of result.duet) {
       const raw = result.rawHttpBaseline.find((l) => l.concurrency === level.sessions);
-      console.log(`${level.sessions} | ${level.firstTokenAddedMs.p50.toFixed(2)} / ${level.firstTokenAddedMs.p99.toFixed(2)} | ${level.perTokenAddedMs.p50.toFixed(2)} / ${level.perTokenAddedMs.p99.toFixed(2)} | ${raw ? `${raw.perTokenAddedMs.p50.toFixed(2)} / ${raw.perTokenAddedMs.p99.toFixed(2)}` : 'n/a'}`);
+      console.log(`${level.sessions} | ${level.connectAllMs.toFixed(0)} | ${level.firstTokenAddedMs.p50.toFixed(2)} / ${level.firstTokenAddedMs.p99.toFixed(2)} | ${level.perTokenAddedMs.p50.toFixed(2)} / ${level.perTokenAddedMs.p99.toFixed(2)} | ${raw ? `${raw.perTokenAddedMs.p50.toFixed(2)} / ${raw.perTokenAddedMs.p99.toFixed(2)}` : 'n/a'} | ${level.cpuMsPerTurn.toFixed(2)} | ${level.sessionsPerCore.toFixed(0)}`);
     }
   }
 }

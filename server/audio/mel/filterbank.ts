@@ -67,6 +67,22 @@ function weightFn(o: FilterbankOptions): (m: number, k: number) => number {
   };
 }
 
+const cache = new Map<string, SparseFilterbank>();
+
+/**
+ * The filterbank for these options, built once per distinct set and shared (read-only) by every
+ * encoder: each session has its own encoder, and building the filters dominated session set-up.
+ */
+export function sharedFilterbank(o: FilterbankOptions): SparseFilterbank {
+  const key = JSON.stringify([o.sampleRate, o.nFft, o.nMels, o.fMin, o.fMax, o.melScale, o.melTriangles, o.melNorm]);
+  let bank = cache.get(key);
+  if (!bank) {
+    bank = makeFilterbank(o);
+    cache.set(key, bank);
+  }
+  return bank;
+}
+
 export function makeFilterbank(o: FilterbankOptions): SparseFilterbank {
   const nBins = o.nFft / 2 + 1;
   const weight = weightFn(o);

@@ -1,5 +1,5 @@
 import { RealFft } from './fft.js';
-import { makeFilterbank, type SparseFilterbank } from './filterbank.js';
+import { sharedFilterbank, type SparseFilterbank } from './filterbank.js';
 import type { MelOptions } from './options.js';
 import { makeWindow } from './window.js';
 
@@ -57,7 +57,7 @@ export class FrameProcessor {
     this.fft = new RealFft(options.nFft);
     this.power = new Float64Array(this.fft.bins);
     this.dithered = new Float64Array(nextPow2(options.winLength));
-    this.filterbank = makeFilterbank(options);
+    this.filterbank = sharedFilterbank(options);
     const useCmvn = options.normalization === 'global-cmvn' && options.cmvn !== undefined;
     this.cmvnMean = useCmvn ? Float64Array.from(options.cmvn!.mean) : null;
     this.cmvnIstd = useCmvn ? Float64Array.from(options.cmvn!.istd) : null;
