@@ -39,6 +39,12 @@ test('SIGTERM: live sessions get duet.session.closing, their turn finishes, sock
     child.kill('SIGTERM');
     const closing = await client.waitFor('duet.session.closing');
     assert.equal(closing.reason, 'server_shutdown');
+    // Draining: not ready, new sessions refused, while the live one finishes its turn.
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    assert.equal(ready.status, 503);
+    const late = await TestClient.connect(url);
+    const refused = await late.waitFor('error');
+    assert.equal((refused.error as { code: string }).code, 'server_busy');
     const done = await client.waitFor('response.done');
     assert.equal((done.response as { status: string }).status, 'completed', 'the current turn finished within the deadline');
     assert.equal((await client.waitClosed()).code, 1001);
