@@ -12,8 +12,8 @@ export class Metrics {
   readonly sessionsRejected = new Counter({ name: 'duet_sessions_rejected_total', help: 'Sessions refused, by reason.', labelNames: ['reason'], registers: [this.registry] });
   readonly interruptionDetectionMs = new Histogram({
     name: 'duet_interruption_detection_ms',
-    help: 'Speech onset during an answer -> output paused.',
-    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    help: 'Speech onset in the audio during an answer -> output paused (includes the VAD confirmation).',
+    buckets: [50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 800, 1000, 1500],
     registers: [this.registry],
   });
   readonly stopDelayMs = new Histogram({

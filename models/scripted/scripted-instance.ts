@@ -2,6 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChatMessage, GenerateRequest, GenerationEvent, ModelInstance, MonitorDecision, MonitorRequest, StateToken } from '../types.js';
 import type { ScriptCursor } from './script.js';
 
+/** Requests kept per instance: enough for tests, bounded for long-running scripted servers. */
+const RECENT_CALLS = 64;
+
+function remember<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > RECENT_CALLS) list.shift();
+}
+
 const BY_LABEL: Record<'<1>' | '<2>' | '<3>', StateToken> = { '<1>': 'query', '<2>': 'noise', '<3>': 'text' };
 
 function lastUserText(messages: ChatMessage[]): string {
@@ -15,7 +23,7 @@ function lastUserText(messages: ChatMessage[]): string {
 
 /** TESTING ONLY: a deterministic model instance that plays a script. Never the server's default. */
 export class ScriptedInstance implements ModelInstance {
-  /** Every request it received, for tests to inspect (what context reached the model). */
+  /** The latest requests it received (at most RECENT_CALLS), for tests to inspect what context reached the model. */
   readonly generateCalls: GenerateRequest[] = [];
   readonly classifyCalls: MonitorRequest[] = [];
   /** Generations currently running (to prove none is orphaned). */
@@ -27,7 +35,7 @@ export class ScriptedInstance implements ModelInstance {
   ) {}
 
   async *generate(request: GenerateRequest): AsyncIterable<GenerationEvent> {
-    this.generateCalls.push(request);
+    remember(this.generateCalls, request);
     this.active += 1;
     const started = performance.now();
     let firstTokenAt: number | null = null;
@@ -71,7 +79,7 @@ export class ScriptedInstance implements ModelInstance {
   }
 
   async classify(request: MonitorRequest): Promise<MonitorDecision> {
-    this.classifyCalls.push(request);
+    remember(this.classifyCalls, request);
     const started = performance.now();
     const delay = this.cursor.script.decisionDelayMs;
     if (delay > 0) await sleep(delay, undefined, request.signal ? { signal: request.signal } : undefined);

@@ -60,6 +60,8 @@ export class AudioInput {
   private readonly detector: TurnDetector;
   private readonly rate: RateWindow;
   private pendingItemId: string | null = null;
+  /** 16 kHz samples handed to the detector so far: the session's audio clock. */
+  private receivedSamples = 0;
   /** Wall clock (performance.now) when the current utterance began, for frame selection. */
   private utteranceStartedAt: number | null = null;
 
@@ -85,12 +87,17 @@ export class AudioInput {
       throw err;
     }
     this.d.metrics.audioInSeconds.inc(seconds);
-    if (samples.length > 0) this.detector.push(samples);
+    if (samples.length > 0) this.push(samples);
   }
 
   /** The input-audio rate window, for rate_limits.updated. */
   audioRate(nowMs: number): { limit: number; remaining: number; resetSeconds: number } {
     return this.rate.remaining(nowMs);
+  }
+
+  private push(samples: Float32Array): void {
+    this.receivedSamples += samples.length;
+    this.detector.push(samples);
   }
 
   commit(): void {
@@ -107,7 +114,7 @@ export class AudioInput {
 
   setFormat(format: AudioFormat): void {
     const tail = this.decoder.setFormat(toInputFormat(format));
-    if (tail.length > 0) this.detector.push(tail);
+    if (tail.length > 0) this.push(tail);
   }
 
   setTurnDetection(td: TurnDetection): void {
@@ -125,7 +132,13 @@ export class AudioInput {
       this.utteranceStartedAt = performance.now();
       this.d.images.beginUtterance(this.utteranceStartedAt);
       outbound.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: e.audioStartMs, item_id: this.pendingItemId });
-      scheduler.speechStarted();
+      // The VAD confirms speech some time after it began (minimum speech, frame alignment): tell
+      // the scheduler how long ago, on the audio clock, the speech itself started.
+      const td = this.d.settings().turnDetection;
+      const padding = td?.type === 'server_vad' ? (td.prefix_padding_ms ?? 0) : 0;
+      const receivedMs = this.receivedSamples / 16;
+      const onsetMs = Math.min(receivedMs, e.audioStartMs + padding);
+      scheduler.speechStarted(e.audioStartMs, receivedMs - onsetMs);
     } else if (e.type === 'speech_stopped') {
       outbound.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: e.audioEndMs, item_id: this.pendingItemId ?? newId('item') });
       scheduler.speechStopped();

@@ -50,7 +50,9 @@ export class DuplexScheduler {
   /** Recent answers, newest last: a client truncates the interrupted one after the next has started. */
   private readonly recentRuns: ResponseRun[] = [];
   private speaking = false;
+  /** Wall-clock estimate of when the current speech began (performance.now ms). */
   private onsetAtMs = 0;
+  private speechAudioStartMs = 0;
   private onsetTimer: NodeJS.Timeout | null = null;
   private pauseTimer: NodeJS.Timeout | null = null;
   private deciding = 0;
@@ -87,18 +89,26 @@ export class DuplexScheduler {
     };
   }
 
-  speechStarted(): void {
+  /**
+   * VAD confirmed speech. `audioStartMs` is the segment start sent to the client (with padding);
+   * `sinceOnsetMs` is how long ago, on the audio clock, the speech itself began.
+   */
+  speechStarted(audioStartMs = 0, sinceOnsetMs = 0): void {
     if (this.closed) return;
     this.speaking = true;
-    this.onsetAtMs = performance.now();
+    this.onsetAtMs = performance.now() - sinceOnsetMs;
+    this.speechAudioStartMs = audioStartMs;
     const run = this.activeRun();
     if (!run || run.paused || !this.interruptAllowed()) return;
     this.clearTimer('onset');
-    // Minimum speech before an onset may pause output: coughs and clicks do not.
+    // Minimum speech before an onset may pause output, counted from the speech's start: the VAD's
+    // own minimum speech usually covers it already, so the pause is immediate.
+    const remainingMs = this.d.config.minInterruptSpeechMs - sinceOnsetMs;
+    if (remainingMs <= 0) return this.pauseForSpeech();
     this.onsetTimer = setTimeout(() => {
       this.onsetTimer = null;
       this.pauseForSpeech();
-    }, this.d.config.minInterruptSpeechMs);
+    }, remainingMs);
   }
 
   speechStopped(): void {
@@ -257,7 +267,7 @@ export class DuplexScheduler {
     if (!run || run.paused) return;
     run.pause();
     this.d.metrics.interruptionDetectionMs.observe(performance.now() - this.onsetAtMs);
-    this.d.outbound.send({ type: 'duet.response.paused', response_id: run.id, audio_start_ms: 0 });
+    this.d.outbound.send({ type: 'duet.response.paused', response_id: run.id, audio_start_ms: this.speechAudioStartMs });
     if (!this.speaking) this.armPauseTimeout();
   }
 
