@@ -57,6 +57,8 @@ export interface DuplexBenchResult {
   interruption: (InterruptionResult & { serverHistogram: HistogramSnapshot; serverBuckets: Record<string, number> }) | null;
 }
 
+/** audio.vad.minSpeechMs default: the VAD confirms speech only after this much of it. */
+const VAD_MIN_SPEECH_MS = 250;
 const MIN_INTERRUPT_SPEECH_MS = 200;
 const SILENCE_MS = 500;
 
@@ -104,7 +106,8 @@ export async function runDuplexBench(options: DuplexBenchOptions = {}): Promise<
             durationMs: o.levelMs,
             probesPerCycle: o.probesPerCycle,
             silenceMs: SILENCE_MS,
-            minInterruptSpeechMs: MIN_INTERRUPT_SPEECH_MS,
+            // The real VAD confirms speech after audio.vad.minSpeechMs of it; the gate at its onset.
+            guardWaitMs: Math.max(0, MIN_INTERRUPT_SPEECH_MS - (mode === 'vad' ? VAD_MIN_SPEECH_MS : 0)),
             decisionDelayMs,
           };
           const before = await server.stats();

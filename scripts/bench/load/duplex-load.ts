@@ -6,7 +6,7 @@
 //      response.create (answering) -> response.created  `<3>` text query: interrupt, swap, restart
 //      response.cancel -> response.done
 //  - one spoken turn during an answer (the monitor says `<2>`, the answer resumes):
-//      speech_started -> duet.response.paused, minus minInterruptSpeechMs (the guard's timer)
+//      speech_started -> duet.response.paused, minus guardWaitMs (what is left of the minimum-speech guard)
 //      speech_stopped -> duet.monitor.state, minus the monitor's own elapsed_ms
 // Round trips are reported raw and as (probe - baseline) paired within the same probe; the
 // spoken-turn intervals are between two events of one socket, so transport cancels out.
@@ -24,8 +24,12 @@ export interface DuplexLevelParams {
   durationMs: number;
   probesPerCycle: number;
   silenceMs: number;
-  /** The server's scheduler.minInterruptSpeechMs and the script's decisionDelayMs. */
-  minInterruptSpeechMs: number;
+  /**
+   * How long the scheduler waits after speech_started before pausing: minInterruptSpeechMs counts
+   * from the speech onset, so it is what the detector's confirmation has not already covered.
+   */
+  guardWaitMs: number;
+  /** The script's decisionDelayMs. */
   decisionDelayMs: number;
 }
 
@@ -97,7 +101,7 @@ async function spokenTurn(s: WsSession, mic: ChunkQueue, clip: Buffer[], p: Dupl
   mic.enqueue(clip);
   const [a, b, c, d] = await Promise.all([started, paused, stopped, decided]);
   const elapsed = d.event.elapsed_ms as number;
-  out.onset.push(b.atMs - a.atMs - p.minInterruptSpeechMs);
+  out.onset.push(b.atMs - a.atMs - p.guardWaitMs);
   out.decision.push(d.atMs - c.atMs - elapsed);
   out.decisionNominal.push(d.atMs - c.atMs - p.decisionDelayMs);
   out.elapsed.push(elapsed);
