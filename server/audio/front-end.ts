@@ -291,7 +291,7 @@ export class AudioFrontEnd {
     if (decision?.type === 'start') {
       const start = Math.max(decision.speechStartSample - this.prefixPaddingSamples(), this.lastSegmentEnd, this.window.start);
       this.segmentStart = start;
-      this.emit({ type: 'speech_started', audioStartMs: start / SAMPLES_PER_MS });
+      this.emit({ type: 'speech_started', audioStartMs: start / SAMPLES_PER_MS, speechOnsetMs: decision.speechStartSample / SAMPLES_PER_MS });
     } else if (decision?.type === 'end' && this.segmentStart >= 0) {
       const end = Math.max(decision.speechEndSample, this.segmentStart);
       this.emit({ type: 'speech_stopped', audioEndMs: end / SAMPLES_PER_MS });
@@ -312,7 +312,7 @@ export class AudioFrontEnd {
       this.emit({ type: 'speech_stopped', audioEndMs: cut / SAMPLES_PER_MS });
       this.closeSegment(cut, 'max_length');
       this.segmentStart = cut;
-      this.emit({ type: 'speech_started', audioStartMs: cut / SAMPLES_PER_MS });
+      this.emit({ type: 'speech_started', audioStartMs: cut / SAMPLES_PER_MS, speechOnsetMs: cut / SAMPLES_PER_MS });
     }
   }
 

@@ -27,7 +27,7 @@ export type TurnDetectionSettings = ServerVadSettings | null;
 /** What the front-end tells the session, in order. Times are ms on the session's input clock. */
 export type TurnEvent =
   /** Speech began; `audioStartMs` already includes the prefix padding. */
-  | { type: 'speech_started'; audioStartMs: number }
+  | { type: 'speech_started'; audioStartMs: number; /** Where the speech itself began (no padding). */ speechOnsetMs: number }
   /** Speech ended (after the silence duration); `audioEndMs` is where the speech stopped. */
   | { type: 'speech_stopped'; audioEndMs: number }
   /**

@@ -3,7 +3,9 @@ import type { AudioSegment, ModelSet } from '../../models/types.js';
 import type { TurnDetection } from '../../protocol/schema/session.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { InputAudioDecoder, InputAudioError } from '../audio/input-decoder.js';
-import type { InputAudioFormat } from '../audio/types.js';
+import type { InputAudioFormat, TurnEvent } from '../audio/types.js';
+
+export type { TurnEvent } from '../audio/types.js';
 import type { Metrics } from '../metrics.js';
 import type { DuplexScheduler } from '../scheduler/duplex-scheduler.js';
 import type { Conversation, StoredItem } from './conversation.js';
@@ -21,12 +23,6 @@ export const CAMERA_FRAME_URL = 'duet:camera-frame';
 function toInputFormat(format: AudioFormat): InputAudioFormat {
   return format.type === 'audio/pcm' ? { type: 'audio/pcm', rate: format.rate ?? 24000 } : format;
 }
-
-/** Turn events the audio front-end reports. */
-export type TurnEvent =
-  | { type: 'speech_started'; audioStartMs: number }
-  | { type: 'speech_stopped'; audioEndMs: number }
-  | { type: 'segment'; segment: AudioSegment };
 
 /** The per-session audio front-end (VAD + Mel) as the session uses it. */
 export interface TurnDetector {
@@ -134,11 +130,7 @@ export class AudioInput {
       outbound.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: e.audioStartMs, item_id: this.pendingItemId });
       // The VAD confirms speech some time after it began (minimum speech, frame alignment): tell
       // the scheduler how long ago, on the audio clock, the speech itself started.
-      const td = this.d.settings().turnDetection;
-      const padding = td?.type === 'server_vad' ? (td.prefix_padding_ms ?? 0) : 0;
-      const receivedMs = this.receivedSamples / 16;
-      const onsetMs = Math.min(receivedMs, e.audioStartMs + padding);
-      scheduler.speechStarted(e.audioStartMs, receivedMs - onsetMs);
+      scheduler.speechStarted(e.audioStartMs, Math.max(0, this.receivedSamples / 16 - e.speechOnsetMs));
     } else if (e.type === 'speech_stopped') {
       outbound.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: e.audioEndMs, item_id: this.pendingItemId ?? newId('item') });
       scheduler.speechStopped();

@@ -98,7 +98,7 @@ test('speech bursts give started/stopped/segment in order, with frame-exact timi
     ['speech_started', 'speech_stopped', 'segment', 'speech_started', 'speech_stopped', 'segment'],
   );
   // Bursts are frame aligned (32 ms), so onsets and offsets are exact.
-  assert.deepEqual(events[0], { type: 'speech_started', audioStartMs: 512 });
+  assert.deepEqual(events[0], { type: 'speech_started', audioStartMs: 512, speechOnsetMs: 512 });
   assert.deepEqual(events[1], { type: 'speech_stopped', audioEndMs: 1024 });
   assert.deepEqual(
     segments.map((s) => [s.startMs, s.endMs]),
@@ -116,7 +116,7 @@ test('prefix padding moves the start back, never into the previous segment', asy
     [1280, 1600],
   ]);
   const { events, segments } = await run(input, { turnDetection: { ...VAD, prefix_padding_ms: 300 } });
-  assert.deepEqual(events[0], { type: 'speech_started', audioStartMs: 340 });
+  assert.deepEqual(events[0], { type: 'speech_started', audioStartMs: 340, speechOnsetMs: 640 });
   // The second onset at 1280 would pad back to 980, but the first segment ends at 960 + 0.
   assert.deepEqual(
     segments.map((s) => [s.startMs, s.endMs]),

@@ -42,7 +42,7 @@ class GateDetector implements TurnDetector {
       this.quiet = 0;
       if (this.speechStart < 0) {
         this.speechStart = from;
-        this.onEvent({ type: 'speech_started', audioStartMs: from / SAMPLES_PER_MS });
+        this.onEvent({ type: 'speech_started', audioStartMs: from / SAMPLES_PER_MS, speechOnsetMs: from / SAMPLES_PER_MS });
       }
     } else if (this.speechStart >= 0) {
       this.quiet += samples.length;
@@ -55,7 +55,7 @@ class GateDetector implements TurnDetector {
       this.speechStart = -1;
       this.quiet = 0;
       this.onEvent({ type: 'speech_stopped', audioEndMs: end / SAMPLES_PER_MS });
-      this.onEvent({ type: 'segment', segment });
+      this.onEvent({ type: 'segment', segment, reason: 'vad' });
     }
   }
 
