@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Script } from '../../models/scripted/index.js';
+import { CHUNK_MS } from './load/speech-audio.js';
 import type { DuplexLevelParams, DuplexLevelResult } from './load/duplex-load.js';
 import type { InterruptionParams, InterruptionResult } from './load/interruption-load.js';
 import { LoadWorker, placement, ServerHandle, type Placement } from './load/processes.js';
@@ -106,8 +107,8 @@ export async function runDuplexBench(options: DuplexBenchOptions = {}): Promise<
             durationMs: o.levelMs,
             probesPerCycle: o.probesPerCycle,
             silenceMs: SILENCE_MS,
-            // The real VAD confirms speech after audio.vad.minSpeechMs of it; the gate at its onset.
-            guardWaitMs: Math.max(0, MIN_INTERRUPT_SPEECH_MS - (mode === 'vad' ? VAD_MIN_SPEECH_MS : 0)),
+            // The real VAD confirms speech after audio.vad.minSpeechMs of it; the gate after its first loud chunk.
+            guardWaitMs: Math.max(0, MIN_INTERRUPT_SPEECH_MS - (mode === 'vad' ? VAD_MIN_SPEECH_MS : CHUNK_MS)),
             decisionDelayMs,
           };
           const before = await server.stats();
