@@ -16,6 +16,8 @@ import { runRemoteEngineBench } from './remote-engine.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,10,100').split(',').map(Number);
 const TOKENS = 40;
+/** Turn starts spread over this long (the last row repeats the top level with 0: all at once). */
+const STAGGER_MS = 1000;
 const TOKEN_DELAY_MS = 20;
 const FIRST_TOKEN_DELAY_MS = 30;
 
@@ -86,8 +88,12 @@ async function startDuet(engineUrl: string): Promise<{ child: ChildProcess; url:
   throw new Error('duet did not start');
 }
 
-/** Connects `sessions` sockets (measured apart), then starts one text turn on each at once; returns delta arrival times by tag. */
-async function runLevel(url: string, sessions: number, round: number): Promise<{ arrivals: Map<string, number[]>; connectMs: number }> {
+/**
+ * Connects `sessions` sockets (measured apart), then starts one text turn on each, spread evenly
+ * over `staggerMs` (independent users start at random phases; 0 = all in the same instant, the
+ * worst case: every token of every stream then arrives in one synchronized burst).
+ */
+async function runLevel(url: string, sessions: number, round: number, staggerMs: number): Promise<{ arrivals: Map<string, number[]>; connectMs: number }> {
   const arrivals = new Map<string, number[]>();
   const t0 = nowMs();
   const sockets = await Promise.all(
@@ -108,7 +114,7 @@ async function runLevel(url: string, sessions: number, round: number): Promise<{
     sockets.map(
       (ws, i) =>
         new Promise<void>((resolve) => {
-          const tag = `r${round}-s${i}-${sessions}`;
+          const tag = `r${round}-s${i}-${sessions}-st${staggerMs}`;
           const times: number[] = [];
           arrivals.set(tag, times);
           ws.on('message', (data) => {
@@ -120,8 +126,10 @@ async function runLevel(url: string, sessions: number, round: number): Promise<{
               resolve();
             }
           });
-          ws.send(JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: tag }] } }));
-          ws.send(JSON.stringify({ type: 'response.create', response: { output_modalities: ['text'] } }));
+          setTimeout(() => {
+            ws.send(JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: tag }] } }));
+            ws.send(JSON.stringify({ type: 'response.create', response: { output_modalities: ['text'] } }));
+          }, (i * staggerMs) / sessions);
         }),
     ),
   );
@@ -134,15 +142,16 @@ export async function runRemoteBench(rounds = 3) {
   const engine = await startEngine();
   const duet = await startDuet(engine.url);
   const levels = [];
+  const runs = [...LEVELS.map((sessions) => ({ sessions, staggerMs: STAGGER_MS })), { sessions: Math.max(...LEVELS), staggerMs: 0 }];
   try {
-    for (const sessions of LEVELS) {
+    for (const { sessions, staggerMs } of runs) {
       const first: number[] = [];
       const perToken: number[] = [];
       const connectTimes: number[] = [];
       const cpuBefore = cpuSeconds(duet.child.pid!);
       const wallBefore = nowMs();
       for (let round = 0; round < rounds; round++) {
-        const { arrivals, connectMs } = await runLevel(duet.url, sessions, round);
+        const { arrivals, connectMs } = await runLevel(duet.url, sessions, round, staggerMs);
         connectTimes.push(connectMs);
         const records = await engine.records();
         for (const [tag, times] of arrivals) {
@@ -155,7 +164,7 @@ export async function runRemoteBench(rounds = 3) {
       // Duet's own CPU per session-turn (connect, one streamed answer, close): what one core can serve.
       const cpuMsPerTurn = ((cpuSeconds(duet.child.pid!) - cpuBefore) * 1000) / (sessions * rounds);
       const turnMs = FIRST_TOKEN_DELAY_MS + TOKENS * TOKEN_DELAY_MS;
-      levels.push({ sessions, cpuMsPerTurn, sessionsPerCore: turnMs / cpuMsPerTurn, connectAllMs: pct(connectTimes, 50), wallMs: nowMs() - wallBefore, firstTokenAddedMs: { p50: pct(first, 50), p99: pct(first, 99) }, perTokenAddedMs: { p50: pct(perToken, 50), p99: pct(perToken, 99) }, samples: perToken.length });
+      levels.push({ sessions, staggerMs, cpuMsPerTurn, sessionsPerCore: turnMs / cpuMsPerTurn, connectAllMs: pct(connectTimes, 50), wallMs: nowMs() - wallBefore, firstTokenAddedMs: { p50: pct(first, 50), p99: pct(first, 99) }, perTokenAddedMs: { p50: pct(perToken, 50), p99: pct(perToken, 99) }, samples: perToken.length });
     }
   } finally {
     duet.child.kill('SIGTERM');
@@ -171,11 +180,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(`${ROOT}bench-results/remote.json`, JSON.stringify(result, null, 2));
   if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
   else {
-    console.log('(sessions connect first; then every session starts a turn at once)');
-    console.log('sessions | connect all ms | Duet added first token p50/p99 ms | Duet added per token p50/p99 ms | bare HTTP per token p50/p99 ms | Duet CPU ms per turn | streaming sessions per core');
+    console.log(`(sessions connect first; then each starts one turn, spread over the stagger; ${TOKENS} tokens every ${TOKEN_DELAY_MS} ms)`);
+    console.log('sessions | stagger ms | connect all ms | Duet added first token p50/p99 ms | Duet added per token p50/p99 ms | bare HTTP per token p50/p99 ms | Duet CPU ms per turn | streaming sessions per core');
     for (const level of result.duet) {
       const raw = result.rawHttpBaseline.find((l) => l.concurrency === level.sessions);
-      console.log(`${level.sessions} | ${level.connectAllMs.toFixed(0)} | ${level.firstTokenAddedMs.p50.toFixed(2)} / ${level.firstTokenAddedMs.p99.toFixed(2)} | ${level.perTokenAddedMs.p50.toFixed(2)} / ${level.perTokenAddedMs.p99.toFixed(2)} | ${raw ? `${raw.perTokenAddedMs.p50.toFixed(2)} / ${raw.perTokenAddedMs.p99.toFixed(2)}` : 'n/a'} | ${level.cpuMsPerTurn.toFixed(2)} | ${level.sessionsPerCore.toFixed(0)}`);
+      console.log(`${level.sessions} | ${level.staggerMs} | ${level.connectAllMs.toFixed(0)} | ${level.firstTokenAddedMs.p50.toFixed(2)} / ${level.firstTokenAddedMs.p99.toFixed(2)} | ${level.perTokenAddedMs.p50.toFixed(2)} / ${level.perTokenAddedMs.p99.toFixed(2)} | ${raw ? `${raw.perTokenAddedMs.p50.toFixed(2)} / ${raw.perTokenAddedMs.p99.toFixed(2)}` : 'n/a'} | ${level.cpuMsPerTurn.toFixed(2)} | ${level.sessionsPerCore.toFixed(0)}`);
     }
   }
 }
