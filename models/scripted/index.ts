@@ -22,3 +22,5 @@ export function scriptedModelSet(script: Script): ModelSet & { instances: [Scrip
   const statuses: Record<Capability, CapabilityStatus> = { generator: status, monitor: status, asr: missing, tts: missing, vision: missing };
   return { instances, asr: null, tts: null, vision: false, status: () => statuses, close: async () => {} };
 }
+
+export { ScriptedRecognizer } from './scripted-recognizer.js';
