@@ -48,7 +48,8 @@ export interface FrontEndOptions {
 }
 
 export class AudioFrontEnd {
-  private readonly window = new SampleWindow();
+  /** Starts at 1 s and grows with the speech it must hold: an idle session stays small. */
+  private readonly window = new SampleWindow(PIPELINE_SAMPLE_RATE);
   private readonly mel: StreamingMelEncoder | null;
   private readonly vad: VadScheduler | null;
   private readonly tuning: FrontEndTuning;

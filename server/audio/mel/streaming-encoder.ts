@@ -81,7 +81,8 @@ export class StreamingMelEncoder {
     this.samples = new Float64Array(sampleCapacity);
     this.sampleMask = sampleCapacity - 1;
     this.edge = new Float64Array(nextPow2(options.winLength));
-    const frameCapacity = nextPow2(Math.min(options.maxRetainedFrames, 512));
+    // 128 frames (1.3 s at a 10 ms hop) to start; the ring grows to what the owner retains.
+    const frameCapacity = nextPow2(Math.min(options.maxRetainedFrames, 128));
     this.frames = new Float32Array(frameCapacity * this.bins);
     this.frameMask = frameCapacity - 1;
   }
