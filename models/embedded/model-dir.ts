@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedModelError } from './errors.js';
+import { DTYPE_SUFFIX } from '../hub/dtypes.js';
 
 export type ModelKind = 'causal-lm' | 'vision-language' | 'whisper';
 
@@ -17,17 +18,6 @@ export interface ModelDir {
 
 const VLM_TYPES = new Set(['idefics3', 'smolvlm']);
 
-// transformers.js' file suffixes per dtype (utils/dtypes.js DEFAULT_DTYPE_SUFFIX_MAPPING).
-const DTYPE_SUFFIX: Record<string, string> = {
-  fp32: '',
-  fp16: '_fp16',
-  int8: '_int8',
-  uint8: '_uint8',
-  q8: '_quantized',
-  q4: '_q4',
-  q4f16: '_q4f16',
-  bnb4: '_bnb4',
-};
 
 function readJson(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;

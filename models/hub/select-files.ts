@@ -2,17 +2,8 @@
 // ONNX files of one dtype (transformers.js naming: onnx/<name><suffix>.onnx plus external data).
 
 import type { HubFile } from './hub-api.js';
+import { DTYPE_SUFFIX as SUFFIX } from './dtypes.js';
 
-const SUFFIX: Record<string, string> = {
-  fp32: '',
-  fp16: '_fp16',
-  int8: '_int8',
-  uint8: '_uint8',
-  q8: '_quantized',
-  q4: '_q4',
-  q4f16: '_q4f16',
-  bnb4: '_bnb4',
-};
 
 const SUPPORT_FILES = new Set([
   'config.json',

@@ -15,24 +15,12 @@ import { melPreset, type MelPresetName } from '../../server/audio/mel/index.js';
 import { StreamingResampler } from '../../server/audio/resample.js';
 import { VadScheduler } from '../../server/audio/vad/scheduler.js';
 import { SileroModel, VAD_FRAME_SAMPLES, type SileroVersion } from '../../server/audio/vad/silero.js';
+import { readWav } from '../../test/support/wav.js';
 
 const FRAME = VAD_FRAME_SAMPLES;
 const TUNING: FrontEndTuning = { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000, vadStateResetMs: 5000 };
 const SERVER_VAD = { type: 'server_vad' as const, threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 };
 
-function readWav(url: URL): Float32Array {
-  const b = readFileSync(url);
-  for (let o = 12; o + 8 <= b.length; ) {
-    const size = b.readUInt32LE(o + 4);
-    if (b.toString('ascii', o, o + 4) === 'data') {
-      const out = new Float32Array(size / 2);
-      for (let i = 0; i < out.length; i++) out[i] = b.readInt16LE(o + 8 + 2 * i) / 32768;
-      return out;
-    }
-    o += 8 + size + (size & 1);
-  }
-  throw new Error('no data chunk');
-}
 
 /** `seconds` of speech with pauses: the committed layouts, looped. */
 function speechAudio(seconds: number): Float32Array {

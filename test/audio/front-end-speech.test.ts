@@ -14,6 +14,7 @@ import type { ServerVadSettings, TurnEvent } from '../../server/audio/types.js';
 import { VadScheduler } from '../../server/audio/vad/scheduler.js';
 import { SileroModel, type SileroVersion } from '../../server/audio/vad/silero.js';
 import type { AudioSegment } from '../../models/types.js';
+import { readWav } from '../support/wav.js';
 
 const FIXTURES = new URL('../fixtures/speech/', import.meta.url);
 const ALPHANUMERIC = fileURLToPath(new URL('../../../shared/audio/alphanumeric/', import.meta.url));
@@ -27,19 +28,6 @@ interface Truth {
   turns: { onsetMs: number; offsetMs: number }[];
 }
 
-function readWav(path: string | URL): Float32Array {
-  const b = readFileSync(path);
-  for (let o = 12; o + 8 <= b.length; ) {
-    const size = b.readUInt32LE(o + 4);
-    if (b.toString('ascii', o, o + 4) === 'data') {
-      const out = new Float32Array(size / 2);
-      for (let i = 0; i < out.length; i++) out[i] = b.readInt16LE(o + 8 + 2 * i) / 32768;
-      return out;
-    }
-    o += 8 + size + (size & 1);
-  }
-  throw new Error(`${String(path)}: no data chunk`);
-}
 
 const models = new Map<SileroVersion, SileroModel>();
 before(async () => {

@@ -5,22 +5,10 @@ import { SileroModel, SileroState, VAD_FRAME_SAMPLES, type VadModel } from '../.
 import { VadScheduler } from '../../server/audio/vad/scheduler.js';
 import { TurnDetector, type TurnDecision } from '../../server/audio/vad/turn-detector.js';
 import { SampleWindow } from '../../server/audio/vad/sample-window.js';
+import { readWav } from '../support/wav.js';
 
 const FRAME = VAD_FRAME_SAMPLES;
 
-function readWav(url: URL): Float32Array {
-  const b = readFileSync(url);
-  for (let o = 12; o + 8 <= b.length; ) {
-    const size = b.readUInt32LE(o + 4);
-    if (b.toString('ascii', o, o + 4) === 'data') {
-      const out = new Float32Array(size / 2);
-      for (let i = 0; i < out.length; i++) out[i] = b.readInt16LE(o + 8 + 2 * i) / 32768;
-      return out;
-    }
-    o += 8 + size + (size & 1);
-  }
-  throw new Error(`${url.pathname}: no data chunk`);
-}
 
 const speech = readWav(new URL('../fixtures/speech/two-turns-clean.wav', import.meta.url));
 

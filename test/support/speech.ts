@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import wav from 'node-wav';
+import { readWav } from './wav.js';
 import type { TestClient } from './client.js';
 import { floatToInt16 } from '../../server/voice/output-format.js';
 
@@ -11,9 +11,8 @@ export interface SpeechFixture {
 /** A 16 kHz fixture from test/fixtures/speech with its ground truth. */
 export function loadSpeech(name: string): SpeechFixture {
   const dir = new URL('../fixtures/speech/', import.meta.url);
-  const decoded = wav.decode(readFileSync(new URL(`${name}.wav`, dir)));
   const truth = JSON.parse(readFileSync(new URL(`${name}.json`, dir), 'utf8')) as SpeechFixture['truth'];
-  return { samples: decoded.channelData[0]!, truth };
+  return { samples: readWav(new URL(`${name}.wav`, dir)), truth };
 }
 
 /** Little-endian PCM16 bytes (the platform is little-endian, as the wire format). */
