@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { TallyCounter } from './tally-counter.js';
 
 /** All Prometheus metrics of one app instance (own registry so tests can build many apps). */
 export class Metrics {
   readonly registry = new Registry();
   readonly activeSessions = new Gauge({ name: 'duet_active_sessions', help: 'Live WebSocket sessions.', registers: [this.registry] });
-  readonly eventsIn = new Counter({ name: 'duet_events_in_total', help: 'Client events received, by type.', labelNames: ['type'], registers: [this.registry] });
-  readonly eventsOut = new Counter({ name: 'duet_events_out_total', help: 'Server events sent, by type.', labelNames: ['type'], registers: [this.registry] });
+  readonly eventsIn = new TallyCounter({ name: 'duet_events_in_total', help: 'Client events received, by type.', label: 'type', registry: this.registry });
+  readonly eventsOut = new TallyCounter({ name: 'duet_events_out_total', help: 'Server events sent, by type.', label: 'type', registry: this.registry });
   readonly errors = new Counter({ name: 'duet_errors_total', help: 'Error events sent, by code.', labelNames: ['code'], registers: [this.registry] });
   readonly audioInSeconds = new Counter({ name: 'duet_audio_in_seconds_total', help: 'Input audio received.', registers: [this.registry] });
   readonly audioOutSeconds = new Counter({ name: 'duet_audio_out_seconds_total', help: 'Output audio sent.', registers: [this.registry] });

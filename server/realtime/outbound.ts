@@ -11,11 +11,27 @@ export interface OutboundOptions {
   metrics: Metrics;
   /** Called once when the queue overflows (the client stopped reading). */
   onOverflow: () => void;
+  /**
+   * The socket under the WebSocket. Corked while one tick's events are sent, so they leave in
+   * one write: loopback and TLS writes cost a syscall each, more than the JSON itself.
+   */
+  transport?: Corkable;
+}
+
+/** A stream whose writes can be held and flushed together (net.Socket, tls.TLSSocket). */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
 }
 
 /** Stamps, renames and sends server events; enforces the bounded send queue. */
 export class Outbound {
   private overflowed = false;
+  private corked = false;
+  private readonly flush = (): void => {
+    this.corked = false;
+    this.options.transport?.uncork();
+  };
 
   constructor(
     private readonly socket: WebSocket,
@@ -31,8 +47,12 @@ export class Outbound {
     if (this.closed) return '';
     const type = event.type as ServerEventType;
     const eventId = newId('event');
-    const wireType = this.options.beta ? (BETA_EVENT_NAMES[type] ?? type) : type;
-    const payload = JSON.stringify({ ...event, type: wireType, event_id: eventId });
+    const betaType = this.options.beta ? BETA_EVENT_NAMES[type] : undefined;
+    // The id goes in front of the serialized event rather than into a copy of it: one object
+    // fewer per delta. Ids are base64url characters only, so nothing needs escaping.
+    const payload = betaType
+      ? JSON.stringify({ ...event, type: betaType, event_id: eventId })
+      : `{"event_id":"${eventId}",${JSON.stringify(event).slice(1)}`;
     // ws buffers without bound when the peer stops reading; bufferedAmount is what is
     // still in user space, so checking it before each send bounds memory per session.
     if (this.socket.bufferedAmount + payload.length > this.options.maxQueuedBytes) {
@@ -40,8 +60,16 @@ export class Outbound {
       this.options.onOverflow();
       return '';
     }
+    const transport = this.options.transport;
+    if (transport && !this.corked) {
+      transport.cork();
+      this.corked = true;
+      // After this tick's synchronous work: the events of one step (response.created and the
+      // three that follow it, or one delta per stream) go out together, and none waits longer.
+      process.nextTick(this.flush);
+    }
     this.socket.send(payload);
-    this.options.metrics.eventsOut.inc({ type });
+    this.options.metrics.eventsOut.inc(type);
     return eventId;
   }
 }

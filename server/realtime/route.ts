@@ -59,6 +59,7 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
         makeDetector: deps.makeDetector,
         makeChannel: deps.makeChannel,
         onClosed: (s) => registry.remove(s),
+        transport: request.raw.socket,
       });
       if (!session.isClosed) registry.add(session);
     },

@@ -12,7 +12,7 @@ import { Conversation } from './conversation.js';
 import { newId } from './ids.js';
 import { ImageInputs } from './image-input.js';
 import { parseTextFrame } from './inbound.js';
-import { Outbound } from './outbound.js';
+import { Outbound, type Corkable } from './outbound.js';
 import { RateWindow } from './rate-window.js';
 import { sendError } from './send-error.js';
 import type { SessionContext } from './session-context.js';
@@ -33,6 +33,8 @@ export interface SessionDeps {
   makeDetector: TurnDetectorFactory;
   makeChannel: ChannelFactory;
   onClosed: (session: RealtimeSession) => void;
+  /** The socket under the WebSocket, so each tick's events leave in one write (see Outbound). */
+  transport?: Corkable;
 }
 
 /** Events waiting to be handled beyond this are refused (a client flooding the session). */
@@ -81,6 +83,7 @@ export class RealtimeSession implements SessionContext {
       maxQueuedBytes: config.limits.sendQueueBytes,
       metrics,
       onOverflow: () => this.close('slow_consumer', 1008, 'send queue overflow: the client is not reading'),
+      ...(deps.transport ? { transport: deps.transport } : {}),
     });
     this.scheduler = new DuplexScheduler({
       outbound: this.outbound,
@@ -140,7 +143,7 @@ export class RealtimeSession implements SessionContext {
     const parsed = parseTextFrame(bytes.toString('utf8'), this.config.limits.maxMessageBytes);
     if (!parsed.ok) return this.error(parsed.error.code, parsed.error.message, parsed.error.param ?? null, parsed.eventId);
     const event = parsed.event;
-    this.metrics.eventsIn.inc({ type: event.type });
+    this.metrics.eventsIn.inc(event.type);
     this.enqueue(event.event_id ?? null, () => this.dispatch(event));
   }
 
