@@ -37,7 +37,7 @@ export class InputAudioDecoder {
   private rate: number;
   private resampler: StreamingResampler;
   /** Decoded input-rate samples, reused between calls (the resampler copies what it keeps). */
-  private scratch = new Float32Array(4096);
+  private scratch = new Float32Array(0);
   private samplesIn = 0;
   private secondsBefore = 0;
 

@@ -53,7 +53,11 @@ interface AudioInputDeps {
 /** Client audio -> 16 kHz float -> VAD/turns -> committed items -> the scheduler. */
 export class AudioInput {
   private readonly decoder: InputAudioDecoder;
-  private readonly detector: TurnDetector;
+  /**
+   * Made on the first audio: a text-only session never holds VAD state, a Mel ring or a sample
+   * window (about 175 KiB), which also keeps session churn from feeding the major GC.
+   */
+  private detector: TurnDetector | null = null;
   private readonly rate: RateWindow;
   private pendingItemId: string | null = null;
   /** 16 kHz samples handed to the detector so far: the session's audio clock. */
@@ -65,7 +69,11 @@ export class AudioInput {
     const s = d.settings();
     this.decoder = new InputAudioDecoder(toInputFormat(s.inputFormat));
     this.rate = new RateWindow(d.maxAudioSecondsPerSecond);
-    this.detector = d.makeDetector(s.turnDetection, (e) => this.onTurnEvent(e));
+  }
+
+  private ensureDetector(): TurnDetector {
+    this.detector ??= this.d.makeDetector(this.d.settings().turnDetection, (e) => this.onTurnEvent(e));
+    return this.detector;
   }
 
   /** Raw input bytes in the session's input format (from base64 or a binary frame). */
@@ -93,17 +101,17 @@ export class AudioInput {
 
   private push(samples: Float32Array): void {
     this.receivedSamples += samples.length;
-    this.detector.push(samples);
+    this.ensureDetector().push(samples);
   }
 
   commit(): void {
-    const segment = this.detector.commit();
+    const segment = this.detector?.commit() ?? null;
     if (!segment || segment.samples.length < 1600) throw new ProtocolError('input_audio_buffer_commit_empty', 'Buffer too small: at least 100 ms of audio is needed to commit.');
     this.commitSegment(segment);
   }
 
   clear(): void {
-    this.detector.clear();
+    this.detector?.clear();
     this.pendingItemId = null;
     this.d.outbound.send({ type: 'input_audio_buffer.cleared' });
   }
@@ -114,11 +122,12 @@ export class AudioInput {
   }
 
   setTurnDetection(td: TurnDetection): void {
-    this.detector.setTurnDetection(td);
+    // Without a detector yet, the first audio makes one from the current settings.
+    this.detector?.setTurnDetection(td);
   }
 
   close(): void {
-    this.detector.close();
+    this.detector?.close();
   }
 
   private onTurnEvent(e: TurnEvent): void {
