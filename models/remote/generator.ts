@@ -5,6 +5,7 @@
 
 import type { GenerateRequest, GenerationEvent, GenerationStats } from '../types.js';
 import { newChunkState, readChatChunk } from './chat-chunks.js';
+import { ChunkReader } from './chunk-reader.js';
 import type { EngineClient } from './engine-client.js';
 import type { EngineResponse } from './engine-response.js';
 import { abortError, isRemoteEngineError, RemoteEngineError, type RemoteRole } from './errors.js';
@@ -101,7 +102,9 @@ export async function* streamChat(
         try {
           // Read to the end of the body even after [DONE]: leaving the loop early
           // would destroy the socket instead of returning it to the keep-alive pool.
-          for await (const chunk of r.res as AsyncIterable<string>) {
+          const reader = new ChunkReader<string>(r.res);
+          let chunk: string | null;
+          while ((chunk = await reader.next()) !== null) {
             if (sawDone) continue;
             r.touch();
             const count = parser.feed(chunk);
