@@ -366,8 +366,9 @@ class Responder {
         }
         // vLLM puts finish_reason on the chunk carrying the last token; OpenAI sends a separate empty-delta chunk.
         const last = i === script.tokens.length - 1 && !openai && ending === 'done';
-        send(choice({ content: script.tokens[i] }, last ? (script.finishReason ?? 'stop') : null));
+        // Stamped before the write: on loopback the bytes reach the reader during the write itself.
         this.record.tokenTimes.push(monotonicMs());
+        send(choice({ content: script.tokens[i] }, last ? (script.finishReason ?? 'stop') : null));
         i++;
         if (last) return finish(true);
         const wait = t0 + i * tokenDelay - monotonicMs();
