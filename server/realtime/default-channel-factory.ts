@@ -9,6 +9,7 @@ import { createSpeechChannel } from './speech-channel.js';
 export function createChannelFactory(config: Config, models: ModelSet, metrics: Metrics): ChannelFactory {
   return ({ ref, modality, session }) => {
     if (modality === 'audio' && models.tts) return createSpeechChannel({ ref, session, tts: models.tts, voice: config.voice, metrics });
-    return new TextChannel({ textDelta: (delta) => session.outbound.send({ type: 'response.output_text.delta', ...ref, delta }) });
+    const template = session.outbound.deltaTemplate('response.output_text.delta', ref);
+    return new TextChannel({ textDelta: (delta) => session.outbound.sendDelta(template, delta) });
   };
 }

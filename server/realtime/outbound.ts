@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { BETA_EVENT_NAMES, type OutgoingEvent, type ServerEventType } from '../../protocol/schema/server-events.js';
 import { newId } from './ids.js';
 import type { Metrics } from '../metrics.js';
+import type { PartRef } from '../response/response-run.js';
 
 export interface OutboundOptions {
   /** Client asked for the beta event names (OpenAI-Beta: realtime=v1). */
@@ -49,10 +50,31 @@ export class Outbound {
     const eventId = newId('event');
     const betaType = this.options.beta ? BETA_EVENT_NAMES[type] : undefined;
     // The id goes in front of the serialized event rather than into a copy of it: one object
-    // fewer per delta. Ids are base64url characters only, so nothing needs escaping.
+    // fewer per event. Ids are base64url characters only, so nothing needs escaping.
     const payload = betaType
       ? JSON.stringify({ ...event, type: betaType, event_id: eventId })
       : `{"event_id":"${eventId}",${JSON.stringify(event).slice(1)}`;
+    return this.write(type, eventId, payload);
+  }
+
+  /**
+   * Serializes a content part's delta events up to the delta itself, once per part: every
+   * delta (one per token) then costs the delta's JSON and nothing else.
+   */
+  deltaTemplate(type: DeltaEventType, ref: PartRef): DeltaTemplate {
+    const wireType = (this.options.beta ? BETA_EVENT_NAMES[type] : undefined) ?? type;
+    const whole = JSON.stringify({ type: wireType, ...ref, delta: '' });
+    return { type, head: whole.slice(1, whole.length - '""}'.length) };
+  }
+
+  /** Sends one delta event made from `template`; returns its event_id ('' when the socket can take no more). */
+  sendDelta(template: DeltaTemplate, delta: string): string {
+    if (this.closed) return '';
+    const eventId = newId('event');
+    return this.write(template.type, eventId, `{"event_id":"${eventId}",${template.head}${JSON.stringify(delta)}}`);
+  }
+
+  private write(type: ServerEventType, eventId: string, payload: string): string {
     // ws buffers without bound when the peer stops reading; bufferedAmount is what is
     // still in user space, so checking it before each send bounds memory per session.
     if (this.socket.bufferedAmount + payload.length > this.options.maxQueuedBytes) {
@@ -72,4 +94,14 @@ export class Outbound {
     this.options.metrics.eventsOut.inc(type);
     return eventId;
   }
+}
+
+/** Events that carry one content part's streamed output: `{type, response_id, item_id, output_index, content_index, delta}`. */
+export type DeltaEventType = 'response.output_text.delta' | 'response.output_audio_transcript.delta' | 'response.output_audio.delta';
+
+/** A delta event serialized up to its `delta` value (see Outbound.deltaTemplate). */
+export interface DeltaTemplate {
+  readonly type: DeltaEventType;
+  /** `"type":…,"response_id":…,…,"delta":` */
+  readonly head: string;
 }

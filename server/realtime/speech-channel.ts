@@ -5,6 +5,7 @@ import type { OutputChannel } from '../response/output-channel.js';
 import type { PartRef } from '../response/response-run.js';
 import { SpeechTrack, type SpeechFrame } from '../voice/speech-track.js';
 import { AudioPacer } from '../voice/pacer.js';
+import type { DeltaTemplate } from './outbound.js';
 import type { SessionContext } from './session-context.js';
 
 export interface SpeechChannelParams {
@@ -26,10 +27,14 @@ class SpeechChannel implements OutputChannel {
   private readonly running: Promise<'completed' | 'cancelled'>;
   private failure: unknown = null;
   private sent = '';
+  private readonly transcriptDelta: DeltaTemplate;
+  private readonly audioDelta: DeltaTemplate;
   firstEmitAtMs: number | null = null;
 
   constructor(private readonly p: SpeechChannelParams) {
     const s = p.session.settings;
+    this.transcriptDelta = p.session.outbound.deltaTemplate('response.output_audio_transcript.delta', p.ref);
+    this.audioDelta = p.session.outbound.deltaTemplate('response.output_audio.delta', p.ref);
     this.track = new SpeechTrack({
       tts: p.tts,
       format: s.outputFormat.type,
@@ -50,10 +55,10 @@ class SpeechChannel implements OutputChannel {
     this.firstEmitAtMs ??= performance.now();
     if (frame.text) {
       this.sent += frame.text;
-      outbound.send({ type: 'response.output_audio_transcript.delta', ...this.p.ref, delta: frame.text });
+      outbound.sendDelta(this.transcriptDelta, frame.text);
     }
     if (frame.audio.length > 0) {
-      outbound.send({ type: 'response.output_audio.delta', ...this.p.ref, delta: Buffer.from(frame.audio.buffer, frame.audio.byteOffset, frame.audio.byteLength).toString('base64') });
+      outbound.sendDelta(this.audioDelta, Buffer.from(frame.audio.buffer, frame.audio.byteOffset, frame.audio.byteLength).toString('base64'));
       this.p.metrics.audioOutSeconds.inc(frame.durationMs / 1000);
     }
   }

@@ -78,3 +78,36 @@ test('outbound: beta clients get the beta event names, with the same fields', as
     await p.close();
   }
 });
+
+test('outbound: a delta sent from a template is the same event send() makes, for every delta type and both namings', async () => {
+  for (const beta of [false, true]) {
+    const p = await pair(beta);
+    try {
+      const ref = { response_id: 'resp_9', item_id: 'item_9', output_index: 0, content_index: 0 };
+      const deltas = ['plain', 'quote " backslash \\ newline \n tab \t', 'caf\u00e9 \u{1F600} \u2028', ''];
+      const types = ['response.output_text.delta', 'response.output_audio_transcript.delta', 'response.output_audio.delta'] as const;
+      const ids: string[] = [];
+      for (const type of types) {
+        const template = p.outbound.deltaTemplate(type, ref);
+        for (const delta of deltas) {
+          ids.push(p.outbound.sendDelta(template, delta));
+          ids.push(p.outbound.send({ type, ...ref, delta }));
+        }
+      }
+      await p.waitFor(ids.length);
+      for (let i = 0; i < ids.length; i += 2) {
+        const fromTemplate = { ...p.messages[i] };
+        const fromSend = { ...p.messages[i + 1] };
+        assert.equal(fromTemplate.event_id, ids[i]);
+        delete fromTemplate.event_id;
+        delete fromSend.event_id;
+        assert.deepEqual(fromTemplate, fromSend);
+      }
+      assert.equal(p.messages[0]!.type, beta ? 'response.text.delta' : 'response.output_text.delta');
+      const text = await p.metrics.registry.metrics();
+      assert.match(text, /duet_events_out_total\{type="response.output_audio.delta"\} 8/);
+    } finally {
+      await p.close();
+    }
+  }
+});
