@@ -4,7 +4,8 @@
 // moment the engine wrote that token (process.hrtime is one monotonic clock for all
 // processes). The baseline in the same run is a bare HTTP client reading the same engine
 // (scripts/bench/remote-engine.ts `raw`). Duet runs in its own process, pinned to one core
-// where `taskset` exists; this client and the engine share the other.
+// where `taskset` exists, with the node flags of `npm start`; this client and the engine share
+// the other.
 //
 // Rows: 1, 10 and 100 users who stay connected and take one turn per round, started at random
 // moments (the target: < 5 ms added at p99 at 100); then 100 users whose turns all start in the
@@ -21,6 +22,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { runRemoteEngineBench } from './remote-engine.js';
+import { serverNodeFlags } from './server-command.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,10,100').split(',').map(Number);
@@ -76,7 +78,7 @@ function startEngine(): Promise<{ child: ChildProcess; url: string; records: () 
 async function startDuet(engineUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const port = 21000 + Math.floor(Math.random() * 20000);
   const pinned = spawnSync('taskset', ['--version']).status === 0;
-  const args = [...(process.env.BENCH_DUET_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'server/main.ts'];
+  const args = [...serverNodeFlags(), ...(process.env.BENCH_DUET_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'server/main.ts'];
   const child = spawn(pinned ? 'taskset' : process.execPath, pinned ? ['-c', '0', process.execPath, ...args] : args, {
     cwd: ROOT,
     env: {

@@ -9,6 +9,7 @@ import { bucketCounts, readHistogram } from '../../scripts/bench/load/prometheus
 import { formatTable, writeResults } from '../../scripts/bench/load/report.js';
 import { ChunkQueue } from '../../scripts/bench/load/chunk-queue.js';
 import { CHUNK_SAMPLES, toChunks } from '../../scripts/bench/load/speech-audio.js';
+import { serverNodeFlags } from '../../scripts/bench/server-command.js';
 
 test('nearest-rank percentiles and summaries', () => {
   const values = Array.from({ length: 100 }, (_v, i) => 100 - i); // 100..1, unsorted
@@ -67,4 +68,12 @@ test('a microphone queue reports where queued audio lands in the stream and pads
   assert.equal(q.next(), speech[0]);
   assert.equal(q.enqueue(speech), 5); // after the two still queued
   assert.equal(q.pending, 5);
+});
+
+test('benchmarks start the server with the node flags of npm start, and the image runs the same command', () => {
+  const flags = serverNodeFlags();
+  assert.ok(flags.includes('--no-concurrent-marking'), `npm start flags: ${flags.join(' ')}`);
+  const cmd = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').match(/^CMD (\[.*\])$/m);
+  assert.ok(cmd, 'Dockerfile has an exec-form CMD');
+  assert.deepEqual(JSON.parse(cmd[1]!), ['node', ...flags, '--import', 'tsx', 'server/main.ts']);
 });

@@ -6,6 +6,10 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerSpec, ServerStats } from './server-process.js';
+import { serverNodeFlags } from '../server-command.js';
+
+/** The server child runs with the node flags of `npm start`; load workers with none. */
+const SERVER_ENTRY = 'server-process.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -34,7 +38,7 @@ export function placement(nice: number | null = null): Placement {
 }
 
 function spawnTs(entry: string, args: string[], core: number | null, nice: number | null): ChildProcess {
-  const command = [process.execPath, '--import', 'tsx', path.join(here, entry), ...args];
+  const command = [process.execPath, ...(entry === SERVER_ENTRY ? serverNodeFlags() : []), '--import', 'tsx', path.join(here, entry), ...args];
   if (core !== null) command.unshift('taskset', '-c', String(core));
   if (nice !== null) command.unshift('nice', '-n', String(nice));
   const [cmd, ...rest] = command;
@@ -78,7 +82,7 @@ export class ServerHandle {
   ) {}
 
   static async start(spec: ServerSpec, where: Placement): Promise<ServerHandle> {
-    const child = spawnTs('server-process.ts', [JSON.stringify(spec)], where.serverCore, where.nice);
+    const child = spawnTs(SERVER_ENTRY, [JSON.stringify(spec)], where.serverCore, where.nice);
     const ready = await nextMessage<{ port: number }>(child, 'ready', 60000).catch((err: unknown) => {
       child.kill('SIGKILL');
       throw err;
