@@ -52,11 +52,12 @@ interface AudioInputDeps {
 
 /** Client audio -> 16 kHz float -> VAD/turns -> committed items -> the scheduler. */
 export class AudioInput {
-  private readonly decoder: InputAudioDecoder;
   /**
-   * Made on the first audio: a text-only session never holds VAD state, a Mel ring or a sample
-   * window (about 175 KiB), which also keeps session churn from feeding the major GC.
+   * Decoder and detector are made on the first audio: a text-only session never holds a
+   * resampler, VAD state, a Mel ring or a sample window (about 195 KiB), which also keeps
+   * session churn from feeding the major GC.
    */
+  private decoder: InputAudioDecoder | null = null;
   private detector: TurnDetector | null = null;
   private readonly rate: RateWindow;
   private pendingItemId: string | null = null;
@@ -66,8 +67,6 @@ export class AudioInput {
   private utteranceStartedAt: number | null = null;
 
   constructor(private readonly d: AudioInputDeps) {
-    const s = d.settings();
-    this.decoder = new InputAudioDecoder(toInputFormat(s.inputFormat));
     this.rate = new RateWindow(d.maxAudioSecondsPerSecond);
   }
 
@@ -78,6 +77,7 @@ export class AudioInput {
 
   /** Raw input bytes in the session's input format (from base64 or a binary frame). */
   append(bytes: Uint8Array): void {
+    this.decoder ??= new InputAudioDecoder(toInputFormat(this.d.settings().inputFormat));
     const format = this.decoder.format;
     const seconds = bytes.length / (format.type === 'audio/pcm' ? 2 * (format.rate ?? 24000) : 8000);
     if (!this.rate.take(seconds, performance.now())) {
@@ -117,7 +117,8 @@ export class AudioInput {
   }
 
   setFormat(format: AudioFormat): void {
-    const tail = this.decoder.setFormat(toInputFormat(format));
+    // Without a decoder yet there is nothing to flush; the first audio makes one in the new format.
+    const tail = this.decoder?.setFormat(toInputFormat(format)) ?? new Float32Array(0);
     if (tail.length > 0) this.push(tail);
   }
 
