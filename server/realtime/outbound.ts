@@ -48,7 +48,7 @@ export class Outbound {
     if (this.closed) return '';
     const type = event.type as ServerEventType;
     const eventId = newId('event');
-    const betaType = this.options.beta ? BETA_EVENT_NAMES[type] : undefined;
+    const betaType = this.betaName(type);
     // The id goes in front of the serialized event rather than into a copy of it: one object
     // fewer per event. Ids are base64url characters only, so nothing needs escaping.
     const payload = betaType
@@ -62,7 +62,7 @@ export class Outbound {
    * delta (one per token) then costs the delta's JSON and nothing else.
    */
   deltaTemplate(type: DeltaEventType, ref: PartRef): DeltaTemplate {
-    const wireType = (this.options.beta ? BETA_EVENT_NAMES[type] : undefined) ?? type;
+    const wireType = this.betaName(type) ?? type;
     const whole = JSON.stringify({ type: wireType, ...ref, delta: '' });
     return { type, head: whole.slice(1, whole.length - '""}'.length) };
   }
@@ -72,6 +72,11 @@ export class Outbound {
     if (this.closed) return '';
     const eventId = newId('event');
     return this.write(template.type, eventId, `{"event_id":"${eventId}",${template.head}${JSON.stringify(delta)}}`);
+  }
+
+  /** The beta name of an event type, for clients that asked for beta names (undefined when it has none). */
+  private betaName(type: ServerEventType): string | undefined {
+    return this.options.beta ? BETA_EVENT_NAMES[type] : undefined;
   }
 
   private write(type: ServerEventType, eventId: string, payload: string): string {
