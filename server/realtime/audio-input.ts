@@ -8,9 +8,9 @@ import type { InputAudioFormat, TurnEvent } from '../audio/types.js';
 export type { TurnEvent } from '../audio/types.js';
 import type { Metrics } from '../metrics.js';
 import type { DuplexScheduler } from '../scheduler/duplex-scheduler.js';
-import type { Conversation, StoredItem } from './conversation.js';
-import { itemToWire } from './conversation.js';
-import { newId } from './ids.js';
+import type { Conversation, StoredItem } from '../conversation/conversation.js';
+import { itemToWire } from '../conversation/conversation.js';
+import { newId } from '../ids.js';
 import type { Outbound } from './outbound.js';
 import { RateWindow } from './rate-window.js';
 import type { SessionSettings } from './session-settings.js';
@@ -37,6 +37,8 @@ export interface TurnDetector {
 export type TurnDetectorFactory = (td: TurnDetection, onEvent: (e: TurnEvent) => void) => TurnDetector;
 
 interface AudioInputDeps {
+  /** The session's lifetime: ASR calls stop with it. */
+  signal: AbortSignal;
   log: Logger;
   metrics: Metrics;
   outbound: Outbound;
@@ -179,7 +181,7 @@ export class AudioInput {
     let transcript: string | undefined;
     if (asr) {
       try {
-        for await (const ev of asr.transcribe({ segment, ...(this.d.settings().transcription?.language ? { language: this.d.settings().transcription!.language! } : {}) })) {
+        for await (const ev of asr.transcribe({ segment, signal: this.d.signal, ...(this.d.settings().transcription?.language ? { language: this.d.settings().transcription!.language! } : {}) })) {
           if (ev.type === 'delta' && wantEvents) {
             this.d.outbound.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: item.id, content_index: 0, delta: ev.text });
           } else if (ev.type === 'done') transcript = ev.text;
@@ -190,9 +192,11 @@ export class AudioInput {
           this.d.outbound.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: item.id, content_index: 0, transcript: transcript ?? '' });
         }
       } catch (err) {
+        if (this.d.signal.aborted) return;
         this.d.log.warn({ err }, 'transcription failed');
       }
     }
+    if (this.d.signal.aborted) return;
     this.d.outbound.send({ type: 'conversation.item.done', previous_item_id: previous, item: itemToWire(item) });
     // Manual turns (turn_detection null): the client decides with response.create.
     if (this.d.settings().turnDetection === null) return;

@@ -51,6 +51,12 @@ export class ImageInputs {
     this.frames.beginUtterance(atMs);
   }
 
+  /** Releases the camera frames (up to vision.maxFrames decoded images) and any announced binary frame. */
+  close(): void {
+    this.frames.clear();
+    this.binaryMimeType = undefined;
+  }
+
   /** Evenly spaced frames of the utterance that just ended (VITA: 4 by default). */
   framesForUtterance(startMs: number, endMs: number): ImageInput[] {
     if (this.vision.framesPerQuery === 0) return [];

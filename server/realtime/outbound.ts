@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { BETA_EVENT_NAMES, type OutgoingEvent, type ServerEventType } from '../../protocol/schema/server-events.js';
-import { newId } from './ids.js';
+import { newId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { PartRef } from '../response/response-run.js';
 

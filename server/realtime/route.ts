@@ -5,7 +5,7 @@ import type { ModelSet } from '../../models/types.js';
 import type { Metrics } from '../metrics.js';
 import { ERROR_CODES } from '../../protocol/errors.js';
 import { keyAccepted, presentedKey, wantsBeta } from './auth.js';
-import { newId } from './ids.js';
+import { newId } from '../ids.js';
 import { RealtimeSession } from './session.js';
 import type { SessionRegistry } from './registry.js';
 import type { TurnDetectorFactory } from './audio-input.js';

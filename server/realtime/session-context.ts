@@ -3,7 +3,8 @@ import type { Config } from '../config/schema.js';
 import type { ModelSet } from '../../models/types.js';
 import type { Metrics } from '../metrics.js';
 import type { Outbound } from './outbound.js';
-import type { Conversation } from './conversation.js';
+import type { EventSink } from '../response/event-sink.js';
+import type { Conversation } from '../conversation/conversation.js';
 import type { SessionSettings } from './session-settings.js';
 import type { DuplexScheduler } from '../scheduler/duplex-scheduler.js';
 import type { AudioInput } from './audio-input.js';
@@ -17,6 +18,9 @@ export interface SessionContext {
   readonly models: ModelSet;
   readonly metrics: Metrics;
   readonly outbound: Outbound;
+  readonly events: EventSink;
+  /** Aborted when the session closes. */
+  readonly signal: AbortSignal;
   readonly conversation: Conversation;
   readonly scheduler: DuplexScheduler;
   readonly audio: AudioInput;

@@ -8,8 +8,8 @@ import type { Metrics } from '../metrics.js';
 import { DuplexScheduler } from '../scheduler/duplex-scheduler.js';
 import { errorCodeOf } from '../response/error-code.js';
 import { AudioInput, type TurnDetectorFactory } from './audio-input.js';
-import { Conversation } from './conversation.js';
-import { newId } from './ids.js';
+import { Conversation } from '../conversation/conversation.js';
+import { newId } from '../ids.js';
 import { ImageInputs } from './image-input.js';
 import { parseTextFrame } from './inbound.js';
 import { Outbound, type Corkable } from './outbound.js';
@@ -18,6 +18,7 @@ import { sendError } from './send-error.js';
 import type { SessionContext } from './session-context.js';
 import { defaultSettings, toSessionObject, type SessionSettings } from './session-settings.js';
 import type { ChannelFactory } from './channel-factory.js';
+import type { EventSink } from '../response/event-sink.js';
 import { handleSessionUpdate } from './handlers/session-update.js';
 import { handleAppend, handleClear, handleCommit } from './handlers/input-audio.js';
 import { handleItemCreate, handleItemDelete, handleItemTruncate } from './handlers/items.js';
@@ -37,6 +38,10 @@ export interface SessionDeps {
   transport?: Corkable;
 }
 
+function assertNever(event: never): never {
+  throw new Error(`no handler for client event ${(event as { type?: string }).type}`);
+}
+
 /** Events waiting to be handled beyond this are refused (a client flooding the session). */
 const MAX_QUEUED_EVENTS = 512;
 
@@ -51,6 +56,10 @@ export class RealtimeSession implements SessionContext {
   readonly models: ModelSet;
   readonly metrics: Metrics;
   readonly outbound: Outbound;
+  /** The narrow port the scheduler, responses and audio input send through. */
+  readonly events: EventSink;
+  /** Aborted in close(): every decision, response, speech track and ASR call derives from it. */
+  private readonly lifetime = new AbortController();
   readonly conversation = new Conversation();
   readonly scheduler: DuplexScheduler;
   readonly audio: AudioInput;
@@ -85,8 +94,13 @@ export class RealtimeSession implements SessionContext {
       onOverflow: () => this.close('slow_consumer', 1008, 'send queue overflow: the client is not reading'),
       ...(deps.transport ? { transport: deps.transport } : {}),
     });
+    this.events = {
+      send: (event) => void this.outbound.send(event),
+      error: (code, message, param = null, eventId = null) => sendError(this.outbound, metrics, code, message, param, eventId),
+    };
     this.scheduler = new DuplexScheduler({
-      outbound: this.outbound,
+      events: this.events,
+      signal: this.lifetime.signal,
       conversation: this.conversation,
       metrics,
       log: this.log,
@@ -99,6 +113,7 @@ export class RealtimeSession implements SessionContext {
     });
     this.images = new ImageInputs(config.vision);
     this.audio = new AudioInput({
+      signal: this.lifetime.signal,
       log: this.log,
       metrics,
       outbound: this.outbound,
@@ -120,6 +135,10 @@ export class RealtimeSession implements SessionContext {
     this.touch();
     this.outbound.send({ type: 'session.created', session: toSessionObject(this.id, this.settings, models.status()) });
     this.log.info({ beta: deps.beta }, 'session opened');
+  }
+
+  get signal(): AbortSignal {
+    return this.lifetime.signal;
   }
 
   get isClosed(): boolean {
@@ -177,6 +196,9 @@ export class RealtimeSession implements SessionContext {
         return handleResponseCancel(this);
       case 'duet.input_image.append':
         return handleImageAppend(this, event);
+      default:
+        // Every client event with a schema has a handler: a new schema without one fails the type-check here.
+        return assertNever(event);
     }
   }
 
@@ -236,8 +258,10 @@ export class RealtimeSession implements SessionContext {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
+    this.lifetime.abort();
     this.scheduler.close();
     this.audio.close();
+    this.images.close();
     this.socket.removeAllListeners('message');
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       if (reason === 'slow_consumer') this.socket.terminate();

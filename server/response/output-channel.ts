@@ -1,3 +1,11 @@
+/** Addresses one content part of one response: every delta event carries it. */
+export interface PartRef {
+  response_id: string;
+  item_id: string;
+  output_index: number;
+  content_index: number;
+}
+
 /**
  * Where a response's generated text goes on its way to the client: straight out as
  * text deltas, or through speech synthesis and pacing as audio. Pause/resume/cancel

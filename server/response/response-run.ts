@@ -1,18 +1,20 @@
 import type { Logger } from 'pino';
 import type { ChatMessage, GenerationStats, ModelInstance } from '../../models/types.js';
 import type { ResponseObject } from '../../protocol/schema/server-events.js';
-import type { Outbound } from '../realtime/outbound.js';
-import { itemToWire, type Conversation, type StoredItem } from '../realtime/conversation.js';
-import { newId } from '../realtime/ids.js';
+import { itemToWire, type Conversation, type StoredItem } from '../conversation/conversation.js';
+import { newId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
-import type { OutputChannel } from './output-channel.js';
+import type { OutputChannel, PartRef } from './output-channel.js';
+import type { EventSink } from './event-sink.js';
 import { errorCodeOf } from './error-code.js';
 
 export type CancelReason = 'turn_detected' | 'client_cancelled' | 'session_closed' | 'superseded';
 export type ResponseStatus = 'completed' | 'cancelled' | 'failed' | 'incomplete';
 
 export interface ResponseRunParams {
-  outbound: Outbound;
+  events: EventSink;
+  /** Aborts with the session: the response's own controller derives from it. */
+  sessionSignal: AbortSignal;
   conversation: Conversation;
   metrics: Metrics;
   log: Logger;
@@ -28,12 +30,7 @@ export interface ResponseRunParams {
   makeChannel: (ref: PartRef) => OutputChannel;
 }
 
-export interface PartRef {
-  response_id: string;
-  item_id: string;
-  output_index: number;
-  content_index: number;
-}
+export type { PartRef } from './output-channel.js';
 
 /**
  * One response, from response.created to response.done. The generator streams into an
@@ -78,7 +75,7 @@ export class ResponseRun {
 
   /** Starts streaming; returns at once (await `done` for the end). */
   start(): void {
-    const { outbound, conversation } = this.p;
+    const { events: outbound, conversation } = this.p;
     outbound.send({ type: 'response.created', response: this.responseObject('in_progress') });
     const previous = conversation.add(this.item);
     const wireItem = itemToWire(this.item);
@@ -122,7 +119,7 @@ export class ResponseRun {
       const stream = generator.generate({
         messages,
         instructions,
-        signal: this.abort.signal,
+        signal: AbortSignal.any([this.abort.signal, this.p.sessionSignal]),
         ...(this.p.maxOutputTokens !== undefined ? { maxOutputTokens: this.p.maxOutputTokens } : {}),
         ...(this.p.temperature !== undefined ? { temperature: this.p.temperature } : {}),
       });
@@ -140,11 +137,7 @@ export class ResponseRun {
       const code = errorCodeOf(err);
       log.warn({ err, response_id: this.id, code }, 'generation failed');
       this.channel.cancel();
-      this.p.outbound.send({
-        type: 'error',
-        error: { type: 'server_error', code, message: `Generation failed: ${(err as Error).message}`, param: null, event_id: null },
-      });
-      this.p.metrics.errors.inc({ code });
+      this.p.events.error(code, `Generation failed: ${(err as Error).message}`);
       this.finish('failed', { code, message: (err as Error).message });
     }
   }
@@ -161,7 +154,7 @@ export class ResponseRun {
     if (this.status !== null) return;
     this.status = status;
     this.finishedAtMs = performance.now();
-    const { outbound, metrics } = this.p;
+    const { events: outbound, metrics } = this.p;
     const text = this.channel.sentText();
     this.setText(text);
     this.item.status = status === 'completed' ? 'completed' : 'incomplete';

@@ -2,13 +2,12 @@ import type { Logger } from 'pino';
 import type { AudioSegment, ModelInstance, ModelSet, MonitorDecision, StateToken } from '../../models/types.js';
 import { STATE_TOKEN_LABEL } from '../../models/types.js';
 import type { Config } from '../config/schema.js';
-import type { Conversation, StoredItem } from '../realtime/conversation.js';
-import type { Outbound } from '../realtime/outbound.js';
-import type { SessionSettings } from '../realtime/session-settings.js';
-import { sendError } from '../realtime/send-error.js';
+import type { Conversation, StoredItem } from '../conversation/conversation.js';
 import type { Metrics } from '../metrics.js';
-import type { OutputChannel } from '../response/output-channel.js';
-import { ResponseRun, type PartRef } from '../response/response-run.js';
+import type { EventSink } from '../response/event-sink.js';
+import type { OutputChannel, PartRef } from '../response/output-channel.js';
+import { ResponseRun } from '../response/response-run.js';
+import type { TurnDetection } from '../../protocol/schema/session.js';
 import { EchoGuard } from './echo-guard.js';
 
 /** Answers kept truncatable (their speech tracks hold word timings, not audio). */
@@ -23,14 +22,25 @@ export interface ResponseOverrides {
   temperature?: number;
 }
 
+/** The part of a session's settings the scheduler reads (a SessionSettings satisfies it). */
+export interface SchedulerSettings {
+  instructions: string;
+  outputModalities: readonly ('text' | 'audio')[];
+  turnDetection: TurnDetection;
+  maxOutputTokens: number | 'inf';
+  temperature: number | undefined;
+}
+
 export interface SchedulerDeps {
-  outbound: Outbound;
+  events: EventSink;
+  /** The session's lifetime: when it aborts, the scheduler closes and everything it started stops. */
+  signal: AbortSignal;
   conversation: Conversation;
   metrics: Metrics;
   log: Logger;
   models: ModelSet;
   config: Config['scheduler'];
-  settings: () => SessionSettings;
+  settings: () => SchedulerSettings;
   makeChannel: (ref: PartRef, modality: 'text' | 'audio') => OutputChannel;
   /** Modality a response really gets (audio needs a TTS). */
   resolveModality: (wanted: 'text' | 'audio') => 'text' | 'audio';
@@ -63,6 +73,7 @@ export class DuplexScheduler {
 
   constructor(private readonly d: SchedulerDeps) {
     this.echo = new EchoGuard(d.config.echoGuardMs, d.config.echoSimilarity);
+    d.signal.addEventListener('abort', () => this.close(), { once: true });
   }
 
   get state(): SessionState {
@@ -176,7 +187,7 @@ export class DuplexScheduler {
     const monitor = this.monitor;
     const td = this.d.settings().turnDetection;
     if (!monitor) {
-      if (td?.create_response) sendError(this.d.outbound, this.d.metrics, 'model_unavailable', 'No chat model is loaded: speech was committed but cannot be answered.', null, null);
+      if (td?.create_response) this.d.events.error('model_unavailable', 'No chat model is loaded: speech was committed but cannot be answered.');
       return;
     }
     let decision: MonitorDecision;
@@ -189,7 +200,8 @@ export class DuplexScheduler {
       this.inflight.add(controller);
       try {
         const history = this.d.conversation.toMessages({ lastItems: this.d.config.historyTurns * 2 }).slice(0, -1);
-        decision = await monitor.classify({ segment, history, signal: controller.signal, ...(transcript ? { transcript } : {}) });
+        const signal = AbortSignal.any([controller.signal, this.d.signal]);
+        decision = await monitor.classify({ segment, history, signal, ...(transcript ? { transcript } : {}) });
       } catch (err) {
         if (controller.signal.aborted || this.closed) return;
         this.d.log.warn({ err }, 'monitor failed; treating the segment as a query');
@@ -226,7 +238,7 @@ export class DuplexScheduler {
   private startResponse(latencyFromMs: number, overrides: ResponseOverrides = {}): void {
     const generator = this.generator;
     if (!generator) {
-      sendError(this.d.outbound, this.d.metrics, 'model_unavailable', 'No chat model is loaded; see /readyz.', null, null);
+      this.d.events.error('model_unavailable', 'No chat model is loaded; see /readyz.');
       return;
     }
     const s = this.d.settings();
@@ -234,7 +246,8 @@ export class DuplexScheduler {
     const maxTokens = overrides.maxOutputTokens ?? (s.maxOutputTokens === 'inf' ? undefined : s.maxOutputTokens);
     const temperature = overrides.temperature ?? s.temperature;
     const run = new ResponseRun({
-      outbound: this.d.outbound,
+      events: this.d.events,
+      sessionSignal: this.d.signal,
       conversation: this.d.conversation,
       metrics: this.d.metrics,
       log: this.d.log,
@@ -267,7 +280,7 @@ export class DuplexScheduler {
     if (!run || run.paused) return;
     run.pause();
     this.d.metrics.interruptionDetectionMs.observe(performance.now() - this.onsetAtMs);
-    this.d.outbound.send({ type: 'duet.response.paused', response_id: run.id, audio_start_ms: this.speechAudioStartMs });
+    this.d.events.send({ type: 'duet.response.paused', response_id: run.id, audio_start_ms: this.speechAudioStartMs });
     if (!this.speaking) this.armPauseTimeout();
   }
 
@@ -283,7 +296,7 @@ export class DuplexScheduler {
   private resume(run: ResponseRun, reason: string): void {
     this.clearTimer('pause');
     // Announce first: the held deltas follow the event that says output goes on.
-    this.d.outbound.send({ type: 'duet.response.resumed', response_id: run.id, reason });
+    this.d.events.send({ type: 'duet.response.resumed', response_id: run.id, reason });
     run.resume();
   }
 
@@ -291,18 +304,18 @@ export class DuplexScheduler {
     this.clearTimer('onset');
     this.clearTimer('pause');
     const { staleAudioMs } = run.cancel('turn_detected');
-    this.d.outbound.send({ type: 'duet.output_audio.clear', response_id: run.id, stale_audio_ms: staleAudioMs });
+    this.d.events.send({ type: 'duet.output_audio.clear', response_id: run.id, stale_audio_ms: staleAudioMs });
   }
 
   private swapRoles(): void {
     const instances = this.d.models.instances;
     if (!instances) return;
     this.generatorIndex = 1 - this.generatorIndex;
-    this.d.outbound.send({ type: 'duet.roles.swapped', generator: instances[this.generatorIndex]!.id, monitor: instances[1 - this.generatorIndex]!.id });
+    this.d.events.send({ type: 'duet.roles.swapped', generator: instances[this.generatorIndex]!.id, monitor: instances[1 - this.generatorIndex]!.id });
   }
 
   private emitDecision(itemId: string | null, token: StateToken, p: Record<StateToken, number>, elapsedMs: number, action: 'answer' | 'interrupt' | 'resume' | 'ignore', reason?: string): void {
-    this.d.outbound.send({
+    this.d.events.send({
       type: 'duet.monitor.state',
       item_id: itemId,
       state: STATE_TOKEN_LABEL[token],

@@ -1,7 +1,7 @@
 import type { ClientEvent } from '../../../protocol/schema/client-events.js';
 import { ProtocolError } from '../../../protocol/errors.js';
-import { itemToWire, type StoredItem, type StoredPart } from '../conversation.js';
-import { newId } from '../ids.js';
+import { itemToWire, type StoredItem, type StoredPart } from '../../conversation/conversation.js';
+import { newId } from '../../ids.js';
 import { decodeBase64 } from '../base64.js';
 import type { SessionContext } from '../session-context.js';
 
