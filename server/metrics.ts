@@ -36,6 +36,12 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly monitorDecisions = new Counter({ name: 'duet_monitor_decisions_total', help: 'Monitor decisions, by state token.', labelNames: ['state'], registers: [this.registry] });
+  readonly tentativePauses = new Counter({
+    name: 'duet_tentative_pauses_total',
+    help: 'Answers paused at the first speech frame, by outcome: confirmed (speech went on), blip (resumed before the VAD confirmed speech), short (speech stopped before scheduler.minInterruptSpeechMs).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly falseInterruptions = new Counter({ name: 'duet_false_interruptions_total', help: 'Paused answers resumed because the speech was not a query.', registers: [this.registry] });
 
   constructor(withProcessMetrics = false) {

@@ -46,6 +46,8 @@ export const Transcription = Type.Union([
   Type.Null(),
 ]);
 
+/** When `input_audio_buffer.speech_started` is sent for speech over an answer (Duet extension). */
+const SpeechStartedMode = Type.Union([Type.Literal('immediate'), Type.Literal('confirmed')]);
 const NoiseReduction = Type.Union([Type.Object({ type: Type.Union([Type.Literal('near_field'), Type.Literal('far_field')]) }, { additionalProperties: false }), Type.Null()]);
 const Modalities = Type.Array(Type.Union([Type.Literal('text'), Type.Literal('audio')]), { minItems: 1, maxItems: 2 });
 const MaxTokens = Type.Union([Type.Integer({ minimum: 1, maximum: 4096 }), Type.Literal('inf')]);
@@ -92,6 +94,8 @@ export const SessionUpdate = Type.Object(
     tracing: Type.Optional(Type.Unknown()),
     truncation: Type.Optional(Type.Unknown()),
     include: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+    /** Duet extensions (documented in protocol/README.md). */
+    duet: Type.Optional(Type.Object({ speech_started: Type.Optional(SpeechStartedMode) }, { additionalProperties: false })),
     // Beta (OpenAI-Beta: realtime=v1) flat keys.
     modalities: Type.Optional(Modalities),
     voice: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
@@ -129,6 +133,7 @@ export const SessionObject = Type.Object({
   tool_choice: Type.String(),
   /** Duet extension: which model capabilities this server can serve right now. */
   duet: Type.Object({
+    speech_started: SpeechStartedMode,
     capabilities: Type.Record(Type.String(), Type.Object({ available: Type.Boolean(), backend: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) })),
   }),
 });

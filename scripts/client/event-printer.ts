@@ -35,7 +35,7 @@ export class EventPrinter {
         return this.line(`[monitor] ${e.state} ${label} (p ${p?.toFixed(2) ?? '?'}, ${Math.round(e.elapsed_ms)} ms${why}) -> ${e.action}`);
       }
       case 'duet.response.paused':
-        return this.line('[answer] paused: you started speaking');
+        return this.line(e.tentative ? '[answer] paused: maybe you started speaking' : '[answer] paused: you started speaking');
       case 'duet.response.resumed':
         return this.line(`[answer] resumed (${e.reason})`);
       case 'duet.output_audio.clear':

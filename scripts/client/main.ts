@@ -86,7 +86,8 @@ async function run(options: ClientOptions): Promise<number> {
     else printer.print(event);
     if (event.type === 'response.output_audio.delta') audio.add(event.delta);
     if (event.type === 'session.created') {
-      const session: Record<string, unknown> = { type: 'realtime', output_modalities: [options.modality] };
+      // The CLI reads duet.* events, so speech is announced at once (see protocol/README.md, speech_started).
+      const session: Record<string, unknown> = { type: 'realtime', output_modalities: [options.modality], duet: { speech_started: 'immediate' } };
       if (wavInput) session.audio = { input: { format: { type: 'audio/pcm', rate: wavInput.rate } } };
       ws.send(JSON.stringify({ type: 'session.update', session }));
     }

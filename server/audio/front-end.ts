@@ -287,7 +287,14 @@ export class AudioFrontEnd {
   }
 
   private onProbability(probability: number, frameStart: number): void {
-    const decision = this.detector!.push(probability, frameStart, VAD_FRAME_SAMPLES);
+    const detector = this.detector!;
+    const wasPending = detector.pendingSpeechStart >= 0;
+    const decision = detector.push(probability, frameStart, VAD_FRAME_SAMPLES);
+    // Possible speech (before the minimum speech confirms it) is announced, and so is its end as
+    // a blip: an answer can pause at the first speech frame and resume if it came to nothing.
+    const isPending = detector.pendingSpeechStart >= 0;
+    if (!wasPending && isPending) this.emit({ type: 'voice_onset', speechOnsetMs: detector.pendingSpeechStart / SAMPLES_PER_MS });
+    else if (wasPending && !isPending && decision === null) this.emit({ type: 'voice_dropped' });
     this.maybeResetVadState(decision?.type === 'end', frameStart + VAD_FRAME_SAMPLES);
     if (decision?.type === 'start') {
       const start = Math.max(decision.speechStartSample - this.prefixPaddingSamples(), this.lastSegmentEnd, this.window.start);

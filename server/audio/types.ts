@@ -26,6 +26,13 @@ export type TurnDetectionSettings = ServerVadSettings | null;
 
 /** What the front-end tells the session, in order. Times are ms on the session's input clock. */
 export type TurnEvent =
+  /**
+   * The first speech frame: speech may be starting (not yet confirmed by the minimum speech).
+   * Lets an answer pause at once; `voice_dropped` or `speech_started` always follows.
+   */
+  | { type: 'voice_onset'; speechOnsetMs: number }
+  /** The possible speech announced by `voice_onset` was a blip: it ended before the minimum speech. */
+  | { type: 'voice_dropped' }
   /** Speech began; `audioStartMs` already includes the prefix padding. */
   | { type: 'speech_started'; audioStartMs: number; /** Where the speech itself began (no padding). */ speechOnsetMs: number }
   /** Speech ended (after the silence duration); `audioEndMs` is where the speech stopped. */

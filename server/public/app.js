@@ -191,6 +191,8 @@ let capabilities = {};
 const current = { responseId: null, itemId: null };
 const responseItems = new Map(); // response id -> assistant item id
 const truncated = new Set();
+/** The server paused the current answer (duet.response.paused) and has not resumed or cleared it. */
+let answerPaused = false;
 
 const socketReady = () => ws?.readyState === WebSocket.OPEN;
 
@@ -252,7 +254,9 @@ function showKeyForm(message) {
 }
 
 function configureSession() {
-  const session = { type: 'realtime', output_modalities: [ui.modality.value], audio: { input: { format: { type: 'audio/pcm', rate: INPUT_RATE } } } };
+  // This page knows duet.* events: speech is announced at once and playback freezes only once it is
+  // confirmed (a tentative pause is covered by the audio already buffered, so a click leaves no gap).
+  const session = { type: 'realtime', output_modalities: [ui.modality.value], audio: { input: { format: { type: 'audio/pcm', rate: INPUT_RATE } } }, duet: { speech_started: 'immediate' } };
   send({ type: 'session.update', session });
   sessionConfigured = true; // events are handled in order: audio sent from here on is read at INPUT_RATE
 }
@@ -312,6 +316,8 @@ function handle(e) {
       return;
     case 'input_audio_buffer.speech_started':
       turn(e.item_id, 'user').dataset.startMs = e.audio_start_ms;
+      // Confirmed speech over a paused answer: freeze what is buffered until the monitor decides.
+      if (answerPaused) player.hold();
       return setState('hearing');
     case 'input_audio_buffer.speech_stopped': {
       const li = turn(e.item_id, 'user');
@@ -341,14 +347,18 @@ function handle(e) {
       }
       return setState('thinking');
     case 'duet.response.paused':
-      player.hold();
+      answerPaused = true;
+      // A tentative pause (first speech frames) may prove a blip: keep playing what is buffered.
+      if (!e.tentative) player.hold();
       return setState('paused');
     case 'duet.response.resumed':
+      answerPaused = false;
       player.release();
       // "Ignored as noise" stays up for its moment, then settles on answering.
       if (ui.state.dataset.state !== 'ignored') setState('answering');
       return;
     case 'duet.output_audio.clear': {
+      answerPaused = false;
       const itemId = responseItems.get(e.response_id);
       stopPlayback(itemId);
       markInterrupted(itemId);

@@ -13,6 +13,7 @@ import { itemToWire } from '../conversation/conversation.js';
 import { newId } from '../ids.js';
 import type { Outbound } from './outbound.js';
 import { RateWindow } from './rate-window.js';
+import { UtteranceEvents } from './utterance-events.js';
 import type { SessionSettings } from './session-settings.js';
 import type { AudioFormat } from '../../protocol/schema/session.js';
 import type { ImageInputs } from './image-input.js';
@@ -63,6 +64,8 @@ export class AudioInput {
   private detector: TurnDetector | null = null;
   private readonly rate: RateWindow;
   private pendingItemId: string | null = null;
+  /** Events of the utterance in progress (from speech_started to its segment). */
+  private utterance: UtteranceEvents | null = null;
   /** 16 kHz samples handed to the detector so far: the session's audio clock. */
   private receivedSamples = 0;
   /** Wall clock (performance.now) when the current utterance began, for frame selection. */
@@ -115,6 +118,7 @@ export class AudioInput {
   clear(): void {
     this.detector?.clear();
     this.pendingItemId = null;
+    this.utterance = null;
     this.d.outbound.send({ type: 'input_audio_buffer.cleared' });
   }
 
@@ -135,24 +139,43 @@ export class AudioInput {
 
   private onTurnEvent(e: TurnEvent): void {
     const { outbound, scheduler } = this.d;
-    if (e.type === 'speech_started') {
-      this.pendingItemId = newId('item');
-      this.utteranceStartedAt = performance.now();
-      this.d.images.beginUtterance(this.utteranceStartedAt);
-      outbound.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: e.audioStartMs, item_id: this.pendingItemId });
-      // The VAD confirms speech some time after it began (minimum speech, frame alignment): tell
-      // the scheduler how long ago, on the audio clock, the speech itself started.
-      scheduler.speechStarted(e.audioStartMs, Math.max(0, this.receivedSamples / 16 - e.speechOnsetMs));
-    } else if (e.type === 'speech_stopped') {
-      outbound.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: e.audioEndMs, item_id: this.pendingItemId ?? newId('item') });
-      scheduler.speechStopped();
-    } else {
-      this.commitSegment(e.segment);
+    switch (e.type) {
+      case 'voice_onset':
+        // Possible speech: the answer may pause now; nothing is announced to the client yet.
+        return scheduler.voiceOnset(Math.max(0, this.receivedSamples / 16 - e.speechOnsetMs));
+      case 'voice_dropped':
+        return scheduler.voiceDropped();
+      case 'speech_started': {
+        this.pendingItemId = newId('item');
+        this.utteranceStartedAt = performance.now();
+        this.d.images.beginUtterance(this.utteranceStartedAt);
+        // Over an answer, a plain OpenAI client would cut playback on speech_started: in `confirmed`
+        // mode the utterance's events wait for the monitor (see UtteranceEvents).
+        const hold = this.d.settings().speechStarted === 'confirmed' && scheduler.answering;
+        this.utterance = new UtteranceEvents((event) => outbound.send(event), hold);
+        this.utterance.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: e.audioStartMs, item_id: this.pendingItemId });
+        // The VAD confirms speech some time after it began (minimum speech, frame alignment): tell
+        // the scheduler how long ago, on the audio clock, the speech itself started.
+        return scheduler.speechStarted(e.audioStartMs, Math.max(0, this.receivedSamples / 16 - e.speechOnsetMs));
+      }
+      case 'speech_stopped':
+        this.currentUtterance().send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: e.audioEndMs, item_id: this.pendingItemId ?? newId('item') });
+        return scheduler.speechStopped();
+      case 'segment':
+        return this.commitSegment(e.segment);
     }
   }
 
+  /** The utterance in progress, or one that announces at once (manual commit). */
+  private currentUtterance(): UtteranceEvents {
+    this.utterance ??= new UtteranceEvents((event) => this.d.outbound.send(event), false);
+    return this.utterance;
+  }
+
   private commitSegment(segment: AudioSegment): void {
-    const { outbound, conversation } = this.d;
+    const { conversation } = this.d;
+    const utterance = this.currentUtterance();
+    this.utterance = null;
     const now = performance.now();
     const startedAt = this.utteranceStartedAt ?? now - (segment.endMs - segment.startMs);
     const frames = this.d.images.framesForUtterance(startedAt, now);
@@ -169,13 +192,13 @@ export class AudioInput {
     this.pendingItemId = null;
     this.utteranceStartedAt = null;
     const previous = conversation.add(item);
-    outbound.send({ type: 'input_audio_buffer.committed', previous_item_id: previous, item_id: item.id });
-    outbound.send({ type: 'conversation.item.added', previous_item_id: previous, item: itemToWire(item) });
-    void this.transcribeThenDecide(item, segment, previous);
+    utterance.send({ type: 'input_audio_buffer.committed', previous_item_id: previous, item_id: item.id });
+    utterance.send({ type: 'conversation.item.added', previous_item_id: previous, item: itemToWire(item) });
+    void this.transcribeThenDecide(item, segment, previous, utterance);
   }
 
   /** ASR (when configured) first: the monitor and the echo guard read the transcript. */
-  private async transcribeThenDecide(item: StoredItem, segment: AudioSegment, previous: string | null): Promise<void> {
+  private async transcribeThenDecide(item: StoredItem, segment: AudioSegment, previous: string | null, utterance: UtteranceEvents): Promise<void> {
     const asr = this.d.models.asr;
     const wantEvents = this.d.settings().transcription !== null;
     let transcript: string | undefined;
@@ -183,13 +206,13 @@ export class AudioInput {
       try {
         for await (const ev of asr.transcribe({ segment, signal: this.d.signal, ...(this.d.settings().transcription?.language ? { language: this.d.settings().transcription!.language! } : {}) })) {
           if (ev.type === 'delta' && wantEvents) {
-            this.d.outbound.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: item.id, content_index: 0, delta: ev.text });
+            utterance.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: item.id, content_index: 0, delta: ev.text });
           } else if (ev.type === 'done') transcript = ev.text;
         }
         const part = item.parts[0];
         if (part?.type === 'input_audio') part.transcript = transcript ?? '';
         if (wantEvents) {
-          this.d.outbound.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: item.id, content_index: 0, transcript: transcript ?? '' });
+          utterance.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: item.id, content_index: 0, transcript: transcript ?? '' });
         }
       } catch (err) {
         if (this.d.signal.aborted) return;
@@ -197,9 +220,9 @@ export class AudioInput {
       }
     }
     if (this.d.signal.aborted) return;
-    this.d.outbound.send({ type: 'conversation.item.done', previous_item_id: previous, item: itemToWire(item) });
+    utterance.send({ type: 'conversation.item.done', previous_item_id: previous, item: itemToWire(item) });
     // Manual turns (turn_detection null): the client decides with response.create.
-    if (this.d.settings().turnDetection === null) return;
-    await this.d.scheduler.segment(item, segment, transcript);
+    if (this.d.settings().turnDetection === null) return utterance.release();
+    await this.d.scheduler.segment(item, segment, transcript, utterance);
   }
 }

@@ -16,6 +16,13 @@ export interface SessionSettings {
   speed: number;
   maxOutputTokens: number | 'inf';
   temperature: number | undefined;
+  /**
+   * Duet extension `duet.speech_started`: `immediate` announces speech at once (duet-aware clients
+   * pause playback on duet.response.paused themselves); `confirmed` holds the announcement of
+   * speech over an answer until the monitor decides it is a query (plain OpenAI clients cut
+   * playback on speech_started).
+   */
+  speechStarted: 'immediate' | 'confirmed';
 }
 
 type ServerVad = Extract<NonNullable<TurnDetection>, { type: 'server_vad' }>;
@@ -44,6 +51,7 @@ export function defaultSettings(model: string, voice: string, vad: { threshold: 
     speed: 1,
     maxOutputTokens: 'inf',
     temperature: undefined,
+    speechStarted: 'confirmed',
   };
 }
 
@@ -92,6 +100,7 @@ export function applySessionUpdate(current: SessionSettings, update: SessionUpda
   const maxTokens = update.max_output_tokens ?? update.max_response_output_tokens;
   if (maxTokens !== undefined) next.maxOutputTokens = maxTokens;
   if (update.temperature !== undefined) next.temperature = update.temperature;
+  if (update.duet?.speech_started !== undefined) next.speechStarted = update.duet.speech_started;
   return next;
 }
 
@@ -114,6 +123,6 @@ export function toSessionObject(id: string, s: SessionSettings, capabilities: Re
     max_output_tokens: s.maxOutputTokens,
     tools: [],
     tool_choice: 'auto',
-    duet: { capabilities },
+    duet: { capabilities, speech_started: s.speechStarted },
   };
 }

@@ -85,6 +85,10 @@ class SpeechChannel implements OutputChannel {
     this.pacer.resume();
   }
 
+  bufferedAudioMs(): number {
+    return Math.max(0, this.pacer.sentMs - this.pacer.playedMs);
+  }
+
   cancel(): { staleAudioMs: number } {
     return { staleAudioMs: this.pacer.cancel().staleMs };
   }

@@ -24,6 +24,11 @@ export interface OutputChannel {
   cancel(): { staleAudioMs: number };
   /** Text the client has received so far (what the user saw or heard). */
   sentText(): string;
+  /**
+   * Audio channels: what the client still has buffered and unplayed, by the pacer's playback
+   * model. Read while paused, 0 means the client's buffer ran dry: the pause was audible.
+   */
+  bufferedAudioMs?(): number;
   /** Truncates to what was heard at `audioEndMs` (audio channels); returns the heard text, or null if not applicable. */
   truncateAt?(audioEndMs: number): string | null;
   readonly paused: boolean;

@@ -93,6 +93,11 @@ export class ResponseRun {
     this.channel.resume();
   }
 
+  /** Audio the client has buffered but not played (null for text answers); see OutputChannel. */
+  bufferedAudioMs(): number | null {
+    return this.channel.bufferedAudioMs?.() ?? null;
+  }
+
   /** Stops the answer now: aborts the generator, drops unsent output, sends response.done(cancelled). */
   cancel(reason: CancelReason): { staleAudioMs: number } {
     if (this.status !== null || this.cancelReason !== null) return { staleAudioMs: 0 };

@@ -10,6 +10,9 @@ import { ResponseRun } from '../response/response-run.js';
 import type { TurnDetection } from '../../protocol/schema/session.js';
 import { EchoGuard } from './echo-guard.js';
 
+/** An utterance whose events went out as they happened. */
+const ANNOUNCED: UtteranceAnnouncement = { holding: false, release: () => {}, discard: () => {} };
+
 /** Answers kept truncatable (their speech tracks hold word timings, not audio). */
 const RECENT_RUNS = 4;
 
@@ -20,6 +23,16 @@ export interface ResponseOverrides {
   modality?: 'text' | 'audio';
   maxOutputTokens?: number;
   temperature?: number;
+}
+
+/**
+ * The client-facing events of one utterance, possibly held back (see realtime/utterance-events.ts):
+ * released when the monitor decides to act on the speech, discarded when it is noise.
+ */
+export interface UtteranceAnnouncement {
+  readonly holding: boolean;
+  release(): void;
+  discard(): void;
 }
 
 /** The part of a session's settings the scheduler reads (a SessionSettings satisfies it). */
@@ -60,6 +73,8 @@ export class DuplexScheduler {
   /** Recent answers, newest last: a client truncates the interrupted one after the next has started. */
   private readonly recentRuns: ResponseRun[] = [];
   private speaking = false;
+  /** The answer is paused on unconfirmed speech (voiceOnset) that may still prove a blip. */
+  private tentative = false;
   /** Wall-clock estimate of when the current speech began (performance.now ms). */
   private onsetAtMs = 0;
   private speechAudioStartMs = 0;
@@ -101,6 +116,26 @@ export class DuplexScheduler {
   }
 
   /**
+   * The first speech frame (not yet confirmed: it may be a click or a cough). With
+   * `tentativePause`, the answer pauses at once; `voiceDropped` resumes it before the client's
+   * buffered audio (voice.leadMs) runs out, so a blip leaves no audible gap.
+   */
+  voiceOnset(sinceOnsetMs = 0): void {
+    if (this.closed || !this.d.config.tentativePause) return;
+    const run = this.activeRun();
+    if (!run || run.paused || !this.interruptAllowed()) return;
+    this.onsetAtMs = performance.now() - sinceOnsetMs;
+    this.tentative = true;
+    this.pauseForSpeech(true);
+  }
+
+  /** The speech announced by voiceOnset ended before the VAD confirmed it. */
+  voiceDropped(): void {
+    if (this.closed || this.speaking) return;
+    this.endTentativePause('blip');
+  }
+
+  /**
    * VAD confirmed speech. `audioStartMs` is the segment start sent to the client (with padding);
    * `sinceOnsetMs` is how long ago, on the audio clock, the speech itself began.
    */
@@ -110,30 +145,39 @@ export class DuplexScheduler {
     this.onsetAtMs = performance.now() - sinceOnsetMs;
     this.speechAudioStartMs = audioStartMs;
     const run = this.activeRun();
-    if (!run || run.paused || !this.interruptAllowed()) return;
+    if (!run || !this.interruptAllowed()) return;
+    if (run.paused && !this.tentative) return;
     this.clearTimer('onset');
-    // Minimum speech before an onset may pause output, counted from the speech's start: the VAD's
-    // own minimum speech usually covers it already, so the pause is immediate.
+    // Minimum speech before a pause is firm, counted from the speech's start: the VAD's own
+    // minimum speech usually covers it already, so the pause is firm at confirmation.
     const remainingMs = this.d.config.minInterruptSpeechMs - sinceOnsetMs;
-    if (remainingMs <= 0) return this.pauseForSpeech();
+    const firm = (): void => (run.paused ? this.confirmTentativePause() : this.pauseForSpeech(false));
+    if (remainingMs <= 0) return firm();
     this.onsetTimer = setTimeout(() => {
       this.onsetTimer = null;
-      this.pauseForSpeech();
+      firm();
     }, remainingMs);
   }
 
   speechStopped(): void {
     this.speaking = false;
     this.clearTimer('onset');
+    // Speech too short to interrupt: a tentative pause ends here (the monitor still classifies it).
+    if (this.tentative) return this.endTentativePause('short');
     // From here the monitor's decision is due; without one in time, the answer resumes.
     if (this.activeRun()?.paused) this.armPauseTimeout();
   }
 
+  /** An answer is being generated or played (speech now would interrupt it). */
+  get answering(): boolean {
+    return this.activeRun() !== null;
+  }
+
   /** A finished user speech segment, already added to the conversation as `item`. */
-  segment(item: StoredItem, segment: AudioSegment, transcript: string | undefined): Promise<void> {
+  segment(item: StoredItem, segment: AudioSegment, transcript: string | undefined, announcement: UtteranceAnnouncement = ANNOUNCED): Promise<void> {
     const endedAt = performance.now();
     this.deciding += 1;
-    this.decisionChain = this.decisionChain.then(() => this.decide(item, segment, transcript, endedAt)).finally(() => (this.deciding -= 1));
+    this.decisionChain = this.decisionChain.then(() => this.decide(item, segment, transcript, endedAt, announcement)).finally(() => (this.deciding -= 1));
     return this.decisionChain;
   }
 
@@ -155,6 +199,7 @@ export class DuplexScheduler {
     if (!run) return false;
     this.clearTimer('onset');
     this.clearTimer('pause');
+    this.tentative = false;
     this.echo.record(run.sentText());
     run.cancel('client_cancelled');
     return true;
@@ -182,11 +227,12 @@ export class DuplexScheduler {
     this.current?.cancel('session_closed');
   }
 
-  private async decide(item: StoredItem, segment: AudioSegment, transcript: string | undefined, endedAtMs: number): Promise<void> {
+  private async decide(item: StoredItem, segment: AudioSegment, transcript: string | undefined, endedAtMs: number, announcement: UtteranceAnnouncement): Promise<void> {
     if (this.closed) return;
     const monitor = this.monitor;
     const td = this.d.settings().turnDetection;
     if (!monitor) {
+      announcement.release();
       if (td?.create_response) this.d.events.error('model_unavailable', 'No chat model is loaded: speech was committed but cannot be answered.');
       return;
     }
@@ -215,7 +261,13 @@ export class DuplexScheduler {
     if (this.closed) return;
     this.d.metrics.monitorDecisions.inc({ state: STATE_TOKEN_LABEL[decision.token] });
     const run = this.activeRun();
+    if (decision.token !== 'noise') announcement.release();
     if (decision.token === 'noise') {
+      if (announcement.holding) {
+        // The client never heard of this speech: it leaves no trace in the conversation either (VITA drops noise).
+        announcement.discard();
+        if (this.d.conversation.get(item.id)) this.d.conversation.delete(item.id);
+      }
       this.emitDecision(item.id, 'noise', decision.probabilities, decision.elapsedMs, run ? 'resume' : 'ignore', reason);
       if (run?.paused) {
         this.d.metrics.falseInterruptions.inc();
@@ -269,19 +321,39 @@ export class DuplexScheduler {
       this.d.onResponseDone?.();
       if (this.current === run) {
         this.current = null;
+        this.tentative = false;
         this.clearTimer('pause');
         this.clearTimer('onset');
       }
     });
   }
 
-  private pauseForSpeech(): void {
+  private pauseForSpeech(tentative: boolean): void {
     const run = this.activeRun();
     if (!run || run.paused) return;
     run.pause();
     this.d.metrics.interruptionDetectionMs.observe(performance.now() - this.onsetAtMs);
-    this.d.events.send({ type: 'duet.response.paused', response_id: run.id, audio_start_ms: this.speechAudioStartMs });
+    this.d.events.send({ type: 'duet.response.paused', response_id: run.id, audio_start_ms: this.speechAudioStartMs, tentative });
+    // A tentative pause always ends (the VAD confirms or drops the speech); the timeout is the backstop.
     if (!this.speaking) this.armPauseTimeout();
+  }
+
+  /** The speech behind a tentative pause was confirmed and long enough: the pause is firm. */
+  private confirmTentativePause(): void {
+    if (!this.tentative) return;
+    this.tentative = false;
+    this.clearTimer('pause');
+    this.d.metrics.tentativePauses.inc({ outcome: 'confirmed' });
+  }
+
+  /** The speech behind a tentative pause came to nothing: output goes on where it stopped. */
+  private endTentativePause(outcome: 'blip' | 'short'): void {
+    if (!this.tentative) return;
+    this.tentative = false;
+    this.clearTimer('onset');
+    this.d.metrics.tentativePauses.inc({ outcome });
+    const run = this.activeRun();
+    if (run?.paused) this.resume(run, outcome);
   }
 
   private armPauseTimeout(): void {
@@ -295,12 +367,15 @@ export class DuplexScheduler {
 
   private resume(run: ResponseRun, reason: string): void {
     this.clearTimer('pause');
+    this.tentative = false;
     // Announce first: the held deltas follow the event that says output goes on.
-    this.d.events.send({ type: 'duet.response.resumed', response_id: run.id, reason });
+    const buffered = run.bufferedAudioMs();
+    this.d.events.send({ type: 'duet.response.resumed', response_id: run.id, reason, ...(buffered === null ? {} : { buffered_audio_ms: Math.round(buffered) }) });
     run.resume();
   }
 
   private interrupt(run: ResponseRun): void {
+    this.tentative = false;
     this.clearTimer('onset');
     this.clearTimer('pause');
     const { staleAudioMs } = run.cancel('turn_detected');

@@ -41,7 +41,10 @@ function layout(totalMs: number, bursts: [number, number][]): Float32Array {
 }
 
 interface Run {
+  /** Turn events (speech_started, speech_stopped, segment), in order. */
   events: TurnEvent[];
+  /** Everything the front-end emitted, voice_onset and voice_dropped included. */
+  all: TurnEvent[];
   segments: AudioSegment[];
   frontEnd: AudioFrontEnd;
 }
@@ -50,13 +53,13 @@ async function run(
   input: Float32Array,
   options: { turnDetection?: typeof VAD | null; tuning?: Partial<FrontEndTuning>; chunk?: number[]; delayMs?: number; mel?: boolean } = {},
 ): Promise<Run> {
-  const events: TurnEvent[] = [];
+  const all: TurnEvent[] = [];
   const frontEnd = new AudioFrontEnd({
     vad: new VadScheduler(new ScriptedModel(options.delayMs ?? 0)),
     mel: options.mel ? melPreset('whisper') : null,
     turnDetection: options.turnDetection === undefined ? VAD : options.turnDetection,
     tuning: { ...TUNING, ...PATIENT, ...options.tuning },
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => all.push(e),
     onError: (e) => {
       throw e;
     },
@@ -69,8 +72,9 @@ async function run(
     if (i % 4 === 0) await new Promise(setImmediate); // let VAD results interleave with pushes
   }
   await frontEnd.whenIdle();
+  const events = all.filter((e) => e.type !== 'voice_onset' && e.type !== 'voice_dropped');
   const segments = events.flatMap((e) => (e.type === 'segment' ? [e.segment] : []));
-  return { events, segments, frontEnd };
+  return { events, all, segments, frontEnd };
 }
 
 /** Every segment is exactly the input at [startMs, endMs), and segments are ordered and disjoint. */
@@ -155,6 +159,21 @@ test('short blips and quiet audio give no segment', async () => {
   assert.deepEqual(events, []);
 });
 
+test('a blip is announced as possible speech at its first frame, then dropped', async () => {
+  const { all } = await run(layout(3000, [[1000, 1020]]));
+  // 1000 ms falls in the frame starting at sample 15872 (31 frames of 512): onset at 992 ms.
+  assert.deepEqual(all, [{ type: 'voice_onset', speechOnsetMs: 992 }, { type: 'voice_dropped' }]);
+});
+
+test('confirmed speech: voice_onset comes first, at the same onset speech_started reports, and is never dropped', async () => {
+  const { all } = await run(layout(2000, [[320, 1200]]));
+  assert.equal(all[0]?.type, 'voice_onset');
+  assert.equal(all[1]?.type, 'speech_started');
+  assert.equal((all[0] as { speechOnsetMs: number }).speechOnsetMs, (all[1] as { speechOnsetMs: number }).speechOnsetMs);
+  assert.equal(all.filter((e) => e.type === 'voice_dropped').length, 0);
+  assert.equal(all.filter((e) => e.type === 'voice_onset').length, 1);
+});
+
 test('speech longer than the cap is handed on in pieces that tile it exactly', async () => {
   const input = layout(4000, [[320, 3200]]);
   const { events, segments } = await run(input, { tuning: { maxSegmentMs: 1000 } });
@@ -235,7 +254,7 @@ test('server_vad needs a VAD model', () => {
 
 test('switching turn detection live: to manual keeps the speech in progress, back to VAD starts afresh', async () => {
   const input = layout(3000, [[320, 2000]]);
-  const { frontEnd, events } = await run(input.subarray(0, 1000 * 16));
+  const { frontEnd, all } = await run(input.subarray(0, 1000 * 16));
   assert.equal(frontEnd.speaking, true);
   frontEnd.setTurnDetection(null);
   frontEnd.setTurnDetection(null); // repeated updates change nothing
@@ -246,7 +265,7 @@ test('switching turn detection live: to manual keeps the speech in progress, bac
   frontEnd.setTurnDetection({ ...VAD, silence_duration_ms: 320 });
   frontEnd.push(input.subarray(1500 * 16));
   await frontEnd.whenIdle();
-  const last = events.at(-1)!;
+  const last = all.at(-1)!;
   assert.equal(last.type, 'segment');
   // VAD frames now start at 1500 ms, so the end at 2000 ms lands inside the frame [1980, 2012):
   // the frame has speech, the silence starts with the next one.
@@ -262,10 +281,10 @@ test('threshold updates apply to the next frame', async () => {
 
 test('commit in VAD mode ends the speech in progress; clear drops it silently', async () => {
   const input = layout(3000, [[320, 2500]]);
-  const { frontEnd, events } = await run(input.subarray(0, 1600 * 16));
+  const { frontEnd, all } = await run(input.subarray(0, 1600 * 16));
   const committed = frontEnd.commit()!;
   assert.deepEqual([committed.startMs, committed.endMs], [320, 1600]);
-  assert.deepEqual(events.map((e) => e.type), ['speech_started', 'speech_stopped']);
+  assert.deepEqual(all.map((e) => e.type), ['voice_onset', 'speech_started', 'speech_stopped']);
   assert.equal(frontEnd.commit(), null, 'no speech in progress any more');
   frontEnd.push(input.subarray(1600 * 16, 2000 * 16));
   await frontEnd.whenIdle();
@@ -274,7 +293,7 @@ test('commit in VAD mode ends the speech in progress; clear drops it silently', 
   assert.equal(frontEnd.speaking, false);
   frontEnd.push(input.subarray(2000 * 16, 2100 * 16));
   await frontEnd.whenIdle();
-  assert.equal(events.filter((e) => e.type === 'segment').length, 0);
+  assert.equal(all.filter((e) => e.type === 'segment').length, 0);
 });
 
 test('memory stays bounded for endless audio, speech or silence', async () => {

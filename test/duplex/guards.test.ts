@@ -76,7 +76,7 @@ test('echo guard off: the same segment interrupts', async () => {
 });
 
 test('minimum speech guard: speech shorter than minInterruptSpeechMs never pauses the answer (it is still classified)', async () => {
-  const { server, client } = await answering({ decisions: ['<2>'] }, { scheduler: { minInterruptSpeechMs: 5000 } });
+  const { server, client } = await answering({ decisions: ['<2>'] }, { scheduler: { minInterruptSpeechMs: 5000, tentativePause: false } });
   try {
     await streamAudio(client, concat(question, silence(300)), 2);
     const decision = await client.waitFor('duet.monitor.state');
@@ -84,6 +84,24 @@ test('minimum speech guard: speech shorter than minInterruptSpeechMs never pause
     assert.equal(client.events.filter((e) => e.type === 'duet.response.paused').length, 0);
     const done = await client.waitFor('response.done', () => true, 20000);
     assert.equal((done.response as { status: string }).status, 'completed');
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+test('minimum speech guard with tentative pauses: the pause at onset is undone when the speech stops short, nothing lost', async () => {
+  const { server, client } = await answering({ decisions: ['<2>'] }, { scheduler: { minInterruptSpeechMs: 5000 } });
+  try {
+    await streamAudio(client, concat(question, silence(300)), 2);
+    const paused = await client.waitFor('duet.response.paused');
+    assert.equal(paused.tentative, true);
+    const resumed = await client.waitFor('duet.response.resumed');
+    assert.equal(resumed.reason, 'short');
+    const done = await client.waitFor('response.done', () => true, 20000);
+    assert.equal((done.response as { status: string }).status, 'completed');
+    const text = client.events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+    assert.equal(text, ANSWER);
   } finally {
     client.close();
     await server.stop();

@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 // Owned by the interrupt scheduler (server/scheduler/).
 export const SchedulerSection = Type.Object(
   {
-    minInterruptSpeechMs: Type.Integer({ minimum: 0, default: 200, description: 'Speech pauses an answer only once it has lasted this long since its onset (the VAD already requires audio.vad.minSpeechMs before it confirms speech, so by default the pause comes at confirmation).' }),
+    tentativePause: Type.Boolean({ default: true, description: "Pause an answer at the first speech frame, before the VAD's minimum speech confirms it, and resume at once (no audible gap: the audio sent ahead covers it) if it proves a blip. Off: pause only once speech is confirmed and has lasted minInterruptSpeechMs." }),
+    minInterruptSpeechMs: Type.Integer({ minimum: 0, default: 200, description: 'A pause becomes firm only once speech has lasted this long since its onset (a tentative pause whose speech stops sooner resumes; with tentativePause off, the pause itself waits for it). The VAD already requires audio.vad.minSpeechMs before it confirms speech.' }),
     pauseTimeoutMs: Type.Integer({ minimum: 1, default: 2000, description: 'A pause with no monitor decision by then resumes the answer.' }),
     echoGuardMs: Type.Integer({ minimum: 0, default: 4000, description: 'A segment whose transcript matches what the assistant said this recently is noise (0: off).' }),
     echoSimilarity: Type.Number({ minimum: 0, maximum: 1, default: 0.6, description: 'Word-overlap ratio above which a transcript counts as echo.' }),

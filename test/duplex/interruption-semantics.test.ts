@@ -1,0 +1,120 @@
+// What speech over an answer means to each kind of client, through the real socket and the real VAD.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { scriptFile, startServer } from '../support/server.js';
+import { TestClient } from '../support/client.js';
+import { scriptedModelSet } from '../../models/scripted/index.js';
+import type { Script } from '../../models/scripted/script.js';
+import { concat, firstTurn, loadSpeech, silence, streamAudio } from '../support/speech.js';
+
+const ANSWER = 'The river runs north through the valley and the old mill stands beside the bridge where the children play every summer afternoon until the sun goes down behind the hills.';
+const fixture = loadSpeech('two-turns-clean');
+const question = firstTurn(fixture);
+
+async function answering(script: Partial<Script>, duet?: { speech_started: 'immediate' | 'confirmed' }) {
+  const models = scriptedModelSet({ replies: [{ text: ANSWER }, { text: 'Second.' }], tokenDelayMs: 60, decisions: ['<1>'], rules: [], decisionDelayMs: 1, ...script } as Script);
+  const server = await startServer({}, { models });
+  const client = await TestClient.connect(server.wsUrl);
+  await client.waitFor('session.created');
+  const session: Record<string, unknown> = { output_modalities: ['text'], audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } };
+  if (duet) session.duet = duet;
+  client.send({ type: 'session.update', session });
+  await client.waitFor('session.updated');
+  client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Tell me about the river.' }] } });
+  client.send({ type: 'response.create' });
+  await client.waitFor('response.output_text.delta');
+  return { server, client };
+}
+
+const index = (events: { type: string }[], type: string, from = 0) => events.findIndex((e, i) => i >= from && e.type === type);
+
+test('plain OpenAI client: speech the monitor calls noise is never announced, leaves no item, and the answer completes whole', async () => {
+  const { server, client } = await answering({ decisions: ['<2>'] });
+  try {
+    const updated = client.events.find((e) => e.type === 'session.updated')!;
+    assert.equal((updated.session as { duet: { speech_started: string } }).duet.speech_started, 'confirmed', 'the default for clients that say nothing');
+    await streamAudio(client, concat(question, silence(300)), 2);
+    const decision = await client.waitFor('duet.monitor.state');
+    assert.equal(decision.state, '<2>');
+    assert.equal(decision.action, 'resume');
+    const done = await client.waitFor('response.done', () => true, 20000);
+    assert.equal((done.response as { status: string }).status, 'completed');
+    for (const type of ['input_audio_buffer.speech_started', 'input_audio_buffer.speech_stopped', 'input_audio_buffer.committed']) {
+      assert.equal(index(client.events, type), -1, `${type} was never sent`);
+    }
+    assert.equal(client.events.filter((e) => e.type === 'conversation.item.added' && (e.item as { role: string }).role === 'user' && (e.item as { content: { type: string }[] }).content[0]?.type === 'input_audio').length, 0);
+    const text = client.events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+    assert.equal(text, ANSWER);
+    assert.equal(decision.item_id !== null && client.events.some((e) => e.type === 'conversation.item.done' && (e.item as { id: string }).id === decision.item_id), false);
+    assert.deepEqual(client.violations, []);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+test('plain OpenAI client: a real question is announced (speech_started, committed, item) just before the answer is cancelled, then answered', async () => {
+  const { server, client } = await answering({ decisions: ['<1>'] });
+  try {
+    await streamAudio(client, concat(question, silence(300)), 2);
+    const cancelled = await client.waitFor('response.done', (e) => (e.response as { status: string }).status === 'cancelled', 20000);
+    const cancelledAt = client.events.indexOf(cancelled);
+    const started = index(client.events, 'input_audio_buffer.speech_started');
+    const stopped = index(client.events, 'input_audio_buffer.speech_stopped');
+    const committed = index(client.events, 'input_audio_buffer.committed');
+    assert.ok(started >= 0 && started < stopped && stopped < committed && committed < cancelledAt, `order: started ${started}, stopped ${stopped}, committed ${committed}, cancelled ${cancelledAt}`);
+    const next = await client.waitFor('response.done', (e) => (e.response as { status: string }).status === 'completed', 20000, cancelledAt + 1);
+    assert.ok(next);
+    assert.deepEqual(client.violations, []);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+test('duet client (immediate): a tentative pause at the first speech frames comes before speech_started, which comes before the decision', async () => {
+  const { server, client } = await answering({ decisions: ['<2>'] }, { speech_started: 'immediate' });
+  try {
+    await streamAudio(client, concat(question, silence(300)), 2);
+    await client.waitFor('duet.monitor.state');
+    const paused = index(client.events, 'duet.response.paused');
+    const started = index(client.events, 'input_audio_buffer.speech_started');
+    const decided = index(client.events, 'duet.monitor.state');
+    assert.ok(paused >= 0 && paused < started && started < decided, `paused ${paused}, speech_started ${started}, decision ${decided}`);
+    assert.equal(client.events[paused]!.tentative, true);
+    // The noise segment was announced, so it stays in the conversation for this client.
+    assert.ok(index(client.events, 'input_audio_buffer.committed') > started);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+test('a speech-like transient during a spoken answer pauses it tentatively and resumes with audio still buffered at the client (no gap)', async () => {
+  const server = await startServer({ voice: { leadMs: 300 }, models: { chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }], tokenDelayMs: 5, decisions: ['<2>'] }) } } });
+  const client = await TestClient.connect(server.wsUrl);
+  try {
+    await client.waitFor('session.created');
+    client.send({ type: 'session.update', session: { audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } }, duet: { speech_started: 'immediate' } } });
+    await client.waitFor('session.updated');
+    client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Tell me about the river.' }] } });
+    client.send({ type: 'response.create' });
+    await client.waitFor('response.output_audio.delta');
+    await new Promise((r) => setTimeout(r, 600)); // the pacer's lead is built up
+    // 100 ms from the middle of a word: the VAD's first frames hear speech, its minimum speech (250 ms) is not met.
+    const onset = Math.round((fixture.truth.turns[0]!.onsetMs + 250) * 16);
+    const transient = fixture.samples.slice(onset, onset + 1600);
+    await streamAudio(client, concat(silence(200), transient, silence(600)), 1);
+    const paused = await client.waitFor('duet.response.paused', () => true, 5000);
+    assert.equal(paused.tentative, true);
+    const resumed = await client.waitFor('duet.response.resumed', () => true, 5000);
+    assert.equal(resumed.reason, 'blip');
+    assert.ok((resumed.buffered_audio_ms as number) > 0, `the client still had ${String(resumed.buffered_audio_ms)} ms buffered when output resumed`);
+    assert.equal(index(client.events, 'input_audio_buffer.speech_started'), -1, 'a blip is never announced');
+    const done = await client.waitFor('response.done', () => true, 30000);
+    assert.equal((done.response as { status: string }).status, 'completed');
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
