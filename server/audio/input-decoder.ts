@@ -1,7 +1,7 @@
 // Client input audio (PCM16 24/16 kHz, G.711 mu-law/A-law 8 kHz) -> the pipeline's
 // 16 kHz mono float. One decoder per session: it keeps the resampler's state, so
 // audio split across any number of messages decodes exactly as if sent at once.
-import { A_LAW_DECODE_FLOAT, MU_LAW_DECODE_FLOAT } from './g711.js';
+import { findAudioFormat, type AudioFormatSpec } from './formats.js';
 import { StreamingResampler } from './resample.js';
 import { PIPELINE_SAMPLE_RATE, type InputAudioFormat } from './types.js';
 
@@ -14,26 +14,28 @@ export class InputAudioError extends Error {
   }
 }
 
-export function inputSampleRate(format: InputAudioFormat): number {
-  switch (format.type) {
-    case 'audio/pcm':
-      if (format.rate !== 24000 && format.rate !== 16000) throw new InputAudioError(`unsupported audio/pcm rate ${String(format.rate)}`);
-      return format.rate;
-    case 'audio/pcmu':
-    case 'audio/pcma':
-      return 8000;
-    default:
-      throw new InputAudioError(`unsupported input audio format ${String((format as { type: unknown }).type)}`);
+/** The registry row of an input format; InputAudioError when clients may not send it. */
+export function inputFormatSpec(format: InputAudioFormat): AudioFormatSpec {
+  const spec = findAudioFormat(format);
+  if (!spec || !spec.input) {
+    const rate = 'rate' in format ? ` rate ${String(format.rate)}` : '';
+    throw new InputAudioError(`unsupported input audio format ${String((format as { type: unknown }).type)}${rate}`);
   }
+  return spec;
+}
+
+export function inputSampleRate(format: InputAudioFormat): number {
+  return inputFormatSpec(format).rate;
 }
 
 /** Bytes per input sample of a format. */
 export function inputBytesPerSample(format: InputAudioFormat): number {
-  return format.type === 'audio/pcm' ? 2 : 1;
+  return inputFormatSpec(format).bytesPerSample;
 }
 
 export class InputAudioDecoder {
   private currentFormat: InputAudioFormat;
+  private spec: AudioFormatSpec;
   private rate: number;
   private resampler: StreamingResampler;
   /** Decoded input-rate samples, reused between calls (the resampler copies what it keeps). */
@@ -42,7 +44,8 @@ export class InputAudioDecoder {
   private secondsBefore = 0;
 
   constructor(format: InputAudioFormat) {
-    this.rate = inputSampleRate(format);
+    this.spec = inputFormatSpec(format);
+    this.rate = this.spec.rate;
     this.currentFormat = format;
     this.resampler = new StreamingResampler(this.rate, PIPELINE_SAMPLE_RATE);
   }
@@ -61,7 +64,9 @@ export class InputAudioDecoder {
    * is returned (zero-padded tail) so nothing is lost; the next chunk starts a new stream.
    */
   setFormat(format: InputAudioFormat): Float32Array {
-    const rate = inputSampleRate(format);
+    const spec = inputFormatSpec(format);
+    const rate = spec.rate;
+    this.spec = spec;
     if (format.type === this.currentFormat.type && rate === this.rate) {
       this.currentFormat = format;
       return new Float32Array(0);
@@ -80,18 +85,12 @@ export class InputAudioDecoder {
    * Throws InputAudioError (nothing consumed) on PCM16 with an odd byte count.
    */
   decode(bytes: Uint8Array): Float32Array {
-    const format = this.currentFormat;
-    const count = format.type === 'audio/pcm' ? bytes.length / 2 : bytes.length;
+    const count = bytes.length / this.spec.bytesPerSample;
     if (!Number.isInteger(count)) throw new InputAudioError(`PCM16 audio must have an even number of bytes, got ${bytes.length}`);
     if (count === 0) return new Float32Array(0);
     // With equal rates the resampler hands its input back, so decode into an array we give away.
     const decoded = this.rate === PIPELINE_SAMPLE_RATE ? new Float32Array(count) : this.scratchOf(count);
-    if (format.type === 'audio/pcm') {
-      for (let i = 0, j = 0; i < count; i++, j += 2) decoded[i] = (((bytes[j] | (bytes[j + 1] << 8)) << 16) >> 16) / 32768;
-    } else {
-      const table = format.type === 'audio/pcmu' ? MU_LAW_DECODE_FLOAT : A_LAW_DECODE_FLOAT;
-      for (let i = 0; i < count; i++) decoded[i] = table[bytes[i]];
-    }
+    this.spec.decode(bytes, decoded);
     this.samplesIn += count;
     return this.resampler.process(decoded);
   }

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { AudioSegment, ModelSet } from '../../models/types.js';
 import type { TurnDetection } from '../../protocol/schema/session.js';
 import { ProtocolError } from '../../protocol/errors.js';
-import { InputAudioDecoder, InputAudioError } from '../audio/input-decoder.js';
+import { InputAudioDecoder, InputAudioError, inputFormatSpec } from '../audio/input-decoder.js';
+import { wireDurationMs } from '../audio/formats.js';
 import type { InputAudioFormat, TurnEvent } from '../audio/types.js';
 
 export type { TurnEvent } from '../audio/types.js';
@@ -83,8 +84,7 @@ export class AudioInput {
   /** Raw input bytes in the session's input format (from base64 or a binary frame). */
   append(bytes: Uint8Array): void {
     this.decoder ??= new InputAudioDecoder(toInputFormat(this.d.settings().inputFormat));
-    const format = this.decoder.format;
-    const seconds = bytes.length / (format.type === 'audio/pcm' ? 2 * (format.rate ?? 24000) : 8000);
+    const seconds = wireDurationMs(inputFormatSpec(this.decoder.format), bytes.length) / 1000;
     if (!this.rate.take(seconds, performance.now())) {
       throw new ProtocolError('rate_limited', `Input audio arrives faster than ${this.d.maxAudioSecondsPerSecond}x real time; this chunk was dropped.`, 'audio');
     }

@@ -1,6 +1,7 @@
 import type { AudioFormat, SessionObject, SessionUpdate, TurnDetection } from '../../protocol/schema/session.js';
 import type { CapabilityStatus, Capability } from '../../models/types.js';
 import { ProtocolError } from '../../protocol/errors.js';
+import { findAudioFormat, findBetaAudioFormat } from '../audio/formats.js';
 
 /** A session's live settings (GA shape, already normalised). */
 export interface SessionSettings {
@@ -55,10 +56,9 @@ export function defaultSettings(model: string, voice: string, vad: { threshold: 
   };
 }
 
-function betaFormat(format: 'pcm16' | 'g711_ulaw' | 'g711_alaw'): AudioFormat {
-  if (format === 'g711_ulaw') return { type: 'audio/pcmu' };
-  if (format === 'g711_alaw') return { type: 'audio/pcma' };
-  return { type: 'audio/pcm', rate: 24000 };
+function betaFormat(name: 'pcm16' | 'g711_ulaw' | 'g711_alaw'): AudioFormat {
+  const spec = findBetaAudioFormat(name)!; // the schema admits only names the registry has
+  return (spec.type === 'audio/pcm' ? { type: spec.type, rate: spec.rate } : { type: spec.type }) as AudioFormat;
 }
 
 function withTurnDefaults(td: TurnDetection, previous: TurnDetection): TurnDetection {
@@ -81,7 +81,7 @@ export function applySessionUpdate(current: SessionSettings, update: SessionUpda
   if (input?.format) next.inputFormat = normaliseFormat(input.format);
   else if (update.input_audio_format) next.inputFormat = betaFormat(update.input_audio_format);
   if (output?.format) {
-    if (output.format.type === 'audio/pcm' && output.format.rate === 16000) throw new ProtocolError('unsupported_value', 'Output audio/pcm is 24 kHz only.', 'session.audio.output.format.rate');
+    if (!findAudioFormat(output.format)?.output) throw new ProtocolError('unsupported_value', `Output ${output.format.type} is not available at that rate (output audio/pcm is 24 kHz only).`, 'session.audio.output.format.rate');
     next.outputFormat = normaliseFormat(output.format);
   } else if (update.output_audio_format) next.outputFormat = betaFormat(update.output_audio_format);
   const transcription = input?.transcription !== undefined ? input.transcription : update.input_audio_transcription;

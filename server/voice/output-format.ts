@@ -1,19 +1,26 @@
 import { StreamingResampler } from '../audio/resample.js';
-import { decodeALaw, decodeMuLaw, encodeALaw, encodeMuLaw } from '../audio/g711.js';
+import { AUDIO_FORMATS, findAudioFormat, type AudioFormatSpec } from '../audio/formats.js';
 
 // TTS output (float samples at the engine's rate, 22.05 kHz for espeak) to the
 // session's `output_audio_format`: PCM16 LE 24 kHz (Realtime default) or G.711
 // mu-law / A-law at 8 kHz.
 
 export type OutputAudioFormat = 'audio/pcm' | 'audio/pcmu' | 'audio/pcma';
-export const OUTPUT_AUDIO_FORMATS: readonly OutputAudioFormat[] = ['audio/pcm', 'audio/pcmu', 'audio/pcma'];
+/** Output formats (one per wire type: output PCM is 24 kHz only), from the format registry. */
+export const OUTPUT_AUDIO_FORMATS: readonly OutputAudioFormat[] = AUDIO_FORMATS.filter((f) => f.output).map((f) => f.type);
+
+export function outputFormatSpec(format: OutputAudioFormat): AudioFormatSpec {
+  const spec = AUDIO_FORMATS.find((f) => f.output && f.type === format) ?? findAudioFormat({ type: format });
+  if (!spec) throw new Error(`unknown output audio format ${format}`);
+  return spec;
+}
 
 export function outputSampleRate(format: OutputAudioFormat): number {
-  return format === 'audio/pcm' ? 24000 : 8000;
+  return outputFormatSpec(format).rate;
 }
 
 export function outputBytesPerSample(format: OutputAudioFormat): number {
-  return format === 'audio/pcm' ? 2 : 1;
+  return outputFormatSpec(format).bytesPerSample;
 }
 
 /** Float [-1, 1] -> int16, rounded and clipped. */
@@ -25,26 +32,19 @@ export function floatToInt16(samples: Float32Array, out: Int16Array = new Int16A
   return out;
 }
 
-function int16ToBytes(pcm: Int16Array): Uint8Array {
-  const out = new Uint8Array(pcm.length * 2);
-  for (let i = 0, b = 0; i < pcm.length; i++, b += 2) {
-    out[b] = pcm[i] & 0xff;
-    out[b + 1] = (pcm[i] >> 8) & 0xff;
-  }
-  return out;
-}
-
 /** One stream's encoder: resamples with filter state carried across calls, then encodes. */
 export class OutputAudioEncoder {
   readonly format: OutputAudioFormat;
   readonly sampleRate: number;
   readonly bytesPerSample: number;
+  private readonly spec: AudioFormatSpec;
   private readonly resampler: StreamingResampler;
 
   constructor(format: OutputAudioFormat, inputRate: number) {
     this.format = format;
-    this.sampleRate = outputSampleRate(format);
-    this.bytesPerSample = outputBytesPerSample(format);
+    this.spec = outputFormatSpec(format);
+    this.sampleRate = this.spec.rate;
+    this.bytesPerSample = this.spec.bytesPerSample;
     this.resampler = new StreamingResampler(inputRate, this.sampleRate);
   }
 
@@ -59,24 +59,15 @@ export class OutputAudioEncoder {
   }
 
   private encodeResampled(samples: Float32Array): Uint8Array {
-    const pcm = floatToInt16(samples);
-    if (this.format === 'audio/pcmu') return encodeMuLaw(pcm);
-    if (this.format === 'audio/pcma') return encodeALaw(pcm);
-    return int16ToBytes(pcm);
+    return this.spec.encode(floatToInt16(samples));
   }
 }
 
 /** Encoded output bytes -> float samples at the format's rate (clients, tests, benchmarks). */
 export function decodeOutputAudio(format: OutputAudioFormat, bytes: Uint8Array): Float32Array {
-  let pcm: Int16Array;
-  if (format === 'audio/pcmu') pcm = decodeMuLaw(bytes);
-  else if (format === 'audio/pcma') pcm = decodeALaw(bytes);
-  else {
-    pcm = new Int16Array(bytes.length >> 1);
-    for (let i = 0, b = 0; i < pcm.length; i++, b += 2) pcm[i] = ((bytes[b] | (bytes[b + 1] << 8)) << 16) >> 16;
-  }
-  const out = new Float32Array(pcm.length);
-  for (let i = 0; i < pcm.length; i++) out[i] = pcm[i] / 32768;
+  const spec = outputFormatSpec(format);
+  const out = new Float32Array(Math.floor(bytes.length / spec.bytesPerSample));
+  spec.decode(bytes, out);
   return out;
 }
 
