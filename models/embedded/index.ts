@@ -3,7 +3,7 @@
 
 export { createEmbeddedModelSet, createEmbeddedChat, createEmbeddedAsr } from './model-set.js';
 export type { EmbeddedChat, EmbeddedOptions, EmbeddedLog } from './model-set.js';
-export { EMBEDDED_ERROR_CODES, EmbeddedModelError, isEmbeddedModelError } from './errors.js';
+export { EmbeddedModelError, isEmbeddedModelError } from './errors.js';
 export type { EmbeddedErrorCode } from './errors.js';
 export { ChatEngine } from './chat/chat-engine.js';
 export type { ChatEngineOptions } from './chat/chat-engine.js';

@@ -1,21 +1,13 @@
-// One table of the remote engine's failure codes. The server maps a thrown
-// RemoteEngineError to an `error` event with `code`; codes are never reused.
+// The remote engine's errors. The server maps a thrown RemoteEngineError to an `error` event
+// with its `code`, a row of the one error table (protocol/errors.ts).
+import { errorCodesWithPrefix, type RemoteErrorCode } from '../../protocol/errors.js';
 
 /** Which job an endpoint does; errors and readiness name it so operators know what is down. */
 export type RemoteRole = 'generator' | 'monitor' | 'asr' | 'tts';
 
-export const REMOTE_ERROR_CODES = {
-  engine_unavailable:
-    'The engine could not be reached (connection refused or reset before a response, DNS failure, connect timeout) or answered 502/503/504 on every attempt.',
-  engine_timeout: 'The engine accepted the request but sent no first token, or fell silent between chunks, for longer than the configured timeout.',
-  engine_rate_limited: 'The engine answered 429 on every attempt, or asked to wait longer (Retry-After) than the client is willing to.',
-  engine_error: 'The engine answered another 5xx on every attempt, or reported an error inside the stream.',
-  engine_rejected: 'The engine refused the request with a 4xx other than 429 (bad request, context too long, auth, unknown model).',
-  engine_disconnected: 'The connection closed in the middle of a response, before the engine said it was finished.',
-  engine_protocol_error: 'The reply does not follow the OpenAI wire format (bad JSON, missing fields, unexpected content type).',
-} as const;
-
-export type RemoteErrorCode = keyof typeof REMOTE_ERROR_CODES;
+/** The remote engine's codes: rows of the one error table (protocol/errors.ts). */
+export const REMOTE_ERROR_CODES: readonly RemoteErrorCode[] = errorCodesWithPrefix('engine_') as RemoteErrorCode[];
+export type { RemoteErrorCode };
 
 export interface RemoteEngineErrorInit {
   code: RemoteErrorCode;

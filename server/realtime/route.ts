@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ModelSet } from '../../models/types.js';
 import type { Metrics } from '../metrics.js';
-import { ERROR_CODES } from '../../protocol/errors.js';
+import { errorEvent } from './send-error.js';
 import { keyAccepted, presentedKey, wantsBeta } from './auth.js';
 import { newId } from '../ids.js';
 import { RealtimeSession } from './session.js';
@@ -30,7 +30,8 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
       preValidation: async (request, reply) => {
         if (!keyAccepted(presentedKey(request.headers), config.auth.apiKeys)) {
           metrics.sessionsRejected.inc({ reason: 'unauthorized' });
-          await reply.code(401).send({ error: { type: 'authentication_error', code: 'invalid_api_key', message: 'Missing or invalid API key.' } });
+          metrics.errors.inc({ code: 'invalid_api_key' });
+          await reply.code(401).send({ error: errorEvent('invalid_api_key', 'Missing or invalid API key.').error });
         }
       },
     },
@@ -40,13 +41,8 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
         // Upgrade, then say why: WebSocket clients surface an error event far better than an HTTP status.
         metrics.sessionsRejected.inc({ reason: registry.draining ? 'draining' : 'busy' });
         metrics.errors.inc({ code: 'server_busy' });
-        socket.send(
-          JSON.stringify({
-            type: 'error',
-            event_id: newId('event'),
-            error: { type: ERROR_CODES.server_busy.type, code: 'server_busy', message: refusal, param: null, event_id: null },
-          }),
-        );
+        // No session (and so no Outbound) exists: the event is stamped here, shaped by the one function.
+        socket.send(JSON.stringify({ event_id: newId('event'), ...errorEvent('server_busy', refusal) }));
         socket.close(1013, 'server busy');
         return;
       }

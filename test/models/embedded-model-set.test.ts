@@ -115,6 +115,6 @@ test('closing both instances stops the shared inference worker', async () => {
   await a.close();
   assert.ok((await run(b, 'Hi')).events.at(-1)!.type === 'done', 'the other instance still works');
   await b.close();
-  await assert.rejects(run(a, 'Hi'), (err: unknown) => (err as { code?: string }).code === 'worker_failed');
+  await assert.rejects(run(a, 'Hi'), (err: unknown) => (err as { code?: string }).code === 'model_error');
   await set.close(); // idempotent
 });

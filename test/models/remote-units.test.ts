@@ -222,6 +222,6 @@ describe('errors', () => {
 
   test('every error code is documented in the README', () => {
     const readme = readFileSync(new URL('../../models/remote/README.md', import.meta.url), 'utf8');
-    for (const code of Object.keys(REMOTE_ERROR_CODES)) assert.ok(readme.includes(`\`${code}\``), `README documents ${code}`);
+    for (const code of REMOTE_ERROR_CODES) assert.ok(readme.includes(`\`${code}\``), `README documents ${code}`);
   });
 });

@@ -34,7 +34,7 @@ export async function decodeImage(image: ImageInput): Promise<RawImage> {
   try {
     return await RawImage.fromBlob(new Blob([image.bytes], { type: image.mimeType }));
   } catch (err) {
-    throw new EmbeddedModelError('image_invalid', `could not decode ${image.mimeType} image: ${(err as Error).message}`, { cause: err });
+    throw new EmbeddedModelError('invalid_image', `could not decode ${image.mimeType} image: ${(err as Error).message}`, { cause: err });
   }
 }
 

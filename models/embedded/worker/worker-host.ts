@@ -2,7 +2,8 @@
 // and failure of everything pending when the worker dies.
 
 import { Worker } from 'node:worker_threads';
-import { EmbeddedModelError, EMBEDDED_ERROR_CODES, type EmbeddedErrorCode } from '../errors.js';
+import { EmbeddedModelError, type EmbeddedErrorCode } from '../errors.js';
+import { isErrorCode } from '../../../protocol/errors.js';
 import { AbortSlots } from './shared-abort.js';
 import type { FromWorker, ToWorker, WireError } from './protocol.js';
 
@@ -11,7 +12,7 @@ type Outgoing = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, '
 type Handler = (message: FromWorker) => boolean;
 
 export function errorFromWire(error: WireError): Error {
-  if (error.code && error.code in EMBEDDED_ERROR_CODES) return new EmbeddedModelError(error.code as EmbeddedErrorCode, error.message);
+  if (isErrorCode(error.code)) return new EmbeddedModelError(error.code as EmbeddedErrorCode, error.message);
   return Object.assign(new Error(error.message), { name: error.name });
 }
 
@@ -36,8 +37,8 @@ export class InferenceWorker {
     this.worker = startWorker(name, { abortBuffer: this.slots.buffer });
     this.worker.unref();
     this.worker.on('message', (message: FromWorker) => this.route(message));
-    this.worker.on('error', (err) => this.fail(new EmbeddedModelError('worker_failed', `inference worker '${name}' failed: ${err.message}`, { cause: err })));
-    this.worker.on('exit', (code) => this.fail(new EmbeddedModelError('worker_failed', `inference worker '${name}' exited (code ${code})`)));
+    this.worker.on('error', (err) => this.fail(new EmbeddedModelError('model_error', `inference worker '${name}' failed: ${err.message}`, { cause: err })));
+    this.worker.on('exit', (code) => this.fail(new EmbeddedModelError('model_error', `inference worker '${name}' exited (code ${code})`)));
   }
 
   get alive(): boolean {
@@ -48,7 +49,7 @@ export class InferenceWorker {
   send(message: Outgoing, handler: Handler, abortable = false, signal?: AbortSignal): { id: number; slot: number | null } {
     const id = this.nextId++;
     if (this.failure) {
-      queueMicrotask(() => handler({ type: 'error', id, error: { name: this.failure!.name, message: this.failure!.message, code: 'worker_failed' } }));
+      queueMicrotask(() => handler({ type: 'error', id, error: { name: this.failure!.name, message: this.failure!.message, code: 'model_error' } }));
       return { id, slot: null };
     }
     const slot = abortable ? this.slots.take() : null;
@@ -99,7 +100,7 @@ export class InferenceWorker {
     if (this.failure) return;
     this.failure = err;
     for (const [id, entry] of [...this.pending]) {
-      entry.handler({ type: 'error', id, error: { name: err.name, message: err.message, code: 'worker_failed' } });
+      entry.handler({ type: 'error', id, error: { name: err.name, message: err.message, code: 'model_error' } });
       this.finish(id);
     }
   }
@@ -107,7 +108,7 @@ export class InferenceWorker {
   async close(): Promise<void> {
     if (this.failure) return;
     await this.call({ type: 'close' }, (m) => (m.type === 'closed' ? true : undefined)).catch(() => undefined);
-    this.failure = new EmbeddedModelError('worker_failed', `inference worker '${this.name}' was closed`);
+    this.failure = new EmbeddedModelError('model_error', `inference worker '${this.name}' was closed`);
     await this.worker.terminate();
   }
 }
