@@ -4,7 +4,7 @@
 
 import type { Logger } from 'pino';
 import type { Capability, CapabilityStatus, ModelInstance, ModelSet, SpeechRecognizer } from '../types.js';
-import type { ModelsSection } from '../../server/config/sections/models.js';
+import type { ModelsSection } from '../config.js';
 import { missingModelMessage, resolveModelRef } from '../hub/resolve.js';
 import { ChatEngine } from './chat/chat-engine.js';
 import { EmbeddedChatInstance } from './chat/chat-instance.js';

@@ -14,7 +14,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import type { RemoteEndpoint } from '../../server/config/sections/models.js';
+import type { RemoteEndpoint } from '../config.js';
 import { EngineResponse } from './engine-response.js';
 import {
   abortError,

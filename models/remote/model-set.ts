@@ -5,8 +5,8 @@
 // pool, one concurrency limit). Readiness comes from `probe()` (GET /models per
 // endpoint) and from what real requests observe.
 
-import type { ModelsSection } from '../../server/config/sections/models.js';
-import type { RemoteEndpoint } from '../../server/config/sections/models.js';
+import type { ModelsSection } from '../config.js';
+import type { RemoteEndpoint } from '../config.js';
 import type { Capability, CapabilityStatus, ModelSet } from '../types.js';
 import { RemoteSpeechRecognizer } from './asr.js';
 import { EngineClient, type RemoteLog, type RetryPolicy } from './engine-client.js';

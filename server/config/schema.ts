@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ServerSection } from './sections/server.js';
 import { AuthSection } from './sections/auth.js';
 import { LimitsSection } from './sections/limits.js';
-import { ModelsSection } from './sections/models.js';
+import { ModelsSection } from '../../models/config.js';
 import { AudioSection } from './sections/audio.js';
 import { SchedulerSection } from './sections/scheduler.js';
 import { VoiceSection } from './sections/voice.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createEmbeddedModelSet } from '../../models/embedded/model-set.js';
 import { AbortSlots, slotSignal } from '../../models/embedded/worker/shared-abort.js';
-import type { ModelsSection } from '../../server/config/sections/models.js';
+import type { ModelsSection } from '../../models/config.js';
 import type { GenerationEvent, ModelInstance } from '../../models/types.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/models', import.meta.url));

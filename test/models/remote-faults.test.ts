@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { RemoteEndpoint } from '../../server/config/sections/models.js';
+import type { RemoteEndpoint } from '../../models/config.js';
 import { createRemoteModelSet, RemoteEngineError, type RemoteModelSet } from '../../models/remote/index.js';
 import type { ChatMessage, GenerationEvent, ModelInstance } from '../../models/types.js';
 import { captureLog, endpointFor, FakeEngine, startFakeEngine } from '../support/fake-engine.js';

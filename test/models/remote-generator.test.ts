@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { ModelsSection } from '../../server/config/sections/models.js';
+import type { ModelsSection } from '../../models/config.js';
 import { createRemoteModelSet, type RemoteModelSet } from '../../models/remote/index.js';
 import type { ChatMessage, GenerationEvent, GenerationStats, ModelInstance } from '../../models/types.js';
 import { captureLog, endpointFor, FakeEngine, startFakeEngine, type CapturedLog } from '../support/fake-engine.js';

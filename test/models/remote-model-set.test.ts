@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ModelsSection } from '../../server/config/sections/models.js';
+import type { ModelsSection } from '../../models/config.js';
 import { createRemoteModelSet } from '../../models/remote/index.js';
 import type { ChatMessage } from '../../models/types.js';
 import { captureLog, endpointFor, FakeEngine, startFakeEngine } from '../support/fake-engine.js';

@@ -17,7 +17,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import type { RemoteEndpoint } from '../../server/config/sections/models.js';
+import type { RemoteEndpoint } from '../../models/config.js';
 
 export type Route = 'chat' | 'models' | 'transcriptions' | 'speech';
 export type ErrorShape = 'openai' | 'vllm' | 'vllm-legacy' | 'text';

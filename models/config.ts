@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+// Owned by the model backends (models/): the server's config schema includes it as the `models` section.
 
 /** An OpenAI-compatible HTTP endpoint (vLLM, llama.cpp server, Ollama, OpenAI). */
 export const RemoteEndpoint = Type.Object(
