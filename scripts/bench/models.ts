@@ -17,6 +17,7 @@ import { onnxFile } from '../../models/embedded/model-dir.js';
 import { argmax } from '../../models/embedded/chat/sampler.js';
 import { createEmbeddedChat } from '../../models/embedded/model-set.js';
 import type { GenerationStats, ModelInstance } from '../../models/types.js';
+import { machineInfo, writeResults } from './load/report.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -159,6 +160,27 @@ async function main(): Promise<void> {
   console.log(`   one instance after ${TOKENS} tokens (KV + logits) ${(one.memoryBytes() / 1e6).toFixed(3)} MB`);
   console.log(`   two instances sharing one session            ${((one.memoryBytes() + two.memoryBytes()) / 1e6).toFixed(3)} MB + weights once`);
   console.log(`   RSS: +${(rssEngine - rss0).toFixed(1)} MB for a loaded engine (session, tokenizer); a second engine instead of sharing: +${(rssSeparate - rssEngine).toFixed(1)} MB more (incl. two instances' caches)`);
+
+  const result = {
+    machine: machineInfo(),
+    tokens: TOKENS,
+    reps: REPS,
+    decode: {
+      wallTokensPerSecond: { bare: median(wall.bare), duet: median(wall.duet), worker: median(wall.worker) },
+      cpuTokensPerSecond: { bare: median(cpu.bare), duet: median(cpu.duet), worker: median(cpu.worker) },
+      wallRatioToBare: { duet: Number(ratio(wall.duet, wall.bare)), worker: Number(ratio(wall.worker, wall.bare)) },
+      cpuRatioToBare: { duet: Number(ratio(cpu.duet, cpu.bare)), worker: Number(ratio(cpu.worker, cpu.bare)) },
+    },
+    monitor: { stepMs, coldMs: median(cold), warmMs: median(warm) },
+    memory: {
+      weightsMb: probeEngine.weightsBytes / 1e6,
+      oneInstanceMb: one.memoryBytes() / 1e6,
+      rssEngineMb: rssEngine - rss0,
+      rssSecondEngineMb: rssSeparate - rssEngine,
+    },
+  };
+  console.log(`
+wrote ${writeResults('models', result)}`);
 
   await separate.close();
   await probeEngine.close();

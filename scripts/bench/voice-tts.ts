@@ -19,6 +19,7 @@ import type { EspeakEngineName } from '../../models/tts/espeak/engine.js';
 import { SpeechTrack } from '../../server/voice/speech-track.js';
 import { AudioPacer } from '../../server/voice/pacer.js';
 import { ManualClock } from '../../server/voice/clock.js';
+import { writeResults } from './load/report.js';
 
 const ANSWER =
   'Sure, here is a quick plan for tonight. First, boil a large pot of salted water, then add the pasta and stir it well. ' +
@@ -198,5 +199,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     `stale audio at interrupt (leadMs ${s.leadMs}, ${s.interrupts} interrupts): mean ${s.meanMs.toFixed(0)} ms, max ${s.maxMs.toFixed(0)} ms; ` +
       `unpaced ${s.unpacedMeanMs.toFixed(0)} ms; ratio ${s.ratio.toFixed(3)}`,
   );
-  console.log(JSON.stringify(result));
+  console.log(`wrote ${writeResults('voice', result)}`);
 }
