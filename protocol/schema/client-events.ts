@@ -1,5 +1,5 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import { SessionUpdate } from './session.js';
+import { AudioFormat, Prompt, Reasoning, SessionUpdate, Tool, ToolChoice } from './session.js';
 import { ItemCreate } from './items.js';
 
 // Every event a client may send, defined once. Types derive from these schemas.
@@ -20,9 +20,22 @@ const ResponseParams = Type.Object(
     max_response_output_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 4096 }), Type.Literal('inf')])),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
     voice: Type.Optional(Type.String()),
-    audio: Type.Optional(Type.Object({ output: Type.Optional(Type.Object({ voice: Type.Optional(Type.String()) }, { additionalProperties: false })) }, { additionalProperties: false })),
-    conversation: Type.Optional(Type.Literal('auto')),
-    metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
+    audio: Type.Optional(
+      Type.Object(
+        { output: Type.Optional(Type.Object({ voice: Type.Optional(Type.String()), format: Type.Optional(AudioFormat) }, { additionalProperties: false })) },
+        { additionalProperties: false },
+      ),
+    ),
+    // Validated here, refused in handlers/responses.ts with a clear `unsupported_value`: Duet has
+    // one conversation per session and no out-of-band responses.
+    conversation: Type.Optional(Type.String()),
+    input: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 256 })),
+    metadata: Type.Optional(Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()])),
+    tools: Type.Optional(Type.Array(Tool, { maxItems: 128 })),
+    tool_choice: Type.Optional(ToolChoice),
+    parallel_tool_calls: Type.Optional(Type.Boolean()),
+    reasoning: Type.Optional(Reasoning),
+    prompt: Type.Optional(Prompt),
   },
   { additionalProperties: false },
 );
@@ -42,6 +55,9 @@ export const ClientEventSchemas = {
     audio_end_ms: Type.Integer({ minimum: 0 }),
   }),
   'conversation.item.delete': clientEvent('conversation.item.delete', { item_id: Type.String({ minLength: 1 }) }),
+  'conversation.item.retrieve': clientEvent('conversation.item.retrieve', { item_id: Type.String({ minLength: 1 }) }),
+  /** OpenAI: WebRTC/SIP only. Over this WebSocket Duet answers a non-fatal `unsupported_value` (handlers/responses.ts). */
+  'output_audio_buffer.clear': clientEvent('output_audio_buffer.clear', {}),
   'response.create': clientEvent('response.create', { response: Type.Optional(ResponseParams) }),
   'response.cancel': clientEvent('response.cancel', { response_id: Type.Optional(Type.String()) }),
   /** Duet extension: one camera frame or image; `binary: true` announces that the next binary frame is the image. */

@@ -64,6 +64,7 @@ export const ServerEventSchemas = {
   'conversation.item.done': serverEvent('conversation.item.done', { previous_item_id: Type.Union([Type.String(), Type.Null()]), item: Item }),
   'conversation.item.truncated': serverEvent('conversation.item.truncated', { ...ItemRef, content_index: Type.Integer(), audio_end_ms: Type.Number() }),
   'conversation.item.deleted': serverEvent('conversation.item.deleted', ItemRef),
+  'conversation.item.retrieved': serverEvent('conversation.item.retrieved', { item: Item }),
   'conversation.item.input_audio_transcription.delta': serverEvent('conversation.item.input_audio_transcription.delta', { ...ItemRef, content_index: Type.Integer(), delta: Type.String() }),
   'conversation.item.input_audio_transcription.completed': serverEvent('conversation.item.input_audio_transcription.completed', { ...ItemRef, content_index: Type.Integer(), transcript: Type.String() }),
   'response.created': serverEvent('response.created', { response: ResponseObject }),

@@ -40,7 +40,12 @@ export type TurnDetection = Static<typeof TurnDetection>;
 
 export const Transcription = Type.Union([
   Type.Object(
-    { model: Type.Optional(Type.String()), language: Type.Optional(Type.String()), prompt: Type.Optional(Type.String()) },
+    {
+      model: Type.Optional(Type.String()),
+      language: Type.Optional(Type.String()),
+      prompt: Type.Optional(Type.String()),
+      delay: Type.Optional(Type.Union(['minimal', 'low', 'medium', 'high', 'xhigh'].map((d) => Type.Literal(d)))),
+    },
     { additionalProperties: false },
   ),
   Type.Null(),
@@ -48,6 +53,56 @@ export const Transcription = Type.Union([
 
 /** When `input_audio_buffer.speech_started` is sent for speech over an answer (Duet extension). */
 const SpeechStartedMode = Type.Union([Type.Literal('immediate'), Type.Literal('confirmed')]);
+// OpenAI session keys Duet accepts, stores and echoes without acting on them (protocol/README.md, "Compatibility").
+export const Tracing = Type.Union([
+  Type.Literal('auto'),
+  Type.Object(
+    { workflow_name: Type.Optional(Type.String()), group_id: Type.Optional(Type.String()), metadata: Type.Optional(Type.Unknown()) },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+export const Truncation = Type.Union([
+  Type.Literal('auto'),
+  Type.Literal('disabled'),
+  Type.Object(
+    {
+      type: Type.Literal('retention_ratio'),
+      retention_ratio: Type.Number({ minimum: 0, maximum: 1 }),
+      token_limits: Type.Optional(Type.Object({ post_instructions: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+/** Function and MCP tool definitions: accepted and echoed; Duet's models never call them. */
+export const Tool = Type.Union([
+  Type.Object(
+    { type: Type.Literal('function'), name: Type.String({ minLength: 1, maxLength: 128 }), description: Type.Optional(Type.String()), parameters: Type.Optional(Type.Unknown()) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('mcp'), server_label: Type.String({ minLength: 1 }) }, { additionalProperties: true }),
+]);
+export const ToolChoice = Type.Union([
+  Type.Literal('auto'),
+  Type.Literal('none'),
+  Type.Literal('required'),
+  Type.Object({ type: Type.Literal('function'), name: Type.String() }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('mcp'), server_label: Type.String(), name: Type.Optional(Type.Union([Type.String(), Type.Null()])) }, { additionalProperties: false }),
+]);
+export const Reasoning = Type.Object(
+  { effort: Type.Optional(Type.Union(['minimal', 'low', 'medium', 'high', 'xhigh'].map((e) => Type.Literal(e)))) },
+  { additionalProperties: false },
+);
+/** Stored prompts (`prompt.id`) do not exist in Duet: only `null` is accepted (session-settings.ts says why). */
+export const Prompt = Type.Union([
+  Type.Object(
+    { id: Type.String(), version: Type.Optional(Type.Union([Type.String(), Type.Null()])), variables: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])) },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+const Include = Type.Union([Type.Array(Type.Literal('item.input_audio_transcription.logprobs'), { maxItems: 1 }), Type.Null()]);
+
 const NoiseReduction = Type.Union([Type.Object({ type: Type.Union([Type.Literal('near_field'), Type.Literal('far_field')]) }, { additionalProperties: false }), Type.Null()]);
 const Modalities = Type.Array(Type.Union([Type.Literal('text'), Type.Literal('audio')]), { minItems: 1, maxItems: 2 });
 const MaxTokens = Type.Union([Type.Integer({ minimum: 1, maximum: 4096 }), Type.Literal('inf')]);
@@ -89,11 +144,14 @@ export const SessionUpdate = Type.Object(
     ),
     max_output_tokens: Type.Optional(MaxTokens),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
-    tools: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 0, description: 'Tools are not supported; only an empty list is accepted.' })),
-    tool_choice: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('none')])),
-    tracing: Type.Optional(Type.Unknown()),
-    truncation: Type.Optional(Type.Unknown()),
-    include: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+    tools: Type.Optional(Type.Array(Tool, { maxItems: 128 })),
+    tool_choice: Type.Optional(ToolChoice),
+    parallel_tool_calls: Type.Optional(Type.Boolean()),
+    reasoning: Type.Optional(Reasoning),
+    prompt: Type.Optional(Prompt),
+    tracing: Type.Optional(Tracing),
+    truncation: Type.Optional(Truncation),
+    include: Type.Optional(Include),
     /** Duet extensions (documented in protocol/README.md). */
     duet: Type.Optional(Type.Object({ speech_started: Type.Optional(SpeechStartedMode) }, { additionalProperties: false })),
     // Beta (OpenAI-Beta: realtime=v1) flat keys.
@@ -129,8 +187,14 @@ export const SessionObject = Type.Object({
     output: Type.Object({ format: AudioFormat, voice: Type.String(), speed: Type.Number() }),
   }),
   max_output_tokens: MaxTokens,
-  tools: Type.Array(Type.Unknown()),
-  tool_choice: Type.String(),
+  tools: Type.Array(Tool),
+  tool_choice: ToolChoice,
+  parallel_tool_calls: Type.Optional(Type.Boolean()),
+  reasoning: Type.Optional(Reasoning),
+  prompt: Type.Null(),
+  tracing: Tracing,
+  truncation: Truncation,
+  include: Include,
   /** Duet extension: which model capabilities this server can serve right now. */
   duet: Type.Object({
     speech_started: SpeechStartedMode,

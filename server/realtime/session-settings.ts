@@ -1,4 +1,5 @@
-import type { AudioFormat, SessionObject, SessionUpdate, TurnDetection } from '../../protocol/schema/session.js';
+import type { Static } from '@sinclair/typebox';
+import type { AudioFormat, Reasoning, SessionObject, SessionUpdate, Tool, ToolChoice, Tracing, Truncation, TurnDetection } from '../../protocol/schema/session.js';
 import type { CapabilityStatus, Capability } from '../../models/types.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { findAudioFormat, findBetaAudioFormat } from '../audio/formats.js';
@@ -10,7 +11,7 @@ export interface SessionSettings {
   outputModalities: ('text' | 'audio')[];
   inputFormat: AudioFormat;
   outputFormat: AudioFormat;
-  transcription: { model?: string; language?: string; prompt?: string } | null;
+  transcription: NonNullable<SessionUpdate['input_audio_transcription']> | null;
   turnDetection: TurnDetection;
   noiseReduction: { type: 'near_field' | 'far_field' } | null;
   voice: string;
@@ -24,6 +25,14 @@ export interface SessionSettings {
    * playback on speech_started).
    */
   speechStarted: 'immediate' | 'confirmed';
+  // OpenAI keys stored and echoed only (protocol/README.md, "Compatibility"): no model here acts on them.
+  tools: Static<typeof Tool>[];
+  toolChoice: Static<typeof ToolChoice>;
+  parallelToolCalls: boolean | undefined;
+  reasoning: Static<typeof Reasoning> | undefined;
+  tracing: Static<typeof Tracing>;
+  truncation: Static<typeof Truncation>;
+  include: NonNullable<SessionUpdate['include']> | null;
 }
 
 type ServerVad = Extract<NonNullable<TurnDetection>, { type: 'server_vad' }>;
@@ -53,6 +62,13 @@ export function defaultSettings(model: string, voice: string, vad: { threshold: 
     maxOutputTokens: 'inf',
     temperature: undefined,
     speechStarted: 'confirmed',
+    tools: [],
+    toolChoice: 'auto',
+    parallelToolCalls: undefined,
+    reasoning: undefined,
+    tracing: null,
+    truncation: 'auto',
+    include: null,
   };
 }
 
@@ -101,11 +117,34 @@ export function applySessionUpdate(current: SessionSettings, update: SessionUpda
   if (maxTokens !== undefined) next.maxOutputTokens = maxTokens;
   if (update.temperature !== undefined) next.temperature = update.temperature;
   if (update.duet?.speech_started !== undefined) next.speechStarted = update.duet.speech_started;
+  if (update.prompt) {
+    // OpenAI resolves a stored prompt by id; Duet has no prompt store, and answering with the
+    // session's own instructions instead would silently ignore what the client asked for.
+    throw new ProtocolError('unsupported_value', 'Stored prompts (session.prompt.id) are not supported by Duet; send the text as `instructions`.', 'session.prompt');
+  }
+  if (update.tools !== undefined) next.tools = update.tools;
+  if (update.tool_choice !== undefined) next.toolChoice = update.tool_choice;
+  if (update.parallel_tool_calls !== undefined) next.parallelToolCalls = update.parallel_tool_calls;
+  if (update.reasoning !== undefined) next.reasoning = update.reasoning;
+  if (update.tracing !== undefined) next.tracing = update.tracing;
+  if (update.truncation !== undefined) next.truncation = update.truncation;
+  if (update.include !== undefined) next.include = update.include;
   return next;
 }
 
 function normaliseFormat(format: AudioFormat): AudioFormat {
   return format.type === 'audio/pcm' ? { type: 'audio/pcm', rate: format.rate ?? 24000 } : format;
+}
+
+/**
+ * Input transcription asked for while no speech recognizer is loaded: the setting is kept (OpenAI
+ * clients such as the Agents SDK ask for it by default and treat an `error` as fatal), and the
+ * session object says that no transcripts will come.
+ */
+function withTranscriptionNote(s: SessionSettings, capabilities: Record<Capability, CapabilityStatus>): Record<Capability, CapabilityStatus> {
+  if (s.transcription === null || capabilities.asr.available) return capabilities;
+  const reason = `${capabilities.asr.reason ?? 'no speech recognizer is loaded'}; input transcription was requested but user audio items keep transcript null and no transcription events are sent`;
+  return { ...capabilities, asr: { ...capabilities.asr, reason } };
 }
 
 export function toSessionObject(id: string, s: SessionSettings, capabilities: Record<Capability, CapabilityStatus>): SessionObject {
@@ -121,8 +160,14 @@ export function toSessionObject(id: string, s: SessionSettings, capabilities: Re
       output: { format: s.outputFormat, voice: s.voice, speed: s.speed },
     },
     max_output_tokens: s.maxOutputTokens,
-    tools: [],
-    tool_choice: 'auto',
-    duet: { capabilities, speech_started: s.speechStarted },
+    tools: s.tools,
+    tool_choice: s.toolChoice,
+    ...(s.parallelToolCalls !== undefined ? { parallel_tool_calls: s.parallelToolCalls } : {}),
+    ...(s.reasoning !== undefined ? { reasoning: s.reasoning } : {}),
+    prompt: null,
+    tracing: s.tracing,
+    truncation: s.truncation,
+    include: s.include,
+    duet: { capabilities: withTranscriptionNote(s, capabilities), speech_started: s.speechStarted },
   };
 }

@@ -21,8 +21,8 @@ import type { ChannelFactory } from './channel-factory.js';
 import type { EventSink } from '../response/event-sink.js';
 import { handleSessionUpdate } from './handlers/session-update.js';
 import { handleAppend, handleClear, handleCommit } from './handlers/input-audio.js';
-import { handleItemCreate, handleItemDelete, handleItemTruncate } from './handlers/items.js';
-import { handleResponseCancel, handleResponseCreate } from './handlers/responses.js';
+import { handleItemCreate, handleItemDelete, handleItemRetrieve, handleItemTruncate } from './handlers/items.js';
+import { handleOutputAudioBufferClear, handleResponseCancel, handleResponseCreate } from './handlers/responses.js';
 import { handleImageAppend } from './handlers/images.js';
 
 export interface SessionDeps {
@@ -190,6 +190,10 @@ export class RealtimeSession implements SessionContext {
         return handleItemTruncate(this, event);
       case 'conversation.item.delete':
         return handleItemDelete(this, event);
+      case 'conversation.item.retrieve':
+        return handleItemRetrieve(this, event);
+      case 'output_audio_buffer.clear':
+        return handleOutputAudioBufferClear();
       case 'response.create':
         return handleResponseCreate(this, event);
       case 'response.cancel':

@@ -31,6 +31,8 @@ export const VALID_CLIENT_EVENTS: Record<keyof typeof ClientEventSchemas, Record
   },
   'conversation.item.truncate': { type: 'conversation.item.truncate', item_id: 'item_1', content_index: 0, audio_end_ms: 1500 },
   'conversation.item.delete': { type: 'conversation.item.delete', item_id: 'item_1' },
+  'conversation.item.retrieve': { type: 'conversation.item.retrieve', item_id: 'item_1' },
+  'output_audio_buffer.clear': { type: 'output_audio_buffer.clear' },
   'response.create': { type: 'response.create', response: { output_modalities: ['text'], instructions: 'x', max_output_tokens: 5 } },
   'response.cancel': { type: 'response.cancel' },
   'duet.input_image.append': { type: 'duet.input_image.append', image: PNG_1X1 },

@@ -24,7 +24,9 @@ export async function handleItemCreate(ctx: SessionContext, event: ClientEvent<'
     throw new ProtocolError('invalid_value', `A ${item.role} item may hold text only.`, 'item.content');
   }
   const stored: StoredItem = { id: item.id ?? newId('item'), role: item.role, status: 'completed', parts };
-  const previous = ctx.conversation.add(stored, event.previous_item_id);
+  // OpenAI's sentinel "root" places the item first (the Agents SDK sends it when it rewrites history).
+  const previousId = event.previous_item_id === 'root' && !ctx.conversation.get('root') ? null : event.previous_item_id;
+  const previous = ctx.conversation.add(stored, previousId);
   ctx.outbound.send({ type: 'conversation.item.added', previous_item_id: previous, item: itemToWire(stored) });
   ctx.outbound.send({ type: 'conversation.item.done', previous_item_id: previous, item: itemToWire(stored) });
 }
@@ -44,4 +46,10 @@ export function handleItemTruncate(ctx: SessionContext, event: ClientEvent<'conv
 export function handleItemDelete(ctx: SessionContext, event: ClientEvent<'conversation.item.delete'>): void {
   ctx.conversation.delete(event.item_id);
   ctx.outbound.send({ type: 'conversation.item.deleted', item_id: event.item_id });
+}
+
+/** GA `conversation.item.retrieve`: the item as stored now (OpenAI clients re-read items after truncate and transcription). */
+export function handleItemRetrieve(ctx: SessionContext, event: ClientEvent<'conversation.item.retrieve'>): void {
+  const item = ctx.conversation.require(event.item_id);
+  ctx.outbound.send({ type: 'conversation.item.retrieved', item: itemToWire(item) });
 }

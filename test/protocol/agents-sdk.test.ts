@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RealtimeAgent, RealtimeSession, OpenAIRealtimeWebSocket } from '@openai/agents-realtime';
+import { scriptFile, startServer, type TestServer } from '../support/server.js';
+import { firstTurn, loadSpeech, silence, concat, toPcm16 } from '../support/speech.js';
+import { resample } from '../../server/audio/resample.js';
+
+// The real OpenAI Agents SDK (`@openai/agents-realtime`), its WebSocket transport and its DEFAULT
+// session config (audio out, semantic_vad, input transcription with gpt-4o-mini-transcribe,
+// tracing 'auto'), against a Duet server with scripted chat models and no speech recognizer.
+// An app without an `error` listener crashes on the first `error` event, so none may come.
+
+type RawEvent = { type: string; [k: string]: unknown };
+const KEY = 'sk-agents-sdk-test-1234';
+
+interface Harness {
+  server: TestServer;
+  session: RealtimeSession;
+  transport: OpenAIRealtimeWebSocket;
+  events: RawEvent[];
+  errors: unknown[];
+  waitFor: (type: string, predicate?: (e: RawEvent) => boolean, from?: number, timeoutMs?: number) => Promise<RawEvent>;
+}
+
+async function connect(models: Record<string, unknown>): Promise<Harness> {
+  const server = await startServer({ auth: { apiKeys: [KEY] }, models: { asr: null, ...models } });
+  const transport = new OpenAIRealtimeWebSocket();
+  const agent = new RealtimeAgent({ name: 'Assistant', instructions: 'Be brief.' });
+  const session = new RealtimeSession(agent, { transport });
+  const events: RawEvent[] = [];
+  const errors: unknown[] = [];
+  const waiters: { match: (e: RawEvent) => boolean; resolve: (e: RawEvent) => void }[] = [];
+  transport.on('*', (raw: unknown) => {
+    const e = raw as RawEvent;
+    events.push(e);
+    for (const w of waiters.splice(0)) (w.match(e) ? w.resolve(e) : waiters.push(w));
+  });
+  session.on('error', (e: unknown) => void errors.push(e));
+  const waitFor: Harness['waitFor'] = (type, predicate = () => true, from = 0, timeoutMs = 20000) => {
+    const match = (e: RawEvent) => e.type === type && predicate(e);
+    const found = events.slice(from).find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type}; got ${events.map((e) => e.type).join(', ')}`)), timeoutMs);
+      waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+    });
+  };
+  await session.connect({ apiKey: KEY, url: server.wsUrl });
+  return { server, session, transport, events, errors, waitFor };
+}
+
+type SessionObj = {
+  output_modalities: string[];
+  tracing: unknown;
+  audio: { input: { transcription: unknown; turn_detection: { type: string }; noise_reduction: unknown } };
+  duet: { capabilities: Record<string, { available: boolean; reason?: string }> };
+};
+
+/** The session once every session.update the SDK sent on connect has been answered. */
+async function settledSession(h: Harness): Promise<SessionObj> {
+  // The SDK sends its full config, and `tracing: 'auto'` once it sees session.created.
+  // Whichever comes second echoes both.
+  const both = (e: RawEvent) => (e.session as SessionObj).tracing === 'auto' && (e.session as { instructions: string }).instructions === 'Be brief.';
+  return (await h.waitFor('session.updated', both)).session as SessionObj;
+}
+
+test('Agents SDK, default config, no ASR: its session.update is accepted, a text turn is answered, conversation.item.retrieve works, no error event', async () => {
+  const h = await connect({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: 'Hello from Duet.' }], tokenDelayMs: 5 }) }, tts: null });
+  try {
+    const session = await settledSession(h);
+    assert.deepEqual(session.audio.input.transcription, { model: 'gpt-4o-mini-transcribe' }, 'the transcription setting is kept and echoed');
+    assert.equal(session.audio.input.turn_detection.type, 'semantic_vad');
+    assert.equal(session.audio.input.noise_reduction, null);
+    const asr = session.duet.capabilities.asr!;
+    assert.equal(asr.available, false);
+    assert.match(asr.reason ?? '', /input transcription was requested/);
+
+    h.session.sendMessage('Say hello.');
+    const done = await h.waitFor('response.done');
+    assert.equal((done.response as { status: string }).status, 'completed');
+    const text = h.events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta as string).join('');
+    assert.equal(text, 'Hello from Duet.');
+    const itemId = ((done.response as { output: { id: string }[] }).output[0]!).id;
+
+    // What the SDK sends after every truncate and transcription: its history picks the item up.
+    const from = h.events.length;
+    h.transport.sendEvent({ type: 'conversation.item.retrieve', item_id: itemId });
+    const retrieved = await h.waitFor('conversation.item.retrieved', () => true, from);
+    const item = retrieved.item as { id: string; role: string; content: { type: string; text: string }[] };
+    assert.equal(item.id, itemId);
+    assert.equal(item.role, 'assistant');
+    assert.equal(item.content[0]!.text, 'Hello from Duet.');
+    const inHistory = h.session.history.find((i) => i.itemId === itemId);
+    assert.ok(inHistory, 'the retrieved item is in the SDK history');
+
+    assert.deepEqual(h.errors, []);
+    assert.deepEqual(h.events.filter((e) => e.type === 'error'), []);
+  } finally {
+    h.session.close();
+    await h.server.stop();
+  }
+});
+
+test('Agents SDK, default config: speech during a spoken answer makes the SDK truncate, then retrieve; Duet answers both, no error event', async () => {
+  const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
+  const h = await connect({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Okay.' }], tokenDelayMs: 5, decisions: ['<1>'] }) } });
+  try {
+    await settledSession(h);
+    let interrupted = 0;
+    h.session.on('audio_interrupted', () => void (interrupted += 1));
+    h.session.sendMessage('Tell me about the fox.');
+    await h.waitFor('response.output_audio.delta');
+    // The user speaks over the answer (the SDK's default input: PCM16 at 24 kHz).
+    const speech = resample(concat(firstTurn(loadSpeech('two-turns-clean')), silence(300)), 16000, 24000);
+    const pcm = toPcm16(speech);
+    const chunk = 480 * 2; // 20 ms
+    const started = performance.now();
+    for (let at = 0; at < pcm.length; at += chunk) {
+      const bytes = pcm.subarray(at, Math.min(pcm.length, at + chunk));
+      h.session.sendAudio(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+      const wait = ((at + chunk) / 48) / 2 - (performance.now() - started);
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    }
+    const truncated = await h.waitFor('conversation.item.truncated');
+    const retrieved = await h.waitFor('conversation.item.retrieved', (e) => (e.item as { id: string }).id === truncated.item_id);
+    const part = (retrieved.item as { content: { type: string; transcript: string }[] }).content[0]!;
+    assert.equal(part.type, 'output_audio');
+    assert.ok(part.transcript.length < ANSWER.length, `the retrieved item is cut to what was heard (${part.transcript.length} of ${ANSWER.length} chars)`);
+    assert.ok(interrupted >= 1, 'the SDK stopped playback');
+    await h.waitFor('response.done', (e) => (e.response as { status: string }).status === 'completed');
+    assert.deepEqual(h.errors, []);
+    assert.deepEqual(h.events.filter((e) => e.type === 'error'), []);
+  } finally {
+    h.session.close();
+    await h.server.stop();
+  }
+});
