@@ -49,6 +49,20 @@ async function connect(models: Record<string, unknown>): Promise<Harness> {
   return { server, session, transport, events, errors, waitFor };
 }
 
+/** The user speaks one sentence at 2x real time (the SDK's default input: PCM16 at 24 kHz). */
+async function speakOver(h: Harness): Promise<void> {
+  const speech = resample(concat(firstTurn(loadSpeech('two-turns-clean')), silence(300)), 16000, 24000);
+  const pcm = toPcm16(speech);
+  const chunk = 480 * 2; // 20 ms
+  const started = performance.now();
+  for (let at = 0; at < pcm.length; at += chunk) {
+    const bytes = pcm.subarray(at, Math.min(pcm.length, at + chunk));
+    h.session.sendAudio(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const wait = ((at + chunk) / 48) / 2 - (performance.now() - started);
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
 type SessionObj = {
   output_modalities: string[];
   tracing: unknown;
@@ -110,17 +124,7 @@ test('Agents SDK, default config: speech during a spoken answer makes the SDK tr
     h.session.on('audio_interrupted', () => void (interrupted += 1));
     h.session.sendMessage('Tell me about the fox.');
     await h.waitFor('response.output_audio.delta');
-    // The user speaks over the answer (the SDK's default input: PCM16 at 24 kHz).
-    const speech = resample(concat(firstTurn(loadSpeech('two-turns-clean')), silence(300)), 16000, 24000);
-    const pcm = toPcm16(speech);
-    const chunk = 480 * 2; // 20 ms
-    const started = performance.now();
-    for (let at = 0; at < pcm.length; at += chunk) {
-      const bytes = pcm.subarray(at, Math.min(pcm.length, at + chunk));
-      h.session.sendAudio(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-      const wait = ((at + chunk) / 48) / 2 - (performance.now() - started);
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    }
+    await speakOver(h);
     const truncated = await h.waitFor('conversation.item.truncated');
     const retrieved = await h.waitFor('conversation.item.retrieved', (e) => (e.item as { id: string }).id === truncated.item_id);
     const part = (retrieved.item as { content: { type: string; transcript: string }[] }).content[0]!;
@@ -128,6 +132,35 @@ test('Agents SDK, default config: speech during a spoken answer makes the SDK tr
     assert.ok(part.transcript.length < ANSWER.length, `the retrieved item is cut to what was heard (${part.transcript.length} of ${ANSWER.length} chars)`);
     assert.ok(interrupted >= 1, 'the SDK stopped playback');
     await h.waitFor('response.done', (e) => (e.response as { status: string }).status === 'completed');
+    assert.deepEqual(h.errors, []);
+    assert.deepEqual(h.events.filter((e) => e.type === 'error'), []);
+  } finally {
+    h.session.close();
+    await h.server.stop();
+  }
+});
+
+test('Agents SDK, default config: speech the monitor calls noise (<2>) never interrupts its playback; a question (<1>) does, and the next answer plays', async () => {
+  const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, rests under a tall tree, watches the birds, and sleeps until the evening comes and the stars come out.';
+  const h = await connect({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Okay.' }], tokenDelayMs: 5, decisions: ['<2>', '<1>'] }) } });
+  try {
+    await settledSession(h);
+    let interrupted = 0;
+    h.session.on('audio_interrupted', () => void (interrupted += 1));
+    h.session.sendMessage('Tell me about the fox.');
+    await h.waitFor('response.output_audio.delta');
+    await speakOver(h); // a backchannel, as far as the monitor is concerned
+    const resumed = await h.waitFor('duet.response.resumed');
+    assert.equal(resumed.reason, 'noise');
+    assert.equal(interrupted, 0, 'no audio_interrupted for noise');
+    assert.equal(h.events.filter((e) => e.type === 'input_audio_buffer.speech_started' || e.type === 'conversation.item.truncated').length, 0);
+    await speakOver(h); // a real question
+    await h.waitFor('conversation.item.truncated');
+    assert.equal(interrupted, 1, 'the question stopped playback');
+    const next = await h.waitFor('response.done', (e) => (e.response as { status: string }).status === 'completed');
+    const transcript = h.events.filter((e) => e.type === 'response.output_audio_transcript.delta' && e.response_id === (next.response as { id: string }).id).map((e) => e.delta).join('');
+    assert.equal(transcript, 'Okay.');
+    assert.ok(h.events.some((e) => e.type === 'response.output_audio.delta' && e.response_id === (next.response as { id: string }).id), 'the next answer plays');
     assert.deepEqual(h.errors, []);
     assert.deepEqual(h.events.filter((e) => e.type === 'error'), []);
   } finally {
