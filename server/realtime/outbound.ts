@@ -58,6 +58,17 @@ export class Outbound {
   }
 
   /**
+   * Sends the event that says why the session is being closed, past the queue bound: it is one
+   * small message, and without it the client could not tell a slow_consumer close from a crash.
+   */
+  sendFinal<K extends ServerEventType>(event: OutgoingEvent<K>): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    const eventId = newId('event');
+    this.socket.send(`{"event_id":"${eventId}",${JSON.stringify(event).slice(1)}`);
+    this.options.metrics.eventsOut.inc(event.type as ServerEventType);
+  }
+
+  /**
    * Serializes a content part's delta events up to the delta itself, once per part: every
    * delta (one per token) then costs the delta's JSON and nothing else.
    */

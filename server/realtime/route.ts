@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ModelSet } from '../../models/types.js';
@@ -64,4 +65,21 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
       if (!session.isClosed) registry.add(session);
     },
   );
+}
+
+/**
+ * The websocket plugin's error handler. A client's bad frame (over `maxPayload`, invalid UTF-8,
+ * a protocol violation) is the client's fault: ws has already started the close handshake with
+ * the right code (1009, 1007, 1002), so it is logged once at warn, without a stack, and the
+ * close frame is left to arrive (terminating here would drop it: the client would see 1006).
+ * Anything else is a bug in the handler: logged as an error, the socket terminated.
+ */
+export function onSocketError(this: unknown, error: Error, socket: WebSocket, request: FastifyRequest): void {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+    request.log.warn({ code, reason: error.message }, 'client frame error; closing the socket');
+    return;
+  }
+  request.log.error({ err: error }, 'websocket handler failed');
+  socket.terminate();
 }

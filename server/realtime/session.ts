@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { WebSocket, RawData } from 'ws';
 import type { Config } from '../config/schema.js';
 import type { ModelSet } from '../../models/types.js';
-import { ProtocolError, type ErrorCode } from '../../protocol/errors.js';
+import { ERROR_CODES, ProtocolError, type ErrorCode } from '../../protocol/errors.js';
 import type { ClientEvent } from '../../protocol/schema/client-events.js';
 import type { Metrics } from '../metrics.js';
 import { DuplexScheduler } from '../scheduler/duplex-scheduler.js';
@@ -39,6 +39,11 @@ export interface SessionDeps {
 
 /** Events waiting to be handled beyond this are refused (a client flooding the session). */
 const MAX_QUEUED_EVENTS = 512;
+/**
+ * A slow consumer's close frame waits behind what it has not read; a client that reads again
+ * gets it (1008) within this, one that never does is cut off (terminate) after it.
+ */
+const SLOW_CONSUMER_CLOSE_GRACE_MS = 5000;
 
 /**
  * One WebSocket session: isolated settings, conversation, audio and scheduler. Events are
@@ -112,10 +117,8 @@ export class RealtimeSession implements SessionContext {
     });
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => this.close('client_closed'));
-    socket.on('error', (err) => {
-      this.log.warn({ err }, 'socket error');
-      this.close('socket_error');
-    });
+    // Frame errors are logged once, by the route's socket error handler (onSocketError).
+    socket.on('error', () => this.close('socket_error'));
     metrics.activeSessions.inc();
     this.touch();
     this.outbound.send({ type: 'session.created', session: toSessionObject(this.id, this.settings, models.status()) });
@@ -227,11 +230,15 @@ export class RealtimeSession implements SessionContext {
   /** Releases everything the session holds. Idempotent. */
   close(reason: string, code = 1000, message = reason): void {
     if (this.closed) return;
-    if (reason === 'slow_consumer' || reason === 'idle_timeout') {
-      // Closing errors go out before the close frame, bypassing the queue bound for this one message.
-      const errorCode: ErrorCode = reason;
-      this.metrics.errors.inc({ code: errorCode });
-      if (reason === 'idle_timeout') this.error('idle_timeout', `No message for ${this.config.limits.idleTimeoutMs} ms; closing.`);
+    if (reason === 'idle_timeout') this.error('idle_timeout', `No message for ${this.config.limits.idleTimeoutMs} ms; closing.`);
+    if (reason === 'slow_consumer') {
+      // The closing error goes out before the close frame, past the queue bound for this one message.
+      this.metrics.errors.inc({ code: 'slow_consumer' });
+      const error = ERROR_CODES.slow_consumer;
+      this.outbound.sendFinal({
+        type: 'error',
+        error: { type: error.type, code: 'slow_consumer', message: `More than ${this.config.limits.sendQueueBytes} bytes waited to be read; closing.`, param: null, event_id: null },
+      });
     }
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
@@ -240,8 +247,12 @@ export class RealtimeSession implements SessionContext {
     this.audio.close();
     this.socket.removeAllListeners('message');
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
-      if (reason === 'slow_consumer') this.socket.terminate();
-      else this.socket.close(code, message.slice(0, 120));
+      this.socket.close(code, message.slice(0, 120));
+      if (reason === 'slow_consumer') {
+        const socket = this.socket;
+        const cutOff = setTimeout(() => socket.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS);
+        socket.once('close', () => clearTimeout(cutOff));
+      }
     }
     this.metrics.activeSessions.dec();
     this.log.info({ reason }, 'session closed');
