@@ -8,6 +8,7 @@ import { ERROR_CODES } from '../../protocol/errors.js';
 import { keyAccepted, presentedKey, wantsBeta } from './auth.js';
 import { newId } from './ids.js';
 import { RealtimeSession } from './session.js';
+import { HeldBytes } from './conversation.js';
 import type { SessionRegistry } from './registry.js';
 import type { TurnDetectorFactory } from './audio-input.js';
 import type { ChannelFactory } from './channel-factory.js';
@@ -24,6 +25,7 @@ export interface RealtimeRouteDeps {
 /** GET /v1/realtime: auth BEFORE the upgrade (401, no socket), then one session per socket. */
 export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteDeps): void {
   const { config, registry, metrics } = deps;
+  const held = new HeldBytes(config.limits.maxServerHeldBytes, config.limits.maxSessionHeldBytes);
   app.get(
     '/v1/realtime',
     {
@@ -36,10 +38,11 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
       },
     },
     (socket, request) => {
-      const refusal = registry.refusal();
+      const busy = registry.refusal();
+      const refusal = busy ?? (held.full ? `The server's conversations hold ${held.total} bytes, at its limit of ${held.limit}; try again later.` : null);
       if (refusal) {
         // Upgrade, then say why: WebSocket clients surface an error event far better than an HTTP status.
-        metrics.sessionsRejected.inc({ reason: registry.draining ? 'draining' : 'busy' });
+        metrics.sessionsRejected.inc({ reason: registry.draining ? 'draining' : busy ? 'busy' : 'held_bytes' });
         metrics.errors.inc({ code: 'server_busy' });
         socket.send(
           JSON.stringify({
@@ -61,6 +64,7 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
         makeChannel: deps.makeChannel,
         onClosed: (s) => registry.remove(s),
         transport: request.raw.socket,
+        held,
       });
       if (!session.isClosed) registry.add(session);
     },

@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.js';
 import { DuplexScheduler } from '../scheduler/duplex-scheduler.js';
 import { errorCodeOf } from '../response/error-code.js';
 import { AudioInput, type TurnDetectorFactory } from './audio-input.js';
-import { Conversation } from './conversation.js';
+import { Conversation, HeldBytes } from './conversation.js';
 import { newId } from './ids.js';
 import { ImageInputs } from './image-input.js';
 import { parseTextFrame } from './inbound.js';
@@ -35,6 +35,8 @@ export interface SessionDeps {
   onClosed: (session: RealtimeSession) => void;
   /** The socket under the WebSocket, so each tick's events leave in one write (see Outbound). */
   transport?: Corkable;
+  /** The server-wide account of conversation bytes (limits.maxServerHeldBytes). */
+  held?: HeldBytes;
 }
 
 /** Events waiting to be handled beyond this are refused (a client flooding the session). */
@@ -56,7 +58,7 @@ export class RealtimeSession implements SessionContext {
   readonly models: ModelSet;
   readonly metrics: Metrics;
   readonly outbound: Outbound;
-  readonly conversation = new Conversation();
+  readonly conversation: Conversation;
   readonly scheduler: DuplexScheduler;
   readonly audio: AudioInput;
   readonly images: ImageInputs;
@@ -64,6 +66,7 @@ export class RealtimeSession implements SessionContext {
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
   private readonly eventRate: RateWindow;
+  private readonly byteRate: RateWindow;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -82,7 +85,12 @@ export class RealtimeSession implements SessionContext {
       prefixPaddingMs: vad.prefixPaddingMs,
       silenceDurationMs: vad.silenceDurationMs,
     });
+    this.conversation = new Conversation({
+      maxBytes: config.limits.maxSessionHeldBytes,
+      server: deps.held ?? new HeldBytes(config.limits.maxServerHeldBytes),
+    });
     this.eventRate = new RateWindow(config.limits.maxEventsPerSecond);
+    this.byteRate = new RateWindow(config.limits.maxInputBytesPerSecond);
     this.outbound = new Outbound(socket, {
       beta: deps.beta,
       maxQueuedBytes: config.limits.sendQueueBytes,
@@ -133,8 +141,12 @@ export class RealtimeSession implements SessionContext {
     if (this.closed) return;
     this.touch();
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (!this.eventRate.take(1, performance.now())) {
+    const now = performance.now();
+    if (!this.eventRate.take(1, now)) {
       return this.error('rate_limited', `More than ${this.config.limits.maxEventsPerSecond} events per second; event dropped.`);
+    }
+    if (!this.byteRate.take(bytes.length, now)) {
+      return this.error('rate_limited', `More than ${this.config.limits.maxInputBytesPerSecond} bytes per second; message of ${bytes.length} bytes dropped.`);
     }
     if (this.queued >= MAX_QUEUED_EVENTS) return this.error('rate_limited', 'Too many events waiting to be handled; event dropped.');
     if (isBinary) {
@@ -143,7 +155,7 @@ export class RealtimeSession implements SessionContext {
       }
       return this.enqueue(null, () => (this.images.expectingBinary ? this.images.appendFrame(bytes) : this.audio.append(bytes)));
     }
-    const parsed = parseTextFrame(bytes.toString('utf8'), this.config.limits.maxMessageBytes);
+    const parsed = parseTextFrame(bytes, this.config.limits);
     if (!parsed.ok) return this.error(parsed.error.code, parsed.error.message, parsed.error.param ?? null, parsed.eventId);
     const event = parsed.event;
     this.metrics.eventsIn.inc(event.type);
@@ -186,11 +198,13 @@ export class RealtimeSession implements SessionContext {
   private sendRateLimits(): void {
     const now = performance.now();
     const events = this.eventRate.remaining(now);
+    const bytes = this.byteRate.remaining(now);
     const audio = this.audio.audioRate(now);
     this.outbound.send({
       type: 'rate_limits.updated',
       rate_limits: [
         { name: 'events', limit: events.limit, remaining: events.remaining, reset_seconds: events.resetSeconds },
+        { name: 'input_bytes', limit: bytes.limit, remaining: bytes.remaining, reset_seconds: bytes.resetSeconds },
         { name: 'input_audio_seconds', limit: audio.limit, remaining: Math.round(audio.remaining * 1000) / 1000, reset_seconds: audio.resetSeconds },
       ],
     });
@@ -245,6 +259,7 @@ export class RealtimeSession implements SessionContext {
     this.idleTimer = null;
     this.scheduler.close();
     this.audio.close();
+    this.conversation.release();
     this.socket.removeAllListeners('message');
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       this.socket.close(code, message.slice(0, 120));
