@@ -269,6 +269,7 @@ export class RealtimeSession implements SessionContext {
         socket.once('close', () => clearTimeout(cutOff));
       }
     }
+    this.outbound.release();
     this.metrics.activeSessions.dec();
     this.log.info({ reason }, 'session closed');
     this.deps.onClosed(this);
