@@ -132,7 +132,7 @@ export class Conversation {
     if (size > maxBytes) {
       throw new ProtocolError('conversation_too_large', `The item holds ${size} bytes, more than limits.maxSessionHeldBytes (${maxBytes}) allows a conversation.`, 'item');
     }
-    if (server.total - this.held + size > server.limit) {
+    if (size > 0 && server.total - this.held + size > server.limit) {
       throw new ProtocolError('conversation_too_large', `The server's conversations hold limits.maxServerHeldBytes (${server.limit}); this item (${size} bytes) does not fit even without this session's history.`, 'item');
     }
     this.items.splice(index, 0, item);
