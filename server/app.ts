@@ -7,7 +7,7 @@ import type { ModelSet } from '../models/types.js';
 import { Metrics } from './metrics.js';
 import { createModelSet } from './model-set.js';
 import { SessionRegistry } from './realtime/registry.js';
-import { registerRealtimeRoute } from './realtime/route.js';
+import { onSocketError, registerRealtimeRoute } from './realtime/route.js';
 import { registerHealthRoutes } from './http/health.js';
 import { chooseSubprotocol } from './realtime/auth.js';
 import type { TurnDetectorFactory } from './realtime/audio-input.js';
@@ -50,6 +50,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const makeChannel = overrides.makeChannel ?? createChannelFactory(config, models, metrics);
 
   await app.register(websocket, {
+    errorHandler: onSocketError,
     options: {
       // Frames up to twice the limit are read and answered with message_too_large; larger ones close the socket (1009).
       maxPayload: config.limits.maxMessageBytes * 2,

@@ -5,6 +5,7 @@ import { TallyCounter } from './tally-counter.js';
 export class Metrics {
   readonly registry = new Registry();
   readonly activeSessions = new Gauge({ name: 'duet_active_sessions', help: 'Live WebSocket sessions.', registers: [this.registry] });
+  readonly activeResponses = new Gauge({ name: 'duet_active_responses', help: 'Responses between response.created and response.done, over all sessions.', registers: [this.registry] });
   readonly eventsIn = new TallyCounter({ name: 'duet_events_in_total', help: 'Client events received, by type.', label: 'type', registry: this.registry });
   readonly eventsOut = new TallyCounter({ name: 'duet_events_out_total', help: 'Server events sent, by type.', label: 'type', registry: this.registry });
   readonly errors = new Counter({ name: 'duet_errors_total', help: 'Error events sent, by code.', labelNames: ['code'], registers: [this.registry] });

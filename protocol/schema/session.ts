@@ -111,7 +111,7 @@ const MaxTokens = Type.Union([Type.Integer({ minimum: 1, maximum: 4096 }), Type.
 export const SessionUpdate = Type.Object(
   {
     type: Type.Optional(Type.Union([Type.Literal('realtime'), Type.Literal('transcription')])),
-    model: Type.Optional(Type.String()),
+    model: Type.Optional(Type.String({ maxLength: 128, description: 'Echoed in every session.updated, so it is kept short.' })),
     instructions: Type.Optional(Type.String({ maxLength: 65536 })),
     output_modalities: Type.Optional(Modalities),
     audio: Type.Optional(

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigSchema, type Config } from './schema.js';
+import { limitsProblems } from './sections/limits.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -63,7 +64,10 @@ export function resolveConfig(input: unknown): Config {
     }
     throw new ConfigError(`invalid configuration:\n  ${[...lines].join('\n  ')}`);
   }
-  return withDefaults as Config;
+  const config = withDefaults as Config;
+  const problems = limitsProblems(config.limits);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return config;
 }
 
 /** Reads `--config FILE` / DUET_CONFIG, applies env overrides, validates. */

@@ -16,16 +16,90 @@ export interface StoredItem {
   parts: StoredPart[];
 }
 
+/**
+ * How an image the client sent inside an item appears in the items sent back (and is stored):
+ * by reference, never echoed (OpenAI does not echo image data either). Camera frames use
+ * CAMERA_FRAME_URL (audio-input.ts) the same way.
+ */
+export const INPUT_IMAGE_URL = 'duet:input-image';
+
 /** Bounds that keep a long session's memory flat. */
 const MAX_ITEMS = 256;
 const MAX_ITEMS_WITH_AUDIO = 8;
+/**
+ * Items added last may still change size (an answer streaming in, a transcript arriving, a
+ * truncate); these are measured again before each add. Older ones keep the size they were counted at.
+ */
+const REMEASURED_ITEMS = 8;
 
-/** One session's conversation (never shared across sessions, unlike VITA). */
+/** Bytes held by every conversation of one server: admission control reads it. */
+export class HeldBytes {
+  total = 0;
+  constructor(
+    readonly limit: number,
+    /** Room a new session must find: one full conversation (limits.maxSessionHeldBytes). */
+    private readonly perSession = 0,
+  ) {}
+
+  /** No room for one more full conversation: new sessions are refused. */
+  get full(): boolean {
+    return this.total + this.perSession > this.limit;
+  }
+}
+
+export interface ConversationLimits {
+  /** Most bytes this conversation may hold (limits.maxSessionHeldBytes). */
+  maxBytes: number;
+  /** The server-wide account this conversation is part of. */
+  server: HeldBytes;
+}
+
+/** What a part holds, in bytes: strings at 2 bytes a character (UTF-16), images and audio as stored. */
+function partBytes(part: StoredPart): number {
+  switch (part.type) {
+    case 'input_text':
+    case 'output_text':
+      return part.text.length * 2;
+    case 'output_audio':
+      return part.transcript.length * 2;
+    case 'input_image':
+      return part.image.bytes.byteLength + part.imageUrl.length * 2;
+    case 'input_audio': {
+      const segment = part.segment;
+      const audio = segment ? segment.samples.byteLength + (segment.mel?.data.byteLength ?? 0) : 0;
+      return (part.transcript?.length ?? 0) * 2 + audio;
+    }
+  }
+}
+
+function itemBytes(item: StoredItem): number {
+  let bytes = 0;
+  for (const part of item.parts) bytes += partBytes(part);
+  return bytes;
+}
+
+/**
+ * One session's conversation (never shared across sessions, unlike VITA). Bounded in items and in
+ * bytes: past either bound the oldest items are dropped (a rolling window, as VITA keeps only
+ * recent turns); the bytes are counted as items come and go, never by walking the whole history.
+ */
 export class Conversation {
   private readonly items: StoredItem[] = [];
+  /** Bytes each item was counted at. */
+  private readonly sizes = new Map<StoredItem, number>();
+  private readonly recent: StoredItem[] = [];
+  private held = 0;
+
+  constructor(private readonly limits: ConversationLimits = { maxBytes: Number.POSITIVE_INFINITY, server: new HeldBytes(Number.POSITIVE_INFINITY) }) {}
 
   get length(): number {
     return this.items.length;
+  }
+
+  /** Bytes this conversation holds (as last counted). */
+  get heldBytes(): number {
+    this.remeasureRecent();
+    return this.held;
   }
 
   lastId(): string | null {
@@ -42,32 +116,89 @@ export class Conversation {
     return item;
   }
 
-  /** Inserts after `previousId` (null: at the start; undefined: at the end). Returns the previous item's id. */
+  /**
+   * Inserts after `previousId` (null: at the start; undefined: at the end). Returns the previous
+   * item's id. Drops the oldest items to stay within the byte bounds; throws conversation_too_large
+   * (and adds nothing) when the item cannot fit even then.
+   */
   add(item: StoredItem, previousId?: string | null): string | null {
     if (this.get(item.id)) throw new ProtocolError('invalid_value', `Item id '${item.id}' already exists.`, 'item.id');
     let index = this.items.length;
     if (previousId === null) index = 0;
     else if (previousId !== undefined) index = this.items.indexOf(this.require(previousId, 'previous_item_id')) + 1;
+    this.remeasureRecent();
+    const size = itemBytes(item);
+    const { maxBytes, server } = this.limits;
+    if (size > maxBytes) {
+      throw new ProtocolError('conversation_too_large', `The item holds ${size} bytes, more than limits.maxSessionHeldBytes (${maxBytes}) allows a conversation.`, 'item');
+    }
+    if (size > 0 && server.total - this.held + size > server.limit) {
+      throw new ProtocolError('conversation_too_large', `The server's conversations hold limits.maxServerHeldBytes (${server.limit}); this item (${size} bytes) does not fit even without this session's history.`, 'item');
+    }
     this.items.splice(index, 0, item);
-    this.enforceBounds();
+    this.count(item, size);
+    this.recent.push(item);
+    if (this.recent.length > REMEASURED_ITEMS) this.recent.shift();
+    this.enforceBounds(item);
     return index > 0 ? this.items[index - 1]!.id : null;
   }
 
   delete(id: string): void {
     const item = this.require(id);
-    this.items.splice(this.items.indexOf(item), 1);
+    this.remove(this.items.indexOf(item));
   }
 
-  private enforceBounds(): void {
-    if (this.items.length > MAX_ITEMS) this.items.splice(0, this.items.length - MAX_ITEMS);
+  /** Gives every byte back to the server's account (the session closed). */
+  release(): void {
+    this.limits.server.total -= this.held;
+    this.held = 0;
+    this.items.length = 0;
+    this.recent.length = 0;
+    this.sizes.clear();
+  }
+
+  private count(item: StoredItem, size: number): void {
+    const delta = size - (this.sizes.get(item) ?? 0);
+    this.sizes.set(item, size);
+    this.held += delta;
+    this.limits.server.total += delta;
+  }
+
+  private remeasureRecent(): void {
+    for (const item of this.recent) this.count(item, itemBytes(item));
+  }
+
+  private remove(index: number): void {
+    const [item] = this.items.splice(index, 1);
+    if (!item) return;
+    const size = this.sizes.get(item) ?? 0;
+    this.sizes.delete(item);
+    this.held -= size;
+    this.limits.server.total -= size;
+    const r = this.recent.indexOf(item);
+    if (r >= 0) this.recent.splice(r, 1);
+  }
+
+  /** Drops the oldest items (never `added`) past the item and byte bounds; frees old audio. */
+  private enforceBounds(added: StoredItem): void {
+    const { maxBytes, server } = this.limits;
+    while (this.items.length > 1 && (this.items.length > MAX_ITEMS || this.held > maxBytes || server.total > server.limit)) {
+      this.remove(this.items[0] === added ? 1 : 0);
+    }
     let withAudio = 0;
     for (let i = this.items.length - 1; i >= 0; i--) {
-      for (const part of this.items[i]!.parts) {
+      const item = this.items[i]!;
+      let freed = false;
+      for (const part of item.parts) {
         if (part.type === 'input_audio' && part.segment) {
           withAudio += 1;
-          if (withAudio > MAX_ITEMS_WITH_AUDIO) part.segment = null; // keep the transcript, free the samples
+          if (withAudio > MAX_ITEMS_WITH_AUDIO) {
+            part.segment = null; // keep the transcript, free the samples
+            freed = true;
+          }
         }
       }
+      if (freed) this.count(item, itemBytes(item));
     }
   }
 

@@ -8,10 +8,13 @@ function offeredProtocols(headers: IncomingHttpHeaders): string[] {
   return (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).split(',').map((p) => p.trim()).filter(Boolean);
 }
 
+/** The auth scheme is case-insensitive (RFC 7235): `Bearer`, `bearer` and `BEARER` all name it. */
+const BEARER = /^bearer +(.+)$/i;
+
 /** The key a client presented: `Authorization: Bearer KEY` or the `openai-insecure-api-key.KEY` subprotocol. */
 export function presentedKey(headers: IncomingHttpHeaders): string | null {
-  const auth = headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const bearer = headers.authorization?.match(BEARER);
+  if (bearer) return bearer[1]!.trim();
   const fromProtocol = offeredProtocols(headers).find((p) => p.startsWith(KEY_SUBPROTOCOL_PREFIX));
   return fromProtocol ? fromProtocol.slice(KEY_SUBPROTOCOL_PREFIX.length) : null;
 }

@@ -1,5 +1,7 @@
 import type { WebSocket } from 'ws';
-import { BETA_EVENT_NAMES, type OutgoingEvent, type ServerEventType } from '../../protocol/schema/server-events.js';
+import { BETA_EVENT_NAMES, type OutgoingEvent, type ResponseObject, type ServerEventType } from '../../protocol/schema/server-events.js';
+import type { Item, ItemContent } from '../../protocol/schema/items.js';
+import type { AudioFormat, SessionObject } from '../../protocol/schema/session.js';
 import { newId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { PartRef } from '../response/response-run.js';
@@ -48,13 +50,21 @@ export class Outbound {
     if (this.closed) return '';
     const type = event.type as ServerEventType;
     const eventId = newId('event');
-    const betaType = this.betaName(type);
     // The id goes in front of the serialized event rather than into a copy of it: one object
     // fewer per event. Ids are base64url characters only, so nothing needs escaping.
-    const payload = betaType
-      ? JSON.stringify({ ...event, type: betaType, event_id: eventId })
-      : `{"event_id":"${eventId}",${JSON.stringify(event).slice(1)}`;
-    return this.write(type, eventId, payload);
+    const wire = this.options.beta ? toBeta(event as OutgoingEvent) : event;
+    return this.write(type, eventId, `{"event_id":"${eventId}",${JSON.stringify(wire).slice(1)}`);
+  }
+
+  /**
+   * Sends the event that says why the session is being closed, past the queue bound: it is one
+   * small message, and without it the client could not tell a slow_consumer close from a crash.
+   */
+  sendFinal<K extends ServerEventType>(event: OutgoingEvent<K>): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    const eventId = newId('event');
+    this.socket.send(`{"event_id":"${eventId}",${JSON.stringify(event).slice(1)}`);
+    this.options.metrics.eventsOut.inc(event.type as ServerEventType);
   }
 
   /**
@@ -79,6 +89,15 @@ export class Outbound {
     return this.options.beta ? BETA_EVENT_NAMES[type] : undefined;
   }
 
+  /** Responses between their response.created and response.done written to this client (duet_active_responses). */
+  private activeResponses = 0;
+
+  /** The session closed: responses it never saw end stop counting as active. */
+  release(): void {
+    this.options.metrics.activeResponses.dec(this.activeResponses);
+    this.activeResponses = 0;
+  }
+
   private write(type: ServerEventType, eventId: string, payload: string): string {
     // ws buffers without bound when the peer stops reading; bufferedAmount is what is
     // still in user space, so checking it before each send bounds memory per session.
@@ -97,8 +116,81 @@ export class Outbound {
     }
     this.socket.send(payload);
     this.options.metrics.eventsOut.inc(type);
+    if (type === 'response.created') {
+      this.activeResponses += 1;
+      this.options.metrics.activeResponses.inc();
+    } else if (type === 'response.done' && this.activeResponses > 0) {
+      this.activeResponses -= 1;
+      this.options.metrics.activeResponses.dec();
+    }
     return eventId;
   }
+}
+
+/*
+ * Beta clients (OpenAI-Beta: realtime=v1) get beta names and, where they differ, beta payloads:
+ * this is the one place that knows both. Content parts an assistant produced are `text`/`audio`
+ * (GA: `output_text`/`output_audio`); the session is the flat beta object; responses name their
+ * `modalities`. Deltas carry no parts, so their templates need only the name (betaName).
+ */
+type AnyEvent = OutgoingEvent & Record<string, unknown>;
+
+function betaPart(part: ItemContent): Record<string, unknown> {
+  if (part.type === 'output_text') return { ...part, type: 'text' };
+  if (part.type === 'output_audio') return { ...part, type: 'audio' };
+  return part;
+}
+
+function betaItem(item: Item): Record<string, unknown> {
+  return { ...item, content: item.content.map(betaPart) };
+}
+
+function betaFormat(format: AudioFormat): string {
+  if (format.type === 'audio/pcmu') return 'g711_ulaw';
+  if (format.type === 'audio/pcma') return 'g711_alaw';
+  return 'pcm16';
+}
+
+function betaModalities(output: readonly string[]): string[] {
+  // GA output_modalities ['audio'] (audio with its transcript) is beta ['audio', 'text'].
+  return output.includes('audio') ? ['audio', 'text'] : ['text'];
+}
+
+function betaSession(s: SessionObject): Record<string, unknown> {
+  return {
+    object: s.object,
+    id: s.id,
+    model: s.model,
+    modalities: betaModalities(s.output_modalities),
+    instructions: s.instructions,
+    voice: s.audio.output.voice,
+    speed: s.audio.output.speed,
+    input_audio_format: betaFormat(s.audio.input.format),
+    output_audio_format: betaFormat(s.audio.output.format),
+    input_audio_transcription: s.audio.input.transcription,
+    input_audio_noise_reduction: s.audio.input.noise_reduction,
+    turn_detection: s.audio.input.turn_detection,
+    max_response_output_tokens: s.max_output_tokens,
+    tools: s.tools,
+    tool_choice: s.tool_choice,
+    duet: s.duet,
+  };
+}
+
+function betaResponse(r: ResponseObject): Record<string, unknown> {
+  const { output_modalities, ...rest } = r;
+  return { ...rest, modalities: betaModalities(output_modalities), output: r.output.map(betaItem) };
+}
+
+/** The event as a beta client expects it: beta name, beta payload. */
+export function toBeta(event: OutgoingEvent): Record<string, unknown> {
+  const e = event as AnyEvent;
+  const type = BETA_EVENT_NAMES[event.type as ServerEventType] ?? event.type;
+  if ('item' in e && e.item) return { ...e, type, item: betaItem(e.item as Item) };
+  if ('part' in e && e.part) return { ...e, type, part: betaPart(e.part as ItemContent) };
+  if ('session' in e && e.session) return { ...e, type, session: betaSession(e.session as SessionObject) };
+  if ('response' in e && e.response) return { ...e, type, response: betaResponse(e.response as ResponseObject) };
+  return type === event.type ? e : { ...e, type };
 }
 
 /** Events that carry one content part's streamed output: `{type, response_id, item_id, output_index, content_index, delta}`. */

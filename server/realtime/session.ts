@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import type { WebSocket, RawData } from 'ws';
 import type { Config } from '../config/schema.js';
 import type { ModelSet } from '../../models/types.js';
-import { ProtocolError, type ErrorCode } from '../../protocol/errors.js';
+import { ERROR_CODES, ProtocolError, type ErrorCode } from '../../protocol/errors.js';
 import type { ClientEvent } from '../../protocol/schema/client-events.js';
 import type { Metrics } from '../metrics.js';
 import { DuplexScheduler } from '../scheduler/duplex-scheduler.js';
 import { errorCodeOf } from '../response/error-code.js';
 import { AudioInput, type TurnDetectorFactory } from './audio-input.js';
-import { Conversation } from '../conversation/conversation.js';
+import { Conversation, HeldBytes } from '../conversation/conversation.js';
 import { newId } from '../ids.js';
 import { ImageInputs } from './image-input.js';
 import { parseTextFrame } from './inbound.js';
@@ -36,6 +36,8 @@ export interface SessionDeps {
   onClosed: (session: RealtimeSession) => void;
   /** The socket under the WebSocket, so each tick's events leave in one write (see Outbound). */
   transport?: Corkable;
+  /** The server-wide account of conversation bytes (limits.maxServerHeldBytes). */
+  held?: HeldBytes;
 }
 
 function assertNever(event: never): never {
@@ -44,6 +46,11 @@ function assertNever(event: never): never {
 
 /** Events waiting to be handled beyond this are refused (a client flooding the session). */
 const MAX_QUEUED_EVENTS = 512;
+/**
+ * A slow consumer's close frame waits behind what it has not read; a client that reads again
+ * gets it (1008) within this, one that never does is cut off (terminate) after it.
+ */
+const SLOW_CONSUMER_CLOSE_GRACE_MS = 5000;
 
 /**
  * One WebSocket session: isolated settings, conversation, audio and scheduler. Events are
@@ -60,7 +67,7 @@ export class RealtimeSession implements SessionContext {
   readonly events: EventSink;
   /** Aborted in close(): every decision, response, speech track and ASR call derives from it. */
   private readonly lifetime = new AbortController();
-  readonly conversation = new Conversation();
+  readonly conversation: Conversation;
   readonly scheduler: DuplexScheduler;
   readonly audio: AudioInput;
   readonly images: ImageInputs;
@@ -68,6 +75,7 @@ export class RealtimeSession implements SessionContext {
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
   private readonly eventRate: RateWindow;
+  private readonly byteRate: RateWindow;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -86,7 +94,12 @@ export class RealtimeSession implements SessionContext {
       prefixPaddingMs: vad.prefixPaddingMs,
       silenceDurationMs: vad.silenceDurationMs,
     });
+    this.conversation = new Conversation({
+      maxBytes: config.limits.maxSessionHeldBytes,
+      server: deps.held ?? new HeldBytes(config.limits.maxServerHeldBytes),
+    });
     this.eventRate = new RateWindow(config.limits.maxEventsPerSecond);
+    this.byteRate = new RateWindow(config.limits.maxInputBytesPerSecond);
     this.outbound = new Outbound(socket, {
       beta: deps.beta,
       maxQueuedBytes: config.limits.sendQueueBytes,
@@ -127,10 +140,8 @@ export class RealtimeSession implements SessionContext {
     });
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => this.close('client_closed'));
-    socket.on('error', (err) => {
-      this.log.warn({ err }, 'socket error');
-      this.close('socket_error');
-    });
+    // Frame errors are logged once, by the route's socket error handler (onSocketError).
+    socket.on('error', () => this.close('socket_error'));
     metrics.activeSessions.inc();
     this.touch();
     this.outbound.send({ type: 'session.created', session: toSessionObject(this.id, this.settings, models.status()) });
@@ -149,8 +160,12 @@ export class RealtimeSession implements SessionContext {
     if (this.closed) return;
     this.touch();
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (!this.eventRate.take(1, performance.now())) {
+    const now = performance.now();
+    if (!this.eventRate.take(1, now)) {
       return this.error('rate_limited', `More than ${this.config.limits.maxEventsPerSecond} events per second; event dropped.`);
+    }
+    if (!this.byteRate.take(bytes.length, now)) {
+      return this.error('rate_limited', `More than ${this.config.limits.maxInputBytesPerSecond} bytes per second; message of ${bytes.length} bytes dropped.`);
     }
     if (this.queued >= MAX_QUEUED_EVENTS) return this.error('rate_limited', 'Too many events waiting to be handled; event dropped.');
     if (isBinary) {
@@ -159,7 +174,7 @@ export class RealtimeSession implements SessionContext {
       }
       return this.enqueue(null, () => (this.images.expectingBinary ? this.images.appendFrame(bytes) : this.audio.append(bytes)));
     }
-    const parsed = parseTextFrame(bytes.toString('utf8'), this.config.limits.maxMessageBytes);
+    const parsed = parseTextFrame(bytes, this.config.limits);
     if (!parsed.ok) return this.error(parsed.error.code, parsed.error.message, parsed.error.param ?? null, parsed.eventId);
     const event = parsed.event;
     this.metrics.eventsIn.inc(event.type);
@@ -209,11 +224,13 @@ export class RealtimeSession implements SessionContext {
   private sendRateLimits(): void {
     const now = performance.now();
     const events = this.eventRate.remaining(now);
+    const bytes = this.byteRate.remaining(now);
     const audio = this.audio.audioRate(now);
     this.outbound.send({
       type: 'rate_limits.updated',
       rate_limits: [
         { name: 'events', limit: events.limit, remaining: events.remaining, reset_seconds: events.resetSeconds },
+        { name: 'input_bytes', limit: bytes.limit, remaining: bytes.remaining, reset_seconds: bytes.resetSeconds },
         { name: 'input_audio_seconds', limit: audio.limit, remaining: Math.round(audio.remaining * 1000) / 1000, reset_seconds: audio.resetSeconds },
       ],
     });
@@ -253,11 +270,15 @@ export class RealtimeSession implements SessionContext {
   /** Releases everything the session holds. Idempotent. */
   close(reason: string, code = 1000, message = reason): void {
     if (this.closed) return;
-    if (reason === 'slow_consumer' || reason === 'idle_timeout') {
-      // Closing errors go out before the close frame, bypassing the queue bound for this one message.
-      const errorCode: ErrorCode = reason;
-      this.metrics.errors.inc({ code: errorCode });
-      if (reason === 'idle_timeout') this.error('idle_timeout', `No message for ${this.config.limits.idleTimeoutMs} ms; closing.`);
+    if (reason === 'idle_timeout') this.error('idle_timeout', `No message for ${this.config.limits.idleTimeoutMs} ms; closing.`);
+    if (reason === 'slow_consumer') {
+      // The closing error goes out before the close frame, past the queue bound for this one message.
+      this.metrics.errors.inc({ code: 'slow_consumer' });
+      const error = ERROR_CODES.slow_consumer;
+      this.outbound.sendFinal({
+        type: 'error',
+        error: { type: error.type, code: 'slow_consumer', message: `More than ${this.config.limits.sendQueueBytes} bytes waited to be read; closing.`, param: null, event_id: null },
+      });
     }
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
@@ -266,11 +287,17 @@ export class RealtimeSession implements SessionContext {
     this.scheduler.close();
     this.audio.close();
     this.images.close();
+    this.conversation.release();
     this.socket.removeAllListeners('message');
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
-      if (reason === 'slow_consumer') this.socket.terminate();
-      else this.socket.close(code, message.slice(0, 120));
+      this.socket.close(code, message.slice(0, 120));
+      if (reason === 'slow_consumer') {
+        const socket = this.socket;
+        const cutOff = setTimeout(() => socket.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS);
+        socket.once('close', () => clearTimeout(cutOff));
+      }
     }
+    this.outbound.release();
     this.metrics.activeSessions.dec();
     this.log.info({ reason }, 'session closed');
     this.deps.onClosed(this);

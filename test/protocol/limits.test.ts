@@ -64,7 +64,7 @@ test('capacity: past maxSessions a new session gets server_busy and is closed; a
 
 test('a client that stops reading is closed with slow_consumer and server memory stays bounded', async () => {
   const models = scriptedModelSet({ replies: [{ text: 'word '.repeat(5000) }], tokenDelayMs: 0, decisions: ['<1>'], rules: [], decisionDelayMs: 0 });
-  const server = await startServer({ limits: { sendQueueBytes: 256 * 1024 } }, { models });
+  const server = await startServer({ limits: { sendQueueBytes: 320 * 1024, maxMessageBytes: 128 * 1024 } }, { models });
   try {
     const client = await TestClient.connect(server.wsUrl);
     await client.waitFor('session.created');

@@ -75,7 +75,7 @@ test('the official openai SDK realtime client talks to Duet over wss: session.up
     assert.equal(deltas.join(''), 'Hello from Duet, the duplex assistant.');
     assert.equal((done.response as { status: string }).status, 'completed');
     const limits = await waitFor('rate_limits.updated');
-    assert.deepEqual((limits.rate_limits as { name: string }[]).map((l) => l.name), ['events', 'input_audio_seconds']);
+    assert.deepEqual((limits.rate_limits as { name: string }[]).map((l) => l.name), ['events', 'input_bytes', 'input_audio_seconds']);
 
     const from = events.length;
     rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Count slowly.' }] } });

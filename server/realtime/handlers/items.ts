@@ -1,6 +1,6 @@
 import type { ClientEvent } from '../../../protocol/schema/client-events.js';
 import { ProtocolError } from '../../../protocol/errors.js';
-import { itemToWire, type StoredItem, type StoredPart } from '../../conversation/conversation.js';
+import { INPUT_IMAGE_URL, itemToWire, type StoredItem, type StoredPart } from '../../conversation/conversation.js';
 import { newId } from '../../ids.js';
 import { decodeBase64 } from '../base64.js';
 import type { SessionContext } from '../session-context.js';
@@ -14,7 +14,7 @@ export async function handleItemCreate(ctx: SessionContext, event: ClientEvent<'
     else if (content.type === 'output_text' || content.type === 'text') parts.push({ type: 'output_text', text: content.text });
     else if (content.type === 'input_image') {
       const image = await ctx.images.decode(content.image_url, `${param}.image_url`);
-      parts.push({ type: 'input_image', imageUrl: content.image_url, image });
+      parts.push({ type: 'input_image', imageUrl: INPUT_IMAGE_URL, image });
     } else if (content.type === 'input_audio') {
       if (content.audio !== undefined) decodeBase64(content.audio, `${param}.audio`); // validated; items carry transcripts to the models
       parts.push({ type: 'input_audio', transcript: content.transcript ?? null, segment: null });
