@@ -4,7 +4,11 @@
 //     (an energy gate replaces it, so only the scheduler and the session machinery are measured).
 //     A fresh server per level, so its /metrics histograms describe that level alone.
 //  2. Interruption detection delay with the real VAD on the espeak-ng layouts
-//     (scripts/bench/load/interruption-load.ts), client side and from duet_interruption_detection_ms.
+//     (scripts/bench/load/interruption-load.ts), client side and from duet_interruption_detection_ms:
+//     with the tentative pause at the first speech frames (the default) against the pause at VAD
+//     confirmation (scheduler.tentativePause off), in the same run.
+//  The overhead levels run with tentative pauses off, so onset->paused is the scheduler's own work
+//  after speech_started, as before.
 // Server pinned to core 0, load generator to core 1 (where taskset and two cores exist).
 // Prints tables; writes bench-results/duplex.json. Options: --quick.
 import { loadavg } from 'node:os';
@@ -15,7 +19,7 @@ import { CHUNK_MS } from './load/speech-audio.js';
 import type { DuplexLevelParams, DuplexLevelResult } from './load/duplex-load.js';
 import type { InterruptionParams, InterruptionResult } from './load/interruption-load.js';
 import { LoadWorker, placement, ServerHandle, type Placement } from './load/processes.js';
-import { bucketCounts, readHistogram, type HistogramSnapshot } from './load/prometheus.js';
+import { bucketCounts, readCounter, readHistogram, type HistogramSnapshot } from './load/prometheus.js';
 import { machineInfo, printTable, writeResults } from './load/report.js';
 import { round } from './load/stats.js';
 
@@ -55,8 +59,18 @@ export interface DuplexBenchResult {
   overheadTargetMs: number;
   /** Worst-overhead p99 at the highest level, per mode. */
   atHighestLevel: Record<string, number | null>;
-  interruption: (InterruptionResult & { serverHistogram: HistogramSnapshot; serverBuckets: Record<string, number> }) | null;
+  /** Tentative pause at the first speech frames (the default). */
+  interruption: InterruptionRun | null;
+  /** The same onsets with the pause at VAD confirmation (scheduler.tentativePause off). */
+  interruptionAtConfirmation: InterruptionRun | null;
 }
+
+export type InterruptionRun = InterruptionResult & {
+  serverHistogram: HistogramSnapshot;
+  serverBuckets: Record<string, number>;
+  /** duet_tentative_pauses_total by outcome (confirmed, blip, short). */
+  tentativePauses: Record<string, number>;
+};
 
 /** audio.vad.minSpeechMs default: the VAD confirms speech only after this much of it. */
 const VAD_MIN_SPEECH_MS = 250;
@@ -68,8 +82,8 @@ function script(words: number, decisionDelayMs: number): Script {
   return { replies: [{ text }], tokenDelayMs: 20, decisions: ['<2>'], rules: [], decisionDelayMs };
 }
 
-function serverConfig(): Record<string, unknown> {
-  return { scheduler: { minInterruptSpeechMs: MIN_INTERRUPT_SPEECH_MS, pauseTimeoutMs: 3000, echoGuardMs: 0 }, audio: { vad: { silenceDurationMs: SILENCE_MS } } };
+function serverConfig(tentativePause: boolean): Record<string, unknown> {
+  return { scheduler: { tentativePause, minInterruptSpeechMs: MIN_INTERRUPT_SPEECH_MS, pauseTimeoutMs: 3000, echoGuardMs: 0 }, audio: { vad: { silenceDurationMs: SILENCE_MS } } };
 }
 
 async function histograms(server: ServerHandle): Promise<DuplexLevel['histograms']> {
@@ -96,10 +110,11 @@ export async function runDuplexBench(options: DuplexBenchOptions = {}): Promise<
   const worker = await LoadWorker.start(where);
   const overhead: DuplexLevel[] = [];
   let interruption: DuplexBenchResult['interruption'] = null;
+  let interruptionAtConfirmation: DuplexBenchResult['interruption'] = null;
   try {
     for (const mode of o.modes) {
       for (const sessions of o.levels) {
-        const server = await ServerHandle.start({ config: serverConfig(), script: script(200, decisionDelayMs), detector: mode }, where);
+        const server = await ServerHandle.start({ config: serverConfig(false), script: script(200, decisionDelayMs), detector: mode }, where);
         try {
           const params: DuplexLevelParams = {
             wsUrl: server.wsUrl,
@@ -124,15 +139,20 @@ export async function runDuplexBench(options: DuplexBenchOptions = {}): Promise<
       }
     }
     if (o.interruption) {
-      const server = await ServerHandle.start({ config: serverConfig(), script: script(600, decisionDelayMs), detector: 'vad' }, where);
-      try {
-        const params: InterruptionParams = { wsUrl: server.wsUrl, sessions: o.interruption.sessions, passes: o.interruption.passes, silenceMs: SILENCE_MS };
-        const r = await worker.run<InterruptionResult>('interruption', params);
-        const h = (await histograms(server)).duet_interruption_detection_ms;
-        interruption = { ...r, serverHistogram: h, serverBuckets: bucketCounts(h) };
-      } finally {
-        await server.stop();
-      }
+      const run = async (tentativePause: boolean): Promise<InterruptionRun> => {
+        const server = await ServerHandle.start({ config: serverConfig(tentativePause), script: script(600, decisionDelayMs), detector: 'vad' }, where);
+        try {
+          const params: InterruptionParams = { wsUrl: server.wsUrl, sessions: o.interruption!.sessions, passes: o.interruption!.passes, silenceMs: SILENCE_MS };
+          const r = await worker.run<InterruptionResult>('interruption', params);
+          const text = await server.metrics();
+          const h = readHistogram(text, 'duet_interruption_detection_ms');
+          return { ...r, serverHistogram: h, serverBuckets: bucketCounts(h), tentativePauses: readCounter(text, 'duet_tentative_pauses_total', 'outcome') };
+        } finally {
+          await server.stop();
+        }
+      };
+      interruptionAtConfirmation = await run(false);
+      interruption = await run(true);
     }
   } finally {
     await worker.stop();
@@ -146,6 +166,7 @@ export async function runDuplexBench(options: DuplexBenchOptions = {}): Promise<
     overheadTargetMs: o.overheadTargetMs,
     atHighestLevel: Object.fromEntries(o.modes.map((m) => [m, overhead.find((l) => l.mode === m && l.sessions === top)?.worstOverheadP99Ms ?? null])),
     interruption,
+    interruptionAtConfirmation,
   };
   if (o.print) printDuplex(result);
   if (o.write) console.log(`\nwrote ${writeResults('duplex', result)}`);
@@ -187,18 +208,24 @@ function printDuplex(r: DuplexBenchResult): void {
     ]),
   );
   const i = r.interruption;
-  if (!i) return;
+  const b = r.interruptionAtConfirmation;
+  if (!i || !b) return;
+  const row = (name: string, x: { n: number; p50: number | null; p95: number | null; p99: number | null; max: number | null }) => [name, x.n, x.p50, x.p95, x.p99, x.max];
   printTable(
-    `Interruption detection, real VAD on espeak-ng speech (${i.sessions} sessions, ${i.onsets} onsets, ${i.detected} paused, ${i.extraPauses} extra pauses), ms`,
-    ['measure', 'n', 'p50', 'p90', 'p99', 'max'],
+    `Interruption detection, real VAD on espeak-ng speech (${i.sessions} sessions, ${i.onsets} onsets; tentative: ${i.detected} paused, ${i.extraPauses} extra pauses; at confirmation: ${b.detected} paused, ${b.extraPauses} extra), ms`,
+    ['measure', 'n', 'p50', 'p95', 'p99', 'max'],
     [
-      ['speech onset -> duet.response.paused (client)', i.detectionDelayMs.n, i.detectionDelayMs.p50, i.detectionDelayMs.p90, i.detectionDelayMs.p99, i.detectionDelayMs.max],
-      ['  onset -> speech_started (VAD)', i.onsetToSpeechStartedMs.n, i.onsetToSpeechStartedMs.p50, i.onsetToSpeechStartedMs.p90, i.onsetToSpeechStartedMs.p99, i.onsetToSpeechStartedMs.max],
-      [`  speech_started -> paused (guard ${r.settings.minInterruptSpeechMs} ms)`, i.speechStartedToPausedMs.n, i.speechStartedToPausedMs.p50, i.speechStartedToPausedMs.p90, i.speechStartedToPausedMs.p99, i.speechStartedToPausedMs.max],
-      ['duet_interruption_detection_ms (server, est.)', i.serverHistogram.count, i.serverHistogram.p50Estimate, null, i.serverHistogram.p99Estimate, null],
+      row('speech onset -> duet.response.paused (client), tentative pause', i.detectionDelayMs),
+      row('speech onset -> duet.response.paused (client), pause at confirmation', b.detectionDelayMs),
+      row('  onset -> speech_started (VAD)', b.onsetToSpeechStartedMs),
+      row(`  speech_started -> paused (guard ${r.settings.minInterruptSpeechMs} ms)`, b.speechStartedToPausedMs),
+      ['duet_interruption_detection_ms (server, est.), tentative', i.serverHistogram.count, i.serverHistogram.p50Estimate, null, i.serverHistogram.p99Estimate, null],
+      ['duet_interruption_detection_ms (server, est.), at confirmation', b.serverHistogram.count, b.serverHistogram.p50Estimate, null, b.serverHistogram.p99Estimate, null],
     ],
   );
-  console.log(`server histogram buckets: ${JSON.stringify(i.serverBuckets)} (mean ${i.serverHistogram.mean} ms)`);
+  const ratio = i.detectionDelayMs.p50 !== null && b.detectionDelayMs.p50 ? round(i.detectionDelayMs.p50 / b.detectionDelayMs.p50) : null;
+  console.log(`tentative / at-confirmation p50 ratio: ${ratio}; tentative pauses by outcome: ${JSON.stringify(i.tentativePauses)}`);
+  console.log(`server histogram buckets, tentative: ${JSON.stringify(i.serverBuckets)} (mean ${i.serverHistogram.mean} ms)`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -67,3 +67,14 @@ export function bucketCounts(h: HistogramSnapshot): Record<string, number> {
   }
   return out;
 }
+
+/** A counter's samples by one label (e.g. duet_tentative_pauses_total by outcome). */
+export function readCounter(text: string, name: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const key = new RegExp(`${label}="([^"]*)"`).exec(line)?.[1];
+    if (key !== undefined) out[key] = Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ export interface Summary {
   mean: number | null;
   p50: number | null;
   p90: number | null;
+  p95: number | null;
   p99: number | null;
   max: number | null;
   min: number | null;
@@ -27,6 +28,7 @@ export function summarize(values: readonly number[]): Summary {
     mean: n ? round(sum / n) : null,
     p50: roundOrNull(percentile(sorted, 0.5)),
     p90: roundOrNull(percentile(sorted, 0.9)),
+    p95: roundOrNull(percentile(sorted, 0.95)),
     p99: roundOrNull(percentile(sorted, 0.99)),
     max: roundOrNull(n ? sorted[n - 1]! : null),
     min: roundOrNull(n ? sorted[0]! : null),

@@ -125,5 +125,7 @@ export function benchSessionConfig(turnDetection: Record<string, unknown>): Reco
     type: 'realtime',
     output_modalities: ['text'],
     audio: { input: { format: { type: 'audio/pcm', rate: 16000 }, turn_detection: turnDetection } },
+    // Benches time every event as it happens: speech over an answer is announced at once.
+    duet: { speech_started: 'immediate' },
   };
 }
