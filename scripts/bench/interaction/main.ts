@@ -5,16 +5,18 @@
 // Prints a table per policy; writes bench-results/interaction.json.
 //   --reps N (default 2)  --concurrency N (sessions at once, default 4)  --monitor-ms 80
 //   --first-token-ms 300  --token-ms 20  --scenarios a,b  --policies openai,duet,vad  --seed N
+//   --nice N (e.g. -10: server and clients ahead of other work on a busy machine, where permitted)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { placement, ServerHandle } from '../load/processes.js';
 import { machineInfo, writeResults } from '../load/report.js';
 import { SimClient, SPEECH_STARTED_SETTING, type Policy } from './client.js';
 import { scoreRep, AUDIBLE_GAP_MS, CUT_GAP_MS, STOP_WITHIN_MS, TAKEOVER_MS, TAKEOVER_WORDS } from './metrics.js';
-import { aggregate, formatRows, type RepRecord, type Row } from './report.js';
-import { SCENARIOS, type Scenario } from './scenarios.js';
+import { aggregate, formatEarlyStarts, formatRows, type RepRecord, type Row } from './report.js';
+import type { RoomPath } from './room.js';
+import { SCENARIOS, type Prepared, type Scenario } from './scenarios.js';
 import { espeakAvailable, realWords, rng } from './sounds.js';
 
 export interface InteractionOptions {
@@ -29,11 +31,13 @@ export interface InteractionOptions {
   scenarios: string[] | null;
   policies: Policy[];
   seed: number;
+  /** Nice value for the server and this process (null: leave as is); see load/processes.ts placement(). */
+  nice: number | null;
   write: boolean;
   print: boolean;
 }
 
-export const DEFAULTS: InteractionOptions = { reps: 2, concurrency: 4, monitorMs: 80, firstTokenMs: 300, tokenMs: 20, scenarios: null, policies: ['openai', 'duet', 'vad'], seed: 0, write: true, print: true };
+export const DEFAULTS: InteractionOptions = { reps: 2, concurrency: 4, monitorMs: 80, firstTokenMs: 300, tokenMs: 20, scenarios: null, policies: ['openai', 'duet', 'vad'], seed: 0, nice: null, write: true, print: true };
 
 /** The scripted monitor's stand-in for a model's judgement (models/scripted/script.ts audioRule). */
 export const AUDIO_RULE = { minQueryMs: 600, minLevelDbfs: -30 };
@@ -64,13 +68,20 @@ function seedOf(base: number, scenarioIndex: number, rep: number): number {
   return base * 7919 + (scenarioIndex + 1) * 1000 + rep;
 }
 
-async function runOne(wsUrl: string, scenario: Scenario, policy: Policy, rep: number, seed: number): Promise<RepRecord> {
-  const random = rng(seed);
-  const roomPath = scenario.room(random);
+interface Job {
+  scenario: Scenario;
+  policy: Policy;
+  rep: number;
+  seed: number;
+  prepared: Prepared;
+  roomPath: RoomPath | null;
+}
+
+async function runOne(wsUrl: string, { scenario, policy, rep, seed, prepared, roomPath }: Job): Promise<RepRecord> {
   let client: SimClient | null = null;
   try {
     client = await SimClient.open(wsUrl, { policy, room: roomPath, seed });
-    const marks = await scenario.run(client, random);
+    const marks = await scenario.run(client, prepared);
     client.close();
     const metrics = scoreRep(scenario, client, marks);
     const detail = { ...metrics.detail, ...(roomPath ? { room: roomPath } : {}) };
@@ -124,7 +135,8 @@ export async function runInteractionBench(options: Partial<InteractionOptions> =
   writeFileSync(scriptPath, JSON.stringify(script));
   // Server defaults everywhere else (VAD, scheduler, pacing): what a user of this build gets.
   const config = { models: { chat: { kind: 'scripted', script: scriptPath }, tts: { kind: 'espeak' } } };
-  const where = placement();
+  const where = placement(o.nice);
+  if (where.nice !== null) setPriority(where.nice);
   const started = performance.now();
   const server = await ServerHandle.start({ config }, where);
   let records: RepRecord[];
@@ -133,8 +145,11 @@ export async function runInteractionBench(options: Partial<InteractionOptions> =
     for (let rep = 0; rep < o.reps; rep++) {
       scenarios.forEach((scenario) => {
         const seed = seedOf(o.seed, SCENARIOS.indexOf(scenario), rep);
-        // Same seed for every policy: each client hears exactly the same user and room.
-        for (const policy of o.policies) jobs.push(() => runOne(server.wsUrl, scenario, policy, rep, seed));
+        // Same sounds for every policy: each client hears exactly the same user and room.
+        const random = rng(seed);
+        const roomPath = scenario.room(random);
+        const prepared = scenario.prepare(random);
+        for (const policy of o.policies) jobs.push(() => runOne(server.wsUrl, { scenario, policy, rep, seed, prepared, roomPath }));
       });
     }
     if (o.print) console.log(`bench:interaction: ${jobs.length} runs (${scenarios.length} scenarios x ${o.policies.length} policies x ${o.reps} reps), ${o.concurrency} at a time`);
@@ -173,6 +188,7 @@ function printResult(r: InteractionResult, scenarios: Scenario[], policies: Poli
   console.log(`\nScripted model: monitor ${m.monitorMs} ms, first token ${m.firstTokenMs} ms, then ${m.tokenMs} ms a word; server defaults otherwise.`);
   console.log(`session.duet.speech_started requested ${JSON.stringify(r.settings.speechStartedRequested)}; server answer ${JSON.stringify(r.settings.speechStartedSetting)} (rejected: a server without the setting, where openai behaves as vad).`);
   for (const p of policies) console.log(formatRows(p, r.rows, scenarios));
+  if (scenarios.some((s) => s.kind === 'pause')) console.log(formatEarlyStarts(r.records, policies));
   console.log('\nscenarios:');
   for (const s of scenarios) console.log(`  ${s.name.padEnd(14)} ${s.about}`);
   const failures = r.records.filter((x) => x.failure);
@@ -204,6 +220,12 @@ function parseArgs(argv: string[]): Partial<InteractionOptions> {
   set('firstTokenMs', num('--first-token-ms'));
   set('tokenMs', num('--token-ms'));
   set('seed', num('--seed'));
+  const nice = argv.indexOf('--nice');
+  if (nice >= 0) {
+    const v = Number(argv[nice + 1]);
+    if (!Number.isInteger(v)) throw new Error('--nice needs an integer');
+    set('nice', v);
+  }
   set('scenarios', list('--scenarios'));
   set('policies', list('--policies') as Policy[] | undefined);
   return o;

@@ -123,6 +123,14 @@ export function scoreRep(scenario: Scenario, client: SimClient, m: Marks): RepMe
     // The sender's own lateness: high values mean the machine was too busy to stream in real time.
     micLateP99Ms: Math.round(late[Math.floor(late.length * 0.99)] ?? 0),
   };
+  if (m.eventOnsetMs !== null) {
+    // Where the stop came from: the VAD's speech_started and the server's pause, after the event's onset.
+    const after = (type: string) => client.log.find((e) => e.type === type && e.atMs >= m.eventOnsetMs!);
+    const started = after('input_audio_buffer.speech_started');
+    const paused = after('duet.response.paused');
+    detail.speechStartedAfterOnsetMs = started ? Math.round(started.atMs - m.eventOnsetMs) : null;
+    detail.pausedAfterOnsetMs = paused ? Math.round(paused.atMs - m.eventOnsetMs) : null;
+  }
   switch (scenario.kind) {
     case 'question': {
       const answer = answersCreated(client, 0, Infinity)[0];
@@ -140,7 +148,8 @@ export function scoreRep(scenario: Scenario, client: SimClient, m: Marks): RepMe
         ...none,
         takeover: early.some((a) => heard(client, a.itemId)),
         responseLatencyMs: late ? late.firstMs - m.finalEndMs! : null,
-        detail: { ...detail, earlyAnswers: early.length },
+        // Below the takeover rule the user may still hear the system start over them.
+        detail: { ...detail, earlyAnswers: early.length, earlyHeardMs: Math.round(early.reduce((n, a) => n + client.playedSamples(a.itemId), 0) / 16) },
       };
     }
     case 'idle': {

@@ -31,6 +31,8 @@ export interface Row {
   repeats: number | null;
   failures: number;
   errors: number;
+  /** Worst p99 lateness of the simulated microphones (ms): high means the machine could not stream in real time. */
+  clientLateP99Ms: number;
 }
 
 function rate(values: (boolean | null)[]): number | null {
@@ -69,6 +71,7 @@ export function aggregate(records: RepRecord[], scenarios: Scenario[], policies:
         repeats: mean(ok.map((r) => r.repeats)),
         failures: reps.length - ok.length,
         errors: ok.reduce((n, r) => n + r.errors.length, 0),
+        clientLateP99Ms: Math.max(0, ...ok.map((r) => Number(r.detail.micLateP99Ms ?? 0))),
       });
     }
   }
@@ -83,7 +86,7 @@ export function formatRows(policy: Policy, rows: Row[], scenarios: Scenario[]): 
   const kind = new Map(scenarios.map((s) => [s.name, s.kind]));
   return formatTable(
     `policy ${policy}`,
-    ['scenario', 'reps', 'takeover', '', 'false int.', 'int. success', 'onset->stop p50/p95', 'latency p50/p95', 'gaps>40ms', 'repeats', 'fail', 'errors'],
+    ['scenario', 'reps', 'takeover', '', 'false int.', 'int. success', 'onset->stop p50/p95', 'latency p50/p95', 'gaps>40ms', 'repeats', 'fail', 'errors', 'mic late p99'],
     rows
       .filter((r) => r.policy === policy)
       .map((r) => [
@@ -99,6 +102,19 @@ export function formatRows(policy: Policy, rows: Row[], scenarios: Scenario[]): 
         r.repeats,
         r.failures,
         r.errors,
+        r.clientLateP99Ms,
       ]),
   );
+}
+
+/** pause: how often any of an answer to the first half was heard, and how much (below the takeover rule too). */
+export function formatEarlyStarts(records: RepRecord[], policies: Policy[]): string {
+  const lines = policies.map((policy) => {
+    const reps = records.filter((r) => r.policy === policy && r.scenario === 'pause' && !r.failure);
+    const heard = reps.map((r) => Number(r.detail.earlyHeardMs ?? 0));
+    const started = heard.filter((ms) => ms > 0);
+    const meanMs = started.length ? Math.round(started.reduce((a, b) => a + b, 0) / started.length) : 0;
+    return `  ${policy}: ${started.length} of ${reps.length}${started.length ? `, ${meanMs} ms heard on average` : ''}`;
+  });
+  return ['\npause: an answer to the first half started playing (heard at all) in', ...lines].join('\n');
 }

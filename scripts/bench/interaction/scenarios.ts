@@ -27,6 +27,21 @@ export interface Marks {
   observeEndMs: number;
 }
 
+/**
+ * Sounds and timings of one repetition, made before any session streams: synthesis (espeak-ng is
+ * a blocking child process) must never stall the real-time microphones of other sessions.
+ */
+export interface Prepared {
+  /** The question (or the whole two-half question for `pause`). */
+  first: Float32Array | null;
+  /** The event: backchannel, noise, side talk, barge-in question. */
+  event: Float32Array | null;
+  /** How much of the answer is heard before the event (800-1600 ms). */
+  playMs: number;
+  /** pause: where the second half starts in `first`, ms. */
+  secondHalfAtMs?: number;
+}
+
 export interface Scenario {
   name: string;
   kind: ScenarioKind;
@@ -34,7 +49,8 @@ export interface Scenario {
   about: string;
   /** The loudspeaker -> microphone path this scenario's client has (null: headset). */
   room: (random: () => number) => RoomPath | null;
-  run: (client: SimClient, random: () => number) => Promise<Marks>;
+  prepare: (random: () => number) => Prepared;
+  run: (client: SimClient, p: Prepared) => Promise<Marks>;
 }
 
 const VOICES = ['en-us', 'en-gb', 'en-us+f3', 'en-us+m3'];
@@ -51,6 +67,8 @@ const SIDE_TALK = ['Did you remember to buy milk on the way home?', 'The meeting
 const MUSIC_DBFS = SPEECH_DBFS - 12;
 /** How long after the event's end an answer is watched (the server's 2 s pause timeout fits inside). */
 const WATCH_AFTER_EVENT_MS = 2500;
+/** The gap inside the `pause` question. */
+const PAUSE_MS = 700;
 
 function voice(random: () => number): { v: string; wpm: number } {
   return { v: pick(random, VOICES), wpm: Math.round(between(random, 150, 185)) };
@@ -87,11 +105,10 @@ async function listen(client: SimClient, afterMs: number, playMs: number, timeou
   return found;
 }
 
-/** Asks a question, then returns while its answer has played `playMs` (800-1600 ms by seed). */
-async function askAndListen(client: SimClient, random: () => number): Promise<{ answer: { itemId: string; responseId: string } | null; finalEndMs: number }> {
-  const q = client.say(question(random), 400);
-  const answer = await listen(client, q.onsetMs, between(random, 800, 1600), 12000);
-  return { answer, finalEndMs: q.endMs };
+/** Asks the question, then returns while its answer has played `playMs`. */
+async function askAndListen(client: SimClient, p: Prepared): Promise<{ itemId: string; responseId: string } | null> {
+  const q = client.say(p.first!, 400);
+  return listen(client, q.onsetMs, p.playMs, 12000);
 }
 
 function during(name: string, about: string, sound: (random: () => number) => Float32Array): Scenario {
@@ -100,9 +117,10 @@ function during(name: string, about: string, sound: (random: () => number) => Fl
     kind: 'during',
     about,
     room: () => null,
-    run: async (client, random) => {
-      const { answer } = await askAndListen(client, random);
-      const event = client.say(sound(random));
+    prepare: (random) => ({ first: question(random), playMs: between(random, 800, 1600), event: sound(random) }),
+    run: async (client, p) => {
+      const answer = await askAndListen(client, p);
+      const event = client.say(p.event!);
       const observeEndMs = event.endMs + WATCH_AFTER_EVENT_MS;
       await client.sleepUntil(observeEndMs);
       return { finalEndMs: null, answer, eventOnsetMs: event.onsetMs, eventEndMs: event.endMs, observeEndMs };
@@ -116,10 +134,15 @@ function bargeIn(name: string, about: string, withEcho: boolean): Scenario {
     kind: 'barge-in',
     about,
     room: (random) => (withEcho ? room(random) : null),
-    run: async (client, random) => {
-      const { answer } = await askAndListen(client, random);
+    prepare: (random) => {
+      const first = question(random);
+      const playMs = between(random, 800, 1600);
       const { v, wpm } = voice(random);
-      const event = client.say(say(pick(random, BARGE_INS), v, wpm));
+      return { first, playMs, event: say(pick(random, BARGE_INS), v, wpm) };
+    },
+    run: async (client, p) => {
+      const answer = await askAndListen(client, p);
+      const event = client.say(p.event!);
       await listen(client, event.onsetMs, 1000, event.endMs - client.nowMs() + 5000);
       return { finalEndMs: event.endMs, answer, eventOnsetMs: event.onsetMs, eventEndMs: event.endMs, observeEndMs: client.nowMs() };
     },
@@ -132,9 +155,10 @@ export const SCENARIOS: Scenario[] = [
     kind: 'question',
     about: 'wake-free question in silence',
     room: () => null,
-    run: async (client, random) => {
-      const q = client.say(question(random), 400);
-      await listen(client, q.onsetMs, 1500, 12000);
+    prepare: (random) => ({ first: question(random), event: null, playMs: 1500 }),
+    run: async (client, p) => {
+      const q = client.say(p.first!, 400);
+      await listen(client, q.onsetMs, p.playMs, 12000);
       return { finalEndMs: q.endMs, answer: null, eventOnsetMs: null, eventEndMs: null, observeEndMs: client.nowMs() };
     },
   },
@@ -143,14 +167,16 @@ export const SCENARIOS: Scenario[] = [
     kind: 'pause',
     about: 'one question in two halves, 0.7 s apart',
     room: () => null,
-    run: async (client, random) => {
+    prepare: (random) => {
       const [first, second] = pick(random, HALVES);
       const { v, wpm } = voice(random);
       const a = say(first, v, wpm);
-      const whole = client.say(concat(a, silence(700), say(second, v, wpm)), 400);
-      const secondOnsetMs = whole.onsetMs + a.length / 16 + 700;
-      await listen(client, whole.endMs, 1000, 8000 + (whole.endMs - client.nowMs()));
-      return { finalEndMs: whole.endMs, answer: null, eventOnsetMs: secondOnsetMs, eventEndMs: whole.endMs, observeEndMs: client.nowMs() };
+      return { first: concat(a, silence(PAUSE_MS), say(second, v, wpm)), event: null, playMs: 1000, secondHalfAtMs: a.length / 16 + PAUSE_MS };
+    },
+    run: async (client, p) => {
+      const whole = client.say(p.first!, 400);
+      await listen(client, whole.endMs, p.playMs, 8000 + (whole.endMs - client.nowMs()));
+      return { finalEndMs: whole.endMs, answer: null, eventOnsetMs: whole.onsetMs + p.secondHalfAtMs!, eventEndMs: whole.endMs, observeEndMs: client.nowMs() };
     },
   },
   during('backchannel', 'mm-hm / yeah / uh-huh / right during the answer, said quickly', (random) => {
@@ -165,14 +191,17 @@ export const SCENARIOS: Scenario[] = [
     kind: 'idle',
     about: 'speech across the room, -15 dB with reverb, not addressed',
     room: () => null,
-    run: async (client, random) => {
+    prepare: (random) => {
       const { v, wpm } = voice(random);
-      const event = client.say(distant(say(pick(random, SIDE_TALK), v, wpm), random, -15), 400);
+      return { first: null, event: distant(say(pick(random, SIDE_TALK), v, wpm), random, -15), playMs: 0 };
+    },
+    run: async (client, p) => {
+      const event = client.say(p.event!, 400);
       const observeEndMs = event.endMs + WATCH_AFTER_EVENT_MS;
       await client.sleepUntil(observeEndMs);
       return { finalEndMs: null, answer: null, eventOnsetMs: event.onsetMs, eventEndMs: event.endMs, observeEndMs };
     },
   },
   bargeIn('barge-in', 'a new question during the answer (headset)', false),
-  bargeIn('barge-in-echo', 'the same over the assistant\'s own echo (loudspeaker, room())', true),
+  bargeIn('barge-in-echo', "the same over the assistant's own echo (loudspeaker, room())", true),
 ];
