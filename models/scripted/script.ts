@@ -18,6 +18,17 @@ export const ScriptSchema = Type.Object(
     decisions: Type.Array(StateLabel, { default: ['<1>'] }),
     rules: Type.Array(Type.Object({ when: Type.String(), state: StateLabel }, { additionalProperties: false }), { default: [] }),
     decisionDelayMs: Type.Number({ minimum: 0, default: 5 }),
+    /** Delay before the first token instead of `tokenDelayMs` (a model's time to first token); absent: `tokenDelayMs`. */
+    firstTokenDelayMs: Type.Optional(Type.Number({ minimum: 0 })),
+    /**
+     * Decide audio segments by their sound, for benchmarks (after `rules`, instead of `decisions`):
+     * `<1>` when the segment holds at least `minQueryMs` of 20 ms frames at or above `minLevelDbfs`
+     * (RMS), else `<2>`. Stands in for a model that tells a question from a cough, a backchannel,
+     * or distant speech by loudness and length alone.
+     */
+    audioRule: Type.Optional(
+      Type.Object({ minQueryMs: Type.Number({ minimum: 0 }), minLevelDbfs: Type.Number({ maximum: 0 }) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -50,14 +61,29 @@ export class ScriptCursor {
     return text;
   }
 
-  nextDecision(transcript: string | undefined): '<1>' | '<2>' | '<3>' {
+  nextDecision(transcript: string | undefined, samples?: Float32Array): '<1>' | '<2>' | '<3>' {
     if (transcript) {
       const rule = this.script.rules.find((r) => transcript.includes(r.when));
       if (rule) return rule.state;
     }
+    const audioRule = this.script.audioRule;
+    if (audioRule && samples) return loudMs(samples, audioRule.minLevelDbfs) >= audioRule.minQueryMs ? '<1>' : '<2>';
     const list = this.script.decisions;
     const state = list[Math.min(this.decision, list.length - 1)]!;
     this.decision += 1;
     return state;
   }
+}
+
+/** Milliseconds of 16 kHz audio in 20 ms frames whose RMS is at least `levelDbfs`. */
+export function loudMs(samples: Float32Array, levelDbfs: number): number {
+  const frame = 320;
+  const threshold = 10 ** (levelDbfs / 20);
+  let loud = 0;
+  for (let start = 0; start + frame <= samples.length; start += frame) {
+    let energy = 0;
+    for (let i = start; i < start + frame; i++) energy += samples[i]! * samples[i]!;
+    if (Math.sqrt(energy / frame) >= threshold) loud += 20;
+  }
+  return loud;
 }

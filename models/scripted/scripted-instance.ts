@@ -44,10 +44,11 @@ export class ScriptedInstance implements ModelInstance {
     try {
       const text = this.cursor.nextReply(lastUserText(request.messages));
       const words = text.match(/\S+\s*/g) ?? [];
-      const delay = this.cursor.script.tokenDelayMs;
+      const script = this.cursor.script;
       const limit = request.maxOutputTokens ?? Infinity;
       for (const word of words) {
         if (tokens >= limit) break;
+        const delay = tokens === 0 ? (script.firstTokenDelayMs ?? script.tokenDelayMs) : script.tokenDelayMs;
         try {
           if (delay > 0) await sleep(delay, undefined, { signal: request.signal });
           else await new Promise((r) => setImmediate(r));
@@ -83,7 +84,7 @@ export class ScriptedInstance implements ModelInstance {
     const started = performance.now();
     const delay = this.cursor.script.decisionDelayMs;
     if (delay > 0) await sleep(delay, undefined, request.signal ? { signal: request.signal } : undefined);
-    const token = BY_LABEL[this.cursor.nextDecision(request.transcript)];
+    const token = BY_LABEL[this.cursor.nextDecision(request.transcript, request.segment?.samples)];
     const probabilities: Record<StateToken, number> = { query: 0.05, noise: 0.05, text: 0.05 };
     probabilities[token] = 0.9;
     return { token, probabilities, elapsedMs: performance.now() - started };
