@@ -10,7 +10,8 @@ import { PER_MS, RATE } from './sounds.js';
 /**
  * openai: a plain OpenAI Realtime client (as @openai/agents-realtime): on speech_started during
  *   playback it stops playback and truncates to the played ms; it ignores duet.* events.
- * duet: pauses playback on a (non-tentative) duet.response.paused, continues on resumed, drops
+ * duet: keeps playing through a tentative duet.response.paused, freezes playback on a firm one or on
+ *   speech_started while paused (as the page does), continues on resumed, drops
  *   the buffer and truncates on duet.output_audio.clear; speech_started does not cut.
  * vad: the openai client with speech_started announced at once (OpenAI server_vad semantics).
  */
@@ -61,6 +62,8 @@ export class SimClient {
   readonly micLatenessMs: number[] = [];
   readonly originMs: number;
   readonly playback: Playback;
+  /** The server paused the answer and has not resumed or cleared it. */
+  private answerPaused = false;
   private readonly scene = new Float32Array(TAPE_MS * PER_MS);
   private readonly speaker = new Float32Array(TAPE_MS * PER_MS);
   private readonly taps: { delay: number; gain: number }[];
@@ -231,20 +234,28 @@ export class SimClient {
         break;
       case 'input_audio_buffer.speech_started':
         if (this.options.policy !== 'duet' && this.isPlaying()) this.cutPlayback(now, 'speech_started');
+        // As the page does: confirmed speech over a (tentatively) paused answer freezes playback.
+        else if (this.options.policy === 'duet' && this.answerPaused) this.freezePlayback(now);
         break;
       case 'duet.response.paused':
-        if (this.options.policy === 'duet' && event.tentative !== true) {
-          this.playback.pause(now);
-          this.cuts.push({ atMs: now, itemId: this.playback.currentItem(), why: 'paused', droppedMs: 0 });
-        }
+        this.answerPaused = true;
+        // A tentative pause may prove a blip: the buffered audio plays on; a firm one freezes playback.
+        if (this.options.policy === 'duet' && event.tentative !== true) this.freezePlayback(now);
         break;
       case 'duet.response.resumed':
+        this.answerPaused = false;
         if (this.options.policy === 'duet') this.playback.resume(now);
         break;
       case 'duet.output_audio.clear':
+        this.answerPaused = false;
         if (this.options.policy === 'duet') this.cutPlayback(now, 'clear');
         break;
     }
+  }
+
+  private freezePlayback(now: number): void {
+    this.playback.pause(now);
+    this.cuts.push({ atMs: now, itemId: this.playback.currentItem(), why: 'paused', droppedMs: 0 });
   }
 
   /** "During playback", as the OpenAI SDKs judge it: audio is buffered, or an answer with audio is still running. */
