@@ -12,7 +12,7 @@ COPY protocol ./protocol
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 EXPOSE 8080
 USER node
-# The same command as `npm start`. --no-concurrent-marking: a Duet process is meant to have one core
+# The same command as `npm start` (whose `exec` only replaces npm's shell with node, so signals reach it). --no-concurrent-marking: a Duet process is meant to have one core
 # (one process per core behind the load balancer); on one core V8's background marking threads
 # preempt the event loop for tens of ms, while incremental marking on the main thread takes ~1 ms
 # steps (bench:remote). Drop the flag for a process that has spare cores.
