@@ -4,7 +4,11 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends espeak-ng python3 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
+# onnxruntime-node's install script would fetch CUDA 12 libraries Duet does not use (the CPU runtime
+# ships in the package). npm 11.19+ skips it through package.json allowScripts; the npm 10 of this
+# image reads this variable instead.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY server ./server
 COPY models ./models
