@@ -8,7 +8,7 @@ import { Metrics } from './metrics.js';
 import { createModelSet } from './model-set.js';
 import { SessionRegistry } from './realtime/registry.js';
 import { registerRealtimeRoute } from './realtime/route.js';
-import { registerHealthRoutes } from './http/health.js';
+import { registerHealthRoutes, type HealthDeps } from './http/health.js';
 import { chooseSubprotocol } from './realtime/auth.js';
 import type { TurnDetectorFactory } from './realtime/audio-input.js';
 import type { ChannelFactory } from './realtime/channel-factory.js';
@@ -21,6 +21,8 @@ export interface BuiltApp {
   registry: SessionRegistry;
   models: ModelSet;
   metrics: Metrics;
+  /** What /readyz and the start-up report read. */
+  health: HealthDeps;
   /** Graceful drain: tell live sessions, let current turns finish within the deadline, close. */
   shutdown: (reason?: string) => Promise<void>;
 }
@@ -56,7 +58,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       handleProtocols: (protocols) => chooseSubprotocol(protocols),
     },
   });
-  registerHealthRoutes(app, { models, metrics, registry, maxSessions: config.limits.maxSessions });
+  const health: HealthDeps = { models, metrics, registry, config };
+  registerHealthRoutes(app, health);
   registerRealtimeRoute(app, { config, models, metrics, registry, makeDetector, makeChannel });
   registerStaticPage(app);
 
@@ -70,5 +73,5 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     })();
     return shuttingDown;
   };
-  return { app, registry, models, metrics, shutdown };
+  return { app, registry, models, metrics, health, shutdown };
 }

@@ -1,6 +1,7 @@
 import { loadConfig, ConfigError } from './config/load.js';
 import { buildApp } from './app.js';
 import { installStopSignals } from './stop-signals.js';
+import { logCapabilityReport } from './startup-report.js';
 
 async function main(): Promise<void> {
   let config;
@@ -13,8 +14,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { app, shutdown } = await buildApp(config, { processMetrics: true });
+  const { app, shutdown, health } = await buildApp(config, { processMetrics: true });
   await app.listen({ host: config.server.host, port: config.server.port });
+  logCapabilityReport(app.log, health);
   installStopSignals({
     drain: () => shutdown('server_shutdown'),
     exit: (code) => process.exit(code),
