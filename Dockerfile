@@ -15,6 +15,8 @@ COPY models ./models
 COPY protocol ./protocol
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 EXPOSE 8080
+# models.cacheDir: the first start downloads the default models here (mount a volume to keep them).
+RUN mkdir -p /app/.cache/models && chown node:node /app/.cache/models
 USER node
 # The same command as `npm start` (whose `exec` only replaces npm's shell with node, so signals reach it). --no-concurrent-marking: a Duet process is meant to have one core
 # (one process per core behind the load balancer); on one core V8's background marking threads

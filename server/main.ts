@@ -14,9 +14,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { app, shutdown, health } = await buildApp(config, { processMetrics: true });
+  const { app, shutdown, health, modelsReady } = await buildApp(config, { processMetrics: true });
   await app.listen({ host: config.server.host, port: config.server.port });
   logCapabilityReport(app.log, health);
+  // After first-start downloads: the report again, now with what arrived.
+  void modelsReady.then(() => {
+    if (health.provisioning?.().status) logCapabilityReport(app.log, health, 'models after the downloads ended');
+  });
   installStopSignals({
     drain: () => shutdown('server_shutdown'),
     exit: (code) => process.exit(code),
