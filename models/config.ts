@@ -92,16 +92,36 @@ export const TtsConfig = Type.Union([
   ),
 ]);
 
+/**
+ * Defaults of the model roles, applied only when the key is absent (resolveConfig). They are not
+ * schema defaults because TypeBox merges an object default into any object given, so a configured
+ * remote engine would inherit the embedded default's fields.
+ */
+export const MODEL_ROLE_DEFAULTS = {
+  chat: { kind: 'embedded', model: 'onnx-community/Qwen2.5-0.5B-Instruct', dtype: 'q8' },
+  asr: { kind: 'embedded', model: 'onnx-community/whisper-tiny.en', dtype: 'q8' },
+  tts: { kind: 'espeak' },
+} as const;
+
 export const ModelsSection = Type.Object(
   {
     cacheDir: Type.String({ default: '.cache/models', description: 'Where hub ids are resolved and `npm run models:pull` writes.' }),
     chat: Type.Union([ChatModelConfig, Type.Null()], {
-      default: null,
-      description: 'The chat model run as two instances (generator + monitor). null: no answers (`model_unavailable`).',
+      description: 'The chat model run as two instances (generator + monitor); the default (with the default models.asr) is downloaded on first start (models.download). null: no answers (`model_unavailable`) and, unless models.asr is set, no recognizer: the model-free start.',
     }),
-    asr: Type.Union([AsrConfig, Type.Null()], { default: null, description: 'Speech recognizer for transcripts; null: none.' }),
+    asr: Type.Union([AsrConfig, Type.Null()], {
+      description: 'Speech recognizer for transcripts (the embedded monitor classifies them); null: none. The default comes only with the default models.chat: a configuration that sets models.chat and not this key has none.',
+    }),
+    // Optional in the type (filled by the defaults) so model sets built by hand need not name them.
+    download: Type.Optional(Type.Boolean({
+      default: true,
+      description: 'Embedded models named by hub id and not yet in cacheDir are downloaded in the background at start (resumable, verified), then loaded without a restart. false (or env HF_HUB_OFFLINE=1): use the cache only.',
+    })),
+    hubEndpoint: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      default: null,
+      description: 'Hub to download from; null: env HF_ENDPOINT, else https://huggingface.co (HF_TOKEN is sent when set).',
+    })),
     tts: Type.Union([TtsConfig, Type.Null()], {
-      default: { kind: 'espeak', defaultVoice: 'en-us', engine: 'auto' },
       description: 'Speech synthesizer for audio answers; null: text only.',
     }),
   },

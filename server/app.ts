@@ -5,10 +5,10 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import type { ModelSet } from '../models/types.js';
 import { Metrics } from './metrics.js';
-import { createModelSet } from './model-set.js';
+import { startModels, type StartedModels } from './provision-models.js';
 import { SessionRegistry } from './realtime/registry.js';
 import { onSocketError, registerRealtimeRoute } from './realtime/route.js';
-import { registerHealthRoutes } from './http/health.js';
+import { registerHealthRoutes, type HealthDeps } from './http/health.js';
 import { chooseSubprotocol } from './realtime/auth.js';
 import type { TurnDetectorFactory } from './realtime/audio-input.js';
 import type { ChannelFactory } from './realtime/channel-factory.js';
@@ -21,6 +21,10 @@ export interface BuiltApp {
   registry: SessionRegistry;
   models: ModelSet;
   metrics: Metrics;
+  /** Settles when background model downloads have ended and what arrived is loaded. */
+  modelsReady: Promise<void>;
+  /** What /readyz and the start-up report read. */
+  health: HealthDeps;
   /** Graceful drain: tell live sessions, let current turns finish within the deadline, close. */
   shutdown: (reason?: string) => Promise<void>;
 }
@@ -44,8 +48,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   }) as unknown as FastifyInstance;
   const log = app.log as unknown as Logger;
   const metrics = new Metrics(overrides.processMetrics ?? false);
-  const models = overrides.models ?? (await createModelSet(config.models, log));
   const registry = new SessionRegistry(config.limits.maxSessions);
+  // Models not in the cache are downloaded in the background and loaded when they arrive; every
+  // change is told to live sessions (duet.capabilities.updated) and shows in /readyz.
+  let started: StartedModels | null = null;
+  const tellSessions = (): void => {
+    if (!started) return; // changes before start-up finished are in session.created anyway
+    const event = { type: 'duet.capabilities.updated', capabilities: started.models.status(), provisioning: started.provisioning().status } as const;
+    for (const session of registry.list()) if (!session.isClosed) session.outbound.send(event);
+  };
+  started = overrides.models ? null : await startModels(config.models, log, { onChange: () => tellSessions() });
+  const models = overrides.models ?? started!.models;
   const makeDetector = overrides.makeDetector ?? (await createDetectorFactory(config.audio, log));
   const makeChannel = overrides.makeChannel ?? createChannelFactory(config, models, metrics);
 
@@ -57,7 +70,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       handleProtocols: (protocols) => chooseSubprotocol(protocols),
     },
   });
-  registerHealthRoutes(app, { models, metrics, registry, maxSessions: config.limits.maxSessions });
+  const health: HealthDeps = { models, metrics, registry, config, ...(started ? { provisioning: started.provisioning } : {}) };
+  registerHealthRoutes(app, health);
   registerRealtimeRoute(app, { config, models, metrics, registry, makeDetector, makeChannel });
   registerStaticPage(app);
 
@@ -65,11 +79,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const shutdown = (reason = 'server_shutdown'): Promise<void> => {
     shuttingDown ??= (async () => {
       registry.draining = true;
+      started?.stop();
       await registry.drainAll(config.server.shutdownDeadlineMs, reason);
       await app.close();
       await models.close();
     })();
     return shuttingDown;
   };
-  return { app, registry, models, metrics, shutdown };
+  return { app, registry, models, metrics, health, modelsReady: started?.done ?? Promise.resolve(), shutdown };
 }

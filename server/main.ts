@@ -1,5 +1,7 @@
 import { loadConfig, ConfigError } from './config/load.js';
 import { buildApp } from './app.js';
+import { installStopSignals } from './stop-signals.js';
+import { logCapabilityReport } from './startup-report.js';
 
 async function main(): Promise<void> {
   let config;
@@ -12,25 +14,20 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { app, shutdown } = await buildApp(config, { processMetrics: true });
+  const { app, shutdown, health, modelsReady } = await buildApp(config, { processMetrics: true });
   await app.listen({ host: config.server.host, port: config.server.port });
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals += 1;
-    if (signals > 1) process.exit(1); // a second signal: stop now
-    app.log.info({ signal, deadline_ms: config.server.shutdownDeadlineMs }, 'shutting down');
+  logCapabilityReport(app.log, health);
+  // After first-start downloads: the report again, now with what arrived.
+  void modelsReady.then(() => {
+    if (health.provisioning?.().status) logCapabilityReport(app.log, health, 'models after the downloads ended');
+  });
+  installStopSignals({
+    drain: () => shutdown('server_shutdown'),
+    exit: (code) => process.exit(code),
+    log: app.log,
     // Hard stop if draining hangs past the deadline (+1 s to close sockets).
-    setTimeout(() => process.exit(1), config.server.shutdownDeadlineMs + 1000).unref();
-    shutdown('server_shutdown').then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+    hardDeadlineMs: config.server.shutdownDeadlineMs + 1000,
+  });
 }
 
 void main();

@@ -14,8 +14,13 @@ export interface Backend {
 
 type Failed = (capabilities: Capability[], what: string, err: unknown) => void;
 
+export interface BackendOptions {
+  /** A recognizer comes from another model set (loaded at start while the chat model downloads). */
+  asrElsewhere?: boolean;
+}
+
 /** Loads each configured backend; one that fails is reported through `failed` and skipped. */
-export async function loadBackends(config: Config['models'], log: Logger, failed: Failed): Promise<Backend[]> {
+export async function loadBackends(config: Config['models'], log: Logger, failed: Failed, options: BackendOptions = {}): Promise<Backend[]> {
   const out: Backend[] = [];
   const remoteWanted = config.chat?.kind === 'remote' || config.asr?.kind === 'remote' || config.tts?.kind === 'remote';
   if (remoteWanted) {
@@ -29,7 +34,7 @@ export async function loadBackends(config: Config['models'], log: Logger, failed
     try {
       const { createEmbeddedChat } = await import('../models/embedded/index.js');
       const chat = await createEmbeddedChat(config, log);
-      const needsAsr = config.asr === null;
+      const needsAsr = config.asr === null && !options.asrElsewhere;
       const monitorStatus: CapabilityStatus = needsAsr
         ? { available: false, backend: chat.status.backend, reason: 'the embedded monitor classifies transcripts: configure models.asr (until then every segment is treated as a query)' }
         : chat.status;

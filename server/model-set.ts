@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Capability, CapabilityStatus, ModelInstance, ModelSet, SpeechRecognizer, SpeechSynthesizer } from '../models/types.js';
 import type { Config } from './config/schema.js';
 import { createScriptedChat } from '../models/scripted/index.js';
-import { loadBackends } from './model-backends.js';
+import { loadBackends, type BackendOptions } from './model-backends.js';
 
 type StatusSource = () => CapabilityStatus;
 
@@ -19,7 +19,7 @@ const MISSING: Record<Capability, CapabilityStatus> = {
  * remote engine, espeak). A backend that fails to load is reported with its reason, never faked.
  * Status is live: remote engines that go down or come back show in /readyz.
  */
-export async function createModelSet(config: Config['models'], log: Logger): Promise<ModelSet> {
+export async function createModelSet(config: Config['models'], log: Logger, options: BackendOptions = {}): Promise<ModelSet> {
   const status: Record<Capability, StatusSource> = {
     generator: () => MISSING.generator,
     monitor: () => MISSING.monitor,
@@ -43,7 +43,7 @@ export async function createModelSet(config: Config['models'], log: Logger): Pro
     instances = chat.instances;
     status.generator = status.monitor = () => chat.status;
   }
-  const backends = await loadBackends(config, log, failed);
+  const backends = await loadBackends(config, log, failed, options);
   for (const backend of backends) {
     closers.push(backend.close);
     if (backend.instances) {

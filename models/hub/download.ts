@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { HubError, hubFetch, type HubClientOptions, type HubFile } from './hub-api.js';
 
 export interface DownloadOptions extends HubClientOptions {
@@ -66,12 +66,18 @@ export async function downloadFile(url: string, dest: string, file: HubFile, opt
         const append = response.status === 206 && have > 0;
         if (!append) have = 0; // the server ignored the range: start over
         options.onBytes?.(have);
-        const counter = Readable.fromWeb(response.body as never);
-        counter.on('data', (chunk: Buffer) => {
-          arm();
-          options.onBytes?.(chunk.length);
-        });
-        await pipeline(counter, createWriteStream(part, { flags: append ? 'a' : 'w' }));
+        // Every byte received reaches the .part file even when the transfer breaks off, so the
+        // next attempt resumes from all of it (a pipeline would drop writes still buffered).
+        const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
+        try {
+          for await (const chunk of Readable.fromWeb(response.body as never) as AsyncIterable<Buffer>) {
+            arm();
+            options.onBytes?.(chunk.length);
+            if (!out.write(chunk)) await once(out, 'drain');
+          }
+        } finally {
+          await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        }
       }
     } catch (err) {
       if (controller.signal.aborted && controller.signal.reason instanceof HubError) throw controller.signal.reason;

@@ -1,6 +1,7 @@
 // `npm run models:pull -- <id>`: list the repository, pick what Duet needs, download it under
 // <cacheDir>/<owner>/<name> (where models.chat.model = "<owner>/<name>" is looked up), verified.
 
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { downloadFile, type DownloadResult } from './download.js';
 import { listRepoFiles, resolveUrl, type HubClientOptions, type HubFile } from './hub-api.js';
@@ -16,6 +17,8 @@ export interface PullOptions extends HubClientOptions {
   dtype: string;
   stallTimeoutMs: number;
   progress?: ProgressSink;
+  /** Bytes on disk so far of all the files pulled, after every chunk (the server's provisioning reads it). */
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
 export interface PullReport {
@@ -37,14 +40,36 @@ export async function pullModel(options: PullOptions): Promise<PullReport> {
   const total = files.reduce((sum, f) => sum + f.size, 0);
   const bar = options.progress ? new ProgressBar(total, options.progress) : null;
   const report: PullReport = { dir, files: [] };
+  let done = 0;
+  options.onProgress?.(0, total);
   for (const file of files) {
     bar?.setLabel(file.path);
     const result = await downloadFile(resolveUrl(options.repoId, options.revision, file.path, options), join(dir, file.path), file, {
       ...options,
-      onBytes: (n) => bar?.add(n),
+      onBytes: (n) => {
+        bar?.add(n);
+        done += n;
+        options.onProgress?.(done, total);
+      },
     });
     report.files.push({ path: file.path, size: file.size, result });
   }
   bar?.finish();
+  writeFileSync(join(dir, PULLED_MARKER), `${JSON.stringify({ repo: options.repoId, revision: options.revision, dtype: options.dtype, bytes: total, files: files.map((f) => f.path) }, null, 2)}\n`);
   return report;
+}
+
+/** Written into a model's cache directory once every file of a pull is verified. */
+export const PULLED_MARKER = '.duet-pull.json';
+
+/** Whether a complete pull of `dtype` (or of every file) is in `dir`: the cache can be used without the hub. */
+export function isPulled(dir: string, dtype: string): boolean {
+  const marker = join(dir, PULLED_MARKER);
+  if (!existsSync(marker)) return false;
+  try {
+    const pulled = JSON.parse(readFileSync(marker, 'utf8')) as { dtype?: string };
+    return pulled.dtype === dtype || pulled.dtype === 'all';
+  } catch {
+    return false;
+  }
 }

@@ -14,6 +14,22 @@ const Usage = Type.Object({
   output_tokens: Type.Integer(),
 });
 
+/** Models the server is downloading or loading in the background (first start). */
+const ModelProvisioning = Type.Object({
+  state: Type.Union(['downloading', 'loading', 'done'].map((s) => Type.Literal(s))),
+  models: Type.Array(
+    Type.Object({
+      role: Type.Union([Type.Literal('chat'), Type.Literal('asr')]),
+      model: Type.String(),
+      dtype: Type.String(),
+      state: Type.Union(['waiting', 'downloading', 'downloaded', 'loading', 'ready', 'failed'].map((s) => Type.Literal(s))),
+      received_bytes: Type.Number(),
+      total_bytes: Type.Union([Type.Number(), Type.Null()]),
+      error: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
 export const ResponseObject = Type.Object({
   id: Type.String(),
   object: Type.Literal('realtime.response'),
@@ -96,6 +112,10 @@ export const ServerEventSchemas = {
   'duet.roles.swapped': serverEvent('duet.roles.swapped', { generator: Type.String(), monitor: Type.String() }),
   'duet.output_audio.clear': serverEvent('duet.output_audio.clear', { response_id: Type.String(), stale_audio_ms: Type.Number() }),
   'duet.session.closing': serverEvent('duet.session.closing', { reason: Type.String(), deadline_ms: Type.Number() }),
+  'duet.capabilities.updated': serverEvent('duet.capabilities.updated', {
+    capabilities: SessionObject.properties.duet.properties.capabilities,
+    provisioning: Type.Union([ModelProvisioning, Type.Null()]),
+  }),
 } satisfies Record<string, TObject>;
 
 export type ServerEventType = keyof typeof ServerEventSchemas;

@@ -9,7 +9,8 @@ const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url
 /** The node flags before `--import tsx` in `npm start` (e.g. ['--no-concurrent-marking']). */
 export function serverNodeFlags(): string[] {
   const start = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const words = start.trim().split(/\s+/);
+  // `exec` makes the shell replace itself with node, so signals npm forwards reach the server.
+  const words = start.trim().split(/\s+/).filter((w, i) => !(i === 0 && w === 'exec'));
   const end = words.indexOf('--import');
   if (words[0] !== 'node' || end < 0) throw new Error(`unexpected start script: ${start}`);
   return words.slice(1, end);

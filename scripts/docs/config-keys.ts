@@ -1,5 +1,5 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { resolveConfig } from '../../server/config/load.js';
 import { ConfigSchema } from '../../server/config/schema.js';
 
 export interface ConfigKeyDoc {
@@ -10,7 +10,7 @@ export interface ConfigKeyDoc {
 
 /** Every leaf key of the config schema with its default and description (README table source). */
 export function configKeys(): ConfigKeyDoc[] {
-  const defaults = Value.Default(ConfigSchema, {}) as Record<string, unknown>;
+  const defaults = resolveConfig({}) as unknown as Record<string, unknown>;
   const out: ConfigKeyDoc[] = [];
   const walk = (schema: TSchema, path: string[], defaultValue: unknown): void => {
     if (schema[Kind] === 'Object' && path.length < 2) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigSchema, type Config } from './schema.js';
 import { limitsProblems } from './sections/limits.js';
+import { MODEL_ROLE_DEFAULTS } from '../../models/config.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -51,9 +52,23 @@ export function applyEnv(input: Record<string, unknown>, env: NodeJS.ProcessEnv)
   return out;
 }
 
+/** The model roles absent from the input get their defaults (null stays null: that role is off). */
+function withModelRoleDefaults(input: unknown): unknown {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  const root = input as Record<string, unknown>;
+  const models = root.models === undefined ? {} : root.models;
+  if (models === null || typeof models !== 'object' || Array.isArray(models)) return input;
+  const filled: Record<string, unknown> = { ...(models as Record<string, unknown>) };
+  // The default recognizer comes with the default chat model (the embedded monitor reads its
+  // transcripts); a configuration that names its own chat model (or null) names its recognizer too.
+  if (!('asr' in filled) && 'chat' in filled) filled.asr = null;
+  for (const [role, value] of Object.entries(MODEL_ROLE_DEFAULTS)) if (!(role in filled)) filled[role] = structuredClone(value);
+  return { ...root, models: filled };
+}
+
 /** Validates and fills defaults; throws ConfigError naming every bad key. */
 export function resolveConfig(input: unknown): Config {
-  const withDefaults = Value.Default(ConfigSchema, structuredClone(input ?? {}));
+  const withDefaults = Value.Default(ConfigSchema, withModelRoleDefaults(structuredClone(input ?? {})));
   const errors = [...Value.Errors(ConfigSchema, withDefaults)];
   if (errors.length > 0) {
     const lines = new Set<string>();

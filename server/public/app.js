@@ -272,7 +272,9 @@ function checkCapabilities() {
   const c = capabilities;
   clearNotice('model');
   clearNotice('tts');
-  if (c.generator && !c.generator.available) {
+  if (c.generator && !c.generator.available && /^(downloading|loading) /.test(c.generator.reason ?? '')) {
+    notice('warn', `Getting the model ready: ${c.generator.reason}. Answers start when it is loaded; no need to reload.`, 'model');
+  } else if (c.generator && !c.generator.available) {
     notice('error', `Model unavailable: ${c.generator.reason ?? 'no chat model is loaded'}. Your speech is detected but cannot be answered.`, 'model');
   }
   if (ui.modality.value === 'audio' && c.tts && !c.tts.available) {
@@ -314,6 +316,10 @@ function handle(e) {
       setInputsEnabled(true);
       setState('listening');
       return;
+    case 'duet.capabilities.updated':
+      // Models arriving after start (first-start download): progress, then answers.
+      capabilities = e.capabilities ?? {};
+      return checkCapabilities();
     case 'input_audio_buffer.speech_started':
       turn(e.item_id, 'user').dataset.startMs = e.audio_start_ms;
       // Confirmed speech over a paused answer: freeze what is buffered until the monitor decides.

@@ -38,8 +38,10 @@ test('auth: a missing or wrong key gets HTTP 401 before any upgrade; Bearer and 
 });
 
 test('capacity: past maxSessions a new session gets server_busy and is closed; a freed slot is reusable', async () => {
-  const server = await startServer({ limits: { maxSessions: 2 } });
+  // Model-free sessions admitted, so readiness turns on capacity alone.
+  const server = await startServer({ limits: { maxSessions: 2 }, server: { readyWithoutModels: true } });
   try {
+    assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
     const a = await TestClient.connect(server.wsUrl);
     const b = await TestClient.connect(server.wsUrl);
     await a.waitFor('session.created');
@@ -48,8 +50,11 @@ test('capacity: past maxSessions a new session gets server_busy and is closed; a
     const err = await c.waitFor('error');
     assert.equal((err.error as { code: string }).code, 'server_busy');
     assert.equal((await c.waitClosed()).code, 1013);
-    const ready = await (await fetch(`${server.url}/readyz`)).json() as { ready: boolean };
+    const full = await fetch(`${server.url}/readyz`);
+    assert.equal(full.status, 503);
+    const ready = (await full.json()) as { ready: boolean; accepting_sessions: boolean };
     assert.equal(ready.ready, false);
+    assert.equal(ready.accepting_sessions, false);
     a.close();
     await a.waitClosed();
     await waitUntil(() => server.registry.size === 1);

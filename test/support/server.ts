@@ -16,7 +16,9 @@ export interface TestServer extends BuiltApp {
 /** A real server on 127.0.0.1 with a random port; config merged over quiet test defaults. */
 export async function startServer(config: Record<string, unknown> = {}, overrides: AppOverrides = {}): Promise<TestServer> {
   const server = (config.server ?? {}) as Record<string, unknown>;
-  const resolved = resolveConfig({ ...config, server: { logLevel: 'silent', shutdownDeadlineMs: 2000, ...server } });
+  // Tests never download: no chat model or recognizer unless the test names one.
+  const models = { chat: null, asr: null, ...((config.models ?? {}) as Record<string, unknown>) };
+  const resolved = resolveConfig({ ...config, models, server: { logLevel: 'silent', shutdownDeadlineMs: 2000, ...server } });
   const built = await buildApp(resolved, overrides);
   await built.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = built.app.server.address() as AddressInfo;

@@ -21,6 +21,11 @@ export const ServerSection = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'pino log level (env LOG_LEVEL).' },
     ),
+    readyWithoutModels: Type.Boolean({
+      default: false,
+      description:
+        '/readyz answers 200 even when no chat model can answer, so a load balancer admits model-free sessions (protocol, speech detection, speech output). false: 503 until a generator can answer.',
+    }),
     shutdownDeadlineMs: Type.Integer({
       minimum: 0,
       default: 10000,
