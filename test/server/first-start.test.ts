@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../support/server.js';
+import { firstTurn, loadSpeech, streamAudio } from '../support/speech.js';
 import { TestClient, type Ev } from '../support/client.js';
 import { startFakeHub } from '../support/fake-hub.js';
 import { Provisioner, planProvisioning } from '../../server/provisioning.js';
@@ -41,6 +42,20 @@ async function askText(client: TestClient, text: string): Promise<{ status: stri
   const done = await client.waitFor('response.done', () => true, 30000, from);
   const r = done.response as { status: string; usage: { output_tokens: number } | null };
   return { status: r.status, tokens: r.usage?.output_tokens ?? 0 };
+}
+
+/** A spoken question, committed by the client (the monitor's verdict is not under test here). */
+async function askSpoken(client: TestClient): Promise<{ status: string; tokens: number; transcribed: boolean }> {
+  const from = client.events.length;
+  client.send({ type: 'session.update', session: { audio: { input: { format: { type: 'audio/pcm', rate: 16000 }, turn_detection: null, transcription: { model: 'whisper' } } } } });
+  await client.waitFor('session.updated', () => true, 5000, from);
+  await streamAudio(client, firstTurn(loadSpeech('two-turns-clean')), 8);
+  client.send({ type: 'input_audio_buffer.commit' });
+  const transcribed = await client.waitFor('conversation.item.input_audio_transcription.completed', () => true, 30000, from);
+  client.send({ type: 'response.create', response: { output_modalities: ['text'] } });
+  const done = await client.waitFor('response.done', () => true, 30000, from);
+  const r = done.response as { status: string; usage: { output_tokens: number } | null };
+  return { status: r.status, tokens: r.usage?.output_tokens ?? 0, transcribed: typeof transcribed.transcript === 'string' };
 }
 
 test('first start: missing models download in the background with progress (a 503 and a cut connection on the way), load without a restart and answer; the second start uses the cache', async () => {
@@ -86,6 +101,11 @@ test('first start: missing models download in the background with progress (a 50
     const answer = await askText(client, 'hello');
     assert.ok(answer.status === 'completed' || answer.status === 'incomplete', answer.status);
     assert.ok(answer.tokens > 0);
+    // A spoken question too: the downloaded Whisper transcribes it, the downloaded chat model answers.
+    const spoken = await askSpoken(client);
+    assert.ok(spoken.status === 'completed' || spoken.status === 'incomplete', spoken.status);
+    assert.ok(spoken.tokens > 0);
+    assert.equal(spoken.transcribed, true, 'the downloaded ASR transcribed the spoken question');
     ready = await readyz(server.url);
     assert.equal(ready.status, 200);
     assert.ok(ready.body.provisioning?.models.every((m) => m.state === 'ready'));
