@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import type { ModelSet } from '../models/types.js';
 import { Metrics } from './metrics.js';
+import { loadEndOfTurnModel } from './turns/load-model.js';
 import { createModelSet } from './model-set.js';
 import { SessionRegistry } from './realtime/registry.js';
 import { registerRealtimeRoute } from './realtime/route.js';
@@ -45,6 +46,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const log = app.log as unknown as Logger;
   const metrics = new Metrics(overrides.processMetrics ?? false);
   const models = overrides.models ?? (await createModelSet(config.models, log));
+  if (models.endOfTurn === undefined) models.endOfTurn = await loadEndOfTurnModel(config, log);
   const registry = new SessionRegistry(config.limits.maxSessions);
   const makeDetector = overrides.makeDetector ?? (await createDetectorFactory(config.audio, log));
   const makeChannel = overrides.makeChannel ?? createChannelFactory(config, models, metrics);
@@ -67,6 +69,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await registry.drainAll(config.server.shutdownDeadlineMs, reason);
       await app.close();
       await models.close();
+      await models.endOfTurn?.close();
     })();
     return shuttingDown;
   };
