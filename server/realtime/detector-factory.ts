@@ -25,7 +25,8 @@ export function toFrontEndSettings(td: TurnDetection): TurnDetectionSettings {
 }
 
 /** One Silero model and one VAD scheduler (batching across sessions) for the whole server. */
-export async function createDetectorFactory(audio: Config['audio'], log: Logger): Promise<TurnDetectorFactory> {
+/** `pauseEventMs`: silence after speech reported as pause_started (speculative starts; 0: none). */
+export async function createDetectorFactory(audio: Config['audio'], log: Logger, pauseEventMs = 0): Promise<TurnDetectorFactory> {
   let vad: VadScheduler | null = null;
   try {
     vad = (await createVad(audio)).scheduler;
@@ -33,7 +34,7 @@ export async function createDetectorFactory(audio: Config['audio'], log: Logger)
     log.error({ err }, 'Silero VAD failed to load: sessions get manual turns only');
   }
   const mel = frontEndMelOptions(audio);
-  const tuning = frontEndTuning(audio);
+  const tuning = { ...frontEndTuning(audio), pauseEventMs };
   return (td, onEvent) => {
     const frontEnd = new AudioFrontEnd({
       vad,

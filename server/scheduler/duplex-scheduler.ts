@@ -242,6 +242,11 @@ export class DuplexScheduler {
     this.speculation = null;
   }
 
+  /** Whether a pause now would start a speculative answer (lets the caller skip preparing one). */
+  get wouldSpeculate(): boolean {
+    return this.canSpeculate();
+  }
+
   private canSpeculate(): boolean {
     return this.d.turns.speculative && !this.closed && this.speculation === null && this.held === null && this.deciding === 0 && this.activeRun() === null && this.monitor !== null && this.d.settings().turnDetection?.create_response !== false && this.d.settings().turnDetection !== null;
   }

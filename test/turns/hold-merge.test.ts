@@ -40,7 +40,7 @@ test('an "incomplete" first half is held and merged with the second into one ite
 });
 
 test('a held turn is answered as it is when no more speech comes within turns.holdMs', async () => {
-  const h = harness({ decisions: ['<4>', '<1>'] }, { turns: { endOfTurn: ['monitor'], holdMs: 30 } });
+  const h = harness({ decisions: ['<4>', '<1>'] }, { turns: { endOfTurn: ['monitor'], holdMs: 400 } });
   const only = speech(h, 'item_only', 0, 800, 'so I was thinking');
   await h.scheduler.segment(only.item, only.segment, only.transcript);
   assert.equal(h.types().includes('response.created'), false);
