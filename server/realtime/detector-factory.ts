@@ -7,14 +7,14 @@ import type { VadScheduler } from '../audio/vad/scheduler.js';
 import { createVad, frontEndMelOptions, frontEndTuning } from '../audio/vad/config.js';
 import type { TurnDetectorFactory } from './audio-input.js';
 import { DEFAULT_TURN_DETECTION } from './session-settings.js';
-
-/** semantic_vad is served by Silero with the silence its eagerness implies (no semantic model here). */
-const EAGERNESS_SILENCE_MS: Record<string, number> = { low: 900, medium: 600, high: 350, auto: 500 };
+import { silenceTimerMs } from '../turns/eagerness.js';
 
 export function toFrontEndSettings(td: TurnDetection): TurnDetectionSettings {
   if (td === null) return null;
   if (td.type === 'semantic_vad') {
-    return { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: EAGERNESS_SILENCE_MS[td.eagerness ?? 'auto'] ?? 500 };
+    // semantic_vad: Silero with the silence its eagerness implies; the rest of eagerness acts on
+    // the end-of-turn layer (server/turns/eagerness.ts).
+    return { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: silenceTimerMs(td) };
   }
   return {
     type: 'server_vad',

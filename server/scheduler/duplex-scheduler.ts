@@ -10,7 +10,7 @@ import { ResponseRun } from '../response/response-run.js';
 import type { TurnDetection } from '../../protocol/schema/session.js';
 import { EchoGuard } from './echo-guard.js';
 import { BackchannelClassifier } from '../turns/backchannel.js';
-import { turnTuning, type TurnTuning } from '../turns/eagerness.js';
+import { silenceTimerMs, turnTuning, type TurnTuning } from '../turns/eagerness.js';
 import type { EndOfTurnVerdict } from '../turns/end-of-turn.js';
 import { buildEndOfTurnChain, type EndOfTurnChain } from '../turns/end-of-turn-chain.js';
 import { mergeInto, mergeSegments, mergeTranscripts, type HeldTurn, type TurnInput } from '../turns/held-turn.js';
@@ -492,8 +492,7 @@ export class DuplexScheduler {
 
   /** The silence that ends a turn by the timer alone (the VAD's silence duration). */
   private silenceMs(): number {
-    const td = this.d.settings().turnDetection;
-    return td?.type === 'server_vad' ? (td.silence_duration_ms ?? 500) : 500;
+    return silenceTimerMs(this.d.settings().turnDetection);
   }
 
   /** What a response is generated with (a speculative start uses the same). */

@@ -5,6 +5,15 @@
 import type { Config } from '../config/schema.js';
 import type { TurnDetection } from '../../protocol/schema/session.js';
 
+/** The silence timer per eagerness (semantic_vad is served by Silero with this silence). */
+export const EAGERNESS_SILENCE_MS: Record<string, number> = { low: 900, medium: 600, high: 350, auto: 500 };
+
+/** The silence that ends a turn by the timer alone under these turn-detection settings. */
+export function silenceTimerMs(td: TurnDetection): number {
+  if (td?.type === 'semantic_vad') return EAGERNESS_SILENCE_MS[td.eagerness ?? 'auto'] ?? 500;
+  return td?.silence_duration_ms ?? 500;
+}
+
 export interface TurnTuning {
   holdMs: number;
   modelThreshold: number;
