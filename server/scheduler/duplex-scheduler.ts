@@ -211,13 +211,18 @@ export class DuplexScheduler {
    * turns.speculative (and, when the end-of-turn model is loaded, its probability at or above the
    * speculative threshold), the monitor decision and the answer start now, unreleased.
    */
-  async pauseStarted(segment: AudioSegment, transcript: string | undefined): Promise<void> {
+  async pauseStarted(piece: AudioSegment, pieceTranscript: string | undefined): Promise<void> {
     if (!this.canSpeculate()) return;
     const generation = this.pauseGeneration;
+    // After a held piece, the turn is both pieces: prepare the answer to the merged speech.
+    const held = this.held;
+    const segment = held ? mergeSegments(held.segment, piece) : piece;
+    const transcript = held ? mergeTranscripts(held.transcript, pieceTranscript) : pieceTranscript;
+    const exclude = new Set(held ? [held.item.id] : []);
     if (this.endOfTurn.has('model')) {
       const verdict = await this.endOfTurn.judge({ segment, pauseMs: this.d.turns.speculativePauseMs }, ['model']);
       if (!verdict || verdict.probability < this.tuning().speculativeThreshold) return;
-      if (generation !== this.pauseGeneration || !this.canSpeculate()) return;
+      if (generation !== this.pauseGeneration || !this.canSpeculate() || this.held !== held) return;
     }
     const instance = this.monitor!;
     const plan = this.responsePlan({});
@@ -226,10 +231,11 @@ export class DuplexScheduler {
       segment,
       transcript,
       instance,
-      history: this.d.conversation.toMessages({ lastItems: Math.max(1, this.d.config.historyTurns * 2 - 1) }),
-      messages: [...this.d.conversation.toMessages({ keepImagesInLast: 1 }), speech],
+      history: this.d.conversation.toMessages({ lastItems: Math.max(1, this.d.config.historyTurns * 2 - 1), exclude }),
+      messages: [...this.d.conversation.toMessages({ keepImagesInLast: 1, exclude }), speech],
       request: { instructions: plan.instructions, ...(plan.maxOutputTokens !== undefined ? { maxOutputTokens: plan.maxOutputTokens } : {}), ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}) },
-      conversationLength: this.d.conversation.length,
+      // The new piece's item is added; a held piece's item is then merged away.
+      expectedLength: this.d.conversation.length + 1 - exclude.size,
       signal: this.d.signal,
     });
     this.d.metrics.speculativeStarts.inc();
@@ -248,7 +254,7 @@ export class DuplexScheduler {
   }
 
   private canSpeculate(): boolean {
-    return this.d.turns.speculative && !this.closed && this.speculation === null && this.held === null && this.deciding === 0 && this.activeRun() === null && this.monitor !== null && this.d.settings().turnDetection?.create_response !== false && this.d.settings().turnDetection !== null;
+    return this.d.turns.speculative && !this.closed && this.speculation === null && this.deciding === 0 && this.activeRun() === null && this.monitor !== null && this.d.settings().turnDetection?.create_response !== false && this.d.settings().turnDetection !== null;
   }
 
   private discardSpeculation(speculation: Speculation | null): void {

@@ -15,8 +15,8 @@ export interface SpeculationStart {
   /** The conversation as the answer will see it, the new speech last. */
   messages: ChatMessage[];
   request: Omit<GenerateRequest, 'messages' | 'signal'>;
-  /** Conversation length when it started: an item added since makes it stale. */
-  conversationLength: number;
+  /** The conversation's length once the confirmed turn is in it: any other change makes this stale. */
+  expectedLength: number;
   signal: AbortSignal;
 }
 
@@ -46,7 +46,7 @@ export class Speculation {
       s.segment.endMs === segment.endMs &&
       (s.transcript ?? '') === (transcript ?? '') &&
       s.instance === instance &&
-      conversationLength === s.conversationLength + 1
+      conversationLength === s.expectedLength
     );
   }
 

@@ -81,3 +81,26 @@ test('speculative starts off (the default): a pause starts nothing', async () =>
   assert.equal(h.generateCalls().length + h.classifyCalls(), 0);
   h.lifetime.abort();
 });
+
+test('after a held first half, the answer to the whole turn is prepared in the second pause and used', async () => {
+  const h = harness({ decisions: ['<4>', '<1>'], tokenDelayMs: 2 }, { turns: { speculative: true, endOfTurn: ['monitor', 'silence'] } });
+  const first = speech(h, 'item_first', 0, 1000, 'set a timer');
+  await h.scheduler.segment(first.item, first.segment, first.transcript);
+  assert.equal(h.events.find((e) => e.type === 'duet.turn.held')?.item_id, 'item_first');
+  h.scheduler.speechStarted(1300, 0);
+  await h.scheduler.pauseStarted(pauseSegment(1300, 2200), 'for ten minutes');
+  while (h.generateCalls().length === 0) await tick(1);
+  const prepared = h.generateCalls()[0]!.messages;
+  assert.equal(prepared.filter((m) => m.role === 'user').length, 1, 'the merged turn, not the held piece on its own as well');
+  const last = prepared.at(-1)!.content[0]!;
+  assert.equal(last.type === 'audio' && last.transcript, 'set a timer for ten minutes');
+  assert.equal(last.type === 'audio' && last.segment.startMs, 0);
+  h.scheduler.speechStopped();
+  const second = speech(h, 'item_second', 1300, 2200, 'for ten minutes');
+  await h.scheduler.segment(second.item, second.segment, second.transcript);
+  await h.scheduler.settle();
+  assert.equal(h.generateCalls().length, 1, 'the prepared answer was released');
+  assert.equal((await h.metrics.speculativeUsed.get()).values[0]!.value, 1);
+  assert.equal(h.types().filter((t) => t === 'response.created').length, 1);
+  assert.equal(h.conversation.get('item_first'), undefined);
+});
