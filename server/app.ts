@@ -48,7 +48,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const models = overrides.models ?? (await createModelSet(config.models, log));
   if (models.endOfTurn === undefined) models.endOfTurn = await loadEndOfTurnModel(config, log);
   const registry = new SessionRegistry(config.limits.maxSessions);
-  const makeDetector = overrides.makeDetector ?? (await createDetectorFactory(config.audio, log, config.turns.speculative ? config.turns.speculativePauseMs : 0));
+  const makeDetector = overrides.makeDetector ?? (await createDetectorFactory(config.audio, log, config.turns.speculative || config.turns.endOfTurn.includes('model') ? config.turns.speculativePauseMs : 0));
   const makeChannel = overrides.makeChannel ?? createChannelFactory(config, models, metrics);
 
   await app.register(websocket, {

@@ -15,6 +15,8 @@ export const ScriptSchema = Type.Object(
     ),
     /** Delay before each token (tokens are words with their trailing space). */
     tokenDelayMs: Type.Number({ minimum: 0, default: 20 }),
+    /** Delay before the first token instead (a model's time to first token); default tokenDelayMs. */
+    firstTokenDelayMs: Type.Optional(Type.Number({ minimum: 0 })),
     /** State per classified segment, in order (the last one repeats); `rules` by transcript substring win first. */
     decisions: Type.Array(StateLabel, { default: ['<1>'] }),
     rules: Type.Array(Type.Object({ when: Type.String(), state: StateLabel }, { additionalProperties: false }), { default: [] }),

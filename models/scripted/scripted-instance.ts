@@ -44,10 +44,11 @@ export class ScriptedInstance implements ModelInstance {
     try {
       const text = this.cursor.nextReply(lastUserText(request.messages));
       const words = text.match(/\S+\s*/g) ?? [];
-      const delay = this.cursor.script.tokenDelayMs;
+      const script = this.cursor.script;
       const limit = request.maxOutputTokens ?? Infinity;
       for (const word of words) {
         if (tokens >= limit) break;
+        const delay = tokens === 0 ? (script.firstTokenDelayMs ?? script.tokenDelayMs) : script.tokenDelayMs;
         try {
           if (delay > 0) await sleep(delay, undefined, { signal: request.signal });
           else await new Promise((r) => setImmediate(r));

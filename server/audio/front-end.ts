@@ -192,6 +192,22 @@ export class AudioFrontEnd {
     return segment;
   }
 
+  /**
+   * VAD mode, during a reported pause (pause_started): the turn ends here, before the silence
+   * timer (an end-of-turn model called it complete). speech_stopped and the segment are emitted
+   * exactly as the timer would have emitted them. False when no pause is under way.
+   */
+  endTurnAtPause(): boolean {
+    const detector = this.detector;
+    if (this.closed || !detector || !this.pauseAnnounced || this.segmentStart < 0 || detector.pauseSpeechEnd < 0) return false;
+    const end = Math.max(detector.pauseSpeechEnd, this.segmentStart);
+    detector.reset();
+    this.emit({ type: 'speech_stopped', audioEndMs: end / SAMPLES_PER_MS });
+    this.closeSegment(end, 'vad');
+    this.trim();
+    return true;
+  }
+
   /** Drops the uncommitted audio (manual) or the speech in progress (VAD, no events). */
   clear(): void {
     if (this.closed) return;

@@ -32,6 +32,8 @@ export interface TurnDetector {
   commit(): AudioSegment | null;
   clear(): void;
   setTurnDetection(td: TurnDetection): void;
+  /** Ends the turn at the pause under way (after pause_started), before the silence timer. */
+  endTurnAtPause?(): boolean;
   close(): void;
 }
 
@@ -181,13 +183,18 @@ export class AudioInput {
    */
   private onPause(segment: AudioSegment): void {
     const { scheduler } = this.d;
-    if (!scheduler.wouldSpeculate) return;
-    if (!this.d.models.asr) return void scheduler.pauseStarted(segment, undefined);
+    if (!scheduler.judgesPauses) return;
+    const judge = (transcript: string | undefined): void =>
+      void scheduler.pauseStarted(segment, transcript).then((complete) => {
+        // The end-of-turn model called the turn complete: it ends now, not after the silence timer.
+        if (complete && !this.d.signal.aborted) this.detector?.endTurnAtPause?.();
+      });
+    if (!this.d.models.asr) return judge(undefined);
     const text = this.transcribe(segment).catch(() => undefined);
     const entry = { startMs: segment.startMs, endMs: segment.endMs, text };
     this.speculativeTranscript = entry;
     void text.then((t) => {
-      if (this.speculativeTranscript === entry && !this.d.signal.aborted) void scheduler.pauseStarted(segment, t);
+      if (this.speculativeTranscript === entry && !this.d.signal.aborted) judge(t);
     });
   }
 

@@ -25,7 +25,7 @@ export function toFrontEndSettings(td: TurnDetection): TurnDetectionSettings {
 }
 
 /** One Silero model and one VAD scheduler (batching across sessions) for the whole server. */
-/** `pauseEventMs`: silence after speech reported as pause_started (speculative starts; 0: none). */
+/** `pauseEventMs`: silence after speech reported as pause_started (end-of-turn model, speculative starts; 0: none). */
 export async function createDetectorFactory(audio: Config['audio'], log: Logger, pauseEventMs = 0): Promise<TurnDetectorFactory> {
   let vad: VadScheduler | null = null;
   try {
@@ -49,6 +49,7 @@ export async function createDetectorFactory(audio: Config['audio'], log: Logger,
       commit: () => frontEnd.commit(),
       clear: () => frontEnd.clear(),
       setTurnDetection: (next) => frontEnd.setTurnDetection(vad ? toFrontEndSettings(next) : null),
+      endTurnAtPause: () => frontEnd.endTurnAtPause(),
       close: () => frontEnd.close(),
     };
   };

@@ -205,25 +205,38 @@ export class DuplexScheduler {
     return this.enqueue(() => this.decide({ item, segment, transcript, announcement, endedAtMs }));
   }
 
+  /** Whether pauses are judged at all (the end-of-turn model, or speculative starts). */
+  get judgesPauses(): boolean {
+    return !this.closed && (this.endOfTurn.has('model') || this.canSpeculate());
+  }
+
   /**
-   * The front-end saw a short pause (turns.speculativePauseMs) after speech; `segment` is the
-   * speech so far, exactly the segment the silence timer will produce if the pause goes on. With
-   * turns.speculative (and, when the end-of-turn model is loaded, its probability at or above the
-   * speculative threshold), the monitor decision and the answer start now, unreleased.
+   * The front-end saw a short pause (turns.speculativePauseMs) after speech; `piece` is the speech
+   * so far, exactly the segment the silence timer will produce if the pause goes on. The
+   * end-of-turn model (when loaded) judges it now: true means the turn is complete and should end
+   * here, before the timer. With turns.speculative (and the model's probability, when loaded, at
+   * or above the speculative threshold) the monitor decision and the answer start now, unreleased.
    */
-  async pauseStarted(piece: AudioSegment, pieceTranscript: string | undefined): Promise<void> {
-    if (!this.canSpeculate()) return;
+  async pauseStarted(piece: AudioSegment, pieceTranscript: string | undefined): Promise<boolean> {
+    if (this.closed) return false;
     const generation = this.pauseGeneration;
-    // After a held piece, the turn is both pieces: prepare the answer to the merged speech.
+    // After a held piece, the turn is both pieces: judge and prepare the merged speech.
     const held = this.held;
     const segment = held ? mergeSegments(held.segment, piece) : piece;
     const transcript = held ? mergeTranscripts(held.transcript, pieceTranscript) : pieceTranscript;
-    const exclude = new Set(held ? [held.item.id] : []);
+    let complete = false;
     if (this.endOfTurn.has('model')) {
       const verdict = await this.endOfTurn.judge({ segment, pauseMs: this.d.turns.speculativePauseMs }, ['model']);
-      if (!verdict || verdict.probability < this.tuning().speculativeThreshold) return;
-      if (generation !== this.pauseGeneration || !this.canSpeculate() || this.held !== held) return;
+      if (generation !== this.pauseGeneration || this.held !== held || this.closed) return false;
+      complete = verdict?.state === 'complete';
+      if (!verdict || verdict.probability < this.tuning().speculativeThreshold) return complete;
     }
+    if (this.canSpeculate()) this.speculate(segment, transcript, held);
+    return complete;
+  }
+
+  private speculate(segment: AudioSegment, transcript: string | undefined, held: HeldTurn | null): void {
+    const exclude = new Set(held ? [held.item.id] : []);
     const instance = this.monitor!;
     const plan = this.responsePlan({});
     const speech: ChatMessage = { role: 'user', content: [{ type: 'audio', segment, ...(transcript ? { transcript } : {}) }] };

@@ -17,7 +17,7 @@ after(async () => {
   await silero.release();
 });
 
-async function listen(pauseEventMs: number): Promise<TurnEvent[]> {
+async function listen(pauseEventMs: number, endAtFirstPause = false): Promise<TurnEvent[]> {
   const audio = readWav(new URL('../fixtures/speech/pause-within-turn.wav', import.meta.url));
   const events: TurnEvent[] = [];
   const frontEnd = new AudioFrontEnd({
@@ -25,7 +25,13 @@ async function listen(pauseEventMs: number): Promise<TurnEvent[]> {
     mel: melPreset('whisper'),
     turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 },
     tuning: { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000, pauseEventMs },
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e);
+      // As the session does when the end-of-turn model calls the pause complete (after its await).
+      if (endAtFirstPause && e.type === 'pause_started' && events.filter((x) => x.type === 'pause_started').length === 1) {
+        queueMicrotask(() => assert.equal(frontEnd.endTurnAtPause(), true));
+      }
+    },
   });
   for (let i = 0; i < audio.length; i += 320) {
     frontEnd.push(audio.subarray(i, i + 320));
@@ -55,4 +61,16 @@ test('a 300 ms pause inside a turn is reported and ended; the pause that ends a 
 test('no pause events without pauseEventMs (the default)', async () => {
   const events = await listen(0);
   assert.equal(events.some((e) => e.type === 'pause_started' || e.type === 'pause_ended'), false);
+});
+
+test('a pause the end-of-turn model calls complete ends the turn there, as the timer would have', async () => {
+  const events = await listen(200, true);
+  const kinds = events.map((e) => e.type).filter((t) => t !== 'voice_onset' && t !== 'voice_dropped');
+  // "Set a timer" ends at its 300 ms pause; "for ten minutes." becomes a turn of its own.
+  assert.deepEqual(kinds.slice(0, 5), ['speech_started', 'pause_started', 'speech_stopped', 'segment', 'speech_started']);
+  const pause = events.find((e) => e.type === 'pause_started')!;
+  const segment = events.find((e) => e.type === 'segment')!;
+  assert.equal(segment.segment.endMs, pause.speechEndMs);
+  assert.deepEqual(segment.segment.mel!.data, pause.segment.mel!.data);
+  assert.equal(events.filter((e) => e.type === 'segment').length, 3);
 });

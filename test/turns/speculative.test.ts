@@ -104,3 +104,17 @@ test('after a held first half, the answer to the whole turn is prepared in the s
   assert.equal(h.types().filter((t) => t === 'response.created').length, 1);
   assert.equal(h.conversation.get('item_first'), undefined);
 });
+
+test('the end-of-turn model ends a turn at a short pause when it calls it complete', async () => {
+  let probability = 0.4;
+  const model: EndOfTurnModel = { id: 'fake', accepts: () => true, predict: async () => ({ probability, elapsedMs: 1 }), close: async () => {} };
+  const h = harness({}, { turns: { endOfTurn: ['model', 'silence'], modelThreshold: 0.5 } }, model);
+  h.scheduler.speechStarted(0, 0);
+  assert.equal(h.scheduler.judgesPauses, true, 'with the model, pauses are judged even without speculative starts');
+  assert.equal(await h.scheduler.pauseStarted(pauseSegment(0, 800), undefined), false, 'incomplete: wait for the timer');
+  h.scheduler.pauseEnded();
+  probability = 0.6;
+  assert.equal(await h.scheduler.pauseStarted(pauseSegment(0, 1600), undefined), true, 'complete: end the turn now');
+  assert.equal(h.generateCalls().length, 0, 'speculative starts are off');
+  h.lifetime.abort();
+});
