@@ -91,11 +91,18 @@ export interface MonitorRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * What a monitor can decide: a state token, or `incomplete` (`<4>`): the speaker paused mid-turn,
+ * wait for the rest (only monitors prompted and configured for it say so; see the READMEs).
+ */
+export type MonitorOutcome = StateToken | 'incomplete';
+export const MONITOR_OUTCOME_LABEL: Record<MonitorOutcome, '<1>' | '<2>' | '<3>' | '<4>'> = { ...STATE_TOKEN_LABEL, incomplete: '<4>' };
+
 export interface MonitorDecision {
   /** argmax over `probabilities`. */
-  token: StateToken;
-  /** Sums to 1 over the three tokens. */
-  probabilities: Record<StateToken, number>;
+  token: MonitorOutcome;
+  /** Sums to 1 over the three tokens (and `incomplete`, when the monitor reads it). */
+  probabilities: Record<StateToken, number> & { incomplete?: number };
   elapsedMs: number;
 }
 
@@ -167,6 +174,18 @@ export interface CapabilityStatus {
   reason?: string;
 }
 
+/**
+ * An audio end-of-turn model (Smart Turn v3 layout): the probability that a speaker who has just
+ * paused has finished their turn, from the front-end's log-mel features of the speech.
+ */
+export interface EndOfTurnModel {
+  readonly id: string;
+  /** Whether these features are the ones the model reads (preset and bins). */
+  accepts(mel: MelFeatures): boolean;
+  predict(mel: MelFeatures): Promise<{ probability: number; elapsedMs: number }>;
+  close(): Promise<void>;
+}
+
 /** Everything the server gets from the model layer for all sessions. */
 export interface ModelSet {
   /** Two instances for duplex operation, or null when no chat model is configured/loaded. */
@@ -175,6 +194,8 @@ export interface ModelSet {
   tts: SpeechSynthesizer | null;
   /** Whether the generator accepts images. */
   vision: boolean;
+  /** The audio end-of-turn model (config turns.modelPath), when one is loaded. */
+  endOfTurn?: EndOfTurnModel | null;
   status(): Record<Capability, CapabilityStatus>;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { Config } from './config/schema.js';
 import type { ModelSet } from '../models/types.js';
 import { Metrics } from './metrics.js';
 import { startModels, type StartedModels } from './provision-models.js';
+import { loadEndOfTurnModel } from './turns/load-model.js';
 import { SessionRegistry } from './realtime/registry.js';
 import { onSocketError, registerRealtimeRoute } from './realtime/route.js';
 import { registerHealthRoutes, type HealthDeps } from './http/health.js';
@@ -59,7 +60,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   };
   started = overrides.models ? null : await startModels(config.models, log, { onChange: () => tellSessions() });
   const models = overrides.models ?? started!.models;
-  const makeDetector = overrides.makeDetector ?? (await createDetectorFactory(config.audio, log));
+  if (models.endOfTurn === undefined) models.endOfTurn = await loadEndOfTurnModel(config, log);
+  const pauseMs = config.turns.speculative || config.turns.endOfTurn.includes('model') ? config.turns.speculativePauseMs : 0;
+  const makeDetector = overrides.makeDetector ?? (await createDetectorFactory(config.audio, log, pauseMs));
   const makeChannel = overrides.makeChannel ?? createChannelFactory(config, models, metrics);
 
   await app.register(websocket, {
@@ -83,6 +86,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await registry.drainAll(config.server.shutdownDeadlineMs, reason);
       await app.close();
       await models.close();
+      await models.endOfTurn?.close();
     })();
     return shuttingDown;
   };

@@ -14,7 +14,12 @@ export class LiveModelSet implements ModelSet {
   private lateRoles = new Set<LateRole>();
   private overlay: Partial<Record<Capability, CapabilityStatus>> = {};
 
-  constructor(private readonly base: ModelSet) {}
+  /** The end-of-turn model (turns.modelPath): loaded once at start, never provisioned. */
+  endOfTurn: ModelSet['endOfTurn'];
+
+  constructor(private readonly base: ModelSet) {
+    this.endOfTurn = base.endOfTurn;
+  }
 
   get instances(): ModelSet['instances'] {
     return (this.lateRoles.has('chat') ? this.late?.instances : null) ?? this.base.instances;

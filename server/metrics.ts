@@ -43,6 +43,11 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly turnsHeld = new Counter({ name: 'duet_turns_held_total', help: 'User turns judged incomplete and held for more speech, by judge (model, monitor).', labelNames: ['source'] as const, registers: [this.registry] });
+  readonly backchannels = new Counter({ name: 'duet_backchannels_total', help: 'Segments decided from the transcript alone, without the monitor: backchannel (noise during an answer) or command (always a query).', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly speculativeStarts = new Counter({ name: 'duet_speculative_starts_total', help: 'Answers started during a short pause, before the silence timer confirmed the turn.', registers: [this.registry] });
+  readonly speculativeUsed = new Counter({ name: 'duet_speculative_used_total', help: 'Speculative starts whose answer was released (the turn was confirmed as it was).', registers: [this.registry] });
+  readonly speculativeDiscardedMs = new Counter({ name: 'duet_speculative_discarded_model_ms_total', help: 'Model time (monitor decision and generation, wall clock) spent on speculative starts that were discarded.', registers: [this.registry] });
   readonly falseInterruptions = new Counter({ name: 'duet_false_interruptions_total', help: 'Paused answers resumed because the speech was not a query.', registers: [this.registry] });
 
   constructor(withProcessMetrics = false) {

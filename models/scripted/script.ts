@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
-const StateLabel = Type.Union([Type.Literal('<1>'), Type.Literal('<2>'), Type.Literal('<3>')]);
+/** `<4>`: incomplete (the speaker paused mid-turn; the server waits for the rest). */
+const StateLabel = Type.Union([Type.Literal('<1>'), Type.Literal('<2>'), Type.Literal('<3>'), Type.Literal('<4>')]);
 
 /** TESTING ONLY: what scripted instances answer. Both instances share one script state, so a role swap continues the sequence. */
 export const ScriptSchema = Type.Object(
@@ -61,7 +62,7 @@ export class ScriptCursor {
     return text;
   }
 
-  nextDecision(transcript: string | undefined, samples?: Float32Array): '<1>' | '<2>' | '<3>' {
+  nextDecision(transcript: string | undefined, samples?: Float32Array): '<1>' | '<2>' | '<3>' | '<4>' {
     if (transcript) {
       const rule = this.script.rules.find((r) => transcript.includes(r.when));
       if (rule) return rule.state;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChatMessage, GenerateRequest, GenerationEvent, ModelInstance, MonitorDecision, MonitorRequest, StateToken } from '../types.js';
+import type { ChatMessage, GenerateRequest, GenerationEvent, ModelInstance, MonitorDecision, MonitorOutcome, MonitorRequest } from '../types.js';
 import type { ScriptCursor } from './script.js';
 
 /** Requests kept per instance: enough for tests, bounded for long-running scripted servers. */
@@ -10,7 +10,7 @@ function remember<T>(list: T[], item: T): void {
   if (list.length > RECENT_CALLS) list.shift();
 }
 
-const BY_LABEL: Record<'<1>' | '<2>' | '<3>', StateToken> = { '<1>': 'query', '<2>': 'noise', '<3>': 'text' };
+const BY_LABEL: Record<'<1>' | '<2>' | '<3>' | '<4>', MonitorOutcome> = { '<1>': 'query', '<2>': 'noise', '<3>': 'text', '<4>': 'incomplete' };
 
 function lastUserText(messages: ChatMessage[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {
@@ -85,8 +85,9 @@ export class ScriptedInstance implements ModelInstance {
     const delay = this.cursor.script.decisionDelayMs;
     if (delay > 0) await sleep(delay, undefined, request.signal ? { signal: request.signal } : undefined);
     const token = BY_LABEL[this.cursor.nextDecision(request.transcript, request.segment?.samples)];
-    const probabilities: Record<StateToken, number> = { query: 0.05, noise: 0.05, text: 0.05 };
-    probabilities[token] = 0.9;
+    const probabilities: MonitorDecision['probabilities'] = { query: 0.05, noise: 0.05, text: 0.05 };
+    if (token === 'incomplete') probabilities.incomplete = 0.85;
+    else probabilities[token] = 0.9;
     return { token, probabilities, elapsedMs: performance.now() - started };
   }
 

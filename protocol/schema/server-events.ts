@@ -58,7 +58,7 @@ export type ResponseObject = Static<typeof ResponseObject>;
 
 const ItemRef = { item_id: Type.String() };
 const PartRef = { response_id: Type.String(), item_id: Type.String(), output_index: Type.Integer(), content_index: Type.Integer() };
-const Probabilities = Type.Object({ '<1>': Type.Number(), '<2>': Type.Number(), '<3>': Type.Number() });
+const Probabilities = Type.Object({ '<1>': Type.Number(), '<2>': Type.Number(), '<3>': Type.Number(), '<4>': Type.Optional(Type.Number()) });
 
 export const ServerEventSchemas = {
   error: serverEvent('error', {
@@ -101,14 +101,21 @@ export const ServerEventSchemas = {
   // Duet extensions.
   'duet.monitor.state': serverEvent('duet.monitor.state', {
     item_id: Type.Union([Type.String(), Type.Null()]),
-    state: Type.Union([Type.Literal('<1>'), Type.Literal('<2>'), Type.Literal('<3>')]),
+    state: Type.Union([Type.Literal('<1>'), Type.Literal('<2>'), Type.Literal('<3>'), Type.Literal('<4>')]),
     probabilities: Probabilities,
     elapsed_ms: Type.Number(),
-    action: Type.Union(['answer', 'interrupt', 'resume', 'ignore'].map((a) => Type.Literal(a))),
+    action: Type.Union(['answer', 'interrupt', 'resume', 'ignore', 'wait'].map((a) => Type.Literal(a))),
     reason: Type.Optional(Type.String()),
   }),
   'duet.response.paused': serverEvent('duet.response.paused', { response_id: Type.String(), audio_start_ms: Type.Number(), tentative: Type.Boolean() }),
   'duet.response.resumed': serverEvent('duet.response.resumed', { response_id: Type.String(), reason: Type.String(), buffered_audio_ms: Type.Optional(Type.Number()) }),
+  'duet.turn.held': serverEvent('duet.turn.held', {
+    item_id: Type.String(),
+    source: Type.Union([Type.Literal('model'), Type.Literal('monitor')]),
+    probability: Type.Number(),
+    hold_ms: Type.Number(),
+  }),
+  'duet.turn.merged': serverEvent('duet.turn.merged', { item_id: Type.String(), merged_item_ids: Type.Array(Type.String()), transcript: Type.Union([Type.String(), Type.Null()]) }),
   'duet.roles.swapped': serverEvent('duet.roles.swapped', { generator: Type.String(), monitor: Type.String() }),
   'duet.output_audio.clear': serverEvent('duet.output_audio.clear', { response_id: Type.String(), stale_audio_ms: Type.Number() }),
   'duet.session.closing': serverEvent('duet.session.closing', { reason: Type.String(), deadline_ms: Type.Number() }),

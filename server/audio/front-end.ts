@@ -33,6 +33,8 @@ export interface FrontEndTuning {
   maxVadBacklogMs: number;
   /** Fresh VAD state after this much silence (0: only after turns; default 5000); see maybeResetVadState. */
   vadStateResetMs?: number;
+  /** Silence after speech that is reported as `pause_started` (0 or absent: no pause events). */
+  pauseEventMs?: number;
 }
 
 export interface FrontEndOptions {
@@ -74,6 +76,8 @@ export class AudioFrontEnd {
   private manualStart = 0;
   private manualDropped = 0;
   private idleWaiters: (() => void)[] = [];
+  /** A pause_started went out for the silence run in progress. */
+  private pauseAnnounced = false;
   private closed = false;
 
   constructor(options: FrontEndOptions) {
@@ -178,6 +182,7 @@ export class AudioFrontEnd {
       return segment;
     }
     if (this.segmentStart < 0) return null;
+    this.pauseAnnounced = false;
     const segment = this.segment(this.segmentStart, end);
     this.emit({ type: 'speech_stopped', audioEndMs: end / SAMPLES_PER_MS });
     this.segmentStart = -1;
@@ -187,11 +192,28 @@ export class AudioFrontEnd {
     return segment;
   }
 
+  /**
+   * VAD mode, during a reported pause (pause_started): the turn ends here, before the silence
+   * timer (an end-of-turn model called it complete). speech_stopped and the segment are emitted
+   * exactly as the timer would have emitted them. False when no pause is under way.
+   */
+  endTurnAtPause(): boolean {
+    const detector = this.detector;
+    if (this.closed || !detector || !this.pauseAnnounced || this.segmentStart < 0 || detector.pauseSpeechEnd < 0) return false;
+    const end = Math.max(detector.pauseSpeechEnd, this.segmentStart);
+    detector.reset();
+    this.emit({ type: 'speech_stopped', audioEndMs: end / SAMPLES_PER_MS });
+    this.closeSegment(end, 'vad');
+    this.trim();
+    return true;
+  }
+
   /** Drops the uncommitted audio (manual) or the speech in progress (VAD, no events). */
   clear(): void {
     if (this.closed) return;
     const end = this.window.end;
     this.manualStart = end;
+    this.pauseAnnounced = false;
     if (this.settings !== null) {
       this.segmentStart = -1;
       this.lastSegmentEnd = end;
@@ -296,6 +318,8 @@ export class AudioFrontEnd {
     if (!wasPending && isPending) this.emit({ type: 'voice_onset', speechOnsetMs: detector.pendingSpeechStart / SAMPLES_PER_MS });
     else if (wasPending && !isPending && decision === null) this.emit({ type: 'voice_dropped' });
     this.maybeResetVadState(decision?.type === 'end', frameStart + VAD_FRAME_SAMPLES);
+    if (decision === null) this.reportPause(frameStart + VAD_FRAME_SAMPLES);
+    else this.pauseAnnounced = false;
     if (decision?.type === 'start') {
       const start = Math.max(decision.speechStartSample - this.prefixPaddingSamples(), this.lastSegmentEnd, this.window.start);
       this.segmentStart = start;
@@ -324,6 +348,25 @@ export class AudioFrontEnd {
     }
   }
 
+  /** pause_started once a silence run inside speech reaches pauseEventMs; pause_ended if speech resumes. */
+  private reportPause(frameEnd: number): void {
+    const pauseMs = this.tuning.pauseEventMs ?? 0;
+    const detector = this.detector!;
+    if (pauseMs <= 0 || this.segmentStart < 0 || !detector.speaking) return;
+    const silenceStart = detector.silenceRunStart;
+    if (silenceStart < 0) {
+      if (this.pauseAnnounced) {
+        this.pauseAnnounced = false;
+        this.emit({ type: 'pause_ended' });
+      }
+      return;
+    }
+    if (this.pauseAnnounced || frameEnd - silenceStart < pauseMs * SAMPLES_PER_MS) return;
+    this.pauseAnnounced = true;
+    const end = Math.max(detector.pauseSpeechEnd, this.segmentStart);
+    this.emit({ type: 'pause_started', speechEndMs: end / SAMPLES_PER_MS, segment: this.segment(this.segmentStart, end) });
+  }
+
   /**
    * Silero's recurrent state drifts over long streams: on continuous audio its speech
    * probabilities sink until words go unnoticed (220 alphanumeric clips in one stream with
@@ -345,6 +388,7 @@ export class AudioFrontEnd {
   private closeSegment(end: number, reason: 'vad' | 'max_length'): void {
     const start = this.segmentStart;
     this.segmentStart = -1;
+    this.pauseAnnounced = false;
     this.lastSegmentEnd = end;
     if (end > start) this.emit({ type: 'segment', segment: this.segment(start, end), reason });
   }

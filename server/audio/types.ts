@@ -33,6 +33,14 @@ export type TurnEvent =
   | { type: 'voice_onset'; speechOnsetMs: number }
   /** The possible speech announced by `voice_onset` was a blip: it ended before the minimum speech. */
   | { type: 'voice_dropped' }
+  /**
+   * Silence after confirmed speech has lasted the tuning's `pauseEventMs`: the turn may be ending.
+   * `segment` is the speech so far, exactly the segment the silence timer will hand on if the
+   * pause goes on. `pause_ended` (speech resumed) or `speech_stopped` always follows.
+   */
+  | { type: 'pause_started'; speechEndMs: number; segment: AudioSegment }
+  /** The pause announced by `pause_started` ended in more speech of the same turn. */
+  | { type: 'pause_ended' }
   /** Speech began; `audioStartMs` already includes the prefix padding. */
   | { type: 'speech_started'; audioStartMs: number; /** Where the speech itself began (no padding). */ speechOnsetMs: number }
   /** Speech ended (after the silence duration); `audioEndMs` is where the speech stopped. */

@@ -7,6 +7,7 @@ import { AudioSection } from './sections/audio.js';
 import { SchedulerSection } from './sections/scheduler.js';
 import { VoiceSection } from './sections/voice.js';
 import { VisionSection } from './sections/vision.js';
+import { TurnsSection } from './sections/turns.js';
 
 /** The whole server configuration. Every key is documented in README.md (a test checks it). */
 export const ConfigSchema = Type.Object(
@@ -19,6 +20,7 @@ export const ConfigSchema = Type.Object(
     scheduler: SchedulerSection,
     voice: VoiceSection,
     vision: VisionSection,
+    turns: TurnsSection,
   },
   { additionalProperties: false, default: {} },
 );

@@ -203,8 +203,9 @@ export class Conversation {
   }
 
   /** Model-facing history, oldest first. Images are kept only in the last `keepImagesInLast` user messages (VITA drops them from history). */
-  toMessages(options: { lastItems?: number; keepImagesInLast?: number } = {}): ChatMessage[] {
-    const source = options.lastItems ? this.items.slice(-options.lastItems) : this.items;
+  toMessages(options: { lastItems?: number; keepImagesInLast?: number; exclude?: ReadonlySet<string> } = {}): ChatMessage[] {
+    const kept = options.exclude ? this.items.filter((i) => !options.exclude!.has(i.id)) : this.items;
+    const source = options.lastItems ? kept.slice(-options.lastItems) : kept;
     const keepImages = options.keepImagesInLast ?? 1;
     let userSeen = 0;
     const out: ChatMessage[] = [];

@@ -33,6 +33,8 @@ export interface TurnDetector {
   commit(): AudioSegment | null;
   clear(): void;
   setTurnDetection(td: TurnDetection): void;
+  /** Ends the turn at the pause under way (after pause_started), before the silence timer. */
+  endTurnAtPause?(): boolean;
   close(): void;
 }
 
@@ -71,6 +73,8 @@ export class AudioInput {
   private receivedSamples = 0;
   /** Wall clock (performance.now) when the current utterance began, for frame selection. */
   private utteranceStartedAt: number | null = null;
+  /** The transcript of a speculative start's speech, reused when the silence timer confirms that segment. */
+  private speculativeTranscript: { startMs: number; endMs: number; text: Promise<string | undefined> } | null = null;
 
   constructor(private readonly d: AudioInputDeps) {
     this.rate = new RateWindow(d.maxAudioSecondsPerSecond);
@@ -119,6 +123,8 @@ export class AudioInput {
     this.detector?.clear();
     this.pendingItemId = null;
     this.utterance = null;
+    this.speculativeTranscript = null;
+    this.d.scheduler.pauseEnded();
     this.d.outbound.send({ type: 'input_audio_buffer.cleared' });
   }
 
@@ -145,6 +151,11 @@ export class AudioInput {
         return scheduler.voiceOnset(Math.max(0, this.receivedSamples / 16 - e.speechOnsetMs));
       case 'voice_dropped':
         return scheduler.voiceDropped();
+      case 'pause_started':
+        return this.onPause(e.segment);
+      case 'pause_ended':
+        this.speculativeTranscript = null;
+        return scheduler.pauseEnded();
       case 'speech_started': {
         this.pendingItemId = newId('item');
         this.utteranceStartedAt = performance.now();
@@ -164,6 +175,34 @@ export class AudioInput {
       case 'segment':
         return this.commitSegment(e.segment);
     }
+  }
+
+  /**
+   * A short pause after speech: the scheduler may start the answer now (speculative start). With
+   * ASR the speech so far is transcribed first; the transcript is reused if the turn is confirmed.
+   */
+  private onPause(segment: AudioSegment): void {
+    const { scheduler } = this.d;
+    if (!scheduler.judgesPauses) return;
+    const judge = (transcript: string | undefined): void =>
+      void scheduler.pauseStarted(segment, transcript).then((complete) => {
+        // The end-of-turn model called the turn complete: it ends now, not after the silence timer.
+        if (complete && !this.d.signal.aborted) this.detector?.endTurnAtPause?.();
+      });
+    if (!this.d.models.asr) return judge(undefined);
+    const text = this.transcribe(segment).catch(() => undefined);
+    const entry = { startMs: segment.startMs, endMs: segment.endMs, text };
+    this.speculativeTranscript = entry;
+    void text.then((t) => {
+      if (this.speculativeTranscript === entry && !this.d.signal.aborted) judge(t);
+    });
+  }
+
+  private async transcribe(segment: AudioSegment): Promise<string | undefined> {
+    const language = this.d.settings().transcription?.language;
+    let text: string | undefined;
+    for await (const ev of this.d.models.asr!.transcribe({ segment, signal: this.d.signal, ...(language ? { language } : {}) })) if (ev.type === 'done') text = ev.text;
+    return text;
   }
 
   /** The utterance in progress, or one that announces at once (manual commit). */
@@ -202,7 +241,15 @@ export class AudioInput {
     const asr = this.d.models.asr;
     const wantEvents = this.d.settings().transcription !== null;
     let transcript: string | undefined;
-    if (asr) {
+    const prepared = this.speculativeTranscript;
+    this.speculativeTranscript = null;
+    if (asr && prepared && prepared.startMs === segment.startMs && prepared.endMs === segment.endMs) {
+      // Transcribed during the pause, when the answer was started: the same audio, not redone.
+      transcript = await prepared.text;
+      const part = item.parts[0];
+      if (part?.type === 'input_audio') part.transcript = transcript ?? '';
+      if (wantEvents) utterance.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: item.id, content_index: 0, transcript: transcript ?? '' });
+    } else if (asr) {
       try {
         for await (const ev of asr.transcribe({ segment, signal: this.d.signal, ...(this.d.settings().transcription?.language ? { language: this.d.settings().transcription!.language! } : {}) })) {
           if (ev.type === 'delta' && wantEvents) {

@@ -7,14 +7,14 @@ import type { VadScheduler } from '../audio/vad/scheduler.js';
 import { createVad, frontEndMelOptions, frontEndTuning } from '../audio/vad/config.js';
 import type { TurnDetectorFactory } from './audio-input.js';
 import { DEFAULT_TURN_DETECTION } from './session-settings.js';
-
-/** semantic_vad is served by Silero with the silence its eagerness implies (no semantic model here). */
-const EAGERNESS_SILENCE_MS: Record<string, number> = { low: 900, medium: 600, high: 350, auto: 500 };
+import { silenceTimerMs } from '../turns/eagerness.js';
 
 export function toFrontEndSettings(td: TurnDetection): TurnDetectionSettings {
   if (td === null) return null;
   if (td.type === 'semantic_vad') {
-    return { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: EAGERNESS_SILENCE_MS[td.eagerness ?? 'auto'] ?? 500 };
+    // semantic_vad: Silero with the silence its eagerness implies; the rest of eagerness acts on
+    // the end-of-turn layer (server/turns/eagerness.ts).
+    return { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: silenceTimerMs(td) };
   }
   return {
     type: 'server_vad',
@@ -25,7 +25,8 @@ export function toFrontEndSettings(td: TurnDetection): TurnDetectionSettings {
 }
 
 /** One Silero model and one VAD scheduler (batching across sessions) for the whole server. */
-export async function createDetectorFactory(audio: Config['audio'], log: Logger): Promise<TurnDetectorFactory> {
+/** `pauseEventMs`: silence after speech reported as pause_started (end-of-turn model, speculative starts; 0: none). */
+export async function createDetectorFactory(audio: Config['audio'], log: Logger, pauseEventMs = 0): Promise<TurnDetectorFactory> {
   let vad: VadScheduler | null = null;
   try {
     vad = (await createVad(audio)).scheduler;
@@ -33,7 +34,7 @@ export async function createDetectorFactory(audio: Config['audio'], log: Logger)
     log.error({ err }, 'Silero VAD failed to load: sessions get manual turns only');
   }
   const mel = frontEndMelOptions(audio);
-  const tuning = frontEndTuning(audio);
+  const tuning = { ...frontEndTuning(audio), pauseEventMs };
   return (td, onEvent) => {
     const frontEnd = new AudioFrontEnd({
       vad,
@@ -48,6 +49,7 @@ export async function createDetectorFactory(audio: Config['audio'], log: Logger)
       commit: () => frontEnd.commit(),
       clear: () => frontEnd.clear(),
       setTurnDetection: (next) => frontEnd.setTurnDetection(vad ? toFrontEndSettings(next) : null),
+      endTurnAtPause: () => frontEnd.endTurnAtPause(),
       close: () => frontEnd.close(),
     };
   };

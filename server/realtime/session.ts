@@ -119,6 +119,7 @@ export class RealtimeSession implements SessionContext {
       log: this.log,
       models,
       config: config.scheduler,
+      turns: config.turns,
       settings: () => this.settings,
       makeChannel: (ref, modality) => deps.makeChannel({ ref, modality, session: this }),
       resolveModality: (wanted) => (wanted === 'audio' && models.tts ? 'audio' : 'text'),

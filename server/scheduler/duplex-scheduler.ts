@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { AudioSegment, ModelInstance, ModelSet, MonitorDecision, StateToken } from '../../models/types.js';
-import { STATE_TOKEN_LABEL } from '../../models/types.js';
+import type { AudioSegment, ChatMessage, ModelInstance, ModelSet, MonitorDecision, MonitorOutcome } from '../../models/types.js';
+import { MONITOR_OUTCOME_LABEL } from '../../models/types.js';
 import type { Config } from '../config/schema.js';
 import type { Conversation, StoredItem } from '../conversation/conversation.js';
 import type { Metrics } from '../metrics.js';
@@ -9,6 +9,12 @@ import type { OutputChannel, PartRef } from '../response/output-channel.js';
 import { ResponseRun } from '../response/response-run.js';
 import type { TurnDetection } from '../../protocol/schema/session.js';
 import { EchoGuard } from './echo-guard.js';
+import { BackchannelClassifier } from '../turns/backchannel.js';
+import { silenceTimerMs, turnTuning, type TurnTuning } from '../turns/eagerness.js';
+import type { EndOfTurnVerdict } from '../turns/end-of-turn.js';
+import { buildEndOfTurnChain, type EndOfTurnChain } from '../turns/end-of-turn-chain.js';
+import { mergeInto, mergeSegments, mergeTranscripts, type HeldTurn, type TurnInput } from '../turns/held-turn.js';
+import { Speculation } from '../turns/speculation.js';
 
 /** An utterance whose events went out as they happened. */
 const ANNOUNCED: UtteranceAnnouncement = { holding: false, release: () => {}, discard: () => {} };
@@ -42,6 +48,8 @@ export interface SchedulerSettings {
   turnDetection: TurnDetection;
   maxOutputTokens: number | 'inf';
   temperature: number | undefined;
+  /** Its language picks the backchannel and command words. */
+  transcription?: { language?: string } | null;
 }
 
 export interface SchedulerDeps {
@@ -53,6 +61,8 @@ export interface SchedulerDeps {
   log: Logger;
   models: ModelSet;
   config: Config['scheduler'];
+  /** The end-of-turn layer: judges, holding, speculative starts, backchannels. */
+  turns: Config['turns'];
   settings: () => SchedulerSettings;
   makeChannel: (ref: PartRef, modality: 'text' | 'audio') => OutputChannel;
   /** Modality a response really gets (audio needs a TTS). */
@@ -84,10 +94,21 @@ export class DuplexScheduler {
   private decisionChain: Promise<void> = Promise.resolve();
   private readonly inflight = new Set<AbortController>();
   private readonly echo: EchoGuard;
+  private readonly endOfTurn: EndOfTurnChain;
+  private readonly backchannels: BackchannelClassifier | null;
+  /** A turn judged incomplete, waiting for the rest of the speech (at most the tuning's holdMs). */
+  private held: HeldTurn | null = null;
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** An answer prepared during the current pause, not yet released. */
+  private speculation: Speculation | null = null;
+  /** Bumped when speech resumes: a speculative start still being judged is then dropped. */
+  private pauseGeneration = 0;
   private closed = false;
 
   constructor(private readonly d: SchedulerDeps) {
     this.echo = new EchoGuard(d.config.echoGuardMs, d.config.echoSimilarity);
+    this.endOfTurn = buildEndOfTurnChain(d.turns, { model: d.models.endOfTurn, silenceMs: () => this.silenceMs(), modelThreshold: () => this.tuning().modelThreshold });
+    this.backchannels = d.turns.backchannels ? new BackchannelClassifier(d.turns.backchannelWords, d.turns.commandWords) : null;
     d.signal.addEventListener('abort', () => this.close(), { once: true });
   }
 
@@ -109,7 +130,7 @@ export class DuplexScheduler {
   /** For leak tests: what this scheduler still holds. */
   pending(): { timers: number; inflightDecisions: number; activeResponse: boolean } {
     return {
-      timers: (this.onsetTimer ? 1 : 0) + (this.pauseTimer ? 1 : 0),
+      timers: (this.onsetTimer ? 1 : 0) + (this.pauseTimer ? 1 : 0) + (this.holdTimer ? 1 : 0),
       inflightDecisions: this.inflight.size,
       activeResponse: this.current !== null && !this.current.finished,
     };
@@ -142,6 +163,9 @@ export class DuplexScheduler {
   speechStarted(audioStartMs = 0, sinceOnsetMs = 0): void {
     if (this.closed) return;
     this.speaking = true;
+    // More speech: a held turn waits for its segment (it merges), a speculative answer is void.
+    this.clearTimer('hold');
+    this.pauseEnded();
     this.onsetAtMs = performance.now() - sinceOnsetMs;
     this.speechAudioStartMs = audioStartMs;
     const run = this.activeRun();
@@ -162,6 +186,8 @@ export class DuplexScheduler {
   speechStopped(): void {
     this.speaking = false;
     this.clearTimer('onset');
+    // The segment that merges into the held turn follows (after ASR); this is only the backstop.
+    if (this.held && !this.holdTimer) this.armHoldTimer(Math.max(this.holdLeft(this.held), 1000));
     // Speech too short to interrupt: a tentative pause ends here (the monitor still classifies it).
     if (this.tentative) return this.endTentativePause('short');
     // From here the monitor's decision is due; without one in time, the answer resumes.
@@ -175,15 +201,104 @@ export class DuplexScheduler {
 
   /** A finished user speech segment, already added to the conversation as `item`. */
   segment(item: StoredItem, segment: AudioSegment, transcript: string | undefined, announcement: UtteranceAnnouncement = ANNOUNCED): Promise<void> {
-    const endedAt = performance.now();
+    const endedAtMs = performance.now();
+    return this.enqueue(() => this.decide({ item, segment, transcript, announcement, endedAtMs }));
+  }
+
+  /** Whether pauses are judged at all (the end-of-turn model, or speculative starts). */
+  get judgesPauses(): boolean {
+    return !this.closed && (this.endOfTurn.has('model') || this.canSpeculate());
+  }
+
+  /**
+   * The front-end saw a short pause (turns.speculativePauseMs) after speech; `piece` is the speech
+   * so far, exactly the segment the silence timer will produce if the pause goes on. The
+   * end-of-turn model (when loaded) judges it now: true means the turn is complete and should end
+   * here, before the timer. With turns.speculative (and the model's probability, when loaded, at
+   * or above the speculative threshold) the monitor decision and the answer start now, unreleased.
+   */
+  async pauseStarted(piece: AudioSegment, pieceTranscript: string | undefined): Promise<boolean> {
+    if (this.closed) return false;
+    const generation = this.pauseGeneration;
+    // After a held piece, the turn is both pieces: judge and prepare the merged speech.
+    const held = this.held;
+    const segment = held ? mergeSegments(held.segment, piece) : piece;
+    const transcript = held ? mergeTranscripts(held.transcript, pieceTranscript) : pieceTranscript;
+    let complete = false;
+    if (this.endOfTurn.has('model')) {
+      const verdict = await this.endOfTurn.judge({ segment, pauseMs: this.d.turns.speculativePauseMs }, ['model']);
+      if (generation !== this.pauseGeneration || this.held !== held || this.closed) return false;
+      complete = verdict?.state === 'complete';
+      if (!verdict || verdict.probability < this.tuning().speculativeThreshold) return complete;
+    }
+    if (this.canSpeculate()) this.speculate(segment, transcript, held);
+    return complete;
+  }
+
+  private speculate(segment: AudioSegment, transcript: string | undefined, held: HeldTurn | null): void {
+    const exclude = new Set(held ? [held.item.id] : []);
+    const instance = this.monitor!;
+    const plan = this.responsePlan({});
+    const speech: ChatMessage = { role: 'user', content: [{ type: 'audio', segment, ...(transcript ? { transcript } : {}) }] };
+    this.speculation = new Speculation({
+      segment,
+      transcript,
+      instance,
+      history: this.d.conversation.toMessages({ lastItems: Math.max(1, this.d.config.historyTurns * 2 - 1), exclude }),
+      messages: [...this.d.conversation.toMessages({ keepImagesInLast: 1, exclude }), speech],
+      request: { instructions: plan.instructions, ...(plan.maxOutputTokens !== undefined ? { maxOutputTokens: plan.maxOutputTokens } : {}), ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}) },
+      // The new piece's item is added; a held piece's item is then merged away.
+      expectedLength: this.d.conversation.length + 1 - exclude.size,
+      signal: this.d.signal,
+    });
+    this.d.metrics.speculativeStarts.inc();
+  }
+
+  /** Speech resumed after a pause: a speculative answer is discarded without a trace. */
+  pauseEnded(): void {
+    this.pauseGeneration += 1;
+    this.discardSpeculation(this.speculation);
+    this.speculation = null;
+  }
+
+  /** Whether a pause now would start a speculative answer (lets the caller skip preparing one). */
+  get wouldSpeculate(): boolean {
+    return this.canSpeculate();
+  }
+
+  private canSpeculate(): boolean {
+    return this.d.turns.speculative && !this.closed && this.speculation === null && this.deciding === 0 && this.activeRun() === null && this.monitor !== null && this.d.settings().turnDetection?.create_response !== false && this.d.settings().turnDetection !== null;
+  }
+
+  private discardSpeculation(speculation: Speculation | null): void {
+    if (!speculation) return;
+    const spentMs = speculation.discard();
+    if (spentMs > 0) this.d.metrics.speculativeDiscardedMs.inc(spentMs);
+  }
+
+  /** The speculation for this turn, if it is still valid; any other is discarded. */
+  private takeSpeculation(turn: TurnInput): Speculation | null {
+    const speculation = this.speculation;
+    this.speculation = null;
+    if (!speculation) return null;
+    const hasImages = turn.item.parts.some((p) => p.type === 'input_image');
+    if (!hasImages && speculation.matches(turn.segment, turn.transcript, this.monitor, this.d.conversation.length)) return speculation;
+    this.discardSpeculation(speculation);
+    return null;
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
     this.deciding += 1;
-    this.decisionChain = this.decisionChain.then(() => this.decide(item, segment, transcript, endedAt, announcement)).finally(() => (this.deciding -= 1));
+    this.decisionChain = this.decisionChain.then(step).finally(() => (this.deciding -= 1));
     return this.decisionChain;
   }
 
   /** `response.create`: a text query (`<3>`) interrupts any answer at once. */
   createResponse(overrides: ResponseOverrides = {}): void {
     if (this.closed) return;
+    // The client asks for an answer now: a held turn (already in the conversation) is part of it.
+    this.dropHeld();
+    this.pauseEnded();
     const run = this.activeRun();
     if (run) {
       this.emitDecision(null, 'text', { query: 0, noise: 0, text: 1 }, 0, 'interrupt', 'text query');
@@ -222,47 +337,74 @@ export class DuplexScheduler {
     this.closed = true;
     this.clearTimer('onset');
     this.clearTimer('pause');
+    this.clearTimer('hold');
+    this.held = null;
+    this.pauseEnded();
     for (const controller of this.inflight) controller.abort();
     this.inflight.clear();
     this.current?.cancel('session_closed');
   }
 
-  private async decide(item: StoredItem, segment: AudioSegment, transcript: string | undefined, endedAtMs: number, announcement: UtteranceAnnouncement): Promise<void> {
+  private async decide(input: TurnInput, forced: HeldTurn | null = null): Promise<void> {
     if (this.closed) return;
     const monitor = this.monitor;
     const td = this.d.settings().turnDetection;
     if (!monitor) {
-      announcement.release();
+      input.announcement.release();
       if (td?.create_response) this.d.events.error('model_unavailable', 'No chat model is loaded: speech was committed but cannot be answered.');
       return;
     }
+    const turn = forced ? input : this.mergeWithHeld(input);
+    const { item, segment, transcript, announcement } = turn;
+    const speculation = this.takeSpeculation(turn);
     let decision: MonitorDecision;
     let reason: string | undefined;
+    const shortUtterance = this.backchannels?.classify(transcript, this.d.settings().transcription?.language) ?? null;
     if (transcript && this.echo.matches(transcript, this.activeRun()?.sentText())) {
       decision = { token: 'noise', probabilities: { query: 0, noise: 1, text: 0 }, elapsedMs: 0 };
       reason = 'echo of the assistant';
+    } else if (shortUtterance === 'command') {
+      // "stop", "wait": always a query, and no model time spent deciding it.
+      decision = { token: 'query', probabilities: { query: 1, noise: 0, text: 0 }, elapsedMs: 0 };
+      reason = 'command';
+      this.d.metrics.backchannels.inc({ kind: 'command' });
+    } else if (shortUtterance === 'backchannel' && this.activeRun()) {
+      decision = { token: 'noise', probabilities: { query: 0, noise: 1, text: 0 }, elapsedMs: 0 };
+      reason = 'backchannel';
+      this.d.metrics.backchannels.inc({ kind: 'backchannel' });
     } else {
-      const controller = new AbortController();
-      this.inflight.add(controller);
-      try {
-        const history = this.d.conversation.toMessages({ lastItems: this.d.config.historyTurns * 2 }).slice(0, -1);
-        const signal = AbortSignal.any([controller.signal, this.d.signal]);
-        decision = await monitor.classify({ segment, history, signal, ...(transcript ? { transcript } : {}) });
-      } catch (err) {
-        if (controller.signal.aborted || this.closed) return;
-        this.d.log.warn({ err }, 'monitor failed; treating the segment as a query');
-        decision = { token: 'query', probabilities: { query: 1, noise: 0, text: 0 }, elapsedMs: 0 };
-        reason = 'monitor failed';
-      } finally {
-        this.inflight.delete(controller);
+      // The audio end-of-turn model first: cheap, and a turn it holds costs no monitor call.
+      const evidence = { segment, pauseMs: this.silenceMs() };
+      if (!forced && this.holdLeft(turn) > 0) {
+        const verdict = await this.endOfTurn.judge(evidence, ['model']);
+        if (this.closed) return;
+        if (verdict?.state === 'incomplete') {
+          this.discardSpeculation(speculation);
+          return this.hold(turn, verdict);
+        }
       }
-      this.d.metrics.monitorDecisionMs.observe(decision.elapsedMs);
+      const classified = forced?.decision ? { decision: forced.decision, reason: 'hold bound reached' } : await this.classify(monitor, turn, speculation);
+      if (!classified) return;
+      ({ decision, reason } = classified);
+      if (decision.token === 'incomplete') {
+        const verdict = forced || this.holdLeft(turn) <= 0 ? null : await this.endOfTurn.judge({ ...evidence, decision }, ['monitor']);
+        if (verdict?.state === 'incomplete') {
+          this.discardSpeculation(speculation);
+          this.d.metrics.monitorDecisions.inc({ state: MONITOR_OUTCOME_LABEL.incomplete });
+          this.emitDecision(item.id, 'incomplete', decision.probabilities, decision.elapsedMs, 'wait');
+          return this.hold(turn, verdict, decision);
+        }
+        // Not a judge here, or the hold bound is spent: the speech is answered as it is.
+        decision = { ...decision, token: 'query' };
+        reason ??= forced ? 'hold bound reached' : 'incomplete, not held';
+      }
     }
     if (this.closed) return;
-    this.d.metrics.monitorDecisions.inc({ state: STATE_TOKEN_LABEL[decision.token] });
+    this.d.metrics.monitorDecisions.inc({ state: MONITOR_OUTCOME_LABEL[decision.token] });
     const run = this.activeRun();
     if (decision.token !== 'noise') announcement.release();
     if (decision.token === 'noise') {
+      this.discardSpeculation(speculation);
       if (announcement.holding) {
         // The client never heard of this speech: it leaves no trace in the conversation either (VITA drops noise).
         announcement.discard();
@@ -276,27 +418,120 @@ export class DuplexScheduler {
       return;
     }
     if (run) {
+      this.discardSpeculation(speculation);
       if (!this.interruptAllowed()) return this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'ignore', 'interrupt_response is off');
       this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'interrupt', reason);
       this.interrupt(run);
     } else {
       this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'answer', reason);
     }
-    if (!td?.create_response) return;
+    if (!td?.create_response) return this.discardSpeculation(speculation);
     this.swapRoles();
-    this.startResponse(endedAtMs);
+    if (speculation) this.d.metrics.speculativeUsed.inc();
+    this.startResponse(turn.endedAtMs, {}, speculation?.adopt());
   }
 
-  private startResponse(latencyFromMs: number, overrides: ResponseOverrides = {}): void {
-    const generator = this.generator;
+  /** The monitor's decision on a turn (the speculative one when the turn was prepared); null when aborted. */
+  private async classify(monitor: ModelInstance, turn: TurnInput, speculation: Speculation | null): Promise<{ decision: MonitorDecision; reason?: string } | null> {
+    const controller = new AbortController();
+    this.inflight.add(controller);
+    let result: { decision: MonitorDecision; reason?: string };
+    try {
+      if (speculation) {
+        result = { decision: await speculation.decision };
+      } else {
+        const history = this.d.conversation.toMessages({ lastItems: this.d.config.historyTurns * 2 }).slice(0, -1);
+        const signal = AbortSignal.any([controller.signal, this.d.signal]);
+        result = { decision: await monitor.classify({ segment: turn.segment, history, signal, ...(turn.transcript ? { transcript: turn.transcript } : {}) }) };
+      }
+    } catch (err) {
+      if (controller.signal.aborted || this.closed) return null;
+      this.d.log.warn({ err }, 'monitor failed; treating the segment as a query');
+      result = { decision: { token: 'query', probabilities: { query: 1, noise: 0, text: 0 }, elapsedMs: 0 }, reason: 'monitor failed' };
+    } finally {
+      this.inflight.delete(controller);
+    }
+    this.d.metrics.monitorDecisionMs.observe(result.decision.elapsedMs);
+    return this.closed ? null : result;
+  }
+
+  /** A new piece of speech after a held one: one turn, one item (the later one), one transcript. */
+  private mergeWithHeld(input: TurnInput): TurnInput {
+    const held = this.held;
+    if (!held) return input;
+    this.held = null;
+    this.clearTimer('hold');
+    const segment = mergeSegments(held.segment, input.segment);
+    const transcript = mergeTranscripts(held.transcript, input.transcript);
+    mergeInto(input.item, segment, transcript);
+    if (this.d.conversation.get(held.item.id)) this.d.conversation.delete(held.item.id);
+    // A client that heard of the first piece is told it is gone; one that did not never hears of it.
+    if (held.announcement.holding) held.announcement.discard();
+    else this.d.events.send({ type: 'conversation.item.deleted', item_id: held.item.id });
+    this.d.events.send({ type: 'duet.turn.merged', item_id: input.item.id, merged_item_ids: [held.item.id], transcript: transcript ?? null });
+    return { ...input, segment, transcript, endedAtMs: held.endedAtMs };
+  }
+
+  /** The turn is incomplete: no answer, no takeover, until more speech merges or the bound runs out. */
+  private hold(turn: TurnInput, verdict: EndOfTurnVerdict, decision?: MonitorDecision): void {
+    const leftMs = this.holdLeft(turn);
+    this.held = { ...turn, verdict, ...(decision ? { decision } : {}) };
+    this.d.metrics.turnsHeld.inc({ source: verdict.source });
+    this.d.events.send({ type: 'duet.turn.held', item_id: turn.item.id, source: verdict.source === 'monitor' ? 'monitor' : 'model', probability: verdict.probability, hold_ms: Math.round(leftMs) });
+    if (!this.speaking) this.armHoldTimer(leftMs);
+  }
+
+  private armHoldTimer(ms: number): void {
+    this.clearTimer('hold');
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      const held = this.held;
+      if (!held || this.speaking || this.closed) return;
+      this.held = null;
+      void this.enqueue(() => this.decide(held, held));
+    }, Math.max(0, ms));
+  }
+
+  /** A held turn stops waiting without an answer of its own (response.create answers it with the rest). */
+  private dropHeld(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    this.clearTimer('hold');
+    held.announcement.release();
+  }
+
+  private holdLeft(turn: TurnInput): number {
+    return this.tuning().holdMs - (performance.now() - turn.endedAtMs);
+  }
+
+  private tuning(): TurnTuning {
+    return turnTuning(this.d.settings().turnDetection, this.d.turns);
+  }
+
+  /** The silence that ends a turn by the timer alone (the VAD's silence duration). */
+  private silenceMs(): number {
+    return silenceTimerMs(this.d.settings().turnDetection);
+  }
+
+  /** What a response is generated with (a speculative start uses the same). */
+  private responsePlan(overrides: ResponseOverrides): { modality: 'text' | 'audio'; instructions: string; maxOutputTokens: number | undefined; temperature: number | undefined } {
+    const s = this.d.settings();
+    return {
+      modality: this.d.resolveModality(overrides.modality ?? (s.outputModalities.includes('audio') ? 'audio' : 'text')),
+      instructions: overrides.instructions ?? s.instructions,
+      maxOutputTokens: overrides.maxOutputTokens ?? (s.maxOutputTokens === 'inf' ? undefined : s.maxOutputTokens),
+      temperature: overrides.temperature ?? s.temperature,
+    };
+  }
+
+  private startResponse(latencyFromMs: number, overrides: ResponseOverrides = {}, prepared?: ModelInstance): void {
+    const generator = prepared ?? this.generator;
     if (!generator) {
       this.d.events.error('model_unavailable', 'No chat model is loaded; see /readyz.');
       return;
     }
-    const s = this.d.settings();
-    const modality = this.d.resolveModality(overrides.modality ?? (s.outputModalities.includes('audio') ? 'audio' : 'text'));
-    const maxTokens = overrides.maxOutputTokens ?? (s.maxOutputTokens === 'inf' ? undefined : s.maxOutputTokens);
-    const temperature = overrides.temperature ?? s.temperature;
+    const { modality, instructions, maxOutputTokens: maxTokens, temperature } = this.responsePlan(overrides);
     const run = new ResponseRun({
       events: this.d.events,
       sessionSignal: this.d.signal,
@@ -305,7 +540,7 @@ export class DuplexScheduler {
       log: this.d.log,
       generator,
       messages: this.d.conversation.toMessages({ keepImagesInLast: 1 }),
-      instructions: overrides.instructions ?? s.instructions,
+      instructions,
       modality,
       maxOutputTokens: maxTokens,
       temperature,
@@ -389,12 +624,12 @@ export class DuplexScheduler {
     this.d.events.send({ type: 'duet.roles.swapped', generator: instances[this.generatorIndex]!.id, monitor: instances[1 - this.generatorIndex]!.id });
   }
 
-  private emitDecision(itemId: string | null, token: StateToken, p: Record<StateToken, number>, elapsedMs: number, action: 'answer' | 'interrupt' | 'resume' | 'ignore', reason?: string): void {
+  private emitDecision(itemId: string | null, token: MonitorOutcome, p: MonitorDecision['probabilities'], elapsedMs: number, action: 'answer' | 'interrupt' | 'resume' | 'ignore' | 'wait', reason?: string): void {
     this.d.events.send({
       type: 'duet.monitor.state',
       item_id: itemId,
-      state: STATE_TOKEN_LABEL[token],
-      probabilities: { '<1>': p.query, '<2>': p.noise, '<3>': p.text },
+      state: MONITOR_OUTCOME_LABEL[token],
+      probabilities: { '<1>': p.query, '<2>': p.noise, '<3>': p.text, ...(p.incomplete !== undefined ? { '<4>': p.incomplete } : {}) },
       elapsed_ms: elapsedMs,
       action,
       ...(reason ? { reason } : {}),
@@ -410,8 +645,8 @@ export class DuplexScheduler {
     return this.current && !this.current.finished ? this.current : null;
   }
 
-  private clearTimer(which: 'onset' | 'pause'): void {
-    const key = which === 'onset' ? 'onsetTimer' : 'pauseTimer';
+  private clearTimer(which: 'onset' | 'pause' | 'hold'): void {
+    const key = which === 'onset' ? 'onsetTimer' : which === 'pause' ? 'pauseTimer' : 'holdTimer';
     const timer = this[key];
     if (timer) clearTimeout(timer);
     this[key] = null;

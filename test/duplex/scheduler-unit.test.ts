@@ -42,6 +42,7 @@ function harness(script: Partial<Script>, schedulerConfig: Record<string, unknow
     log: pino({ level: 'silent' }),
     models,
     config: config.scheduler,
+    turns: config.turns,
     settings: () => settings,
     makeChannel: (ref) => new TextChannel({ textDelta: (delta) => void events.push({ type: 'response.output_text.delta', ...ref, delta }) }),
     resolveModality: () => 'text',

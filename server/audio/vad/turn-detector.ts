@@ -59,6 +59,14 @@ export class TurnDetector {
     return this.state === 'speech' ? this.silenceStart : -1;
   }
 
+  /**
+   * Where the speech ended if the silence run in progress turns out to end the turn (the `end`
+   * decision's speechEndSample), or -1 when no silence run is under way.
+   */
+  get pauseSpeechEnd(): number {
+    return this.state === 'speech' && this.silenceStart >= 0 ? Math.min(this.silenceStart, this.lastConfident) : -1;
+  }
+
   reset(): void {
     this.state = 'silence';
     this.silenceStart = -1;

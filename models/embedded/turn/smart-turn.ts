@@ -1,0 +1,94 @@
+// An audio end-of-turn model in the layout of Smart Turn v3 (pipecat-ai/smart-turn-v3) on
+// onnxruntime-node: input `input_features` float [1, 80, 800], the last 8 s of 80-bin Whisper
+// log-mel (shorter audio padded at the front), output one sigmoid probability that the turn is
+// complete. The features are the audio front-end's own (`whisper` preset): nothing is recomputed.
+//
+// The model is small (about 8 MB, 10-65 ms per call on a CPU core); it runs on the calling thread.
+import * as ort from 'onnxruntime-node';
+import type { EndOfTurnModel, MelFeatures } from '../../types.js';
+import { EmbeddedModelError } from '../errors.js';
+
+export const SMART_TURN_BINS = 80;
+/** 8 s at the Whisper hop (10 ms). */
+export const SMART_TURN_FRAMES = 800;
+const INPUT_NAME = 'input_features';
+
+export interface SmartTurnOptions {
+  /** The .onnx file. */
+  path: string;
+  /** Threads per inference (default 1: sessions give the parallelism). */
+  threads?: number;
+}
+
+export interface EndOfTurnPrediction {
+  /** Probability that the speaker has finished their turn. */
+  probability: number;
+  elapsedMs: number;
+}
+
+/**
+ * The model's input from a segment's features: the last 800 frames, transposed to bins x frames;
+ * missing frames at the front get the value Whisper's normalisation gives silence
+ * (max(top - 2, -1.5), as in asr/whisper-features.ts).
+ */
+export function smartTurnInput(mel: MelFeatures): Float32Array {
+  const { bins, data } = mel;
+  const used = Math.min(mel.frames, SMART_TURN_FRAMES);
+  const first = mel.frames - used;
+  let top = -Infinity;
+  for (let i = first * bins; i < mel.frames * bins; i++) if (data[i]! > top) top = data[i]!;
+  const pad = used > 0 ? Math.max(top - 2, -1.5) : -1.5;
+  const out = new Float32Array(SMART_TURN_BINS * SMART_TURN_FRAMES).fill(pad);
+  const offset = SMART_TURN_FRAMES - used;
+  for (let f = 0; f < used; f++) {
+    const row = (first + f) * bins;
+    for (let b = 0; b < SMART_TURN_BINS; b++) out[b * SMART_TURN_FRAMES + offset + f] = data[row + b]!;
+  }
+  return out;
+}
+
+/** Whether a segment's features are what the model reads (80-bin `whisper` preset). */
+export function usableForSmartTurn(mel: MelFeatures | undefined): mel is MelFeatures {
+  return !!mel && mel.preset === 'whisper' && mel.bins === SMART_TURN_BINS;
+}
+
+export class SmartTurnModel implements EndOfTurnModel {
+  private constructor(
+    readonly id: string,
+    private readonly session: ort.InferenceSession,
+    private readonly outputName: string,
+  ) {}
+
+  static async load(options: SmartTurnOptions): Promise<SmartTurnModel> {
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(options.path, { intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    } catch (err) {
+      throw new EmbeddedModelError('model_not_found', `end-of-turn model ${options.path} failed to load: ${(err as Error).message}`);
+    }
+    const output = session.outputNames[0];
+    if (!session.inputNames.includes(INPUT_NAME) || !output) {
+      await session.release();
+      throw new EmbeddedModelError('model_layout_unsupported', `${options.path} is not in the Smart Turn layout (inputs ${session.inputNames.join(', ')}; expected ${INPUT_NAME})`);
+    }
+    return new SmartTurnModel(`smart-turn:${options.path.split('/').pop()}`, session, output);
+  }
+
+  accepts(mel: MelFeatures): boolean {
+    return usableForSmartTurn(mel);
+  }
+
+  /** Completion probability for the speech whose features are `mel` (its last 8 s count). */
+  async predict(mel: MelFeatures): Promise<EndOfTurnPrediction> {
+    if (!usableForSmartTurn(mel)) throw new RangeError(`the end-of-turn model needs 80-bin whisper features, got ${(mel as MelFeatures).preset}/${(mel as MelFeatures).bins}`);
+    const t0 = performance.now();
+    const input = new ort.Tensor('float32', smartTurnInput(mel), [1, SMART_TURN_BINS, SMART_TURN_FRAMES]);
+    const result = await this.session.run({ [INPUT_NAME]: input });
+    const probability = Number((result[this.outputName]!.data as Float32Array)[0]);
+    return { probability, elapsedMs: performance.now() - t0 };
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
