@@ -61,7 +61,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   started = overrides.models ? null : await startModels(config.models, log, { onChange: () => tellSessions() });
   const models = overrides.models ?? started!.models;
   if (models.endOfTurn === undefined) models.endOfTurn = await loadEndOfTurnModel(config, log);
-  const pauseMs = config.turns.speculative || config.turns.endOfTurn.includes('model') ? config.turns.speculativePauseMs : 0;
+  const pauseMs = config.turns.speculative || config.turns.endOfTurn.includes('model') || config.scheduler.earlyVerdict ? config.turns.speculativePauseMs : 0;
   const makeDetector = overrides.makeDetector ?? (await createDetectorFactory(config.audio, log, pauseMs));
   const makeChannel = overrides.makeChannel ?? createChannelFactory(config, models, metrics);
 

@@ -15,6 +15,7 @@ import type { EndOfTurnVerdict } from '../turns/end-of-turn.js';
 import { buildEndOfTurnChain, type EndOfTurnChain } from '../turns/end-of-turn-chain.js';
 import { mergeInto, mergeSegments, mergeTranscripts, type HeldTurn, type TurnInput } from '../turns/held-turn.js';
 import { Speculation } from '../turns/speculation.js';
+import { EarlyVerdict } from './early-verdict.js';
 
 /** An utterance whose events went out as they happened. */
 const ANNOUNCED: UtteranceAnnouncement = { holding: false, release: () => {}, discard: () => {} };
@@ -101,6 +102,10 @@ export class DuplexScheduler {
   private holdTimer: NodeJS.Timeout | null = null;
   /** An answer prepared during the current pause, not yet released. */
   private speculation: Speculation | null = null;
+  /** The monitor's verdict on speech over a paused answer, from its first short pause. */
+  private readonly earlyVerdict = new EarlyVerdict();
+  /** The answer resumed on an early verdict while the user's segment is still open. */
+  private resumedEarly = false;
   /** Bumped when speech resumes: a speculative start still being judged is then dropped. */
   private pauseGeneration = 0;
   private closed = false;
@@ -185,6 +190,7 @@ export class DuplexScheduler {
 
   speechStopped(): void {
     this.speaking = false;
+    this.resumedEarly = false;
     this.clearTimer('onset');
     // The segment that merges into the held turn follows (after ASR); this is only the backstop.
     if (this.held && !this.holdTimer) this.armHoldTimer(Math.max(this.holdLeft(this.held), 1000));
@@ -207,7 +213,7 @@ export class DuplexScheduler {
 
   /** Whether pauses are judged at all (the end-of-turn model, or speculative starts). */
   get judgesPauses(): boolean {
-    return !this.closed && (this.endOfTurn.has('model') || this.canSpeculate());
+    return !this.closed && (this.endOfTurn.has('model') || this.canSpeculate() || this.judgesEarly());
   }
 
   /**
@@ -220,6 +226,10 @@ export class DuplexScheduler {
   async pauseStarted(piece: AudioSegment, pieceTranscript: string | undefined): Promise<boolean> {
     if (this.closed) return false;
     const generation = this.pauseGeneration;
+    if (this.judgesEarly()) {
+      this.judgeEarly(piece, pieceTranscript, generation);
+      return false;
+    }
     // After a held piece, the turn is both pieces: judge and prepare the merged speech.
     const held = this.held;
     const segment = held ? mergeSegments(held.segment, piece) : piece;
@@ -259,6 +269,38 @@ export class DuplexScheduler {
     this.pauseGeneration += 1;
     this.discardSpeculation(this.speculation);
     this.speculation = null;
+    this.earlyVerdict.cancel();
+    // The answer went on at the pause on the monitor's early word: the speech went on too, so it pauses again.
+    if (this.resumedEarly) {
+      this.resumedEarly = false;
+      if (!this.closed && this.speaking) this.pauseForSpeech(false);
+    }
+  }
+
+  /** An answer is paused on speech that has just paused: the monitor may judge it now (EarlyVerdict). */
+  private judgesEarly(): boolean {
+    return this.d.config.earlyVerdict && !this.closed && this.held === null && this.monitor !== null && this.activeRun()?.paused === true && !this.tentative;
+  }
+
+  private judgeEarly(piece: AudioSegment, transcript: string | undefined, generation: number): void {
+    const goOn = (reason: string): void => {
+      const run = this.activeRun();
+      if (generation !== this.pauseGeneration || this.closed || !run?.paused) return;
+      this.resumedEarly = true;
+      this.d.metrics.falseInterruptions.inc();
+      this.resume(run, reason);
+    };
+    // With a transcript, a backchannel needs no model at all.
+    if (this.backchannels?.classify(transcript, this.d.settings().transcription?.language) === 'backchannel') return goOn('backchannel');
+    const monitor = this.monitor!;
+    const history = this.d.conversation.toMessages({ lastItems: this.d.config.historyTurns * 2 });
+    const decision = this.earlyVerdict.start(piece, (signal) =>
+      monitor.classify({ segment: piece, history, signal: AbortSignal.any([signal, this.d.signal]), ...(transcript ? { transcript } : {}) }),
+    );
+    decision.then(
+      (d) => d.token === 'noise' && goOn('noise'),
+      () => {},
+    );
   }
 
   /** Whether a pause now would start a speculative answer (lets the caller skip preparing one). */
@@ -437,8 +479,11 @@ export class DuplexScheduler {
     this.inflight.add(controller);
     let result: { decision: MonitorDecision; reason?: string };
     try {
+      const early = this.earlyVerdict.take(turn.segment);
       if (speculation) {
         result = { decision: await speculation.decision };
+      } else if (early) {
+        result = { decision: await early };
       } else {
         const history = this.d.conversation.toMessages({ lastItems: this.d.config.historyTurns * 2 }).slice(0, -1);
         const signal = AbortSignal.any([controller.signal, this.d.signal]);

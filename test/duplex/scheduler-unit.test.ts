@@ -48,7 +48,7 @@ function harness(script: Partial<Script>, schedulerConfig: Record<string, unknow
     resolveModality: () => 'text',
   });
   conversation.add({ id: 'item_q', role: 'user', status: 'completed', parts: [{ type: 'input_text', text: 'Count to twenty.' }] });
-  return { events, scheduler, conversation, metrics, lifetime, types: () => events.map((e) => e.type) };
+  return { events, scheduler, conversation, metrics, lifetime, models, types: () => events.map((e) => e.type) };
 }
 
 function speechItem(id: string): { item: StoredItem; segment: AudioSegment } {
@@ -179,4 +179,50 @@ test('the session-wide signal stops everything the scheduler started', async () 
   assert.deepEqual(h.scheduler.pending(), { timers: 0, inflightDecisions: 0, activeResponse: false });
   const done = h.events.find((e) => e.type === 'response.done');
   assert.equal((done?.response as { status_details: { reason: string } }).status_details.reason, 'session_closed');
+});
+
+test('early verdict: noise over a paused answer resumes it at the first short pause, and the monitor is not asked twice', async () => {
+  const h = harness({ decisions: ['<2>'] });
+  await untilAnswering(h);
+  h.scheduler.voiceOnset(0);
+  h.scheduler.speechStarted(0, 300);
+  assert.equal(h.scheduler.state, 'paused');
+  const { item, segment } = speechItem('item_cough');
+  assert.equal(h.scheduler.judgesPauses, true, 'a paused answer has its pauses judged');
+  await h.scheduler.pauseStarted(segment, undefined);
+  while (!h.events.some((e) => e.type === 'duet.response.resumed')) await tick(2);
+  assert.equal(h.events.find((e) => e.type === 'duet.response.resumed')?.reason, 'noise', 'resumed before the silence timer ended the segment');
+  h.scheduler.speechStopped();
+  h.conversation.add(item);
+  await h.scheduler.segment(item, segment, undefined);
+  const calls = h.models.instances[0].classifyCalls.length + h.models.instances[1].classifyCalls.length;
+  assert.equal(calls, 1, 'the early verdict was reused for the segment');
+  assert.equal(h.events.filter((e) => e.type === 'duet.response.resumed').length, 1);
+  await h.scheduler.settle();
+  const text = h.events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+  assert.equal(text, ANSWER);
+});
+
+test('early verdict: speech that goes on after the early resume pauses the answer again', async () => {
+  const h = harness({ decisions: ['<2>'] });
+  await untilAnswering(h);
+  h.scheduler.voiceOnset(0);
+  h.scheduler.speechStarted(0, 300);
+  const { segment } = speechItem('item_more');
+  await h.scheduler.pauseStarted(segment, undefined);
+  while (!h.events.some((e) => e.type === 'duet.response.resumed')) await tick(2);
+  assert.notEqual(h.scheduler.state, 'paused');
+  h.scheduler.pauseEnded();
+  assert.equal(h.scheduler.state, 'paused', 'the user went on speaking: the answer waits again');
+  assert.equal(h.events.filter((e) => e.type === 'duet.response.paused').length, 2);
+  h.lifetime.abort();
+});
+
+test('early verdict off: a pause during a paused answer is not judged', async () => {
+  const h = harness({ decisions: ['<2>'] }, { earlyVerdict: false });
+  await untilAnswering(h);
+  h.scheduler.voiceOnset(0);
+  h.scheduler.speechStarted(0, 300);
+  assert.equal(h.scheduler.judgesPauses, false);
+  h.lifetime.abort();
 });

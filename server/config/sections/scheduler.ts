@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 export const SchedulerSection = Type.Object(
   {
     tentativePause: Type.Boolean({ default: true, description: "Pause an answer at the first speech frame, before the VAD's minimum speech confirms it, and resume at once (no audible gap: the audio sent ahead covers it) if it proves a blip. Off: pause only once speech is confirmed and has lasted minInterruptSpeechMs." }),
+    earlyVerdict: Type.Boolean({ default: true, description: 'While an answer is paused on speech, the monitor judges that speech at its first short pause (turns.speculativePauseMs) rather than after the silence timer: noise (a cough, an "mm-hm") resumes the answer that much sooner; the verdict is reused when the timer ends the segment, and voided if the speech goes on (the answer then pauses again).' }),
     minInterruptSpeechMs: Type.Integer({ minimum: 0, default: 200, description: 'A pause becomes firm only once speech has lasted this long since its onset (a tentative pause whose speech stops sooner resumes; with tentativePause off, the pause itself waits for it). The VAD already requires audio.vad.minSpeechMs before it confirms speech.' }),
     pauseTimeoutMs: Type.Integer({ minimum: 1, default: 2000, description: 'A pause with no monitor decision by then resumes the answer.' }),
     echoGuardMs: Type.Integer({ minimum: 0, default: 4000, description: 'A segment whose transcript matches what the assistant said this recently is noise (0: off).' }),
