@@ -273,7 +273,7 @@ export class DuplexScheduler {
     // The answer went on at the pause on the monitor's early word: the speech went on too, so it pauses again.
     if (this.resumedEarly) {
       this.resumedEarly = false;
-      if (!this.closed && this.speaking) this.pauseForSpeech(false);
+      if (!this.closed && this.speaking) this.pauseForSpeech(false, true);
     }
   }
 
@@ -608,11 +608,12 @@ export class DuplexScheduler {
     });
   }
 
-  private pauseForSpeech(tentative: boolean): void {
+  /** `again`: the same speech, after an early resume (not a new onset: not a detection to measure). */
+  private pauseForSpeech(tentative: boolean, again = false): void {
     const run = this.activeRun();
     if (!run || run.paused) return;
     run.pause();
-    this.d.metrics.interruptionDetectionMs.observe(performance.now() - this.onsetAtMs);
+    if (!again) this.d.metrics.interruptionDetectionMs.observe(performance.now() - this.onsetAtMs);
     this.d.events.send({ type: 'duet.response.paused', response_id: run.id, audio_start_ms: this.speechAudioStartMs, tentative });
     // A tentative pause always ends (the VAD confirms or drops the speech); the timeout is the backstop.
     if (!this.speaking) this.armPauseTimeout();
