@@ -16,6 +16,7 @@ import { buildEndOfTurnChain, type EndOfTurnChain } from '../turns/end-of-turn-c
 import { mergeInto, mergeSegments, mergeTranscripts, type HeldTurn, type TurnInput } from '../turns/held-turn.js';
 import { Speculation } from '../turns/speculation.js';
 import { EarlyVerdict } from './early-verdict.js';
+import { AnswerPause } from './answer-pause.js';
 
 /** An utterance whose events went out as they happened. */
 const ANNOUNCED: UtteranceAnnouncement = { holding: false, release: () => {}, discard: () => {} };
@@ -83,14 +84,8 @@ export class DuplexScheduler {
   private current: ResponseRun | null = null;
   /** Recent answers, newest last: a client truncates the interrupted one after the next has started. */
   private readonly recentRuns: ResponseRun[] = [];
-  private speaking = false;
-  /** The answer is paused on unconfirmed speech (voiceOnset) that may still prove a blip. */
-  private tentative = false;
-  /** Wall-clock estimate of when the current speech began (performance.now ms). */
-  private onsetAtMs = 0;
-  private speechAudioStartMs = 0;
-  private onsetTimer: NodeJS.Timeout | null = null;
-  private pauseTimer: NodeJS.Timeout | null = null;
+  /** When the current answer's output stops and goes on as the user speaks. */
+  private readonly pause: AnswerPause;
   private deciding = 0;
   private decisionChain: Promise<void> = Promise.resolve();
   private readonly inflight = new Set<AbortController>();
@@ -104,14 +99,13 @@ export class DuplexScheduler {
   private speculation: Speculation | null = null;
   /** The monitor's verdict on speech over a paused answer, from its first short pause. */
   private readonly earlyVerdict = new EarlyVerdict();
-  /** The answer resumed on an early verdict while the user's segment is still open. */
-  private resumedEarly = false;
   /** Bumped when speech resumes: a speculative start still being judged is then dropped. */
   private pauseGeneration = 0;
   private closed = false;
 
   constructor(private readonly d: SchedulerDeps) {
     this.echo = new EchoGuard(d.config.echoGuardMs, d.config.echoSimilarity);
+    this.pause = new AnswerPause({ events: d.events, metrics: d.metrics, config: d.config, activeRun: () => this.activeRun(), interruptAllowed: () => this.interruptAllowed() });
     this.endOfTurn = buildEndOfTurnChain(d.turns, { model: d.models.endOfTurn, silenceMs: () => this.silenceMs(), modelThreshold: () => this.tuning().modelThreshold });
     this.backchannels = d.turns.backchannels ? new BackchannelClassifier(d.turns.backchannelWords, d.turns.commandWords) : null;
     d.signal.addEventListener('abort', () => this.close(), { once: true });
@@ -120,7 +114,7 @@ export class DuplexScheduler {
   get state(): SessionState {
     const run = this.current;
     if (run && !run.finished) return run.paused ? 'paused' : run.sentText().length > 0 ? 'answering' : 'thinking';
-    if (this.speaking) return 'user_speaking';
+    if (this.pause.speaking) return 'user_speaking';
     return this.deciding > 0 ? 'thinking' : 'listening';
   }
 
@@ -135,30 +129,20 @@ export class DuplexScheduler {
   /** For leak tests: what this scheduler still holds. */
   pending(): { timers: number; inflightDecisions: number; activeResponse: boolean } {
     return {
-      timers: (this.onsetTimer ? 1 : 0) + (this.pauseTimer ? 1 : 0) + (this.holdTimer ? 1 : 0),
+      timers: this.pause.timers + (this.holdTimer ? 1 : 0),
       inflightDecisions: this.inflight.size,
       activeResponse: this.current !== null && !this.current.finished,
     };
   }
 
-  /**
-   * The first speech frame (not yet confirmed: it may be a click or a cough). With
-   * `tentativePause`, the answer pauses at once; `voiceDropped` resumes it before the client's
-   * buffered audio (voice.leadMs) runs out, so a blip leaves no audible gap.
-   */
+  /** The first speech frame (not yet confirmed): the answer may pause tentatively (AnswerPause). */
   voiceOnset(sinceOnsetMs = 0): void {
-    if (this.closed || !this.d.config.tentativePause) return;
-    const run = this.activeRun();
-    if (!run || run.paused || !this.interruptAllowed()) return;
-    this.onsetAtMs = performance.now() - sinceOnsetMs;
-    this.tentative = true;
-    this.pauseForSpeech(true);
+    if (!this.closed) this.pause.voiceOnset(sinceOnsetMs);
   }
 
   /** The speech announced by voiceOnset ended before the VAD confirmed it. */
   voiceDropped(): void {
-    if (this.closed || this.speaking) return;
-    this.endTentativePause('blip');
+    if (!this.closed) this.pause.voiceDropped();
   }
 
   /**
@@ -167,37 +151,16 @@ export class DuplexScheduler {
    */
   speechStarted(audioStartMs = 0, sinceOnsetMs = 0): void {
     if (this.closed) return;
-    this.speaking = true;
     // More speech: a held turn waits for its segment (it merges), a speculative answer is void.
-    this.clearTimer('hold');
+    this.clearHoldTimer();
     this.pauseEnded();
-    this.onsetAtMs = performance.now() - sinceOnsetMs;
-    this.speechAudioStartMs = audioStartMs;
-    const run = this.activeRun();
-    if (!run || !this.interruptAllowed()) return;
-    if (run.paused && !this.tentative) return;
-    this.clearTimer('onset');
-    // Minimum speech before a pause is firm, counted from the speech's start: the VAD's own
-    // minimum speech usually covers it already, so the pause is firm at confirmation.
-    const remainingMs = this.d.config.minInterruptSpeechMs - sinceOnsetMs;
-    const firm = (): void => (run.paused ? this.confirmTentativePause() : this.pauseForSpeech(false));
-    if (remainingMs <= 0) return firm();
-    this.onsetTimer = setTimeout(() => {
-      this.onsetTimer = null;
-      firm();
-    }, remainingMs);
+    this.pause.speechStarted(audioStartMs, sinceOnsetMs);
   }
 
   speechStopped(): void {
-    this.speaking = false;
-    this.resumedEarly = false;
-    this.clearTimer('onset');
+    this.pause.speechStopped();
     // The segment that merges into the held turn follows (after ASR); this is only the backstop.
     if (this.held && !this.holdTimer) this.armHoldTimer(Math.max(this.holdLeft(this.held), 1000));
-    // Speech too short to interrupt: a tentative pause ends here (the monitor still classifies it).
-    if (this.tentative) return this.endTentativePause('short');
-    // From here the monitor's decision is due; without one in time, the answer resumes.
-    if (this.activeRun()?.paused) this.armPauseTimeout();
   }
 
   /** An answer is being generated or played (speech now would interrupt it). */
@@ -271,24 +234,20 @@ export class DuplexScheduler {
     this.speculation = null;
     this.earlyVerdict.cancel();
     // The answer went on at the pause on the monitor's early word: the speech went on too, so it pauses again.
-    if (this.resumedEarly) {
-      this.resumedEarly = false;
-      if (!this.closed && this.speaking) this.pauseForSpeech(false, true);
-    }
+    this.pause.speechWentOn();
   }
 
   /** An answer is paused on speech that has just paused: the monitor may judge it now (EarlyVerdict). */
   private judgesEarly(): boolean {
-    return this.d.config.earlyVerdict && !this.closed && this.held === null && this.monitor !== null && this.activeRun()?.paused === true && !this.tentative;
+    return this.d.config.earlyVerdict && !this.closed && this.held === null && this.monitor !== null && this.activeRun()?.paused === true && !this.pause.tentative;
   }
 
   private judgeEarly(piece: AudioSegment, transcript: string | undefined, generation: number): void {
     const goOn = (reason: string): void => {
       const run = this.activeRun();
       if (generation !== this.pauseGeneration || this.closed || !run?.paused) return;
-      this.resumedEarly = true;
       this.d.metrics.falseInterruptions.inc();
-      this.resume(run, reason);
+      this.pause.resume(run, reason, true);
     };
     // With a transcript, a backchannel needs no model at all.
     if (this.backchannels?.classify(transcript, this.d.settings().transcription?.language) === 'backchannel') return goOn('backchannel');
@@ -344,7 +303,7 @@ export class DuplexScheduler {
     const run = this.activeRun();
     if (run) {
       this.emitDecision(null, 'text', { query: 0, noise: 0, text: 1 }, 0, 'interrupt', 'text query');
-      this.interrupt(run);
+      this.pause.interrupt(run);
       this.swapRoles();
     }
     this.startResponse(performance.now(), overrides);
@@ -354,9 +313,7 @@ export class DuplexScheduler {
   cancelResponse(): boolean {
     const run = this.activeRun();
     if (!run) return false;
-    this.clearTimer('onset');
-    this.clearTimer('pause');
-    this.tentative = false;
+    this.pause.reset();
     this.echo.record(run.sentText());
     run.cancel('client_cancelled');
     return true;
@@ -377,9 +334,8 @@ export class DuplexScheduler {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.clearTimer('onset');
-    this.clearTimer('pause');
-    this.clearTimer('hold');
+    this.pause.close();
+    this.clearHoldTimer();
     this.held = null;
     this.pauseEnded();
     for (const controller of this.inflight) controller.abort();
@@ -455,7 +411,7 @@ export class DuplexScheduler {
       this.emitDecision(item.id, 'noise', decision.probabilities, decision.elapsedMs, run ? 'resume' : 'ignore', reason);
       if (run?.paused) {
         this.d.metrics.falseInterruptions.inc();
-        this.resume(run, 'noise');
+        this.pause.resume(run, 'noise');
       }
       return;
     }
@@ -463,7 +419,7 @@ export class DuplexScheduler {
       this.discardSpeculation(speculation);
       if (!this.interruptAllowed()) return this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'ignore', 'interrupt_response is off');
       this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'interrupt', reason);
-      this.interrupt(run);
+      this.pause.interrupt(run);
     } else {
       this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'answer', reason);
     }
@@ -505,7 +461,7 @@ export class DuplexScheduler {
     const held = this.held;
     if (!held) return input;
     this.held = null;
-    this.clearTimer('hold');
+    this.clearHoldTimer();
     const segment = mergeSegments(held.segment, input.segment);
     const transcript = mergeTranscripts(held.transcript, input.transcript);
     mergeInto(input.item, segment, transcript);
@@ -523,15 +479,15 @@ export class DuplexScheduler {
     this.held = { ...turn, verdict, ...(decision ? { decision } : {}) };
     this.d.metrics.turnsHeld.inc({ source: verdict.source });
     this.d.events.send({ type: 'duet.turn.held', item_id: turn.item.id, source: verdict.source === 'monitor' ? 'monitor' : 'model', probability: verdict.probability, hold_ms: Math.round(leftMs) });
-    if (!this.speaking) this.armHoldTimer(leftMs);
+    if (!this.pause.speaking) this.armHoldTimer(leftMs);
   }
 
   private armHoldTimer(ms: number): void {
-    this.clearTimer('hold');
+    this.clearHoldTimer();
     this.holdTimer = setTimeout(() => {
       this.holdTimer = null;
       const held = this.held;
-      if (!held || this.speaking || this.closed) return;
+      if (!held || this.pause.speaking || this.closed) return;
       this.held = null;
       void this.enqueue(() => this.decide(held, held));
     }, Math.max(0, ms));
@@ -542,7 +498,7 @@ export class DuplexScheduler {
     const held = this.held;
     if (!held) return;
     this.held = null;
-    this.clearTimer('hold');
+    this.clearHoldTimer();
     held.announcement.release();
   }
 
@@ -601,66 +557,9 @@ export class DuplexScheduler {
       this.d.onResponseDone?.();
       if (this.current === run) {
         this.current = null;
-        this.tentative = false;
-        this.clearTimer('pause');
-        this.clearTimer('onset');
+        this.pause.reset();
       }
     });
-  }
-
-  /** `again`: the same speech, after an early resume (not a new onset: not a detection to measure). */
-  private pauseForSpeech(tentative: boolean, again = false): void {
-    const run = this.activeRun();
-    if (!run || run.paused) return;
-    run.pause();
-    if (!again) this.d.metrics.interruptionDetectionMs.observe(performance.now() - this.onsetAtMs);
-    this.d.events.send({ type: 'duet.response.paused', response_id: run.id, audio_start_ms: this.speechAudioStartMs, tentative });
-    // A tentative pause always ends (the VAD confirms or drops the speech); the timeout is the backstop.
-    if (!this.speaking) this.armPauseTimeout();
-  }
-
-  /** The speech behind a tentative pause was confirmed and long enough: the pause is firm. */
-  private confirmTentativePause(): void {
-    if (!this.tentative) return;
-    this.tentative = false;
-    this.clearTimer('pause');
-    this.d.metrics.tentativePauses.inc({ outcome: 'confirmed' });
-  }
-
-  /** The speech behind a tentative pause came to nothing: output goes on where it stopped. */
-  private endTentativePause(outcome: 'blip' | 'short'): void {
-    if (!this.tentative) return;
-    this.tentative = false;
-    this.clearTimer('onset');
-    this.d.metrics.tentativePauses.inc({ outcome });
-    const run = this.activeRun();
-    if (run?.paused) this.resume(run, outcome);
-  }
-
-  private armPauseTimeout(): void {
-    this.clearTimer('pause');
-    this.pauseTimer = setTimeout(() => {
-      this.pauseTimer = null;
-      const run = this.activeRun();
-      if (run?.paused && !this.speaking) this.resume(run, 'timeout');
-    }, this.d.config.pauseTimeoutMs);
-  }
-
-  private resume(run: ResponseRun, reason: string): void {
-    this.clearTimer('pause');
-    this.tentative = false;
-    // Announce first: the held deltas follow the event that says output goes on.
-    const buffered = run.bufferedAudioMs();
-    this.d.events.send({ type: 'duet.response.resumed', response_id: run.id, reason, ...(buffered === null ? {} : { buffered_audio_ms: Math.round(buffered) }) });
-    run.resume();
-  }
-
-  private interrupt(run: ResponseRun): void {
-    this.tentative = false;
-    this.clearTimer('onset');
-    this.clearTimer('pause');
-    const { staleAudioMs } = run.cancel('turn_detected');
-    this.d.events.send({ type: 'duet.output_audio.clear', response_id: run.id, stale_audio_ms: staleAudioMs });
   }
 
   private swapRoles(): void {
@@ -691,10 +590,8 @@ export class DuplexScheduler {
     return this.current && !this.current.finished ? this.current : null;
   }
 
-  private clearTimer(which: 'onset' | 'pause' | 'hold'): void {
-    const key = which === 'onset' ? 'onsetTimer' : which === 'pause' ? 'pauseTimer' : 'holdTimer';
-    const timer = this[key];
-    if (timer) clearTimeout(timer);
-    this[key] = null;
+  private clearHoldTimer(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
   }
 }
