@@ -2,53 +2,18 @@
 // for the client, scripted instances for the models' answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { DuplexScheduler, type UtteranceAnnouncement } from '../../server/scheduler/duplex-scheduler.js';
-import { Conversation, type StoredItem } from '../../server/conversation/conversation.js';
-import { Metrics } from '../../server/metrics.js';
-import { TextChannel } from '../../server/response/text-channel.js';
-import { resolveConfig } from '../../server/config/load.js';
-import { defaultSettings } from '../../server/realtime/session-settings.js';
-import { scriptedModelSet } from '../../models/scripted/index.js';
+import type { UtteranceAnnouncement } from '../../server/scheduler/duplex-scheduler.js';
+import type { StoredItem } from '../../server/conversation/conversation.js';
 import type { Script } from '../../models/scripted/script.js';
-import type { EventSink } from '../../server/response/event-sink.js';
+import { harness as sharedHarness, tick, type Sent } from '../support/scheduler-harness.js';
 import type { AudioSegment } from '../../models/types.js';
 
 const ANSWER = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty';
 
-interface Sent {
-  type: string;
-  [key: string]: unknown;
-}
-
 function harness(script: Partial<Script>, schedulerConfig: Record<string, unknown> = {}) {
-  const events: Sent[] = [];
-  const sink: EventSink = {
-    send: (event) => void events.push(event as unknown as Sent),
-    error: (code, message) => void events.push({ type: 'error', code, message }),
-  };
-  const config = resolveConfig({ scheduler: schedulerConfig });
-  const conversation = new Conversation();
-  const metrics = new Metrics();
-  const lifetime = new AbortController();
-  const models = scriptedModelSet({ replies: [{ text: ANSWER }, { text: 'Second answer.' }], tokenDelayMs: 5, decisions: ['<2>'], rules: [], decisionDelayMs: 1, ...script } as Script);
-  const settings = defaultSettings('duet', 'none', { threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500 });
-  settings.outputModalities = ['text'];
-  const scheduler = new DuplexScheduler({
-    events: sink,
-    signal: lifetime.signal,
-    conversation,
-    metrics,
-    log: pino({ level: 'silent' }),
-    models,
-    config: config.scheduler,
-    turns: config.turns,
-    settings: () => settings,
-    makeChannel: (ref) => new TextChannel({ textDelta: (delta) => void events.push({ type: 'response.output_text.delta', ...ref, delta }) }),
-    resolveModality: () => 'text',
-  });
-  conversation.add({ id: 'item_q', role: 'user', status: 'completed', parts: [{ type: 'input_text', text: 'Count to twenty.' }] });
-  return { events, scheduler, conversation, metrics, lifetime, models, types: () => events.map((e) => e.type) };
+  const h = sharedHarness({ replies: [{ text: ANSWER }, { text: 'Second answer.' }], tokenDelayMs: 5, decisions: ['<2>'], ...script }, { scheduler: schedulerConfig });
+  h.conversation.add({ id: 'item_q', role: 'user', status: 'completed', parts: [{ type: 'input_text', text: 'Count to twenty.' }] });
+  return h;
 }
 
 function speechItem(id: string): { item: StoredItem; segment: AudioSegment } {
@@ -74,7 +39,6 @@ function recordingAnnouncement(events: Sent[]): UtteranceAnnouncement & { outcom
   return a;
 }
 
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 async function untilAnswering(h: ReturnType<typeof harness>): Promise<void> {
   h.scheduler.createResponse();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BackchannelClassifier } from '../../server/turns/backchannel.js';
 import { DEFAULT_BACKCHANNEL_WORDS, DEFAULT_COMMAND_WORDS } from '../../server/turns/default-words.js';
-import { ANSWER, answerText, harness, speech, tick } from './harness.js';
+import { ANSWER, answerText, harness, speech, tick } from '../support/scheduler-harness.js';
 
 const classifier = new BackchannelClassifier(DEFAULT_BACKCHANNEL_WORDS, DEFAULT_COMMAND_WORDS);
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { resolveConfig } from '../../server/config/load.js';
 import { silenceTimerMs, turnTuning } from '../../server/turns/eagerness.js';
 import { toFrontEndSettings } from '../../server/realtime/detector-factory.js';
-import { harness, speech } from './harness.js';
+import { harness, speech } from '../support/scheduler-harness.js';
 
 const turns = resolveConfig({}).turns;
 const semantic = (eagerness: 'low' | 'medium' | 'high' | 'auto') => ({ type: 'semantic_vad' as const, eagerness, create_response: true, interrupt_response: true });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EndOfTurnModel, MelFeatures } from '../../models/types.js';
-import { ANSWER, answerText, harness, speech, tick } from './harness.js';
+import { ANSWER, answerText, harness, speech, tick } from '../support/scheduler-harness.js';
 
 test('an "incomplete" first half is held and merged with the second into one item and one answer', async () => {
   const h = harness({ decisions: ['<4>', '<1>'] }, { turns: { endOfTurn: ['monitor', 'silence'] } });

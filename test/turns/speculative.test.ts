@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AudioSegment, EndOfTurnModel } from '../../models/types.js';
-import { harness, speech, tick } from './harness.js';
+import { harness, speech, tick } from '../support/scheduler-harness.js';
 
 function pauseSegment(startMs: number, endMs: number): AudioSegment {
   return { samples: new Float32Array((endMs - startMs) * 16), sampleRate: 16000, startMs, endMs, mel: { preset: 'whisper', frames: 2, bins: 80, data: new Float32Array(160) } };

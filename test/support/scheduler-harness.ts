@@ -1,5 +1,5 @@
-// A scheduler without sockets for the end-of-turn tests: an array of events stands in for the
-// client, scripted instances for the models (as in test/duplex/scheduler-unit.test.ts).
+// A scheduler without sockets, for the interruption and end-of-turn tests: an array of events stands in for the
+// client, scripted instances for the models.
 import { pino } from 'pino';
 import { DuplexScheduler } from '../../server/scheduler/duplex-scheduler.js';
 import { Conversation, type StoredItem } from '../../server/conversation/conversation.js';
