@@ -36,6 +36,19 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly monitorDecisions = new Counter({ name: 'duet_monitor_decisions_total', help: 'Monitor decisions, by state token.', labelNames: ['state'], registers: [this.registry] });
+  readonly echoErleDb = new Histogram({
+    name: 'duet_echo_erle_db',
+    help: 'Echo return loss enhancement of the echo canceller, per second of echo without near-end speech.',
+    buckets: [0, 5, 10, 15, 20, 25, 30, 35, 40, 50, 60],
+    registers: [this.registry],
+  });
+  readonly echoResidualDbfs = new Histogram({
+    name: 'duet_echo_residual_dbfs',
+    help: 'Residual echo level after cancellation (dBFS), per second of echo without near-end speech.',
+    buckets: [-90, -80, -70, -60, -50, -40, -30, -20, -10],
+    registers: [this.registry],
+  });
+  readonly echoSuppressedOnsets = new Counter({ name: 'duet_echo_suppressed_onsets_total', help: 'Speech onsets the VAD heard that the echo gate judged to be the assistant\'s own voice.', registers: [this.registry] });
   readonly falseInterruptions = new Counter({ name: 'duet_false_interruptions_total', help: 'Paused answers resumed because the speech was not a query.', registers: [this.registry] });
 
   constructor(withProcessMetrics = false) {
