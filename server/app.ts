@@ -9,6 +9,7 @@ import { createModelSet } from './model-set.js';
 import { SessionRegistry } from './realtime/registry.js';
 import { registerRealtimeRoute } from './realtime/route.js';
 import { registerHealthRoutes } from './http/health.js';
+import { speexAvailability } from './audio/echo/speex.js';
 import { chooseSubprotocol } from './realtime/auth.js';
 import type { TurnDetectorFactory } from './realtime/audio-input.js';
 import type { ChannelFactory } from './realtime/channel-factory.js';
@@ -48,6 +49,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const registry = new SessionRegistry(config.limits.maxSessions);
   const makeDetector = overrides.makeDetector ?? (await createDetectorFactory(config.audio, log));
   const makeChannel = overrides.makeChannel ?? createChannelFactory(config, models, metrics);
+  const echo = speexAvailability();
+  if (echo.available) log.info({ backend: echo.backend }, 'echo cancellation: SpeexDSP');
+  else log.warn({ reason: echo.reason }, 'echo cancellation unavailable: falling back to the echo-aware onset gate');
 
   await app.register(websocket, {
     options: {

@@ -102,6 +102,16 @@ export const SessionUpdate = Type.Object(
     turn_detection: Type.Optional(TurnDetection),
     max_response_output_tokens: Type.Optional(MaxTokens),
     speed: Type.Optional(Type.Number({ minimum: 0.25, maximum: 4 })),
+    /** Duet extensions. */
+    duet: Type.Optional(
+      Type.Object(
+        {
+          /** Cancel the assistant's own voice in the input audio (default true); false for clients that cancel echo themselves. */
+          echo_cancellation: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -130,6 +140,8 @@ export const SessionObject = Type.Object({
   /** Duet extension: which model capabilities this server can serve right now. */
   duet: Type.Object({
     capabilities: Type.Record(Type.String(), Type.Object({ available: Type.Boolean(), backend: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) })),
+    /** Whether the session cancels the assistant's own voice in its input (session.update `duet.echo_cancellation`). */
+    echo_cancellation: Type.Optional(Type.Boolean()),
   }),
 });
 export type SessionObject = Static<typeof SessionObject>;

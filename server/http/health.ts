@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ModelSet } from '../../models/types.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionRegistry } from '../realtime/registry.js';
+import { speexAvailability } from '../audio/echo/speex.js';
 
 export function registerHealthRoutes(app: FastifyInstance, deps: { models: ModelSet; metrics: Metrics; registry: SessionRegistry; maxSessions: number }): void {
   const { models, metrics, registry } = deps;
@@ -22,6 +23,8 @@ export function registerHealthRoutes(app: FastifyInstance, deps: { models: Model
       ...(refusal ? { reason: refusal } : {}),
       sessions: { active: registry.size, max: deps.maxSessions },
       capabilities,
+      // Without libspeexdsp echo is only gated (the user must speak louder than the echo to interrupt).
+      echo_cancellation: speexAvailability(),
       missing: Object.entries(capabilities)
         .filter(([, s]) => !s.available)
         .map(([name, s]) => ({ capability: name, reason: s.reason ?? 'unavailable' })),

@@ -4,6 +4,7 @@ import type { TurnDetection } from '../../protocol/schema/session.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { InputAudioDecoder, InputAudioError } from '../audio/input-decoder.js';
 import type { InputAudioFormat, TurnEvent } from '../audio/types.js';
+import { SessionEcho, type SpeechOnsetGate } from '../audio/echo/session-echo.js';
 
 export type { TurnEvent } from '../audio/types.js';
 import type { Metrics } from '../metrics.js';
@@ -34,7 +35,8 @@ export interface TurnDetector {
   close(): void;
 }
 
-export type TurnDetectorFactory = (td: TurnDetection, onEvent: (e: TurnEvent) => void) => TurnDetector;
+/** `onsetGate`: the echo path's veto on speech onsets while the assistant's voice may be echoing. */
+export type TurnDetectorFactory = (td: TurnDetection, onEvent: (e: TurnEvent) => void, onsetGate?: SpeechOnsetGate) => TurnDetector;
 
 interface AudioInputDeps {
   log: Logger;
@@ -65,13 +67,16 @@ export class AudioInput {
   private receivedSamples = 0;
   /** Wall clock (performance.now) when the current utterance began, for frame selection. */
   private utteranceStartedAt: number | null = null;
+  /** Echo cancellation of the session's own voice, before VAD and Mel (holds nothing until the session speaks). */
+  readonly echo: SessionEcho;
 
   constructor(private readonly d: AudioInputDeps) {
     this.rate = new RateWindow(d.maxAudioSecondsPerSecond);
+    this.echo = new SessionEcho({ enabled: () => d.settings().echoCancellation, metrics: d.metrics });
   }
 
   private ensureDetector(): TurnDetector {
-    this.detector ??= this.d.makeDetector(this.d.settings().turnDetection, (e) => this.onTurnEvent(e));
+    this.detector ??= this.d.makeDetector(this.d.settings().turnDetection, (e) => this.onTurnEvent(e), this.echo.onsetGate);
     return this.detector;
   }
 
@@ -99,9 +104,10 @@ export class AudioInput {
     return this.rate.remaining(nowMs);
   }
 
-  private push(samples: Float32Array): void {
+  private push(input: Float32Array): void {
+    const samples = this.echo.process(input, performance.now());
     this.receivedSamples += samples.length;
-    this.ensureDetector().push(samples);
+    if (samples.length > 0) this.ensureDetector().push(samples);
   }
 
   commit(): void {
@@ -129,6 +135,7 @@ export class AudioInput {
 
   close(): void {
     this.detector?.close();
+    this.echo.close();
   }
 
   private onTurnEvent(e: TurnEvent): void {

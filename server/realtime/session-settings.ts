@@ -16,6 +16,8 @@ export interface SessionSettings {
   speed: number;
   maxOutputTokens: number | 'inf';
   temperature: number | undefined;
+  /** Cancel the assistant's own voice in the input (Duet extension `duet.echo_cancellation`, default on). */
+  echoCancellation: boolean;
 }
 
 type ServerVad = Extract<NonNullable<TurnDetection>, { type: 'server_vad' }>;
@@ -44,6 +46,7 @@ export function defaultSettings(model: string, voice: string, vad: { threshold: 
     speed: 1,
     maxOutputTokens: 'inf',
     temperature: undefined,
+    echoCancellation: true,
   };
 }
 
@@ -92,6 +95,7 @@ export function applySessionUpdate(current: SessionSettings, update: SessionUpda
   const maxTokens = update.max_output_tokens ?? update.max_response_output_tokens;
   if (maxTokens !== undefined) next.maxOutputTokens = maxTokens;
   if (update.temperature !== undefined) next.temperature = update.temperature;
+  if (update.duet?.echo_cancellation !== undefined) next.echoCancellation = update.duet.echo_cancellation;
   return next;
 }
 
@@ -114,6 +118,6 @@ export function toSessionObject(id: string, s: SessionSettings, capabilities: Re
     max_output_tokens: s.maxOutputTokens,
     tools: [],
     tool_choice: 'auto',
-    duet: { capabilities },
+    duet: { capabilities, echo_cancellation: s.echoCancellation },
   };
 }

@@ -42,7 +42,8 @@ test('a stall at the client leaves silence: the next frame starts when it was se
   ref.sent(frame24k(0.2), 24000, 500);
   ref.cut(Number.POSITIVE_INFINITY);
   assert.equal(ref.writtenSamples, 2 * 1600);
-  assert.equal(ref.end, 500 * 16 + 1600);
+  // The resampler's few held-back samples of the first frame follow the gap (as at the client).
+  assert.ok(ref.end - (500 * 16 + 1600) >= 0 && ref.end - (500 * 16 + 1600) < 64, `end ${ref.end}`);
   const gap = readAll(ref, 1700, 500 * 16 - 1700);
   assert.ok(gap.every((v) => v === 0), 'silence between the frames');
   assert.ok(readAll(ref, 500 * 16 + 800, 1)[0]! > 6000);

@@ -37,6 +37,8 @@ const ACTIVE_ENERGY = 10;
 /** Drift of the client's clock the arrival line may follow, ms per ms. */
 const CLOCK_CREEP = 0.002;
 const RECORDS = 512;
+/** The microphone's alignment to the reference moves when the arrival line has moved this much. */
+const ALIGNMENT_STEP_MS = 1;
 /** Steps of the leak estimate per 10 ms frame (see processFrame). */
 const LEAK_UP_DB = 0.3;
 const LEAK_DOWN_DB = 0.03;
@@ -84,6 +86,8 @@ export class EchoCanceller {
   // Clocks: input samples seen, wall time of input sample 0, output frames emitted.
   private inputSamples = 0;
   private micOriginMs = Number.POSITIVE_INFINITY;
+  /** The origin the reference is read with (see processFrame). */
+  private alignedOriginMs = Number.POSITIVE_INFINITY;
   private lastArrivalMs = 0;
   private frames = 0;
   // Delay.
@@ -196,7 +200,10 @@ export class EchoCanceller {
     mic.set(this.pending);
     const micEnergy = meanSquare(mic);
     // Wall time of this frame's first sample; its place on the reference's clock.
-    const wallMs = this.micOriginMs + (frameIndex * FRAME) / SAMPLES_PER_MS;
+    // The arrival line wobbles by a fraction of a sample from chunk to chunk; the filter needs
+    // the reference to stay put to the sample, so the alignment moves only on a real change.
+    if (Math.abs(this.micOriginMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = this.micOriginMs;
+    const wallMs = this.alignedOriginMs + (frameIndex * FRAME) / SAMPLES_PER_MS;
     const refPos = this.reference.indexAt(wallMs);
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();

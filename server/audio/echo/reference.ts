@@ -82,11 +82,9 @@ export class EchoReference implements OutputAudioTap {
       this.resampler = new StreamingResampler(sampleRate, PIPELINE_SAMPLE_RATE);
     }
     const at = Math.round(this.indexAt(sentAtMs));
-    if (at > this.cursor + STALL_TOLERANCE_MS * SAMPLES_PER_MS) {
-      // The client ran dry: what the resampler holds back played before the stall.
-      this.write(this.resampler.flush());
-      this.advanceTo(at);
-    }
+    // The client ran dry and starts this frame when it arrives. (The resampler keeps its state
+    // across the gap, as a client's playback resampler does: its few held-back samples follow it.)
+    if (at > this.cursor + STALL_TOLERANCE_MS * SAMPLES_PER_MS) this.advanceTo(at);
     this.write(this.resampler.process(samples));
   }
 
