@@ -92,11 +92,13 @@ export function ratioDb(a: Float32Array, b: Float32Array, from: number, to: numb
   return 10 * Math.log10(ea / Math.max(eb, 1e-20));
 }
 
-/** ERLE over [from, to): microphone energy over output energy, counting only 20 ms blocks where the echo is within 30 dB of its peak. */
-export function erleDb(mic: Float32Array, output: Float32Array, echo: Float32Array, from: number, to: number): number {
+/**
+ * ERLE over [from, to): microphone energy over output energy, counting only 20 ms blocks where
+ * the echo is within 30 dB of `peak` (default: the loudest echo block in the range), so the
+ * microphone's noise in the speech's pauses does not count as echo left over.
+ */
+export function erleDb(mic: Float32Array, output: Float32Array, echo: Float32Array, from: number, to: number, peak = peakBlockEnergy(echo, from, to)): number {
   const block = 320;
-  let peak = 0;
-  for (let i = from; i + block <= to; i += block) peak = Math.max(peak, energy(echo, i, i + block));
   let em = 0;
   let eo = 0;
   for (let i = from; i + block <= to; i += block) {
@@ -104,22 +106,37 @@ export function erleDb(mic: Float32Array, output: Float32Array, echo: Float32Arr
     em += energy(mic, i, i + block);
     eo += energy(output, i, i + block);
   }
-  return 10 * Math.log10(em / Math.max(eo, 1e-20));
+  return em === 0 ? Number.NaN : 10 * Math.log10(em / Math.max(eo, 1e-20));
 }
 
-/** First time (ms) from which every later 500 ms window has ERLE >= target, or null. */
-export function convergenceMs(mic: Float32Array, output: Float32Array, echo: Float32Array, targetDb: number): number | null {
+/**
+ * Convergence: the first time (ms) a 500 ms window with echo reaches `targetDb` of ERLE, and the
+ * share of the later windows that stay there (word boundaries and the filter re-adapting dip).
+ */
+export function convergence(mic: Float32Array, output: Float32Array, echo: Float32Array, targetDb: number): { firstMs: number | null; heldShare: number } {
   const win = 8000;
-  let converged: number | null = null;
-  for (let at = 0; at + win <= output.length; at += win) {
-    let active = 0;
-    for (let i = at; i < at + win; i++) active += echo[i] * echo[i];
-    if (active < 1e-6) continue;
-    const e = erleDb(mic, output, echo, at, at + win);
-    if (e >= targetDb) converged ??= at / 16;
-    else converged = null;
+  const end = output.length - (output.length % 320);
+  const peak = peakBlockEnergy(echo, 0, end);
+  let firstMs: number | null = null;
+  let later = 0;
+  let held = 0;
+  for (let at = 0; at + win <= end; at += win) {
+    const e = erleDb(mic, output, echo, at, at + win, peak);
+    if (Number.isNaN(e)) continue;
+    if (firstMs === null) {
+      if (e >= targetDb) firstMs = at / 16;
+      continue;
+    }
+    later++;
+    if (e >= targetDb) held++;
   }
-  return converged;
+  return { firstMs, heldShare: later ? held / later : 0 };
+}
+
+function peakBlockEnergy(x: Float32Array, from: number, to: number): number {
+  let peak = 0;
+  for (let i = from; i + 320 <= to; i += 320) peak = Math.max(peak, energy(x, i, i + 320));
+  return peak;
 }
 
 function energy(x: Float32Array, from: number, to: number): number {

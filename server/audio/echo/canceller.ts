@@ -225,21 +225,28 @@ export class EchoCanceller {
     }
     const active = !this.bypassFlag && refPeak > ACTIVE_ENERGY;
 
+    let outEnergy: number;
     if (this.speex && !this.bypassFlag) {
       this.reference.read(Math.round(refPos - this.bulkDelayMs * SAMPLES_PER_MS), this.play);
       this.speex.cancel(mic, this.play, this.linearOut);
       this.out.set(this.linearOut);
       this.speex.suppress(this.out);
-      if (!active) this.out.set(this.linearOut);
+      // The gate judges the suppressed signal (residual echo down 40 dB, the user's voice at most
+      // 15 dB). What goes on (VAD, Mel, segments) is the suppressed signal while only echo is
+      // there, and the linear output when the user's voice stands out: the suppressor would cut
+      // it by up to 15 dB (double talk: SNR against the clean voice -2 dB suppressed, +12 linear).
+      outEnergy = active ? meanSquare(this.out) : meanSquare(this.linearOut);
+      const nearEnd = outEnergy > refPeakResidual(refPeak, this.leakDb) * this.continueMargin;
+      if (!active || nearEnd) this.out.set(this.linearOut);
     } else {
       this.out.set(mic);
+      outEnergy = meanSquare(mic);
     }
-    const outEnergy = meanSquare(this.out);
 
     const i = frameIndex % RECORDS;
     this.outEnergy[i] = outEnergy;
     this.active[i] = active ? 1 : 0;
-    this.residual[i] = active ? refPeak * 10 ** (this.leakDb / 10) : 0;
+    this.residual[i] = active ? refPeakResidual(refPeak, this.leakDb) : 0;
     if (active && settledPeak > ACTIVE_ENERGY) {
       // A high percentile (~90th: steps of 10:1) of output/reference over the echo: up
       // LEAK_UP_DB on a frame above it but within the onset margin, down LEAK_DOWN_DB on one
@@ -286,6 +293,11 @@ export class EchoCanceller {
     this.winMic = this.winOut = 0;
     this.winNearEnd = false;
   }
+}
+
+/** The residual echo energy to expect under a reference peak, given the leak (dB). */
+function refPeakResidual(refPeak: number, leakDb: number): number {
+  return refPeak * 10 ** (leakDb / 10);
 }
 
 function meanSquare(frame: Int16Array): number {
