@@ -45,6 +45,9 @@ const LEAK_DOWN_DB = 0.03;
 const LEAK_CREEP_DB = 0.05;
 const LEAK_FAR_DB = 10;
 const LEAK_FAST_DOWN_DB = 0.3;
+/** After this many frames without reference (300 ms) the leak estimate is raised by RESTART_LEAK_DB when it returns. */
+const RESTART_AFTER_FRAMES = 30;
+const RESTART_LEAK_DB = 8;
 
 export interface EchoCancellerOptions {
   reference: EchoReference;
@@ -97,6 +100,7 @@ export class EchoCanceller {
   private lastEstimate: { delayMs: number; confidence: number } | null = null;
   // Gate.
   private leakDb = 10;
+  private inactiveFrames = 0;
   private readonly outEnergy = new Float32Array(RECORDS);
   private readonly residual = new Float32Array(RECORDS);
   private readonly active = new Uint8Array(RECORDS);
@@ -224,6 +228,11 @@ export class EchoCanceller {
       if (b <= settled && e > settledPeak) settledPeak = e;
     }
     const active = !this.bypassFlag && refPeak > ACTIVE_ENERGY;
+    // The assistant speaks again after a pause (a resumed or a new answer): the filter may have
+    // drifted while the user spoke over the echo, so the leak estimate starts higher and comes
+    // back down as the echo shows it can.
+    if (active && this.inactiveFrames >= RESTART_AFTER_FRAMES) this.leakDb += RESTART_LEAK_DB;
+    this.inactiveFrames = active ? 0 : this.inactiveFrames + 1;
 
     let outEnergy: number;
     if (this.speex && !this.bypassFlag) {
