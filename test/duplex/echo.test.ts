@@ -144,7 +144,7 @@ test('a barge-in judged noise (<2>): the answer resumes and the reference goes o
     ask(s.client);
     await s.client.waitFor('response.output_audio.delta', () => true, 20000);
     await new Promise((r) => setTimeout(r, 5000));
-    s.loopback.say(atLevel(speak('Hmm, okay, right.', 'en-gb+f3')!, USER_DBFS));
+    s.loopback.say(atLevel(speak('Yeah okay then', 'en-gb+f3')!, USER_DBFS)); // one phrase, no pause: one segment
     await s.client.waitFor('duet.response.paused', () => true, 8000);
     await s.client.waitFor('duet.response.resumed', () => true, 8000);
     const done = await s.client.waitFor('response.done', () => true, 40000);
