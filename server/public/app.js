@@ -252,7 +252,9 @@ function showKeyForm(message) {
 }
 
 function configureSession() {
-  const session = { type: 'realtime', output_modalities: [ui.modality.value], audio: { input: { format: { type: 'audio/pcm', rate: INPUT_RATE } } } };
+  // The browser cancels echo itself (getUserMedia echoCancellation): the server's canceller would only
+  // hold back early barge-ins while it learns that there is no echo left.
+  const session = { type: 'realtime', output_modalities: [ui.modality.value], audio: { input: { format: { type: 'audio/pcm', rate: INPUT_RATE } } }, duet: { echo_cancellation: false } };
   send({ type: 'session.update', session });
   sessionConfigured = true; // events are handled in order: audio sent from here on is read at INPUT_RATE
 }
