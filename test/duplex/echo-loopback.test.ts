@@ -20,6 +20,8 @@ test('an answer played back into the microphone at 0 dB completes with no speech
     assert.ok(s.loopback.receivedSamples > 8 * 16000, `the answer was played (${s.loopback.receivedSamples / 16} ms)`);
     assert.ok((await s.server.metrics.registry.getSingleMetricAsString('duet_echo_suppressed_onsets_total')).match(/total \d+/), 'the counter is exported');
     assert.deepEqual(s.client.violations, []);
+    const ready = (await (await fetch(`${s.server.url}/readyz`)).json()) as { echo_cancellation: { available: boolean; backend: string } };
+    assert.deepEqual(ready.echo_cancellation, { available: true, backend: 'speexdsp' }, '/readyz says the canceller is there');
   } finally {
     await close(s);
   }
