@@ -1,7 +1,7 @@
 # Duet server image. Builds only from the npm registry and Debian packages.
 FROM node:20-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends espeak-ng python3 ca-certificates \
+ && apt-get install -y --no-install-recommends espeak-ng libspeexdsp1 python3 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -2,6 +2,7 @@
 // and the one thing to do when it is missing. Logged at start (and when it changes) and served
 // by /readyz, so an operator reads the same thing in both places.
 
+import { speexAvailability } from './audio/echo/speex.js';
 import { existsSync } from 'node:fs';
 import type { Capability, CapabilityStatus, ModelSet } from '../models/types.js';
 import type { Config } from './config/schema.js';
@@ -64,13 +65,19 @@ function vadRow(audio: Config['audio']): CapabilityRow {
     : { capability: 'vad', available: false, backend, reason: `${path} does not exist`, action: audio.vad.modelPath ? 'fix audio.vad.modelPath' : 'reinstall dependencies (npm ci)' };
 }
 
-/** No acoustic echo canceller is built into the server yet; this row is where it will report. */
-const ECHO_CANCELLER: CapabilityRow = {
-  capability: 'echo_canceller',
-  available: false,
-  reason: 'not built',
-  action: "use headphones or the client's echo cancellation (browsers: getUserMedia echoCancellation); the echo guard drops transcripts that repeat the assistant",
-};
+/** The echo canceller (SpeexDSP through koffi): without the library only the echo-aware onset gate acts. */
+function echoRow(): CapabilityRow {
+  const echo = speexAvailability();
+  return echo.available
+    ? { capability: 'echo_canceller', available: true, backend: 'libspeexdsp (MDF filter + residual suppressor), echo-aware onset gate' }
+    : {
+        capability: 'echo_canceller',
+        available: false,
+        backend: 'echo-aware onset gate only',
+        reason: echo.reason ?? 'libspeexdsp not found',
+        action: 'apt-get install libspeexdsp1 (without it the user must speak louder than the echo to interrupt), or use headphones / the client\'s echo cancellation',
+      };
+}
 
 /** `actions` replaces the computed action of a capability (e.g. while its model downloads: wait). */
 export function capabilityReport(models: ModelSet, config: Pick<Config, 'models' | 'audio'>, actions: Partial<Record<Capability, string>> = {}): CapabilityRow[] {
@@ -78,7 +85,7 @@ export function capabilityReport(models: ModelSet, config: Pick<Config, 'models'
   for (const [capability, status] of Object.entries(models.status()) as [Capability, CapabilityStatus][]) {
     rows.push({ capability, ...status, ...(status.available ? {} : { action: actions[capability] ?? actionFor(capability, status, config.models) }) });
   }
-  rows.push(ECHO_CANCELLER, vadRow(config.audio));
+  rows.push(echoRow(), vadRow(config.audio));
   return rows;
 }
 

@@ -48,6 +48,19 @@ export class Metrics {
   readonly speculativeStarts = new Counter({ name: 'duet_speculative_starts_total', help: 'Answers started during a short pause, before the silence timer confirmed the turn.', registers: [this.registry] });
   readonly speculativeUsed = new Counter({ name: 'duet_speculative_used_total', help: 'Speculative starts whose answer was released (the turn was confirmed as it was).', registers: [this.registry] });
   readonly speculativeDiscardedMs = new Counter({ name: 'duet_speculative_discarded_model_ms_total', help: 'Model time (monitor decision and generation, wall clock) spent on speculative starts that were discarded.', registers: [this.registry] });
+  readonly echoErleDb = new Histogram({
+    name: 'duet_echo_erle_db',
+    help: 'Echo return loss enhancement of the echo canceller, per second of echo without near-end speech.',
+    buckets: [0, 5, 10, 15, 20, 25, 30, 35, 40, 50, 60],
+    registers: [this.registry],
+  });
+  readonly echoResidualDbfs = new Histogram({
+    name: 'duet_echo_residual_dbfs',
+    help: 'Residual echo level after cancellation (dBFS), per second of echo without near-end speech.',
+    buckets: [-90, -80, -70, -60, -50, -40, -30, -20, -10],
+    registers: [this.registry],
+  });
+  readonly echoSuppressedOnsets = new Counter({ name: 'duet_echo_suppressed_onsets_total', help: 'Speech onsets the VAD heard that the echo gate judged to be the assistant\'s own voice.', registers: [this.registry] });
   readonly falseInterruptions = new Counter({ name: 'duet_false_interruptions_total', help: 'Paused answers resumed because the speech was not a query.', registers: [this.registry] });
 
   constructor(withProcessMetrics = false) {

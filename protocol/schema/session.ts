@@ -152,8 +152,6 @@ export const SessionUpdate = Type.Object(
     tracing: Type.Optional(Tracing),
     truncation: Type.Optional(Truncation),
     include: Type.Optional(Include),
-    /** Duet extensions (documented in protocol/README.md). */
-    duet: Type.Optional(Type.Object({ speech_started: Type.Optional(SpeechStartedMode) }, { additionalProperties: false })),
     // Beta (OpenAI-Beta: realtime=v1) flat keys.
     modalities: Type.Optional(Modalities),
     voice: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
@@ -164,6 +162,18 @@ export const SessionUpdate = Type.Object(
     turn_detection: Type.Optional(TurnDetection),
     max_response_output_tokens: Type.Optional(MaxTokens),
     speed: Type.Optional(Type.Number({ minimum: 0.25, maximum: 4 })),
+    /** Duet extensions (documented in protocol/README.md). */
+    duet: Type.Optional(
+      Type.Object(
+        {
+          /** When speech over an answer is announced (see protocol/README.md, "Speech over an answer"). */
+          speech_started: Type.Optional(SpeechStartedMode),
+          /** Cancel the assistant's own voice in the input audio (default true); false for clients that cancel echo themselves. */
+          echo_cancellation: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -199,6 +209,8 @@ export const SessionObject = Type.Object({
   duet: Type.Object({
     speech_started: SpeechStartedMode,
     capabilities: Type.Record(Type.String(), Type.Object({ available: Type.Boolean(), backend: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) })),
+    /** Whether the session cancels the assistant's own voice in its input (session.update `duet.echo_cancellation`). */
+    echo_cancellation: Type.Optional(Type.Boolean()),
   }),
 });
 export type SessionObject = Static<typeof SessionObject>;

@@ -20,6 +20,7 @@ import { SampleWindow } from './vad/sample-window.js';
 import { VAD_FRAME_SAMPLES } from './vad/silero.js';
 import type { VadScheduler, VadStream } from './vad/scheduler.js';
 import { TurnDetector, type TurnDetectorSettings } from './vad/turn-detector.js';
+import type { SpeechOnsetGate } from './echo/session-echo.js';
 
 const SAMPLES_PER_MS = PIPELINE_SAMPLE_RATE / 1000;
 const DEFAULT_VAD_STATE_RESET_MS = 5000;
@@ -45,6 +46,8 @@ export interface FrontEndOptions {
   turnDetection: TurnDetectionSettings;
   tuning: FrontEndTuning;
   onEvent: TurnEventListener;
+  /** The echo path's veto on onsets (echo-aware turn detection); without it every VAD onset counts. */
+  onsetGate?: SpeechOnsetGate;
   /** VAD failures and listener exceptions (the front-end keeps going; VAD stops on a model error). */
   onError?: (error: unknown) => void;
 }
@@ -57,6 +60,9 @@ export class AudioFrontEnd {
   private readonly tuning: FrontEndTuning;
   private readonly onEvent: TurnEventListener;
   private readonly onError: (error: unknown) => void;
+  private readonly onsetGate: SpeechOnsetGate | null;
+  /** The last VAD frame was speech the onset gate held back (one suppressed onset per run). */
+  private heldByGate = false;
   private settings: TurnDetectionSettings;
   private detector: TurnDetector | null = null;
   private stream: VadStream | null = null;
@@ -86,6 +92,7 @@ export class AudioFrontEnd {
     this.tuning = { ...options.tuning };
     this.onEvent = options.onEvent;
     this.onError = options.onError ?? (() => {});
+    this.onsetGate = options.onsetGate ?? null;
     this.settings = null;
     this.setTurnDetection(options.turnDetection);
   }
@@ -308,7 +315,10 @@ export class AudioFrontEnd {
     );
   }
 
-  private onProbability(probability: number, frameStart: number): void {
+  private onProbability(vadProbability: number, frameStart: number): void {
+    // Echo-aware: a frame the echo path may be hearing as the assistant's own voice counts as silence
+    // before speech is confirmed, so echo alone never gives voice_onset or speech_started.
+    const probability = this.gateOnset(vadProbability, frameStart);
     const detector = this.detector!;
     const wasPending = detector.pendingSpeechStart >= 0;
     const decision = detector.push(probability, frameStart, VAD_FRAME_SAMPLES);
@@ -365,6 +375,24 @@ export class AudioFrontEnd {
     this.pauseAnnounced = true;
     const end = Math.max(detector.pauseSpeechEnd, this.segmentStart);
     this.emit({ type: 'pause_started', speechEndMs: end / SAMPLES_PER_MS, segment: this.segment(this.segmentStart, end) });
+  }
+
+  /**
+   * Echo-aware onsets: until speech is confirmed, a frame the echo path judges may be the
+   * assistant's own voice counts as silence, so echo alone never starts a turn. Speech already
+   * confirmed is not gated (its pauses are the detector's business).
+   */
+  private gateOnset(probability: number, frameStart: number): number {
+    const gate = this.onsetGate;
+    const candidate = this.detector!.pendingSpeechStart >= 0;
+    if (!gate || this.detector!.speaking || gate.allowsOnset(frameStart, frameStart + VAD_FRAME_SAMPLES, candidate)) {
+      this.heldByGate = false;
+      return probability;
+    }
+    const speech = probability >= (this.settings?.threshold ?? 1);
+    if (speech && !this.heldByGate) gate.suppressedOnset();
+    this.heldByGate = speech;
+    return 0;
   }
 
   /**

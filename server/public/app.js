@@ -256,7 +256,9 @@ function showKeyForm(message) {
 function configureSession() {
   // This page knows duet.* events: speech is announced at once and playback freezes only once it is
   // confirmed (a tentative pause is covered by the audio already buffered, so a click leaves no gap).
-  const session = { type: 'realtime', output_modalities: [ui.modality.value], audio: { input: { format: { type: 'audio/pcm', rate: INPUT_RATE } } }, duet: { speech_started: 'immediate' } };
+  // The browser cancels echo itself (getUserMedia echoCancellation): the server's canceller would only
+  // hold back early barge-ins while it learns that there is no echo left.
+  const session = { type: 'realtime', output_modalities: [ui.modality.value], audio: { input: { format: { type: 'audio/pcm', rate: INPUT_RATE } } }, duet: { speech_started: 'immediate', echo_cancellation: false } };
   send({ type: 'session.update', session });
   sessionConfigured = true; // events are handled in order: audio sent from here on is read at INPUT_RATE
 }

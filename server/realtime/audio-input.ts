@@ -5,6 +5,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { InputAudioDecoder, InputAudioError, inputFormatSpec } from '../audio/input-decoder.js';
 import { wireDurationMs } from '../audio/formats.js';
 import type { InputAudioFormat, TurnEvent } from '../audio/types.js';
+import { SessionEcho, type SpeechOnsetGate } from '../audio/echo/session-echo.js';
 
 export type { TurnEvent } from '../audio/types.js';
 import type { Metrics } from '../metrics.js';
@@ -38,7 +39,8 @@ export interface TurnDetector {
   close(): void;
 }
 
-export type TurnDetectorFactory = (td: TurnDetection, onEvent: (e: TurnEvent) => void) => TurnDetector;
+/** `onsetGate`: the echo path's veto on speech onsets while the assistant's voice may be echoing. */
+export type TurnDetectorFactory = (td: TurnDetection, onEvent: (e: TurnEvent) => void, onsetGate?: SpeechOnsetGate) => TurnDetector;
 
 interface AudioInputDeps {
   /** The session's lifetime: ASR calls stop with it. */
@@ -75,13 +77,16 @@ export class AudioInput {
   private utteranceStartedAt: number | null = null;
   /** The transcript of a speculative start's speech, reused when the silence timer confirms that segment. */
   private speculativeTranscript: { startMs: number; endMs: number; text: Promise<string | undefined> } | null = null;
+  /** Echo cancellation of the session's own voice, before VAD and Mel (holds nothing until the session speaks). */
+  readonly echo: SessionEcho;
 
   constructor(private readonly d: AudioInputDeps) {
     this.rate = new RateWindow(d.maxAudioSecondsPerSecond);
+    this.echo = new SessionEcho({ enabled: () => d.settings().echoCancellation, metrics: d.metrics });
   }
 
   private ensureDetector(): TurnDetector {
-    this.detector ??= this.d.makeDetector(this.d.settings().turnDetection, (e) => this.onTurnEvent(e));
+    this.detector ??= this.d.makeDetector(this.d.settings().turnDetection, (e) => this.onTurnEvent(e), this.echo.onsetGate);
     return this.detector;
   }
 
@@ -108,9 +113,10 @@ export class AudioInput {
     return this.rate.remaining(nowMs);
   }
 
-  private push(samples: Float32Array): void {
+  private push(input: Float32Array): void {
+    const samples = this.echo.process(input, performance.now());
     this.receivedSamples += samples.length;
-    this.ensureDetector().push(samples);
+    if (samples.length > 0) this.ensureDetector().push(samples);
   }
 
   commit(): void {
@@ -141,6 +147,7 @@ export class AudioInput {
 
   close(): void {
     this.detector?.close();
+    this.echo.close();
   }
 
   private onTurnEvent(e: TurnEvent): void {

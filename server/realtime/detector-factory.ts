@@ -35,13 +35,14 @@ export async function createDetectorFactory(audio: Config['audio'], log: Logger,
   }
   const mel = frontEndMelOptions(audio);
   const tuning = { ...frontEndTuning(audio), pauseEventMs };
-  return (td, onEvent) => {
+  return (td, onEvent, onsetGate) => {
     const frontEnd = new AudioFrontEnd({
       vad,
       mel,
       turnDetection: vad ? toFrontEndSettings(td) : null,
       tuning,
       onEvent,
+      ...(onsetGate ? { onsetGate } : {}),
       onError: (err) => log.warn({ err }, 'audio front-end error'),
     });
     return {

@@ -33,6 +33,8 @@ export interface SessionSettings {
   tracing: Static<typeof Tracing>;
   truncation: Static<typeof Truncation>;
   include: NonNullable<SessionUpdate['include']> | null;
+  /** Cancel the assistant's own voice in the input (Duet extension `duet.echo_cancellation`, default on). */
+  echoCancellation: boolean;
 }
 
 type ServerVad = Extract<NonNullable<TurnDetection>, { type: 'server_vad' }>;
@@ -69,6 +71,7 @@ export function defaultSettings(model: string, voice: string, vad: { threshold: 
     tracing: null,
     truncation: 'auto',
     include: null,
+    echoCancellation: true,
   };
 }
 
@@ -129,6 +132,7 @@ export function applySessionUpdate(current: SessionSettings, update: SessionUpda
   if (update.tracing !== undefined) next.tracing = update.tracing;
   if (update.truncation !== undefined) next.truncation = update.truncation;
   if (update.include !== undefined) next.include = update.include;
+  if (update.duet?.echo_cancellation !== undefined) next.echoCancellation = update.duet.echo_cancellation;
   return next;
 }
 
@@ -168,6 +172,6 @@ export function toSessionObject(id: string, s: SessionSettings, capabilities: Re
     tracing: s.tracing,
     truncation: s.truncation,
     include: s.include,
-    duet: { capabilities: withTranscriptionNote(s, capabilities), speech_started: s.speechStarted },
+    duet: { capabilities: withTranscriptionNote(s, capabilities), speech_started: s.speechStarted, echo_cancellation: s.echoCancellation },
   };
 }

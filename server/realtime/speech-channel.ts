@@ -5,6 +5,8 @@ import type { OutputChannel } from '../response/output-channel.js';
 import type { PartRef } from '../response/response-run.js';
 import { SpeechTrack, type SpeechFrame } from '../voice/speech-track.js';
 import { AudioPacer } from '../voice/pacer.js';
+import { decodeOutputAudio, outputSampleRate } from '../voice/output-format.js';
+import type { OutputAudioTap } from '../audio/echo/reference.js';
 import type { DeltaTemplate } from './outbound.js';
 import type { SessionContext } from './session-context.js';
 
@@ -14,6 +16,8 @@ export interface SpeechChannelParams {
   tts: SpeechSynthesizer;
   voice: Config['voice'];
   metrics: Metrics;
+  /** The echo canceller's reference: every audio frame as it is sent, and cuts (null: not kept). */
+  tap?: OutputAudioTap | null;
 }
 
 /**
@@ -60,6 +64,7 @@ class SpeechChannel implements OutputChannel {
     if (frame.audio.length > 0) {
       outbound.sendDelta(this.audioDelta, Buffer.from(frame.audio.buffer, frame.audio.byteOffset, frame.audio.byteLength).toString('base64'));
       this.p.metrics.audioOutSeconds.inc(frame.durationMs / 1000);
+      this.p.tap?.sent(decodeOutputAudio(this.track.format, frame.audio), outputSampleRate(this.track.format), performance.now());
     }
   }
 
@@ -90,7 +95,10 @@ class SpeechChannel implements OutputChannel {
   }
 
   cancel(): { staleAudioMs: number } {
-    return { staleAudioMs: this.pacer.cancel().staleMs };
+    const staleAudioMs = this.pacer.cancel().staleMs;
+    // The client drops what it has not played (duet.output_audio.clear): so does the reference.
+    this.p.tap?.cut(performance.now());
+    return { staleAudioMs };
   }
 
   sentText(): string {
@@ -98,6 +106,9 @@ class SpeechChannel implements OutputChannel {
   }
 
   truncateAt(audioEndMs: number): string {
+    // Playback stopped while this answer's audio was still queued at the client: it is not played.
+    // (After cancel() the cut is made; a later answer's audio may be queued by now.)
+    if (this.pacer.state !== 'cancelled' && this.pacer.playedMs < this.pacer.sentMs) this.p.tap?.cut(performance.now());
     const heard = this.track.truncateAt(audioEndMs);
     this.sent = heard;
     return heard;

@@ -100,11 +100,13 @@ test('a speech-like transient during a spoken answer pauses it tentatively and r
     client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Tell me about the river.' }] } });
     client.send({ type: 'response.create' });
     await client.waitFor('response.output_audio.delta');
-    await new Promise((r) => setTimeout(r, 600)); // the pacer's lead is built up
     // 100 ms from the middle of a word: the VAD's first frames hear speech, its minimum speech (250 ms) is not met.
+    // Before it, 3 s of a quiet microphone, as a real client streams: the pacer's lead builds up, and the
+    // echo canceller (on by default) learns that this microphone hears no echo of the answer.
     const onset = Math.round((fixture.truth.turns[0]!.onsetMs + 250) * 16);
     const transient = fixture.samples.slice(onset, onset + 1600);
-    await streamAudio(client, concat(silence(200), transient, silence(600)), 1);
+    const quiet = Float32Array.from({ length: 3000 * 16 }, (_, i) => Math.sin(i * 12.9898) * 1e-3); // a quiet floor, about -63 dBFS RMS
+    await streamAudio(client, concat(quiet, transient, silence(600)), 1);
     const paused = await client.waitFor('duet.response.paused', () => true, 5000);
     assert.equal(paused.tentative, true);
     const resumed = await client.waitFor('duet.response.resumed', () => true, 5000);

@@ -49,16 +49,22 @@ async function connect(models: Record<string, unknown>): Promise<Harness> {
   return { server, session, transport, events, errors, waitFor };
 }
 
-/** The user speaks one sentence at 2x real time (the SDK's default input: PCM16 at 24 kHz). */
-async function speakOver(h: Harness): Promise<void> {
-  const speech = resample(concat(firstTurn(loadSpeech('two-turns-clean')), silence(300)), 16000, 24000);
+/**
+ * The user speaks one sentence in real time (the SDK's default input: PCM16 at 24 kHz), after
+ * `quietMs` of a quiet microphone, as a real client streams it: Duet's echo canceller, on by
+ * default for a session with audio output, learns from it that this microphone does not hear the
+ * answer (until it has, it only lets through speech louder than the assistant's own voice).
+ */
+async function speakOver(h: Harness, quietMs = 3000): Promise<void> {
+  const quiet = Float32Array.from({ length: quietMs * 16 }, (_, i) => Math.sin(i * 12.9898) * 1e-3); // a quiet floor, about -63 dBFS RMS
+  const speech = resample(concat(quiet, firstTurn(loadSpeech('two-turns-clean')), silence(300)), 16000, 24000);
   const pcm = toPcm16(speech);
   const chunk = 480 * 2; // 20 ms
   const started = performance.now();
   for (let at = 0; at < pcm.length; at += chunk) {
     const bytes = pcm.subarray(at, Math.min(pcm.length, at + chunk));
     h.session.sendAudio(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-    const wait = ((at + chunk) / 48) / 2 - (performance.now() - started);
+    const wait = (at + chunk) / 48 - (performance.now() - started);
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
   }
 }
@@ -141,7 +147,7 @@ test('Agents SDK, default config: speech during a spoken answer makes the SDK tr
 });
 
 test('Agents SDK, default config: speech the monitor calls noise (<2>) never interrupts its playback; a question (<1>) does, and the next answer plays', async () => {
-  const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, rests under a tall tree, watches the birds, and sleeps until the evening comes and the stars come out.';
+  const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, rests under a tall tree, watches the birds, and sleeps until the evening comes and the stars come out. In the morning it wakes up, drinks from the river, runs back across the fields to the farm, and waits by the old barn for the farmer to bring its breakfast.';
   const h = await connect({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Okay.' }], tokenDelayMs: 5, decisions: ['<2>', '<1>'] }) } });
   try {
     await settledSession(h);
@@ -154,7 +160,7 @@ test('Agents SDK, default config: speech the monitor calls noise (<2>) never int
     assert.equal(resumed.reason, 'noise');
     assert.equal(interrupted, 0, 'no audio_interrupted for noise');
     assert.equal(h.events.filter((e) => e.type === 'input_audio_buffer.speech_started' || e.type === 'conversation.item.truncated').length, 0);
-    await speakOver(h); // a real question
+    await speakOver(h, 1500); // a real question
     await h.waitFor('conversation.item.truncated');
     assert.equal(interrupted, 1, 'the question stopped playback');
     const next = await h.waitFor('response.done', (e) => (e.response as { status: string }).status === 'completed');

@@ -1,0 +1,228 @@
+// Echo canceller benchmark, component level (no socket; simulated time, so it runs faster than
+// real time): the assistant's espeak-ng answer is played through simulated rooms
+// (test/support/room.ts: direct path + exponentially decaying reflections, delays 20-400 ms
+// plus 30 ms transport) into a microphone with -65 dBFS noise and, in the barge-in runs, the
+// user's voice (espeak-ng, or the real clips of ../shared/audio when present) from 7 s on. Each
+// row runs the same input three ways in the same run: canceller on (SpeexDSP + onset gate),
+// gate only (no libspeexdsp), off (today's behaviour). Measured:
+//  - self-interruptions: VAD speech onsets while only echo is present, per minute of speech;
+//  - ERLE over the answer's second half; convergence: when a 500 ms window first reaches 20 dB
+//    of ERLE, and the share of later windows that stay at 20 dB or more;
+//  - barge-in: the user's speech onset detection time against the same speech with no echo
+//    (delta ms; 'missed' when no onset within 2 s; 'masked' when the echo had already started
+//    a turn that was still going, so the user's speech could not start one);
+//  - double-talk damage: SNR of the output against the user's clean voice while the user speaks
+//    (and the microphone's own SNR for reference);
+//  - CPU per session-second: canceller vs VAD + streaming Mel on the same audio.
+// Prints a table; writes bench-results/echo.json. Run: npm run bench:echo  (~30-60 s).
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AudioFrontEnd } from '../../server/audio/front-end.js';
+import { melPreset } from '../../server/audio/mel/index.js';
+import { speexAvailability } from '../../server/audio/echo/speex.js';
+import type { EchoCanceller } from '../../server/audio/echo/canceller.js';
+import { VadScheduler } from '../../server/audio/vad/scheduler.js';
+import { SileroModel } from '../../server/audio/vad/silero.js';
+import { convergence, erleDb, simulateEcho } from '../../test/support/echo-sim.js';
+import { speak } from '../../test/support/espeak.js';
+import { ROOMS, activeRms, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
+import { readWav } from '../../test/support/wav.js';
+
+const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
+const USER_AT_MS = 7000;
+const USER_DBFS = -26;
+
+type Mode = 'on' | 'gate' | 'off';
+
+interface Run {
+  onsets: number[];
+  output: Float32Array;
+  mic: Float32Array;
+  echo: Float32Array;
+  near: Float32Array;
+  cancellerMs: number;
+  delayMs: number | null;
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+async function run(silero: SileroModel, assistant: Float32Array, user: Float32Array | null, room: RoomParams, echoDb: number, mode: Mode): Promise<Run> {
+  const onsets: number[] = [];
+  let canceller: EchoCanceller | null = null;
+  const frontEnd = new AudioFrontEnd({
+    vad: new VadScheduler(silero),
+    mel: null,
+    turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 },
+    tuning: { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000 },
+    onEvent: (e) => {
+      if (e.type === 'speech_started') onsets.push(e.speechOnsetMs);
+    },
+    ...(mode === 'off' ? {} : { onsetGate: { allowsOnset: (s: number, e: number, c: boolean) => canceller!.allowsOnset(s, e, c), suppressedOnset: () => {} } }),
+  });
+  const gain = echoDb === -Infinity ? 0 : echoGainFor(assistant, room, 10 ** (USER_DBFS / 20), echoDb);
+  let pushed = 0;
+  const r = await simulateEcho({
+    assistant,
+    room,
+    echoGain: gain,
+    networkMs: 30,
+    linear: mode === 'on',
+    ...(user ? { user, userAtMs: USER_AT_MS } : {}),
+    durationMs: Math.max(assistant.length / 16, user ? USER_AT_MS + user.length / 16 : 0) + 800,
+    onCanceller: (c) => {
+      canceller = c;
+      if (mode === 'off') c.bypass = true;
+    },
+    onOutput: async (out) => {
+      frontEnd.push(out);
+      pushed += out.length;
+      if (pushed % 3200 === 0) await frontEnd.whenIdle();
+    },
+  });
+  await frontEnd.whenIdle();
+  frontEnd.close();
+  return { onsets, output: r.output, mic: r.mic, echo: r.echo, near: r.near, cancellerMs: r.processMs, delayMs: r.canceller.lastDelayEstimate?.delayMs ?? null };
+}
+
+function convergenceColumns(c: { firstMs: number | null; heldShare: number }): { erle20AtMs: number | null; erle20HeldPct: number } {
+  return { erle20AtMs: c.firstMs, erle20HeldPct: Math.round(c.heldShare * 100) };
+}
+
+/** SNR of `x` against the clean `near` over the blocks where the user speaks. */
+function snrDb(x: Float32Array, near: Float32Array): number {
+  let s = 0;
+  let n = 0;
+  const block = 320;
+  let peak = 0;
+  for (let i = 0; i + block <= near.length; i += block) peak = Math.max(peak, energy(near, i, block));
+  for (let i = 0; i + block <= Math.min(near.length, x.length); i += block) {
+    if (energy(near, i, block) < peak * 1e-3) continue;
+    for (let k = i; k < i + block; k++) {
+      s += near[k] * near[k];
+      n += (x[k] - near[k]) ** 2;
+    }
+  }
+  return 10 * Math.log10(s / Math.max(n, 1e-20));
+}
+
+function energy(x: Float32Array, from: number, n: number): number {
+  let e = 0;
+  for (let i = from; i < from + n; i++) e += x[i] * x[i];
+  return e;
+}
+
+function userVoices(): { name: string; samples: Float32Array }[] {
+  const voices = [{ name: 'espeak en-gb+f3', samples: atLevel(speak('Wait, stop please. I have a question about the river.', 'en-gb+f3')!, USER_DBFS) }];
+  const dir = fileURLToPath(new URL('../../../shared/audio/alphanumeric/', import.meta.url));
+  if (existsSync(dir)) {
+    // A few real clips in a row, as one utterance.
+    const clips: Float32Array[] = [];
+    for (const letter of ['b', 'five', 'g']) {
+      const file = readdirSync(`${dir}${letter}`).find((f) => f.endsWith('.wav'));
+      if (file) clips.push(readWav(`${dir}${letter}/${file}`));
+    }
+    if (clips.length) {
+      const all = new Float32Array(clips.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of clips) (all.set(c, at), (at += c.length));
+      voices.push({ name: 'real clips', samples: atLevel(all, USER_DBFS) });
+    }
+  }
+  return voices;
+}
+
+export async function runEchoBench(): Promise<unknown> {
+  const wallStart = performance.now();
+  const silero = await SileroModel.load({ version: 'v5' });
+  const assistant = speak(ANSWER);
+  if (!assistant) throw new Error('bench:echo needs espeak-ng');
+  const voices = userVoices();
+  const speechMinutes = assistant.length / 16000 / 60;
+  const modes: Mode[] = speexAvailability().available ? ['on', 'gate', 'off'] : ['gate', 'off'];
+  const rows: Record<string, unknown>[] = [];
+  const cases: { room: RoomParams; echoDb: number }[] = [
+    ...ROOMS.map((room) => ({ room, echoDb: 0 })),
+    { room: ROOMS[0]!, echoDb: -20 },
+    { room: ROOMS[0]!, echoDb: 6 },
+    { room: ROOMS[2]!, echoDb: 6 },
+  ];
+  // The user's onset with no echo at all: the baseline of barge-in delays.
+  const baseline = new Map<string, number | null>();
+  for (const v of voices) {
+    const r = await run(silero, new Float32Array(0), v.samples, ROOMS[0]!, -Infinity, 'off');
+    baseline.set(v.name, r.onsets.find((t) => t >= USER_AT_MS - 100) ?? null);
+  }
+  let cancellerMsTotal = 0;
+  let cancelledSeconds = 0;
+  for (const { room, echoDb } of cases) {
+    for (const mode of modes) {
+      const echoOnly = await run(silero, assistant, null, room, echoDb, mode);
+      const n = echoOnly.output.length - (echoOnly.output.length % 320);
+      const half = Math.floor(n / 2 / 320) * 320;
+      if (mode === 'on') {
+        cancellerMsTotal += echoOnly.cancellerMs;
+        cancelledSeconds += n / 16000;
+      }
+      const row: Record<string, unknown> = {
+        room: room.name,
+        echoDb,
+        mode,
+        selfInterruptionsPerMin: +(echoOnly.onsets.length / speechMinutes).toFixed(1),
+        erleDb: mode === 'on' ? +erleDb(echoOnly.mic, echoOnly.output, echoOnly.echo, half, n - 1600).toFixed(1) : null,
+        ...(mode === 'on' ? convergenceColumns(convergence(echoOnly.mic, echoOnly.output, echoOnly.echo, 20)) : { erle20AtMs: null, erle20HeldPct: null }),
+        delayMs: echoOnly.delayMs === null ? null : Math.round(echoOnly.delayMs),
+        trueDelayMs: room.delayMs + 30,
+      };
+      for (const v of voices) {
+        const barge = await run(silero, assistant, v.samples, room, echoDb, mode);
+        const onset = barge.onsets.find((t) => t >= USER_AT_MS - 100 && t < USER_AT_MS + 2000);
+        const base = baseline.get(v.name);
+        // Off, the echo's own turn is still going when the user speaks: no onset of theirs to find.
+        const masked = echoOnly.onsets.some((t) => t < USER_AT_MS);
+        row[`bargeIn[${v.name}]`] = onset !== undefined ? Math.round(onset - (base ?? USER_AT_MS)) : masked ? 'masked' : 'missed';
+        if (v === voices[0]) {
+          row.doubleTalkSnrDb = +snrDb(barge.output, barge.near).toFixed(1);
+          row.micSnrDb = +snrDb(barge.mic, barge.near).toFixed(1);
+        }
+      }
+      rows.push(row);
+    }
+  }
+  // VAD + streaming Mel on the same amount of audio, for scale.
+  const frontEnd = new AudioFrontEnd({
+    vad: new VadScheduler(silero),
+    mel: melPreset('whisper'),
+    turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 },
+    tuning: { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000 },
+    onEvent: () => {},
+  });
+  const audio = assistant;
+  const c0 = cpuMs();
+  for (let rep = 0; rep < 3; rep++) {
+    for (let i = 0; i < audio.length; i += 320) {
+      frontEnd.push(audio.subarray(i, i + 320));
+      if (i % 16000 === 0) await frontEnd.whenIdle();
+    }
+    await frontEnd.whenIdle();
+  }
+  const frontEndMsPerSecond = (cpuMs() - c0) / ((3 * audio.length) / 16000);
+  frontEnd.close();
+  await silero.release();
+  const cpu = {
+    cancellerMsPerSessionSecond: +(cancellerMsTotal / Math.max(cancelledSeconds, 1e-9)).toFixed(2),
+    vadMelMsPerSessionSecond: +frontEndMsPerSecond.toFixed(2),
+  };
+  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, wallMs: Math.round(performance.now() - wallStart) };
+  console.table(rows);
+  console.log(`CPU per session-second: canceller ${cpu.cancellerMsPerSessionSecond} ms, VAD + Mel ${cpu.vadMelMsPerSessionSecond} ms (ratio ${(cpu.cancellerMsPerSessionSecond / cpu.vadMelMsPerSessionSecond).toFixed(2)})`);
+  mkdirSync('bench-results', { recursive: true });
+  writeFileSync('bench-results/echo.json', JSON.stringify(result, null, 2));
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runEchoBench();
+}

@@ -1,0 +1,316 @@
+// One session's echo canceller: microphone audio (16 kHz, on the client's clock) in,
+// the same audio minus the assistant's echo out, plus an onset gate for the turn detector.
+//
+// Alignment. The reference is on the server's wall clock; the microphone on the client's.
+// Each microphone sample gets a wall time from the arrival of its chunk (the earliest-arrival
+// line, allowed to creep forward for clock drift, so network jitter only delays chunks and
+// never moves the line). The delay estimator (delay-estimator.ts) then finds where in the
+// reference the echo comes from; the adaptive filter starts at that delay less a margin and
+// spans `filterMs`, so the estimate needs only ~10 ms accuracy and the filter absorbs the rest.
+// Before the first estimate the filter starts at delay 0 (it then covers echoes arriving up to
+// `filterMs` late; longer delays wait for the estimate, ~2 s of speech).
+//
+// Cancellation is SpeexDSP's (speex.ts): MDF adaptive filter, then its residual echo
+// suppressor, used only while reference audio can still echo (otherwise the linear output,
+// which is the microphone itself once the reference is quiet). Without libspeexdsp the audio
+// passes unchanged and only the gate acts.
+//
+// The onset gate. While the reference is audible, every 10 ms frame records the output energy
+// and the residual echo to expect: the loudest reference energy that can echo in it, times a
+// leak ratio tracked as a high percentile of output/reference (learnt only from frames within
+// the margin, so the user's speech over the echo barely raises it; it starts high, +10 dB, so
+// the first echo of a session is held back while the filter converges). A VAD frame may start
+// speech only if its output energy exceeds that estimate by `onsetMarginDb` (12 dB), and a
+// candidate the gate let start goes on above `continueMarginDb` (6 dB): a word's quieter end.
+// Measured on simulated rooms (test/audio/echo-canceller.test.ts, bench:echo) the echo alone
+// never passes; the cost is barge-ins over loud echo in the first seconds of an answer, which
+// need the user louder than the not yet cancelled echo.
+import { DelayEstimator } from './delay-estimator.js';
+import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
+import { SpeexEchoCanceller } from './speex.js';
+
+const SAMPLES_PER_MS = 16;
+const FRAME = ECHO_BLOCK_SAMPLES;
+const FRAME_MS = FRAME / SAMPLES_PER_MS;
+/** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
+const ACTIVE_ENERGY = 10;
+/** Drift of the client's clock the arrival line may follow, ms per ms. */
+const CLOCK_CREEP = 0.002;
+const RECORDS = 512;
+/** The microphone's alignment to the reference moves when the arrival line has moved this much. */
+const ALIGNMENT_STEP_MS = 1;
+/** Steps of the leak estimate per 10 ms frame (see processFrame). */
+const LEAK_UP_DB = 0.3;
+const LEAK_DOWN_DB = 0.03;
+const LEAK_CREEP_DB = 0.05;
+const LEAK_FAR_DB = 10;
+const LEAK_FAST_DOWN_DB = 0.3;
+/** After this many frames without reference (300 ms) the leak estimate is raised by RESTART_LEAK_DB when it returns. */
+const RESTART_AFTER_FRAMES = 30;
+const RESTART_LEAK_DB = 8;
+
+export interface EchoCancellerOptions {
+  reference: EchoReference;
+  /** Use SpeexDSP (true) or only gate (false: the library is missing). */
+  linear: boolean;
+  /** Adaptive filter length, ms (room tail + alignment margin). Default 300. */
+  filterMs?: number;
+  /** Longest echo delay searched, ms. Default 500. */
+  maxDelayMs?: number;
+  /** The filter starts this much before the estimated delay. Default 40. */
+  delayMarginMs?: number;
+  /** Output must exceed the residual echo estimate by this for speech to start. Default 12. */
+  onsetMarginDb?: number;
+  /** ... and by this for a speech candidate that started above the onset margin to go on. Default 6. */
+  continueMarginDb?: number;
+  /** Every second of echo without near-end speech: ERLE and residual level, dB / dBFS. */
+  onEchoWindow?: (erleDb: number, residualDbfs: number) => void;
+}
+
+export class EchoCanceller {
+  private readonly reference: EchoReference;
+  private readonly speex: SpeexEchoCanceller | null;
+  private readonly estimator: DelayEstimator;
+  private readonly filterBlocks: number;
+  private readonly maxDelayBlocks: number;
+  private readonly marginMs: number;
+  private readonly onsetMargin: number;
+  private readonly onsetMarginDb: number;
+  private readonly continueMargin: number;
+  private readonly onEchoWindow: EchoCancellerOptions['onEchoWindow'];
+  private bypassFlag = false;
+  // Framing.
+  private readonly pending = new Int16Array(FRAME);
+  private pendingCount = 0;
+  private readonly mic = new Int16Array(FRAME);
+  private readonly play = new Int16Array(FRAME);
+  private readonly linearOut = new Int16Array(FRAME);
+  private readonly out = new Int16Array(FRAME);
+  // Clocks: input samples seen, wall time of input sample 0, output frames emitted.
+  private inputSamples = 0;
+  private micOriginMs = Number.POSITIVE_INFINITY;
+  /** The origin the reference is read with (see processFrame). */
+  private alignedOriginMs = Number.POSITIVE_INFINITY;
+  private lastArrivalMs = 0;
+  private frames = 0;
+  // Delay.
+  private bulkDelayMs = 0;
+  private locked = false;
+  private candidateMs: number | null = null;
+  private lastEstimate: { delayMs: number; confidence: number } | null = null;
+  // Gate.
+  private leakDb = 10;
+  private inactiveFrames = 0;
+  private readonly outEnergy = new Float32Array(RECORDS);
+  private readonly residual = new Float32Array(RECORDS);
+  private readonly active = new Uint8Array(RECORDS);
+  // Window stats.
+  private winFrames = 0;
+  private winEcho = 0;
+  private winMic = 0;
+  private winOut = 0;
+  private winNearEnd = false;
+
+  constructor(o: EchoCancellerOptions) {
+    this.reference = o.reference;
+    const filterMs = o.filterMs ?? 300;
+    this.filterBlocks = Math.round(filterMs / FRAME_MS);
+    this.maxDelayBlocks = Math.round((o.maxDelayMs ?? 500) / FRAME_MS);
+    this.marginMs = o.delayMarginMs ?? 40;
+    this.onsetMarginDb = o.onsetMarginDb ?? 12;
+    this.onsetMargin = 10 ** (this.onsetMarginDb / 10);
+    this.continueMargin = 10 ** ((o.continueMarginDb ?? 6) / 10);
+    this.onEchoWindow = o.onEchoWindow;
+    this.estimator = new DelayEstimator({ maxDelayMs: o.maxDelayMs ?? 500, windowMs: 4000 });
+    this.speex = o.linear
+      ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
+      : null;
+  }
+
+  /** The delay the filter is aligned to (its start + the margin), ms; null before the first estimate. */
+  get delayMs(): number | null {
+    return this.locked ? this.bulkDelayMs + this.marginMs : null;
+  }
+
+  get lastDelayEstimate(): { delayMs: number; confidence: number } | null {
+    return this.lastEstimate;
+  }
+
+  /** Output samples emitted so far (input samples less the partial frame held). */
+  get outputSamples(): number {
+    return this.frames * FRAME;
+  }
+
+  /** Off: samples pass unchanged (still framed, so the sample clock stays continuous) and the gate opens. */
+  set bypass(on: boolean) {
+    this.bypassFlag = on;
+  }
+
+  /** Microphone samples that arrived at `arrivalMs` -> cancelled samples (whole 10 ms frames; the rest waits). */
+  process(samples: Float32Array, arrivalMs: number): Float32Array {
+    this.trackArrival(samples.length, arrivalMs);
+    const out = new Float32Array(Math.floor((this.pendingCount + samples.length) / FRAME) * FRAME);
+    let written = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const v = Math.round(samples[i] * 32768);
+      this.pending[this.pendingCount++] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      if (this.pendingCount === FRAME) {
+        this.processFrame();
+        for (let k = 0; k < FRAME; k++) out[written + k] = this.out[k] / 32768;
+        written += FRAME;
+        this.pendingCount = 0;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether speech may start in output samples [start, end): false when, while the reference
+   * was audible, the output there stayed within the residual echo estimate plus the margin
+   * (a smaller one when `continuing` a candidate the gate let start: a word's quieter end).
+   */
+  allowsOnset(start: number, end: number, continuing = false): boolean {
+    if (this.bypassFlag) return true;
+    const first = Math.floor(start / FRAME);
+    const last = Math.ceil(end / FRAME);
+    let out = 0;
+    let residual = 0;
+    let anyActive = false;
+    for (let k = first; k < last; k++) {
+      if (k < this.frames - RECORDS || k >= this.frames) continue;
+      const i = k % RECORDS;
+      out += this.outEnergy[i];
+      residual += this.residual[i];
+      if (this.active[i]) anyActive = true;
+    }
+    return !anyActive || out > residual * (continuing ? this.continueMargin : this.onsetMargin);
+  }
+
+  close(): void {
+    this.speex?.close();
+  }
+
+  private trackArrival(count: number, arrivalMs: number): void {
+    const elapsed = Math.max(0, arrivalMs - this.lastArrivalMs);
+    this.lastArrivalMs = arrivalMs;
+    this.inputSamples += count;
+    const line = arrivalMs - this.inputSamples / SAMPLES_PER_MS;
+    this.micOriginMs = Math.min(this.micOriginMs + elapsed * CLOCK_CREEP, line);
+  }
+
+  private processFrame(): void {
+    const frameIndex = this.frames;
+    const mic = this.mic;
+    mic.set(this.pending);
+    const micEnergy = meanSquare(mic);
+    // Wall time of this frame's first sample; its place on the reference's clock.
+    // The arrival line wobbles by a fraction of a sample from chunk to chunk; the filter needs
+    // the reference to stay put to the sample, so the alignment moves only on a real change.
+    if (Math.abs(this.micOriginMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = this.micOriginMs;
+    const wallMs = this.alignedOriginMs + (frameIndex * FRAME) / SAMPLES_PER_MS;
+    const refPos = this.reference.indexAt(wallMs);
+    this.estimator.addMicBlock(micEnergy, refPos / FRAME);
+    if ((frameIndex + 1) % 50 === 0) this.updateDelay();
+
+    // The reference blocks whose echo may be in this frame: those the filter spans once the
+    // delay is known, before that anything from 0 to the longest delay + tail. The leak is
+    // learnt only once reference old enough to have surely echoed is among them (before the
+    // echo arrives the output is quiet, which says nothing about the echo).
+    const now = Math.floor(refPos / FRAME);
+    const nearest = this.locked ? now - Math.round(this.bulkDelayMs / FRAME_MS) : now;
+    const settled = this.locked ? nearest - Math.round(this.marginMs / FRAME_MS) : now - this.maxDelayBlocks;
+    const oldest = nearest - this.filterBlocks - (this.locked ? 0 : this.maxDelayBlocks);
+    let refPeak = 0;
+    let settledPeak = 0;
+    for (let b = oldest; b <= nearest; b++) {
+      const e = this.reference.blockEnergy(b);
+      if (e > refPeak) refPeak = e;
+      if (b <= settled && e > settledPeak) settledPeak = e;
+    }
+    const active = !this.bypassFlag && refPeak > ACTIVE_ENERGY;
+    // The assistant speaks again after a pause (a resumed or a new answer): the filter may have
+    // drifted while the user spoke over the echo, so the leak estimate starts higher and comes
+    // back down as the echo shows it can.
+    if (active && this.inactiveFrames >= RESTART_AFTER_FRAMES) this.leakDb += RESTART_LEAK_DB;
+    this.inactiveFrames = active ? 0 : this.inactiveFrames + 1;
+
+    let outEnergy: number;
+    if (this.speex && !this.bypassFlag) {
+      this.reference.read(Math.round(refPos - this.bulkDelayMs * SAMPLES_PER_MS), this.play);
+      this.speex.cancel(mic, this.play, this.linearOut);
+      this.out.set(this.linearOut);
+      this.speex.suppress(this.out);
+      // The gate judges the suppressed signal (residual echo down 40 dB, the user's voice at most
+      // 15 dB). What goes on (VAD, Mel, segments) is the suppressed signal while only echo is
+      // there, and the linear output when the user's voice stands out: the suppressor would cut
+      // it by up to 15 dB (double talk: SNR against the clean voice -2 dB suppressed, +12 linear).
+      outEnergy = active ? meanSquare(this.out) : meanSquare(this.linearOut);
+      const nearEnd = outEnergy > refPeakResidual(refPeak, this.leakDb) * this.continueMargin;
+      if (!active || nearEnd) this.out.set(this.linearOut);
+    } else {
+      this.out.set(mic);
+      outEnergy = meanSquare(mic);
+    }
+
+    const i = frameIndex % RECORDS;
+    this.outEnergy[i] = outEnergy;
+    this.active[i] = active ? 1 : 0;
+    this.residual[i] = active ? refPeakResidual(refPeak, this.leakDb) : 0;
+    if (active && settledPeak > ACTIVE_ENERGY) {
+      // A high percentile (~90th: steps of 10:1) of output/reference over the echo: up
+      // LEAK_UP_DB on a frame above it but within the onset margin, down LEAK_DOWN_DB on one
+      // below. A frame past the margin (the user, most likely) only creeps it up, so the user's
+      // speech does not teach it to ignore the user, yet a diverged filter is learnt in seconds.
+      const ratioDb = 10 * Math.log10((outEnergy + 1) / refPeak);
+      // Far above the echo (the start, or the filter converging): come down fast.
+      if (ratioDb <= this.leakDb) this.leakDb = Math.max(ratioDb, this.leakDb - (ratioDb < this.leakDb - LEAK_FAR_DB ? LEAK_FAST_DOWN_DB : LEAK_DOWN_DB));
+      else this.leakDb = Math.min(ratioDb, this.leakDb + (ratioDb <= this.leakDb + this.onsetMarginDb ? LEAK_UP_DB : LEAK_CREEP_DB));
+      this.leakDb = Math.max(this.leakDb, -80);
+    }
+    this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
+    this.frames++;
+  }
+
+  private updateDelay(): void {
+    const estimate = this.estimator.estimate((block) => this.reference.blockEnergy(block));
+    if (!estimate || estimate.confidence < 0.35) return;
+    this.lastEstimate = estimate;
+    const current = this.bulkDelayMs + this.marginMs;
+    // Move only on two agreeing estimates: one noisy peak must not misalign a converged filter.
+    const agrees = this.candidateMs !== null && Math.abs(this.candidateMs - estimate.delayMs) <= 20;
+    this.candidateMs = estimate.delayMs;
+    if (!agrees) return;
+    if (!this.locked || Math.abs(estimate.delayMs - current) > 20) {
+      this.bulkDelayMs = Math.max(0, estimate.delayMs - this.marginMs);
+      this.locked = true;
+    }
+  }
+
+  private windowStats(active: boolean, mic: number, out: number, residual: number): void {
+    this.winFrames++;
+    if (active) {
+      this.winEcho++;
+      this.winMic += mic;
+      this.winOut += out;
+      if (out > residual * this.onsetMargin) this.winNearEnd = true;
+    }
+    if (this.winFrames < 100) return;
+    if (this.onEchoWindow && this.winEcho >= 80 && !this.winNearEnd && this.winOut > 0) {
+      this.onEchoWindow(10 * Math.log10(this.winMic / this.winOut), 10 * Math.log10(this.winOut / this.winEcho / 32768 ** 2));
+    }
+    this.winFrames = this.winEcho = 0;
+    this.winMic = this.winOut = 0;
+    this.winNearEnd = false;
+  }
+}
+
+/** The residual echo energy to expect under a reference peak, given the leak (dB). */
+function refPeakResidual(refPeak: number, leakDb: number): number {
+  return refPeak * 10 ** (leakDb / 10);
+}
+
+function meanSquare(frame: Int16Array): number {
+  let sum = 0;
+  for (let k = 0; k < frame.length; k++) sum += frame[k] * frame[k];
+  return sum / frame.length;
+}

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EchoReference } from '../../server/audio/echo/reference.js';
+
+// The echo reference: every 16 kHz sample of what was sent, on the playback timeline of the
+// pacer's listener model (frames queue back to back; a stall leaves silence), cut on cancel.
+
+/** A 100 ms frame at 24 kHz of a constant level (easy to find again after resampling). */
+function frame24k(level: number): Float32Array {
+  return new Float32Array(2400).fill(level);
+}
+
+function readAll(ref: EchoReference, from: number, n: number): Int16Array {
+  const out = new Int16Array(n);
+  ref.read(from, out);
+  return out;
+}
+
+test('frames sent ahead queue back to back: every sample tapped once, at 16 kHz, none lost or duplicated', () => {
+  const ref = new EchoReference({ originMs: 1000 });
+  // The pacer sends five frames at once (lead), then one per 100 ms.
+  const sentAt = [1000, 1000, 1000, 1001, 1002, 1100, 1200, 1300];
+  sentAt.forEach((t, i) => ref.sent(frame24k(0.1 * (i + 1)), 24000, t));
+  ref.cut(Number.POSITIVE_INFINITY); // flushes the resampler's tail; nothing is after the end
+  assert.equal(ref.writtenSamples, sentAt.length * 1600);
+  assert.equal(ref.end, sentAt.length * 1600);
+  assert.equal(ref.erasedSamples, 0);
+  const all = readAll(ref, 0, ref.end);
+  // Frame i's middle holds its level: frames kept their order and place.
+  for (let i = 0; i < sentAt.length; i++) {
+    const mid = all[i * 1600 + 800];
+    assert.ok(Math.abs(mid - Math.round(0.1 * (i + 1) * 32768)) < 50, `frame ${i}: ${mid}`);
+  }
+  // Nothing beyond the end.
+  assert.ok(readAll(ref, ref.end, 320).every((v) => v === 0));
+});
+
+test('a stall at the client leaves silence: the next frame starts when it was sent', () => {
+  const ref = new EchoReference({ originMs: 0 });
+  ref.sent(frame24k(0.2), 24000, 0);
+  // The client played the 100 ms and ran dry; the next frame comes at 500 ms.
+  ref.sent(frame24k(0.2), 24000, 500);
+  ref.cut(Number.POSITIVE_INFINITY);
+  assert.equal(ref.writtenSamples, 2 * 1600);
+  // The resampler's few held-back samples of the first frame follow the gap (as at the client).
+  assert.ok(ref.end - (500 * 16 + 1600) >= 0 && ref.end - (500 * 16 + 1600) < 64, `end ${ref.end}`);
+  const gap = readAll(ref, 1700, 500 * 16 - 1700);
+  assert.ok(gap.every((v) => v === 0), 'silence between the frames');
+  assert.ok(readAll(ref, 500 * 16 + 800, 1)[0]! > 6000);
+  assert.ok(ref.blockEnergy(20) === 0 && ref.blockEnergy(55) > 0, 'block energies follow the timeline');
+});
+
+test('cut on cancel erases what was not played; a resumed answer continues after what is queued', () => {
+  const ref = new EchoReference({ originMs: 0 });
+  for (let i = 0; i < 5; i++) ref.sent(frame24k(0.3), 24000, 0); // 500 ms sent ahead at t=0
+  ref.cut(200); // the answer is cancelled at 200 ms: the client drops the other 300 ms
+  assert.equal(ref.end, 200 * 16);
+  assert.equal(ref.erasedSamples, 5 * 1600 - 200 * 16);
+  assert.ok(readAll(ref, 200 * 16, 300 * 16).every((v) => v === 0), 'the dropped audio is gone from the reference');
+  assert.ok(readAll(ref, 100 * 16, 1)[0]! > 9000, 'what was played stays');
+  assert.equal(ref.blockEnergy(25), 0, 'its energies too');
+
+  // A paused answer: 200 ms queued at t=1000; resumed at t=1100, before the queue ran out.
+  const paused = new EchoReference({ originMs: 1000 });
+  paused.sent(frame24k(0.1), 24000, 1000);
+  paused.sent(frame24k(0.1), 24000, 1000);
+  paused.sent(frame24k(0.5), 24000, 1100);
+  paused.cut(Number.POSITIVE_INFINITY);
+  assert.equal(paused.end, 3 * 1600, 'continues right after the queued audio, no gap, no overlap');
+  assert.ok(readAll(paused, 2 * 1600 + 800, 1)[0]! > 15000);
+});
+
+test('memory is bounded: the ring forgets audio older than its capacity', () => {
+  const ref = new EchoReference({ originMs: 0, capacityMs: 500 });
+  for (let i = 0; i < 30; i++) ref.sent(frame24k(0.2), 24000, i * 100);
+  assert.equal(ref.writtenSamples >= 29 * 1600, true);
+  assert.ok(readAll(ref, 0, 1600).every((v) => v === 0), 'forgotten');
+  assert.ok(readAll(ref, ref.end - 4000, 1)[0]! > 6000, 'recent audio kept');
+});

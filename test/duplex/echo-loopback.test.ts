@@ -1,0 +1,76 @@
+// The assistant must not hear itself: a client plays the spoken answer (real espeak-ng) through
+// a simulated room into its microphone in real time (test/support/loopback.ts), through the
+// real socket, real Silero VAD, real scheduler.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { speak } from '../support/espeak.js';
+import { atLevel } from '../support/room.js';
+import { ask, close, open, skip, types, USER_DBFS } from '../support/echo-session.js';
+
+test('an answer played back into the microphone at 0 dB completes with no speech_started or pause', { skip }, async () => {
+  const s = await open(0);
+  try {
+    await new Promise((r) => setTimeout(r, 500)); // the microphone runs before the answer, as in a real session
+    ask(s.client);
+    const done = await s.client.waitFor('response.done', () => true, 40000);
+    await new Promise((r) => setTimeout(r, 700)); // the echo of the last sent audio has played out
+    assert.equal((done.response as { status: string }).status, 'completed');
+    assert.deepEqual(types(s.client.events, 'input_audio_buffer.speech_started'), [], 'the assistant heard itself');
+    assert.deepEqual(types(s.client.events, 'duet.monitor.state'), [], 'no segment reached the monitor');
+    // A frame of echo the gate lets through may pause the answer tentatively at its first frame: it
+    // must come to nothing (a blip) and resume before the client's buffer runs dry, so nothing is heard.
+    const paused = types(s.client.events, 'duet.response.paused');
+    assert.ok(paused.every((e) => e.tentative === true), 'no firm pause');
+    const resumed = types(s.client.events, 'duet.response.resumed');
+    assert.equal(resumed.length, paused.length);
+    for (const r of resumed) {
+      assert.equal(r.reason, 'blip');
+      assert.ok((r.buffered_audio_ms as number) > 0, `inaudible: ${String(r.buffered_audio_ms)} ms still buffered at the resume`);
+    }
+    assert.ok(s.loopback.receivedSamples > 8 * 16000, `the answer was played (${s.loopback.receivedSamples / 16} ms)`);
+    assert.ok((await s.server.metrics.registry.getSingleMetricAsString('duet_echo_suppressed_onsets_total')).match(/total \d+/), 'the counter is exported');
+    assert.deepEqual(s.client.violations, []);
+    const ready = (await (await fetch(`${s.server.url}/readyz`)).json()) as { capabilities: Record<string, { available: boolean; backend?: string }> };
+    assert.equal(ready.capabilities.echo_canceller?.available, true, '/readyz says the canceller is there');
+    assert.match(ready.capabilities.echo_canceller?.backend ?? '', /libspeexdsp/);
+  } finally {
+    await close(s);
+  }
+});
+
+test('a spoken barge-in over the 0 dB echo is still honoured: speech_started, answer paused', { skip }, async () => {
+  const s = await open(0);
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    ask(s.client);
+    await s.client.waitFor('response.output_audio.delta', () => true, 20000);
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.deepEqual(types(s.client.events, 'input_audio_buffer.speech_started'), [], 'no onset from the echo before the user speaks');
+    const from = s.client.events.length;
+    s.loopback.say(atLevel(speak('Wait, stop please. I have a question about the river.', 'en-gb+f3')!, USER_DBFS));
+    const started = await s.client.waitFor('input_audio_buffer.speech_started', () => true, 6000, from);
+    const paused = await s.client.waitFor('duet.response.paused', () => true, 6000, from);
+    const done = s.client.events.findIndex((e) => e.type === 'response.done');
+    assert.ok(done < 0 || done > s.client.events.indexOf(paused), 'paused while the answer was still speaking');
+    // The pause comes at the first speech frames (tentative), before the VAD confirms the speech.
+    assert.ok(s.client.events.indexOf(paused) < s.client.events.indexOf(started));
+  } finally {
+    await close(s);
+  }
+});
+
+test('with duet.echo_cancellation false the session behaves as before: its echo starts speech', { skip }, async () => {
+  const s = await open(0, { duet: { echo_cancellation: false } });
+  try {
+    const updated = types(s.client.events, 'session.updated').at(-1)!;
+    assert.equal((updated.session as { duet: { echo_cancellation: boolean } }).duet.echo_cancellation, false);
+    const created = types(s.client.events, 'session.created')[0]!;
+    assert.equal((created.session as { duet: { echo_cancellation: boolean } }).duet.echo_cancellation, true, 'on by default');
+    s.client.send({ type: 'session.update', event_id: 'bad', session: { duet: { echo_cancellation: 'off' } } });
+    assert.equal(((await s.client.errorFor('bad')).error as { code: string }).code, 'invalid_value');
+    ask(s.client);
+    await s.client.waitFor('input_audio_buffer.speech_started', () => true, 15000);
+  } finally {
+    await close(s);
+  }
+});

@@ -1,0 +1,146 @@
+// Component-level echo simulation (no socket): the assistant's speech is "sent" in 100 ms
+// frames in real time into an EchoReference, played through a simulated room into a
+// microphone that also hears the user, and the microphone is fed to the EchoCanceller in
+// 20 ms chunks arriving `networkMs` after capture. Time is simulated, so it runs as fast
+// as the CPU allows. Used by the echo unit tests and bench:echo.
+import { EchoCanceller } from '../../server/audio/echo/canceller.js';
+import { EchoReference } from '../../server/audio/echo/reference.js';
+import { noise, RoomPath, type RoomParams } from './room.js';
+
+export interface EchoSimOptions {
+  assistant: Float32Array;
+  /** The user's speech (16 kHz), starting at `userAtMs`; none when absent. */
+  user?: Float32Array;
+  userAtMs?: number;
+  room: RoomParams;
+  /** Gain of the echo path (see echoGainFor). */
+  echoGain: number;
+  /** Capture -> arrival at the server, ms (adds to the room's delay as the canceller sees it). */
+  networkMs?: number;
+  driftPpm?: number;
+  noiseDbfs?: number;
+  /** SpeexDSP (true) or the gate alone. */
+  linear?: boolean;
+  /** Total length simulated, ms (default: the assistant's speech + 500 ms). */
+  durationMs?: number;
+  /** Each chunk of output as it is produced (e.g. into a turn detector, which reads the canceller's onset gate). */
+  onOutput?: (output: Float32Array) => void | Promise<void>;
+  /** Called with the canceller before any audio (e.g. to wire its onset gate). */
+  onCanceller?: (canceller: EchoCanceller) => void;
+}
+
+export interface EchoSimResult {
+  /** What the microphone captured: echo + user + noise. */
+  mic: Float32Array;
+  /** The echo alone, the user alone (aligned with mic). */
+  echo: Float32Array;
+  near: Float32Array;
+  /** The canceller's output (aligned with mic; its last partial frame is missing). */
+  output: Float32Array;
+  canceller: EchoCanceller;
+  /** CPU time spent in EchoCanceller.process, ms. */
+  processMs: number;
+}
+
+export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
+  const durationMs = o.durationMs ?? (o.assistant.length / 16 + 500);
+  const total = Math.round(durationMs * 16);
+  const speaker = new Float32Array(total);
+  speaker.set(o.assistant.subarray(0, Math.min(o.assistant.length, total)));
+  const echo = new RoomPath(o.room, o.echoGain, o.driftPpm ?? 0).process(speaker);
+  const near = new Float32Array(total);
+  if (o.user) near.set(o.user.subarray(0, Math.max(0, Math.min(o.user.length, total - Math.round((o.userAtMs ?? 0) * 16)))), Math.round((o.userAtMs ?? 0) * 16));
+  const hiss = noise(total, o.noiseDbfs ?? -65);
+  const mic = new Float32Array(total);
+  for (let i = 0; i < total; i++) mic[i] = echo[i] + near[i] + hiss[i];
+
+  const reference = new EchoReference({ originMs: 0 });
+  const canceller = new EchoCanceller({ reference, linear: o.linear ?? true });
+  o.onCanceller?.(canceller);
+  const output = new Float32Array(total);
+  const networkMs = o.networkMs ?? 0;
+  const frame = 1600;
+  const chunk = 320;
+  let sentFrames = 0;
+  let outAt = 0;
+  let processMs = 0;
+  for (let captured = chunk; captured <= total; captured += chunk) {
+    const arrivalMs = captured / 16 + networkMs;
+    // The server sends each 100 ms frame of the answer when it starts playing.
+    while (sentFrames * frame < total && (sentFrames * frame) / 16 <= arrivalMs) {
+      reference.sent(speaker.subarray(sentFrames * frame, Math.min(total, (sentFrames + 1) * frame)), 16000, (sentFrames * frame) / 16);
+      sentFrames++;
+    }
+    const t0 = performance.now();
+    const out = canceller.process(mic.subarray(captured - chunk, captured), arrivalMs);
+    processMs += performance.now() - t0;
+    output.set(out, outAt);
+    outAt += out.length;
+    if (o.onOutput && out.length > 0) await o.onOutput(out);
+  }
+  return { mic, echo, near, output, canceller, processMs };
+}
+
+/** Energy ratio of a over b in dB over [from, to) samples. */
+export function ratioDb(a: Float32Array, b: Float32Array, from: number, to: number): number {
+  let ea = 0;
+  let eb = 0;
+  for (let i = from; i < to; i++) {
+    ea += a[i] * a[i];
+    eb += b[i] * b[i];
+  }
+  return 10 * Math.log10(ea / Math.max(eb, 1e-20));
+}
+
+/**
+ * ERLE over [from, to): microphone energy over output energy, counting only 20 ms blocks where
+ * the echo is within 30 dB of `peak` (default: the loudest echo block in the range), so the
+ * microphone's noise in the speech's pauses does not count as echo left over.
+ */
+export function erleDb(mic: Float32Array, output: Float32Array, echo: Float32Array, from: number, to: number, peak = peakBlockEnergy(echo, from, to)): number {
+  const block = 320;
+  let em = 0;
+  let eo = 0;
+  for (let i = from; i + block <= to; i += block) {
+    if (energy(echo, i, i + block) < peak * 1e-3) continue;
+    em += energy(mic, i, i + block);
+    eo += energy(output, i, i + block);
+  }
+  return em === 0 ? Number.NaN : 10 * Math.log10(em / Math.max(eo, 1e-20));
+}
+
+/**
+ * Convergence: the first time (ms) a 500 ms window with echo reaches `targetDb` of ERLE, and the
+ * share of the later windows that stay there (word boundaries and the filter re-adapting dip).
+ */
+export function convergence(mic: Float32Array, output: Float32Array, echo: Float32Array, targetDb: number): { firstMs: number | null; heldShare: number } {
+  const win = 8000;
+  const end = output.length - (output.length % 320);
+  const peak = peakBlockEnergy(echo, 0, end);
+  let firstMs: number | null = null;
+  let later = 0;
+  let held = 0;
+  for (let at = 0; at + win <= end; at += win) {
+    const e = erleDb(mic, output, echo, at, at + win, peak);
+    if (Number.isNaN(e)) continue;
+    if (firstMs === null) {
+      if (e >= targetDb) firstMs = at / 16;
+      continue;
+    }
+    later++;
+    if (e >= targetDb) held++;
+  }
+  return { firstMs, heldShare: later ? held / later : 0 };
+}
+
+function peakBlockEnergy(x: Float32Array, from: number, to: number): number {
+  let peak = 0;
+  for (let i = from; i + 320 <= to; i += 320) peak = Math.max(peak, energy(x, i, i + 320));
+  return peak;
+}
+
+function energy(x: Float32Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += x[i] * x[i];
+  return s;
+}
