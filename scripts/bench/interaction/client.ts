@@ -47,6 +47,8 @@ export interface ClientOptions {
   seed: number;
   /** Extra session settings (merged into the session.update). */
   session?: Record<string, unknown>;
+  /** duet.echo_cancellation to ask for (absent: the server's default). */
+  echoCancellation?: boolean;
 }
 
 export class SimClient {
@@ -111,7 +113,7 @@ export class SimClient {
     await client.until(() => client.seen('session.updated'), 10000, 'session.updated');
     // Its own update, so a server that does not know the key rejects only this one.
     const before = client.log.length;
-    client.send({ type: 'session.update', event_id: 'speech-started-setting', session: { type: 'realtime', duet: { speech_started: SPEECH_STARTED_SETTING[options.policy] } } });
+    client.send({ type: 'session.update', event_id: 'speech-started-setting', session: { type: 'realtime', duet: { speech_started: SPEECH_STARTED_SETTING[options.policy], ...(options.echoCancellation === undefined ? {} : { echo_cancellation: options.echoCancellation }) } } });
     await client.until(() => client.log.slice(before).some((e) => e.type === 'session.updated' || e.type === 'error'), 10000, 'answer to the speech_started setting');
     client.speechStartedSetting = client.log.slice(before).some((e) => e.type === 'session.updated') ? 'accepted' : 'rejected';
     client.startMicrophone();

@@ -6,6 +6,7 @@
 //   --reps N (default 2)  --concurrency N (sessions at once, default 4)  --monitor-ms 80
 //   --first-token-ms 300  --token-ms 20  --scenarios a,b  --policies openai,duet,vad  --seed N
 //   --nice N (e.g. -10: server and clients ahead of other work on a busy machine, where permitted)
+//   --echo-cancellation on|off (every session asks for it; default: the server's default, on)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,11 +34,13 @@ export interface InteractionOptions {
   seed: number;
   /** Nice value for the server and this process (null: leave as is); see load/processes.ts placement(). */
   nice: number | null;
+  /** Ask every session for duet.echo_cancellation on or off (null: the server's default, on for spoken answers). */
+  echoCancellation: boolean | null;
   write: boolean;
   print: boolean;
 }
 
-export const DEFAULTS: InteractionOptions = { reps: 2, concurrency: 4, monitorMs: 80, firstTokenMs: 300, tokenMs: 20, scenarios: null, policies: ['openai', 'duet', 'vad'], seed: 0, nice: null, write: true, print: true };
+export const DEFAULTS: InteractionOptions = { reps: 2, concurrency: 4, monitorMs: 80, firstTokenMs: 300, tokenMs: 20, scenarios: null, policies: ['openai', 'duet', 'vad'], seed: 0, nice: null, echoCancellation: null, write: true, print: true };
 
 /** The scripted monitor's stand-in for a model's judgement (models/scripted/script.ts audioRule). */
 export const AUDIO_RULE = { minQueryMs: 600, minLevelDbfs: -30 };
@@ -77,10 +80,10 @@ interface Job {
   roomPath: RoomPath | null;
 }
 
-async function runOne(wsUrl: string, { scenario, policy, rep, seed, prepared, roomPath }: Job): Promise<RepRecord> {
+async function runOne(wsUrl: string, { scenario, policy, rep, seed, prepared, roomPath }: Job, echoCancellation: boolean | null): Promise<RepRecord> {
   let client: SimClient | null = null;
   try {
-    client = await SimClient.open(wsUrl, { policy, room: roomPath, seed });
+    client = await SimClient.open(wsUrl, { policy, room: roomPath, seed, ...(echoCancellation === null ? {} : { echoCancellation }) });
     const marks = await scenario.run(client, prepared);
     client.close();
     const metrics = scoreRep(scenario, client, marks);
@@ -149,7 +152,7 @@ export async function runInteractionBench(options: Partial<InteractionOptions> =
         const random = rng(seed);
         const roomPath = scenario.room(random);
         const prepared = scenario.prepare(random);
-        for (const policy of o.policies) jobs.push(() => runOne(server.wsUrl, { scenario, policy, rep, seed, prepared, roomPath }));
+        for (const policy of o.policies) jobs.push(() => runOne(server.wsUrl, { scenario, policy, rep, seed, prepared, roomPath }, o.echoCancellation));
       });
     }
     if (o.print) console.log(`bench:interaction: ${jobs.length} runs (${scenarios.length} scenarios x ${o.policies.length} policies x ${o.reps} reps), ${o.concurrency} at a time`);
@@ -228,6 +231,12 @@ function parseArgs(argv: string[]): Partial<InteractionOptions> {
   }
   set('scenarios', list('--scenarios'));
   set('policies', list('--policies') as Policy[] | undefined);
+  const echo = argv.indexOf('--echo-cancellation');
+  if (echo >= 0) {
+    const v = argv[echo + 1];
+    if (v !== 'on' && v !== 'off') throw new Error('--echo-cancellation takes on or off');
+    set('echoCancellation', v === 'on');
+  }
   return o;
 }
 
