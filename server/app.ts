@@ -6,7 +6,7 @@ import type { Config } from './config/schema.js';
 import type { ModelSet } from '../models/types.js';
 import { Metrics } from './metrics.js';
 import { createModelSet } from './model-set.js';
-import { SessionRegistry } from './realtime/registry.js';
+import { SessionRegistry, type SharedAdmission } from './realtime/registry.js';
 import { onSocketError, registerRealtimeRoute } from './realtime/route.js';
 import { registerHealthRoutes } from './http/health.js';
 import { chooseSubprotocol } from './realtime/auth.js';
@@ -31,6 +31,12 @@ export interface AppOverrides {
   makeDetector?: TurnDetectorFactory;
   makeChannel?: ChannelFactory;
   processMetrics?: boolean;
+  /** Cluster workers (server/cluster/): sessions counted for the whole server. */
+  admission?: SharedAdmission;
+  /** Cluster workers: GET /metrics serves this (every worker's metrics aggregated). */
+  metricsText?: () => Promise<string>;
+  /** Called with the built app (cluster workers drain it when the primary says so). */
+  onBuilt?: (built: BuiltApp) => void;
 }
 
 /** Builds the server without listening (tests inject; main.ts listens). */
@@ -46,6 +52,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const metrics = new Metrics(overrides.processMetrics ?? false);
   const models = overrides.models ?? (await createModelSet(config.models, log));
   const registry = new SessionRegistry(config.limits.maxSessions);
+  registry.shared = overrides.admission ?? null;
   const makeDetector = overrides.makeDetector ?? (await createDetectorFactory(config.audio, log));
   const makeChannel = overrides.makeChannel ?? createChannelFactory(config, models, metrics);
 
@@ -57,7 +64,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       handleProtocols: (protocols) => chooseSubprotocol(protocols),
     },
   });
-  registerHealthRoutes(app, { models, metrics, registry, maxSessions: config.limits.maxSessions });
+  registerHealthRoutes(app, { models, metrics, registry, maxSessions: config.limits.maxSessions, metricsText: overrides.metricsText });
   registerRealtimeRoute(app, { config, models, metrics, registry, makeDetector, makeChannel });
   registerStaticPage(app);
 
@@ -71,5 +78,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     })();
     return shuttingDown;
   };
-  return { app, registry, models, metrics, shutdown };
+  const built = { app, registry, models, metrics, shutdown };
+  overrides.onBuilt?.(built);
+  return built;
 }

@@ -1,5 +1,6 @@
 import { loadConfig, ConfigError } from './config/load.js';
 import { buildApp } from './app.js';
+import { clusterWorkerOverrides, startCluster } from './cluster/index.js';
 
 async function main(): Promise<void> {
   let config;
@@ -12,7 +13,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { app, shutdown } = await buildApp(config, { processMetrics: true });
+  if (startCluster(config)) return; // the primary of server.workers > 1 processes (server/cluster/)
+  const { app, shutdown } = await buildApp(config, { processMetrics: true, ...clusterWorkerOverrides(config) });
   await app.listen({ host: config.server.host, port: config.server.port });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -7,7 +7,8 @@
 // microphones, no answers) at the highest level is the comparison.
 // Prints tables; writes bench-results/conversation.json.
 //   --levels 10,25,50  --level-ms 40000  --listen-ms 25000  --profile (CPU profile of the server
-//   at the highest level, top self time printed)  --nice N
+//   at the highest level, top self time printed)  --workers 1,2 (every level per worker count,
+//   compared)  --server-cpus 0,1 --load-cpus 1 (taskset lists)  --nice N
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,14 +27,31 @@ export interface ConversationBenchOptions {
   listenMs: number;
   /** Write a CPU profile of the server at the highest conversation level and summarize it. */
   profile: boolean;
-  /** Server config merged over the bench's (e.g. {server: {workers: 2}}). */
+  /** Server config merged over the bench's. */
   serverConfig: Record<string, unknown>;
+  /** Every level is run once per worker count (server.workers; 1: one process). */
+  workers: number[];
+  /** taskset CPU lists for the server and the load generator (default: cores 0 and 1, where there are two). */
+  serverCpus: string | null;
+  loadCpus: string | null;
   nice: number | null;
   write: boolean;
   print: boolean;
 }
 
-export const DEFAULTS: ConversationBenchOptions = { levels: [10, 25, 50], levelMs: 40000, listenMs: 25000, profile: false, serverConfig: {}, nice: null, write: true, print: true };
+export const DEFAULTS: ConversationBenchOptions = {
+  levels: [10, 25, 50],
+  levelMs: 40000,
+  listenMs: 25000,
+  profile: false,
+  serverConfig: {},
+  workers: [1],
+  serverCpus: null,
+  loadCpus: null,
+  nice: null,
+  write: true,
+  print: true,
+};
 
 /** A spoken answer of about 5 s. */
 const ANSWER = 'Sure, here is the short answer. It depends on the details, but mostly yes. Ask me if you want more.';
@@ -42,6 +60,8 @@ const LAG_TARGET_MS = 20;
 const LATE_MS = 1500;
 
 export interface ConversationRow extends ConversationLevelResult {
+  /** Server worker processes (server.workers). */
+  workers: number;
   /** Server CPU over the level as a fraction of one core. */
   serverCpuCores: number;
   /** Server CPU ms per second of one session. */
@@ -60,8 +80,12 @@ export interface ConversationBenchResult {
   settings: Record<string, unknown>;
   rows: ConversationRow[];
   listen: ConversationRow | null;
-  /** Largest N that passed (0: none). */
+  /** Largest N that passed (0: none), at the first worker count. */
   sessionsHeld: number;
+  /** Per worker count: the largest N that passed. */
+  sessionsHeldByWorkers: Record<string, number>;
+  /** Per level, the last worker count over the first: server loop p99 and CPU per session-second. */
+  workersComparison: { sessions: number; loopP99Ratio: number | null; cpuPerSessionSecondRatio: number | null }[];
   /** Conversation CPU per session-second / listen-only, at the listen row's N. */
   cpuVsListen: number | null;
   profile: { file: string; busyMs: number; idleMs: number; functions: SelfTime[] } | null;
@@ -69,6 +93,7 @@ export interface ConversationBenchResult {
 
 async function runLevel(worker: LoadWorker, config: Record<string, unknown>, where: Placement, mode: ConversationMode, sessions: number, durationMs: number, nodeFlags: string[] = []): Promise<ConversationRow> {
   const server = await ServerHandle.start({ config }, where, nodeFlags);
+  const workers = ((config.server as { workers?: number } | undefined)?.workers ?? 1) | 0 || 1;
   try {
     const params: ConversationLevelParams = { wsUrl: server.wsUrl, sessions, mode, durationMs, silenceMs: SILENCE_MS, bargeInEvery: 3, textEvery: 5, lateMs: LATE_MS, seed: sessions };
     const before = await server.stats();
@@ -79,6 +104,7 @@ async function runLevel(worker: LoadWorker, config: Record<string, unknown>, whe
     const loopP99 = round(after.loopDelayP99Ms);
     return {
       ...r,
+      workers,
       serverCpuCores: round(cpuMs / wallMs),
       serverCpuMsPerSessionSecond: round(cpuMs / (sessions * (wallMs / 1000))),
       serverLoopDelayP99Ms: loopP99,
@@ -99,8 +125,18 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
   const scriptPath = path.join(dir, 'script.json');
   writeFileSync(scriptPath, JSON.stringify({ replies: [{ text: ANSWER }], tokenDelayMs: 20, decisions: ['<1>'], decisionDelayMs: 20 }));
   const sc = o.serverConfig;
-  const config = { ...sc, models: { chat: { kind: 'scripted', script: scriptPath }, tts: { kind: 'espeak' }, ...((sc.models as object) ?? {}) } };
-  const where = placement(o.nice);
+  const configFor = (workers: number) => ({
+    ...sc,
+    server: { ...((sc.server as object) ?? {}), workers },
+    models: { chat: { kind: 'scripted', script: scriptPath }, tts: { kind: 'espeak' }, ...((sc.models as object) ?? {}) },
+  });
+  const base = placement(o.nice);
+  const where: Placement = {
+    ...base,
+    serverCore: o.serverCpus ?? base.serverCore,
+    loadCore: o.loadCpus ?? base.loadCore,
+    pinned: base.pinned || o.serverCpus !== null,
+  };
   const worker = await LoadWorker.start(where);
   const rows: ConversationRow[] = [];
   let listen: ConversationRow | null = null;
@@ -109,15 +145,15 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
   const profileDir = path.join(repoRoot, 'bench-results', 'profiles');
   try {
     if (o.listenMs > 0) {
-      listen = await runLevel(worker, config, where, 'listen', top, o.listenMs);
+      listen = await runLevel(worker, configFor(o.workers[0]!), where, 'listen', top, o.listenMs);
       if (o.print) console.log(`  listen-only x${top}: ${listen.serverCpuMsPerSessionSecond} ms CPU per session-second`);
     }
-    for (const sessions of o.levels) {
-      const flags = o.profile && sessions === top ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    for (const workers of o.workers) for (const sessions of o.levels) {
+      const flags = o.profile && sessions === top && workers === o.workers[0] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
       const started = Date.now();
-      rows.push(await runLevel(worker, config, where, 'conversation', sessions, o.levelMs, flags));
+      rows.push(await runLevel(worker, configFor(workers), where, 'conversation', sessions, o.levelMs, flags));
       const row = rows.at(-1)!;
-      if (o.print) console.log(`  conversation x${sessions}: ${row.serverCpuMsPerSessionSecond} ms CPU per session-second, loop p99 ${row.serverLoopDelayP99Ms} ms, ${row.underrunMs.n} underruns`);
+      if (o.print) console.log(`  conversation x${sessions}, ${workers} worker(s): ${row.serverCpuMsPerSessionSecond} ms CPU per session-second, loop p99 ${row.serverLoopDelayP99Ms} ms, ${row.underrunMs.n} underruns`);
       if (flags.length > 0) {
         // The server child writes its profile when it exits (server.stop() above).
         const newest = readdirSync(profileDir)
@@ -132,8 +168,10 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
     await worker.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const held = rows.filter((r) => r.pass).map((r) => r.sessions);
-  const sameN = rows.find((r) => r.sessions === listen?.sessions);
+  const heldAt = (workers: number) => Math.max(0, ...rows.filter((r) => r.pass && r.workers === workers).map((r) => r.sessions));
+  const first = o.workers[0]!;
+  const last = o.workers.at(-1)!;
+  const sameN = rows.find((r) => r.sessions === listen?.sessions && r.workers === first);
   const result: ConversationBenchResult = {
     machine: machineInfo(loadAtStart),
     placement: where,
@@ -141,6 +179,7 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
       levelMs: o.levelMs,
       listenMs: o.listenMs,
       serverConfig: sc,
+      workers: o.workers.join(' vs '),
       scriptedModel: { tokenDelayMs: 20, decisionDelayMs: 20, monitor: '<1> (every barge-in is a question)', answer: ANSWER },
       tts: 'espeak-ng (models.tts.kind espeak)',
       silenceMs: SILENCE_MS,
@@ -150,7 +189,16 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
     },
     rows,
     listen,
-    sessionsHeld: held.length ? Math.max(...held) : 0,
+    sessionsHeld: heldAt(first),
+    sessionsHeldByWorkers: Object.fromEntries(o.workers.map((w) => [String(w), heldAt(w)])),
+    workersComparison:
+      o.workers.length < 2
+        ? []
+        : o.levels.map((sessions) => {
+            const a = rows.find((r) => r.workers === first && r.sessions === sessions);
+            const b = rows.find((r) => r.workers === last && r.sessions === sessions);
+            return { sessions, loopP99Ratio: ratio(b?.serverLoopDelayP99Ms ?? null, a?.serverLoopDelayP99Ms ?? null), cpuPerSessionSecondRatio: ratio(b?.serverCpuMsPerSessionSecond ?? null, a?.serverCpuMsPerSessionSecond ?? null) };
+          }),
     cpuVsListen: ratio(sameN?.serverCpuMsPerSessionSecond ?? null, listen?.serverCpuMsPerSessionSecond ?? null),
     profile,
   };
@@ -167,9 +215,10 @@ function printConversation(r: ConversationBenchResult): void {
   const all = [...(r.listen ? [r.listen] : []), ...r.rows];
   printTable(
     `Conversations per server (placement: ${r.placement.pinned ? `server core ${r.placement.serverCore}, load generator core ${r.placement.loadCore}` : 'not pinned'}; latencies ms p50 / p95 / max)`,
-    ['mode', 'N', 'CPU ms/session-s', 'cores', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'pass'],
+    ['mode', 'workers', 'N', 'CPU ms/session-s', 'cores', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'pass'],
     all.map((x) => [
       x.mode,
+      x.workers,
       x.sessions,
       x.serverCpuMsPerSessionSecond,
       x.serverCpuCores,
@@ -189,7 +238,8 @@ function printConversation(r: ConversationBenchResult): void {
       x.mode === 'conversation' ? x.pass : '',
     ]),
   );
-  console.log(`\nLargest N with server loop p99 < ${LAG_TARGET_MS} ms and no underrun: ${r.sessionsHeld || 'none'}; conversation / listen-only CPU per session-second: ${r.cpuVsListen ?? '-'}`);
+  console.log(`\nLargest N with server loop p99 < ${LAG_TARGET_MS} ms and no underrun, by workers: ${JSON.stringify(r.sessionsHeldByWorkers)}; conversation / listen-only CPU per session-second: ${r.cpuVsListen ?? '-'}`);
+  if (r.workersComparison.length > 0) console.log(`workers ${r.settings.workers}: last / first per level: ${JSON.stringify(r.workersComparison)}`);
   console.log(`load average at start ${JSON.stringify(r.machine.loadAverageAtStart)}, at end ${JSON.stringify(r.machine.loadAverageAtEnd)}`);
   const errors = all.filter((x) => Object.keys(x.errors).length > 0).map((x) => `${x.mode} x${x.sessions}: ${JSON.stringify(x.errors)}`);
   if (errors.length) console.log(`errors: ${errors.join('; ')}`);
@@ -217,8 +267,12 @@ function parseArgs(argv: string[]): Partial<ConversationBenchOptions> {
   if (levelMs !== undefined) o.levelMs = levelMs;
   const listenMs = num('--listen-ms');
   if (listenMs !== undefined) o.listenMs = listenMs;
-  const workers = num('--workers');
-  if (workers !== undefined) o.serverConfig = { server: { workers } };
+  const workers = value('--workers');
+  if (workers) o.workers = workers.split(',').map(Number).filter((n) => n >= 1);
+  const serverCpus = value('--server-cpus');
+  if (serverCpus) o.serverCpus = serverCpus;
+  const loadCpus = value('--load-cpus');
+  if (loadCpus) o.loadCpus = loadCpus;
   const nice = num('--nice');
   if (nice !== undefined) o.nice = nice;
   if (argv.includes('--profile')) o.profile = true;

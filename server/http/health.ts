@@ -3,7 +3,10 @@ import type { ModelSet } from '../../models/types.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionRegistry } from '../realtime/registry.js';
 
-export function registerHealthRoutes(app: FastifyInstance, deps: { models: ModelSet; metrics: Metrics; registry: SessionRegistry; maxSessions: number }): void {
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  deps: { models: ModelSet; metrics: Metrics; registry: SessionRegistry; maxSessions: number; metricsText?: () => Promise<string> },
+): void {
   const { models, metrics, registry } = deps;
 
   /** Liveness: the process answers. */
@@ -31,6 +34,6 @@ export function registerHealthRoutes(app: FastifyInstance, deps: { models: Model
 
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return deps.metricsText ? deps.metricsText() : metrics.registry.metrics();
   });
 }

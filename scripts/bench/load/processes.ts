@@ -16,8 +16,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export interface Placement {
   /** Whether processes are pinned (taskset present and at least two cores). */
   pinned: boolean;
-  serverCore: number | null;
-  loadCore: number | null;
+  /** A core, or a taskset CPU list such as '0,1' (a server with several workers). */
+  serverCore: number | string | null;
+  loadCore: number | string | null;
   cores: number;
   /** Nice value of the server and the load generator (negative: ahead of other work on the machine), or null. */
   nice: number | null;
@@ -37,7 +38,7 @@ export function placement(nice: number | null = null): Placement {
   return { ...base, cores, nice: niceOk ? nice : null };
 }
 
-function spawnTs(entry: string, args: string[], core: number | null, nice: number | null, extraFlags: string[] = []): ChildProcess {
+function spawnTs(entry: string, args: string[], core: number | string | null, nice: number | null, extraFlags: string[] = []): ChildProcess {
   const command = [process.execPath, ...(entry === SERVER_ENTRY ? serverNodeFlags() : []), ...extraFlags, '--import', 'tsx', path.join(here, entry), ...args];
   if (core !== null) command.unshift('taskset', '-c', String(core));
   if (nice !== null) command.unshift('nice', '-n', String(nice));

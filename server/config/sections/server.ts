@@ -21,6 +21,12 @@ export const ServerSection = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'pino log level (env LOG_LEVEL).' },
     ),
+    workers: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'Processes serving sessions on the one port (node cluster; the primary counts `limits.maxSessions` for all, aggregates `/metrics` and drains every worker on SIGTERM). 0: one per available core; 1: a single process. Each worker loads its own copy of the configured models.',
+    }),
     shutdownDeadlineMs: Type.Integer({
       minimum: 0,
       default: 10000,
