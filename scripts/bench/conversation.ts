@@ -96,6 +96,8 @@ async function runLevel(worker: LoadWorker, config: Record<string, unknown>, whe
   const workers = ((config.server as { workers?: number } | undefined)?.workers ?? 1) | 0 || 1;
   try {
     const params: ConversationLevelParams = { wsUrl: server.wsUrl, sessions, mode, durationMs, silenceMs: SILENCE_MS, bargeInEvery: 3, textEvery: 5, lateMs: LATE_MS, seed: sessions };
+    // One short conversation first: a fresh server's first answers pay for JIT and lazy start-up.
+    await worker.run<ConversationLevelResult>('conversation', { ...params, sessions: Math.min(2, sessions), durationMs: 1000 });
     const before = await server.stats();
     const r = await worker.run<ConversationLevelResult>('conversation', params);
     const after = await server.stats();
@@ -155,9 +157,10 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
       const row = rows.at(-1)!;
       if (o.print) console.log(`  conversation x${sessions}, ${workers} worker(s): ${row.serverCpuMsPerSessionSecond} ms CPU per session-second, loop p99 ${row.serverLoopDelayP99Ms} ms, ${row.underrunMs.n} underruns`);
       if (flags.length > 0) {
-        // The server child writes its profile when it exits (server.stop() above).
+        // The server child writes one profile per thread when it exits (server.stop() above):
+        // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile, the main thread is 0.
         const newest = readdirSync(profileDir)
-          .filter((f) => f.endsWith('.cpuprofile'))
+          .filter((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0')
           .map((f) => path.join(profileDir, f))
           .filter((f) => statSync(f).mtimeMs >= started)
           .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
@@ -215,7 +218,7 @@ function printConversation(r: ConversationBenchResult): void {
   const all = [...(r.listen ? [r.listen] : []), ...r.rows];
   printTable(
     `Conversations per server (placement: ${r.placement.pinned ? `server core ${r.placement.serverCore}, load generator core ${r.placement.loadCore}` : 'not pinned'}; latencies ms p50 / p95 / max)`,
-    ['mode', 'workers', 'N', 'CPU ms/session-s', 'cores', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'pass'],
+    ['mode', 'workers', 'N', 'CPU ms/session-s', 'cores', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'mic late p99', 'pass'],
     all.map((x) => [
       x.mode,
       x.workers,
@@ -235,6 +238,7 @@ function printConversation(r: ConversationBenchResult): void {
       `${x.turns.bargeIns} (${x.turns.bargeInsCut})`,
       x.turns.missed,
       x.turns.late,
+      x.senderLatenessMs.p99,
       x.mode === 'conversation' ? x.pass : '',
     ]),
   );
