@@ -218,7 +218,7 @@ function printConversation(r: ConversationBenchResult): void {
   const all = [...(r.listen ? [r.listen] : []), ...r.rows];
   printTable(
     `Conversations per server (placement: ${r.placement.pinned ? `server core ${r.placement.serverCore}, load generator core ${r.placement.loadCore}` : 'not pinned'}; latencies ms p50 / p95 / max)`,
-    ['mode', 'workers', 'N', 'CPU ms/session-s', 'cores', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'mic late p99', 'pass'],
+    ['mode', 'workers', 'N', 'CPU ms/session-s', 'cores', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'mic late p99', 'load gen cores', 'pass'],
     all.map((x) => [
       x.mode,
       x.workers,
@@ -239,6 +239,7 @@ function printConversation(r: ConversationBenchResult): void {
       x.turns.missed,
       x.turns.late,
       x.senderLatenessMs.p99,
+      x.clientCpuCores,
       x.mode === 'conversation' ? x.pass : '',
     ]),
   );

@@ -53,6 +53,8 @@ export interface ConversationLevelResult {
   answers: number;
   senderLatenessMs: Summary;
   clientEventLoopDelayP99Ms: number;
+  /** The load generator's own CPU over the level, as a fraction of one core. */
+  clientCpuCores: number;
   errors: Record<string, number>;
   audioSource: string;
 }
@@ -229,6 +231,8 @@ export async function runConversationLevel(p: ConversationLevelParams): Promise<
   const conversations = sessions.map((s, i) => new Conversation(s, mics[i]!, i, sh));
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
   feeder.start();
   sh.deadline = performance.now() + p.durationMs;
   try {
@@ -237,6 +241,8 @@ export async function runConversationLevel(p: ConversationLevelParams): Promise<
     feeder.stop();
     loop.disable();
   }
+  const cpu = process.cpuUsage(cpuBefore);
+  const clientCpuCores = round((cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore));
   const errors: Record<string, number> = {};
   for (const s of sessions) for (const [code, n] of s.errors) errors[code] = (errors[code] ?? 0) + n;
   for (const s of sessions) s.close();
@@ -253,6 +259,7 @@ export async function runConversationLevel(p: ConversationLevelParams): Promise<
     answers: o.answers,
     senderLatenessMs: feeder.latenessSummary(),
     clientEventLoopDelayP99Ms: round(loop.percentile(99) / 1e6),
+    clientCpuCores,
     errors,
     audioSource: source,
   };
