@@ -95,7 +95,7 @@ async function runLevel(worker: LoadWorker, config: Record<string, unknown>, whe
   const server = await ServerHandle.start({ config }, where, nodeFlags);
   const workers = ((config.server as { workers?: number } | undefined)?.workers ?? 1) | 0 || 1;
   try {
-    const params: ConversationLevelParams = { wsUrl: server.wsUrl, sessions, mode, durationMs, silenceMs: SILENCE_MS, bargeInEvery: 3, textEvery: 5, lateMs: LATE_MS, seed: sessions };
+    const params: ConversationLevelParams = { wsUrl: server.wsUrl, sessions, mode, durationMs, silenceMs: SILENCE_MS, bargeInEvery: 3, textEvery: 4, lateMs: LATE_MS, seed: sessions };
     // One short conversation first: a fresh server's first answers pay for JIT and lazy start-up.
     await worker.run<ConversationLevelResult>('conversation', { ...params, sessions: Math.min(2, sessions), durationMs: 1000 });
     const before = await server.stats();
@@ -186,7 +186,7 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
       scriptedModel: { tokenDelayMs: 20, decisionDelayMs: 20, monitor: '<1> (every barge-in is a question)', answer: ANSWER },
       tts: 'espeak-ng (models.tts.kind espeak)',
       silenceMs: SILENCE_MS,
-      turns: 'a question after a 3-5 s pause; every 3rd question barged in on 1-2 s into its answer; every 5th turn typed',
+      turns: 'a turn after a 3-5 s pause; turns 1, 4, 7, ... barged in on 1-2 s into their answer; turns 2, 6, 10, ... typed',
       lagTargetMs: LAG_TARGET_MS,
       lateMs: LATE_MS,
     },

@@ -5,8 +5,8 @@
 //   turns        a spoken question -> speech_stopped -> the spoken answer, played at 1x by the client
 //                (listener.ts counts underruns) until it ends; every `bargeInEvery`-th question is
 //                followed 1-2 s into its answer by another one spoken over it (the scripted monitor
-//                says <1>: the answer is cut, a new one starts); every `textEvery`-th turn is typed
-//                (conversation.item.create + response.create) instead
+//                says <1>: the answer is cut, a new one starts); the third of every `textEvery` turns
+//                is typed (conversation.item.create + response.create) instead
 //   listen mode  the same microphone and turns, but no answers (create_response off): what a
 //                session that only listens costs, for the comparison row
 // End of speech is the send time of the clip's last chunk (a microphone sends a chunk once captured).
@@ -29,7 +29,7 @@ export interface ConversationLevelParams {
   silenceMs: number;
   /** Every n-th spoken question is barged in on (0: never). */
   bargeInEvery: number;
-  /** Every n-th turn is typed (0: never). */
+  /** The third of every n turns is typed (n > 2; else never). */
   textEvery: number;
   /** End of speech -> first audio beyond this is a late turn. */
   lateMs: number;
@@ -125,7 +125,8 @@ class Conversation {
     const { p, deadline } = this.sh;
     await sleep(this.random() * Math.min(5000, p.durationMs / 3));
     for (let turn = 0; performance.now() < deadline && !this.s.closed; turn++) {
-      if (p.mode === 'conversation' && p.textEvery > 0 && turn % p.textEvery === p.textEvery - 1) await this.textTurn();
+      // The typed turn is the third of each `textEvery` (turn 2, 2 + textEvery, ...): even a short level has one.
+      if (p.mode === 'conversation' && p.textEvery > 2 && turn % p.textEvery === 2) await this.textTurn();
       else await this.spokenTurn(p.mode === 'conversation' && p.bargeInEvery > 0 && turn % p.bargeInEvery === 1);
       await sleep(3000 + this.random() * 2000);
     }
