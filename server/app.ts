@@ -7,7 +7,7 @@ import type { ModelSet } from '../models/types.js';
 import { Metrics } from './metrics.js';
 import { startModels, type StartedModels } from './provision-models.js';
 import { loadEndOfTurnModel } from './turns/load-model.js';
-import { SessionRegistry } from './realtime/registry.js';
+import { SessionRegistry, type SharedAdmission } from './realtime/registry.js';
 import { onSocketError, registerRealtimeRoute } from './realtime/route.js';
 import { registerHealthRoutes, type HealthDeps } from './http/health.js';
 import { chooseSubprotocol } from './realtime/auth.js';
@@ -36,6 +36,12 @@ export interface AppOverrides {
   makeDetector?: TurnDetectorFactory;
   makeChannel?: ChannelFactory;
   processMetrics?: boolean;
+  /** Cluster workers (server/cluster/): sessions counted for the whole server. */
+  admission?: SharedAdmission;
+  /** Cluster workers: GET /metrics serves this (every worker's metrics aggregated). */
+  metricsText?: () => Promise<string>;
+  /** Called with the built app (cluster workers drain it when the primary says so). */
+  onBuilt?: (built: BuiltApp) => void;
 }
 
 /** Builds the server without listening (tests inject; main.ts listens). */
@@ -50,6 +56,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const log = app.log as unknown as Logger;
   const metrics = new Metrics(overrides.processMetrics ?? false);
   const registry = new SessionRegistry(config.limits.maxSessions);
+  registry.shared = overrides.admission ?? null;
   // Models not in the cache are downloaded in the background and loaded when they arrive; every
   // change is told to live sessions (duet.capabilities.updated) and shows in /readyz.
   let started: StartedModels | null = null;
@@ -73,7 +80,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       handleProtocols: (protocols) => chooseSubprotocol(protocols),
     },
   });
-  const health: HealthDeps = { models, metrics, registry, config, ...(started ? { provisioning: started.provisioning } : {}) };
+  const health: HealthDeps = { models, metrics, registry, config, ...(started ? { provisioning: started.provisioning } : {}), ...(overrides.metricsText ? { metricsText: overrides.metricsText } : {}) };
   registerHealthRoutes(app, health);
   registerRealtimeRoute(app, { config, models, metrics, registry, makeDetector, makeChannel });
   registerStaticPage(app);
@@ -90,5 +97,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     })();
     return shuttingDown;
   };
-  return { app, registry, models, metrics, health, modelsReady: started?.done ?? Promise.resolve(), shutdown };
+  const built = { app, registry, models, metrics, health, modelsReady: started?.done ?? Promise.resolve(), shutdown };
+  overrides.onBuilt?.(built);
+  return built;
 }

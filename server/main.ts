@@ -2,6 +2,7 @@ import { loadConfig, ConfigError } from './config/load.js';
 import { buildApp } from './app.js';
 import { installStopSignals } from './stop-signals.js';
 import { logCapabilityReport } from './startup-report.js';
+import { clusterWorkerOverrides, startCluster } from './cluster/index.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { app, shutdown, health, modelsReady } = await buildApp(config, { processMetrics: true });
+  if (startCluster(config)) return; // the primary of server.workers > 1 processes (server/cluster/)
+  const { app, shutdown, health, modelsReady } = await buildApp(config, { processMetrics: true, ...clusterWorkerOverrides(config) });
   await app.listen({ host: config.server.host, port: config.server.port });
   logCapabilityReport(app.log, health);
   // After first-start downloads: the report again, now with what arrived.

@@ -12,6 +12,8 @@ export interface HealthDeps {
   config: Pick<Config, 'models' | 'audio' | 'server' | 'limits'>;
   /** Models being fetched or loaded in the background, with the action to show meanwhile. */
   provisioning?: () => { status: object | null; actions: Partial<Record<Capability, string>> };
+  /** /metrics text (a cluster worker serves the sum over all workers, from the primary). */
+  metricsText?: () => Promise<string>;
 }
 
 /** What /readyz serves: readiness, the two questions behind it, and the capability report. */
@@ -54,6 +56,6 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
 
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
+    return deps.metricsText ? deps.metricsText() : deps.metrics.registry.metrics();
   });
 }

@@ -77,11 +77,14 @@ export class Outbound {
     return { type, head: whole.slice(1, whole.length - '""}'.length) };
   }
 
-  /** Sends one delta event made from `template`; returns its event_id ('' when the socket can take no more). */
-  sendDelta(template: DeltaTemplate, delta: string): string {
+  /**
+   * Sends one delta event made from `template`; returns its event_id ('' when the socket can take no more).
+   * `jsonSafe`: the delta needs no escaping (base64 audio), so it is quoted without a scan.
+   */
+  sendDelta(template: DeltaTemplate, delta: string, jsonSafe = false): string {
     if (this.closed) return '';
     const eventId = newId('event');
-    return this.write(template.type, eventId, `{"event_id":"${eventId}",${template.head}${JSON.stringify(delta)}}`);
+    return this.write(template.type, eventId, `{"event_id":"${eventId}",${template.head}${jsonSafe ? `"${delta}"` : JSON.stringify(delta)}}`);
   }
 
   /** The beta name of an event type, for clients that asked for beta names (undefined when it has none). */

@@ -1,9 +1,22 @@
 import type { RealtimeSession } from './session.js';
 
+/**
+ * Admission counted across processes (server/cluster/: the primary counts every worker's
+ * sessions). A slot is reserved before the upgrade and released once when the socket's session
+ * ends or is refused.
+ */
+export interface SharedAdmission {
+  /** Reserves a slot; resolves null when reserved, else why not. */
+  reserve(): Promise<string | null>;
+  release(): void;
+}
+
 /** Live sessions of one server; capacity and drain state. */
 export class SessionRegistry {
   private readonly sessions = new Set<RealtimeSession>();
   draining = false;
+  /** Set in a cluster worker: maxSessions then holds for the whole server. */
+  shared: SharedAdmission | null = null;
 
   constructor(private readonly maxSessions: number) {}
 

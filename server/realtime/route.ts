@@ -26,6 +26,8 @@ export interface RealtimeRouteDeps {
 export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteDeps): void {
   const { config, registry, metrics } = deps;
   const held = new HeldBytes(config.limits.maxServerHeldBytes, config.limits.maxSessionHeldBytes);
+  /** Cluster workers: the shared admission's answer for this request (null: a slot is reserved). */
+  const sharedRefusal = new WeakMap<object, string | null>();
   app.get(
     '/v1/realtime',
     {
@@ -35,11 +37,20 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
           metrics.sessionsRejected.inc({ reason: 'unauthorized' });
           metrics.errors.inc({ code: 'invalid_api_key' });
           await reply.code(401).send({ error: errorEvent('invalid_api_key', 'Missing or invalid API key.').error });
+          return;
         }
+        if (registry.shared) sharedRefusal.set(request, await registry.shared.reserve());
       },
     },
     (socket, request) => {
-      const busy = registry.refusal();
+      const shared = registry.shared ? (sharedRefusal.get(request) ?? null) : null;
+      const reserved = registry.shared !== null && shared === null;
+      let released = false;
+      const release = () => {
+        if (reserved && !released) registry.shared!.release();
+        released = true;
+      };
+      const busy = registry.refusal() ?? shared;
       const refusal = busy ?? (held.full ? `The server's conversations hold ${held.total} bytes, at its limit of ${held.limit}; try again later.` : null);
       if (refusal) {
         // Upgrade, then say why: WebSocket clients surface an error event far better than an HTTP status.
@@ -48,6 +59,7 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
         // No session (and so no Outbound) exists: the event is stamped here, shaped by the one function.
         socket.send(JSON.stringify({ event_id: newId('event'), ...errorEvent('server_busy', refusal) }));
         socket.close(1013, 'server busy');
+        release();
         return;
       }
       const session = new RealtimeSession(socket, {
@@ -58,11 +70,15 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
         beta: wantsBeta(request.headers),
         makeDetector: deps.makeDetector,
         makeChannel: deps.makeChannel,
-        onClosed: (s) => registry.remove(s),
+        onClosed: (s) => {
+          registry.remove(s);
+          release();
+        },
         transport: request.raw.socket,
         held,
       });
       if (!session.isClosed) registry.add(session);
+      else release();
     },
   );
 }

@@ -62,7 +62,7 @@ class SpeechChannel implements OutputChannel {
       outbound.sendDelta(this.transcriptDelta, frame.text);
     }
     if (frame.audio.length > 0) {
-      outbound.sendDelta(this.audioDelta, Buffer.from(frame.audio.buffer, frame.audio.byteOffset, frame.audio.byteLength).toString('base64'));
+      outbound.sendDelta(this.audioDelta, Buffer.from(frame.audio.buffer, frame.audio.byteOffset, frame.audio.byteLength).toString('base64'), true);
       this.p.metrics.audioOutSeconds.inc(frame.durationMs / 1000);
       this.p.tap?.sent(decodeOutputAudio(this.track.format, frame.audio), outputSampleRate(this.track.format), performance.now());
     }

@@ -32,6 +32,9 @@ export function floatToInt16(samples: Float32Array, out: Int16Array = new Int16A
   return out;
 }
 
+/** Whether typed arrays hold their elements little-endian here (then PCM16 LE is an Int16Array's own bytes). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** One stream's encoder: resamples with filter state carried across calls, then encodes. */
 export class OutputAudioEncoder {
   readonly format: OutputAudioFormat;
@@ -59,7 +62,10 @@ export class OutputAudioEncoder {
   }
 
   private encodeResampled(samples: Float32Array): Uint8Array {
-    return this.spec.encode(floatToInt16(samples));
+    const pcm = floatToInt16(samples);
+    // The same bytes the format's encoder writes, without a second pass and copy per piece.
+    if (this.format === 'audio/pcm' && LITTLE_ENDIAN) return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+    return this.spec.encode(pcm);
   }
 }
 

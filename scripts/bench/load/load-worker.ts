@@ -4,12 +4,14 @@
 import { runAudioTrial, type AudioTrialParams } from './audio-load.js';
 import { runDuplexLevel, type DuplexLevelParams } from './duplex-load.js';
 import { runInterruption, type InterruptionParams } from './interruption-load.js';
+import { runConversationLevel, type ConversationLevelParams } from '../conversation/load.js';
 import type { WorkerTask } from './processes.js';
 
 const tasks: Record<WorkerTask, (params: never) => Promise<unknown>> = {
   'audio-trial': (p: AudioTrialParams) => runAudioTrial(p),
   'duplex-level': (p: DuplexLevelParams) => runDuplexLevel(p),
   interruption: (p: InterruptionParams) => runInterruption(p),
+  conversation: (p: ConversationLevelParams) => runConversationLevel(p),
 };
 
 process.on('message', (m: { type?: string; id?: number; task?: WorkerTask; params?: unknown }) => {

@@ -16,8 +16,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export interface Placement {
   /** Whether processes are pinned (taskset present and at least two cores). */
   pinned: boolean;
-  serverCore: number | null;
-  loadCore: number | null;
+  /** A core, or a taskset CPU list such as '0,1' (a server with several workers). */
+  serverCore: number | string | null;
+  loadCore: number | string | null;
   cores: number;
   /** Nice value of the server and the load generator (negative: ahead of other work on the machine), or null. */
   nice: number | null;
@@ -37,8 +38,8 @@ export function placement(nice: number | null = null): Placement {
   return { ...base, cores, nice: niceOk ? nice : null };
 }
 
-function spawnTs(entry: string, args: string[], core: number | null, nice: number | null): ChildProcess {
-  const command = [process.execPath, ...(entry === SERVER_ENTRY ? serverNodeFlags() : []), '--import', 'tsx', path.join(here, entry), ...args];
+function spawnTs(entry: string, args: string[], core: number | string | null, nice: number | null, extraFlags: string[] = []): ChildProcess {
+  const command = [process.execPath, ...(entry === SERVER_ENTRY ? serverNodeFlags() : []), ...extraFlags, '--import', 'tsx', path.join(here, entry), ...args];
   if (core !== null) command.unshift('taskset', '-c', String(core));
   if (nice !== null) command.unshift('nice', '-n', String(nice));
   const [cmd, ...rest] = command;
@@ -81,8 +82,9 @@ export class ServerHandle {
     readonly port: number,
   ) {}
 
-  static async start(spec: ServerSpec, where: Placement): Promise<ServerHandle> {
-    const child = spawnTs(SERVER_ENTRY, [JSON.stringify(spec)], where.serverCore, where.nice);
+  /** `nodeFlags`: more node flags for the server child (e.g. --cpu-prof for a profile). */
+  static async start(spec: ServerSpec, where: Placement, nodeFlags: string[] = []): Promise<ServerHandle> {
+    const child = spawnTs(SERVER_ENTRY, [JSON.stringify(spec)], where.serverCore, where.nice, nodeFlags);
     const ready = await nextMessage<{ port: number }>(child, 'ready', 60000).catch((err: unknown) => {
       child.kill('SIGKILL');
       throw err;
@@ -112,7 +114,7 @@ export class ServerHandle {
   }
 }
 
-export type WorkerTask = 'audio-trial' | 'duplex-level' | 'interruption';
+export type WorkerTask = 'audio-trial' | 'duplex-level' | 'interruption' | 'conversation';
 
 /** The load generator process: runs one task at a time (see load-worker.ts). */
 export class LoadWorker {

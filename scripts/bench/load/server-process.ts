@@ -2,6 +2,7 @@
 // IPC so the parent can pin it to its own core. argv[2] is a JSON ServerSpec.
 //   parent -> child: {type: 'stats'} | {type: 'stop'}
 //   child -> parent: {type: 'ready', port} | {type: 'stats', ...ServerStats} | {type: 'failed', message}
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildApp, type AppOverrides } from '../../../server/app.js';
@@ -9,6 +10,9 @@ import { resolveConfig } from '../../../server/config/load.js';
 import { scriptedModelSet, type Script, type ScriptedInstance } from '../../../models/scripted/index.js';
 import { SileroModel } from '../../../server/audio/vad/silero.js';
 import { gateDetectorFactory } from './gate-detector.js';
+import { clusterWorkerOverrides } from '../../../server/cluster/index.js';
+import { runClusterPrimary } from './cluster-server.js';
+import type { Config } from '../../../server/config/schema.js';
 
 export interface ServerSpec {
   /** Config merged over quiet benchmark defaults (no models, silent logs, many sessions). */
@@ -44,16 +48,27 @@ function send(message: unknown): void {
   process.send?.(message);
 }
 
-async function main(): Promise<void> {
-  const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec;
+/** The config the server runs with: the spec's over quiet benchmark defaults. */
+export function benchConfig(spec: ServerSpec): Config {
   const config = spec.config ?? {};
-  const resolved = resolveConfig({
+  return resolveConfig({
     ...config,
     server: { logLevel: 'silent', shutdownDeadlineMs: 1000, ...((config.server as object) ?? {}) },
     limits: { maxSessions: 4096, idleTimeoutMs: 0, ...((config.limits as object) ?? {}) },
     models: { chat: null, asr: null, tts: null, ...((config.models as object) ?? {}) },
   });
-  const overrides: AppOverrides = {};
+}
+
+/** Worker processes asked for explicitly (spec server.workers > 1); else the server is this one process. */
+function clusterWorkers(spec: ServerSpec): number {
+  return ((spec.config?.server as { workers?: number } | undefined)?.workers ?? 1) | 0;
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec;
+  const resolved = benchConfig(spec);
+  // A cluster worker: the primary (cluster-server.ts) relays stats and stop.
+  const overrides: AppOverrides = { ...clusterWorkerOverrides(resolved) };
   const models = spec.script ? scriptedModelSet(spec.script) : null;
   if (models) overrides.models = models;
   if (spec.detector === 'gate') overrides.makeDetector = gateDetectorFactory;
@@ -91,7 +106,9 @@ async function main(): Promise<void> {
   send({ type: 'ready', port: (built.app.server.address() as AddressInfo).port });
 }
 
-main().catch((err: unknown) => {
+const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec;
+const run = cluster.isPrimary && clusterWorkers(spec) > 1 ? () => runClusterPrimary(benchConfig(spec), clusterWorkers(spec)) : main;
+run().catch((err: unknown) => {
   send({ type: 'failed', message: (err as Error).stack ?? String(err) });
   process.exit(1);
 });

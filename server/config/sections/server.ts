@@ -26,6 +26,12 @@ export const ServerSection = Type.Object(
       description:
         '/readyz answers 200 even when no chat model can answer, so a load balancer admits model-free sessions (protocol, speech detection, speech output). false: 503 until a generator can answer.',
     }),
+    workers: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'Processes serving sessions on the one port (node cluster; the primary counts `limits.maxSessions` for all, aggregates `/metrics` and drains every worker on SIGTERM). 0: one per available core; 1: a single process. Each worker loads its own copy of the configured models.',
+    }),
     shutdownDeadlineMs: Type.Integer({
       minimum: 0,
       default: 10000,
