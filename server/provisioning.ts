@@ -4,6 +4,8 @@
 // retried from where it stopped; a hub that cannot be reached fails at once with one line that
 // says what to do, and the server goes on without those models.
 
+import { join } from 'node:path';
+import { withFileLock } from './file-lock.js';
 import { HubError } from '../models/hub/hub-api.js';
 import { DEFAULT_ENDPOINT, isPulled, pullModel } from '../models/hub/pull.js';
 import { resolveModelRef } from '../models/hub/resolve.js';
@@ -132,7 +134,8 @@ export class Provisioner {
     let tenth = -1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        await pullModel({
+        // One process at a time per model (server.workers start together); the next finds it complete.
+        await withFileLock(join(models.cacheDir, `.${model.model.replaceAll('/', '--')}.pull-lock`), () => pullModel({
           repoId: model.model,
           revision: 'main',
           cacheDir: models.cacheDir,
@@ -150,7 +153,7 @@ export class Provisioner {
             log.info({ model: model.model, received_bytes: model.received_bytes, total_bytes: total }, `models: ${model.model} (${model.dtype}): ${now * 10}% of ${mb(total)}`);
             this.options.onChange();
           },
-        });
+        }));
         this.set(model, { state: 'downloaded' });
         return true;
       } catch (err) {

@@ -191,3 +191,22 @@ test('no hub: provisioning fails fast with one line that says what to do, and th
     rmSync(cache, { recursive: true, force: true });
   }
 });
+
+test('two processes starting together (server.workers) pull a model once: the second waits for the first and finds it complete', async () => {
+  const hub = await startFakeHub({ [CHAT]: `${FIXTURES}tiny-llm`, [ASR]: `${FIXTURES}tiny-whisper` });
+  const cache = mkdtempSync(join(tmpdir(), 'duet-first-start-'));
+  try {
+    const models = resolveConfig({ models: modelsConfig(cache, hub.endpoint) }).models;
+    const quiet = { info: () => {}, warn: () => {} };
+    const make = () => new Provisioner(planProvisioning(models, {}), { models, log: quiet, onChange: () => {}, env: {} });
+    const [a, b] = await Promise.all([make().pullAll(), make().pullAll()]);
+    assert.deepEqual(a.sort(), ['asr', 'chat']);
+    assert.deepEqual(b.sort(), ['asr', 'chat']);
+    const weights = hub.requests.filter((r) => r.path === `/cdn/${CHAT}/onnx/model.onnx`);
+    assert.equal(weights.length, 1, `the weights were fetched ${weights.length} times`);
+    assert.equal(existsSync(join(cache, `.${CHAT.replaceAll('/', '--')}.pull-lock`)), false, 'the lock is gone');
+  } finally {
+    await hub.close();
+    rmSync(cache, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TestClient } from '../support/client.js';
@@ -28,6 +28,14 @@ function alive(pid: number): boolean {
 }
 
 type Target = 'npm' | 'group' | 'node';
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map(Number).filter((p) => p > 0);
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+}
 
 /**
  * `npm start` exactly as a user or a process manager runs it (own process group), one session
@@ -64,9 +72,11 @@ async function stopNpmStart(target: Target): Promise<void> {
     }
     assert.ok(client, `server did not start: ${output}`);
     await client.waitFor('session.created');
-    // pino stamps every line with the pid of the node server (not npm's).
-    nodePid = Number(/"pid":(\d+)/.exec(output)?.[1]);
-    assert.ok(nodePid > 0 && nodePid !== npm.pid, `node server pid from the log: ${output}`);
+    // npm start execs node: the server (with server.workers > 1, the cluster primary) is npm's child,
+    // and its workers are the server's children.
+    nodePid = childrenOf(npm.pid!)[0] ?? 0;
+    assert.ok(nodePid > 0 && nodePid !== npm.pid, `node server pid: ${output}`);
+    const workers = childrenOf(nodePid);
 
     if (target === 'npm') process.kill(npm.pid!, 'SIGTERM');
     else if (target === 'group') process.kill(-npm.pid!, 'SIGTERM');
@@ -79,6 +89,7 @@ async function stopNpmStart(target: Target): Promise<void> {
     assert.equal(signal, null, output);
     assert.equal(code, 0, output);
     assert.equal(alive(nodePid), false, 'the node server exited with npm (no orphan)');
+    assert.deepEqual(workers.filter(alive), [], 'and every worker with it');
     assert.match(output, /shutting down/);
     assert.deepEqual(client.violations, []);
   } finally {
