@@ -24,6 +24,8 @@ import type { SpeechOnsetGate } from './echo/session-echo.js';
 
 const SAMPLES_PER_MS = PIPELINE_SAMPLE_RATE / 1000;
 const DEFAULT_VAD_STATE_RESET_MS = 5000;
+/** An early onset (between the thresholds) that has not reached the on threshold after this many frames is dropped. */
+const EARLY_ONSET_FRAMES = 2;
 
 /** Server-side knobs (config `audio.vad`); the session's `turn_detection` supplies the rest. */
 export interface FrontEndTuning {
@@ -63,6 +65,8 @@ export class AudioFrontEnd {
   private readonly onsetGate: SpeechOnsetGate | null;
   /** The last VAD frame was speech the onset gate held back (one suppressed onset per run). */
   private heldByGate = false;
+  /** Frame start of possible speech announced between the off and on thresholds, or -1. */
+  private earlyOnsetAt = -1;
   private settings: TurnDetectionSettings;
   private detector: TurnDetector | null = null;
   private stream: VadStream | null = null;
@@ -260,6 +264,7 @@ export class AudioFrontEnd {
   }
 
   private stopVad(): void {
+    this.earlyOnsetAt = -1;
     this.stream?.close();
     this.stream = null;
     this.detector = null;
@@ -325,8 +330,12 @@ export class AudioFrontEnd {
     // Possible speech (before the minimum speech confirms it) is announced, and so is its end as
     // a blip: an answer can pause at the first speech frame and resume if it came to nothing.
     const isPending = detector.pendingSpeechStart >= 0;
-    if (!wasPending && isPending) this.emit({ type: 'voice_onset', speechOnsetMs: detector.pendingSpeechStart / SAMPLES_PER_MS });
-    else if (wasPending && !isPending && decision === null) this.emit({ type: 'voice_dropped' });
+    if (!wasPending && isPending) {
+      // Announced already when the probability first crossed the off threshold (see below).
+      if (this.earlyOnsetAt < 0) this.emit({ type: 'voice_onset', speechOnsetMs: detector.pendingSpeechStart / SAMPLES_PER_MS });
+      this.earlyOnsetAt = -1;
+    } else if (wasPending && !isPending && decision === null) this.emit({ type: 'voice_dropped' });
+    else if (!isPending && !detector.speaking) this.earlyOnset(probability, frameStart);
     this.maybeResetVadState(decision?.type === 'end', frameStart + VAD_FRAME_SAMPLES);
     if (decision === null) this.reportPause(frameStart + VAD_FRAME_SAMPLES);
     else this.pauseAnnounced = false;
@@ -375,6 +384,26 @@ export class AudioFrontEnd {
     this.pauseAnnounced = true;
     const end = Math.max(detector.pauseSpeechEnd, this.segmentStart);
     this.emit({ type: 'pause_started', speechEndMs: end / SAMPLES_PER_MS, segment: this.segment(this.segmentStart, end) });
+  }
+
+  /**
+   * Speech often crosses the off threshold a frame before the on threshold: possible speech is
+   * announced there (voice_onset) so an answer pauses a frame sooner. It is dropped again if the
+   * probability falls back below the off threshold, or has not reached the on threshold within
+   * EARLY_ONSET_FRAMES (a sound hovering between the two thresholds is not speech starting).
+   */
+  private earlyOnset(probability: number, frameStart: number): void {
+    const off = this.detectorSettings(this.settings!).negativeThreshold;
+    if (this.earlyOnsetAt < 0) {
+      if (probability < off) return;
+      this.earlyOnsetAt = frameStart;
+      this.emit({ type: 'voice_onset', speechOnsetMs: frameStart / SAMPLES_PER_MS });
+      return;
+    }
+    if (probability < off || frameStart - this.earlyOnsetAt >= EARLY_ONSET_FRAMES * VAD_FRAME_SAMPLES) {
+      this.earlyOnsetAt = -1;
+      this.emit({ type: 'voice_dropped' });
+    }
   }
 
   /**

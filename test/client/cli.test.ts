@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,4 +106,31 @@ test('cli: exit codes say what went wrong', async (t) => {
   const usage = await runCli(['--url', guarded.wsUrl]);
   assert.equal(usage.code, 64);
   assert.match(usage.stderr, /nothing to send/);
+});
+
+test('cli: speech the monitor calls noise (a cough, an "mm-hm") does not stop the answer it prints; a question does', async (t) => {
+  if (!espeakAvailable()) return t.skip('espeak-ng not installed (it speaks the test audio)');
+  const dir = mkdtempSync(join(tmpdir(), 'duet-cli-'));
+  // A slow first answer, so both later utterances land while it is going; the monitor's verdicts are scripted.
+  const long = 'Paris is the capital of France and its largest city, on the river Seine, with a long history of art, science and trade that goes back more than two thousand years.';
+  const slow = join(dir, 'script.json');
+  writeFileSync(slow, JSON.stringify({ replies: [{ text: long }, { text: 'Berlin.' }], tokenDelayMs: 250, decisions: ['<1>', '<2>', '<1>'] }));
+  const server = await startServer({ models: { chat: { kind: 'scripted', script: slow }, tts: null } });
+  t.after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const audio = join(dir, 'talk.wav');
+  writeSpeechWav(audio, [{ silenceMs: 300 }, { say: 'What is the capital of France?' }, { silenceMs: 1500 }, { say: 'Mm hm, okay.' }, { silenceMs: 2500 }, { say: 'And the capital of Germany?' }, { silenceMs: 1500 }]);
+  const { code, stdout, stderr } = await runCli(['--url', server.wsUrl, '--wav', audio]);
+  assert.equal(code, 0, stderr);
+  const lines = stdout.split('\n');
+  // The answer goes on: resumed on the monitor's early word (at the speech's first short pause) or at its verdict.
+  const noise = lines.findIndex((l) => l.startsWith('[monitor] <2> noise'));
+  const resumed = lines.findIndex((l) => l.startsWith('[answer] resumed (noise)'));
+  const question = lines.findIndex((l, i) => i > noise && l.startsWith('[monitor] <1> query') && l.endsWith('-> interrupt'));
+  const interrupted = lines.findIndex((l) => l.startsWith('[answer] interrupted'));
+  assert.ok(noise >= 0 && resumed >= 0, `the noise resumed the answer:\n${stdout}`);
+  assert.ok(question > Math.max(noise, resumed) && interrupted > question, `only the question interrupted it:\n${stdout}`);
+  assert.ok(lines.some((l, i) => i > interrupted && l.includes('Berlin.')), `the question was answered:\n${stdout}`);
 });
