@@ -67,6 +67,8 @@ export class AudioFrontEnd {
   private heldByGate = false;
   /** Frame start of possible speech announced between the off and on thresholds, or -1. */
   private earlyOnsetAt = -1;
+  /** A hovering sound was dropped: no early onset until the probability falls below the off threshold. */
+  private earlyOnsetSpent = false;
   private settings: TurnDetectionSettings;
   private detector: TurnDetector | null = null;
   private stream: VadStream | null = null;
@@ -395,12 +397,15 @@ export class AudioFrontEnd {
   private earlyOnset(probability: number, frameStart: number): void {
     const off = this.detectorSettings(this.settings!).negativeThreshold;
     if (this.earlyOnsetAt < 0) {
-      if (probability < off) return;
+      // After a hovering sound was dropped, it must fall back below the off threshold first.
+      if (probability < off) this.earlyOnsetSpent = false;
+      if (probability < off || this.earlyOnsetSpent) return;
       this.earlyOnsetAt = frameStart;
       this.emit({ type: 'voice_onset', speechOnsetMs: frameStart / SAMPLES_PER_MS });
       return;
     }
     if (probability < off || frameStart - this.earlyOnsetAt >= EARLY_ONSET_FRAMES * VAD_FRAME_SAMPLES) {
+      this.earlyOnsetSpent = probability >= off;
       this.earlyOnsetAt = -1;
       this.emit({ type: 'voice_dropped' });
     }

@@ -377,3 +377,27 @@ test('a VAD that falls far behind skips frames instead of holding audio', async 
   await frontEnd.whenIdle();
   frontEnd.close();
 });
+
+/** Frames of 512 samples at the given peak levels (the scripted VAD reads a frame's peak as its probability). */
+function levels(perFrame: number[]): Float32Array {
+  const x = new Float32Array(perFrame.length * 512);
+  perFrame.forEach((peak, f) => {
+    for (let i = 0; i < 512; i++) x[f * 512 + i] = peak * Math.sin(i * 0.3 + 0.5) * (i % 2 === 0 ? 1 : 0.999);
+  });
+  return x;
+}
+
+test('early onset: a frame between the off (0.35) and on (0.5) thresholds announces possible speech a frame sooner; speech that follows is not announced twice', async () => {
+  const { all } = await run(levels([0, 0, 0, 0.4, 0.9, 0.9, 0.9, 0.9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+  const types = all.map((e) => e.type);
+  assert.equal(types[0], 'voice_onset');
+  assert.equal((all[0] as { speechOnsetMs: number }).speechOnsetMs, 96, 'at the frame that crossed the off threshold');
+  assert.equal(types.filter((t) => t === 'voice_onset').length, 1);
+  assert.equal(types.filter((t) => t === 'voice_dropped').length, 0);
+  assert.ok(types.includes('speech_started'));
+});
+
+test('early onset: a sound hovering between the thresholds is dropped after two frames and never becomes speech', async () => {
+  const { all } = await run(levels([0, 0, 0.4, 0.4, 0.4, 0.4, 0.4, 0, 0, 0, 0]));
+  assert.deepEqual(all.map((e) => e.type), ['voice_onset', 'voice_dropped'], 'announced once: no flapping while it hovers');
+});
