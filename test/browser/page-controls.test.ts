@@ -56,6 +56,23 @@ test('page: API key entry, busy server, missing models', async (t) => {
     assert.equal(wire.find('received', 'error')?.error.code, 'server_busy');
   });
 
+  await t.test('says the model is being fetched on a first start, and clears it when the model arrives', async (t) => {
+    // The server's view while the first start downloads (server/live-model-set.ts shows it the same way).
+    const set = scriptedModelSet({ replies: [{ text: 'Hello.' }], tokenDelayMs: 5, decisions: ['<1>'], rules: [], decisionDelayMs: 1 });
+    let downloading = true;
+    const status = set.status.bind(set);
+    set.status = () => (downloading ? { ...status(), generator: { available: false, reason: 'downloading test-org/tiny-llm (fp32): 40% of 2.1 MB' } } : status());
+    const server = await startServer({ models: { tts: null } }, { models: set });
+    t.after(() => server.stop());
+    const { page } = await openPage(browser, server);
+    await page.click('#start');
+    await until('provisioning notice', async () => (await noticeText(page)).includes('Getting the model ready: downloading test-org/tiny-llm'));
+    downloading = false;
+    for (const session of server.registry.list()) session.outbound.send({ type: 'duet.capabilities.updated', capabilities: set.status(), provisioning: null });
+    await until('notice cleared', async () => !(await noticeText(page)).includes('Getting the model ready'));
+    assert.doesNotMatch(await noticeText(page), /Model unavailable/);
+  });
+
   await t.test('says when no chat model or no voice is loaded', async (t) => {
     const server = await startServer({ models: { chat: null, tts: null } });
     t.after(() => server.stop());
