@@ -395,7 +395,7 @@ export class AudioFrontEnd {
    * EARLY_ONSET_FRAMES (a sound hovering between the two thresholds is not speech starting).
    */
   private earlyOnset(probability: number, frameStart: number): void {
-    const off = this.detectorSettings(this.settings!).negativeThreshold;
+    const off = this.detector!.negativeThreshold;
     if (this.earlyOnsetAt < 0) {
       // After a hovering sound was dropped, it must fall back below the off threshold first.
       if (probability < off) this.earlyOnsetSpent = false;

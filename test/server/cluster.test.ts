@@ -3,12 +3,11 @@
 // summed, and SIGTERM drains the sessions of every worker before the process exits 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { get as httpGet } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { TestClient } from '../support/client.js';
+import { spawnServer } from '../support/server-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Node processes the primary forked (tsx's esbuild service is a child too, but not node). */
 function workerPids(pid: number | undefined): string[] {
@@ -34,25 +33,8 @@ function gauge(text: string, name: string): number {
 }
 
 test('two workers on one port: global maxSessions, aggregated /metrics, drain closes the sessions of every worker', async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DUET__server__workers: '2',
-      DUET__limits__maxSessions: '3',
-      DUET__models__chat: JSON.stringify({ kind: 'scripted', script: 'test/fixtures/scripts/long-answer.json' }),
-      DUET__server__shutdownDeadlineMs: '3000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const server = spawnServer({ DUET__server__workers: '2', DUET__limits__maxSessions: '3', DUET__server__shutdownDeadlineMs: '3000' });
+  const { child, port, exited } = server;
   const url = `ws://127.0.0.1:${port}/v1/realtime`;
   const clients: TestClient[] = [];
   try {
@@ -63,7 +45,7 @@ test('two workers on one port: global maxSessions, aggregated /metrics, drain cl
       if (ok && workers.length === 2) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(workerPids(child.pid).length, 2, `two worker processes: ${output}`);
+    assert.equal(workerPids(child.pid).length, 2, `two worker processes: ${server.output()}`);
     await new Promise((r) => setTimeout(r, 500)); // the second worker's listener joins the round-robin
 
     for (let i = 0; i < 3; i++) {
@@ -109,7 +91,7 @@ test('two workers on one port: global maxSessions, aggregated /metrics, drain cl
       assert.equal(closing.reason, 'server_shutdown');
     }
     for (const c of clients) assert.equal((await c.waitClosed()).code, 1001);
-    assert.equal(await exited, 0, output);
+    assert.equal(await exited, 0, server.output());
   } finally {
     child.kill('SIGKILL');
     for (const c of clients) c.close();

@@ -1,37 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { TestClient } from '../support/client.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { spawnServer } from '../support/server-process.js';
 
 test('SIGTERM: live sessions get duet.session.closing, their turn finishes, sockets close 1001, the process exits 0', async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DUET__models__chat: JSON.stringify({ kind: 'scripted', script: 'test/fixtures/scripts/long-answer.json' }),
-      DUET__server__shutdownDeadlineMs: '5000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const { child, port, wsUrl: url, output: printed, exited } = spawnServer({ DUET__server__shutdownDeadlineMs: '5000' });
   try {
-    const url = `ws://127.0.0.1:${port}/v1/realtime`;
     let client: TestClient | null = null;
     for (let i = 0; i < 100 && !client; i++) {
       client = await TestClient.connect(url).catch(() => null);
       if (!client) await new Promise((r) => setTimeout(r, 100));
     }
-    assert.ok(client, `server did not start: ${output}`);
+    assert.ok(client, `server did not start: ${printed()}`);
     await client.waitFor('session.created');
     client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'talk' }] } });
     client.send({ type: 'response.create', response: { output_modalities: ['text'] } });
@@ -48,7 +28,7 @@ test('SIGTERM: live sessions get duet.session.closing, their turn finishes, sock
     const done = await client.waitFor('response.done');
     assert.equal((done.response as { status: string }).status, 'completed', 'the current turn finished within the deadline');
     assert.equal((await client.waitClosed()).code, 1001);
-    assert.equal(await exited, 0, output);
+    assert.equal(await exited, 0, printed());
     assert.deepEqual(client.violations, []);
   } finally {
     child.kill('SIGKILL');

@@ -44,6 +44,11 @@ export class TurnDetector {
     this.settings = { ...settings };
   }
 
+  /** Probability below which a frame is silence. */
+  get negativeThreshold(): number {
+    return this.settings.negativeThreshold;
+  }
+
   /** Speech confirmed and not yet ended. */
   get speaking(): boolean {
     return this.state === 'speech';
