@@ -20,10 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { AudioFrontEnd } from '../../server/audio/front-end.js';
 import { melPreset } from '../../server/audio/mel/index.js';
 import { speexAvailability } from '../../server/audio/echo/speex.js';
-import type { EchoCanceller } from '../../server/audio/echo/canceller.js';
 import { VadScheduler } from '../../server/audio/vad/scheduler.js';
 import { SileroModel } from '../../server/audio/vad/silero.js';
-import { convergence, erleDb, simulateEcho } from '../../test/support/echo-sim.js';
+import { convergence, erleDb, onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { speak } from '../../test/support/espeak.js';
 import { ROOMS, activeRms, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
 import { readWav } from '../../test/support/wav.js';
@@ -50,41 +49,21 @@ function cpuMs(): number {
 }
 
 async function run(silero: SileroModel, assistant: Float32Array, user: Float32Array | null, room: RoomParams, echoDb: number, mode: Mode): Promise<Run> {
-  const onsets: number[] = [];
-  let canceller: EchoCanceller | null = null;
-  const frontEnd = new AudioFrontEnd({
-    vad: new VadScheduler(silero),
-    mel: null,
-    turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 },
-    tuning: { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000 },
-    onEvent: (e) => {
-      if (e.type === 'speech_started') onsets.push(e.speechOnsetMs);
-    },
-    ...(mode === 'off' ? {} : { onsetGate: { allowsOnset: (s: number, e: number, c: boolean) => canceller!.allowsOnset(s, e, c), suppressedOnset: () => {} } }),
-  });
   const gain = echoDb === -Infinity ? 0 : echoGainFor(assistant, room, 10 ** (USER_DBFS / 20), echoDb);
-  let pushed = 0;
-  const r = await simulateEcho({
-    assistant,
-    room,
-    echoGain: gain,
-    networkMs: 30,
-    linear: mode === 'on',
-    ...(user ? { user, userAtMs: USER_AT_MS } : {}),
-    durationMs: Math.max(assistant.length / 16, user ? USER_AT_MS + user.length / 16 : 0) + 800,
-    onCanceller: (c) => {
-      canceller = c;
-      if (mode === 'off') c.bypass = true;
+  const r = await onsetsThroughFrontEnd(
+    silero,
+    {
+      assistant,
+      room,
+      echoGain: gain,
+      networkMs: 30,
+      linear: mode === 'on',
+      ...(user ? { user, userAtMs: USER_AT_MS } : {}),
+      durationMs: Math.max(assistant.length / 16, user ? USER_AT_MS + user.length / 16 : 0) + 800,
     },
-    onOutput: async (out) => {
-      frontEnd.push(out);
-      pushed += out.length;
-      if (pushed % 3200 === 0) await frontEnd.whenIdle();
-    },
-  });
-  await frontEnd.whenIdle();
-  frontEnd.close();
-  return { onsets, output: r.output, mic: r.mic, echo: r.echo, near: r.near, cancellerMs: r.processMs, delayMs: r.canceller.lastDelayEstimate?.delayMs ?? null };
+    { gate: mode !== 'off', bypass: mode === 'off' },
+  );
+  return { onsets: r.onsets, output: r.output, mic: r.mic, echo: r.echo, near: r.near, cancellerMs: r.processMs, delayMs: r.canceller.lastDelayEstimate?.delayMs ?? null };
 }
 
 function convergenceColumns(c: { firstMs: number | null; heldShare: number }): { erle20AtMs: number | null; erle20HeldPct: number } {

@@ -4,11 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DelayEstimator } from '../../server/audio/echo/delay-estimator.js';
 import { speexAvailability } from '../../server/audio/echo/speex.js';
-import { AudioFrontEnd } from '../../server/audio/front-end.js';
-import { VadScheduler } from '../../server/audio/vad/scheduler.js';
 import { SileroModel } from '../../server/audio/vad/silero.js';
-import type { EchoCanceller } from '../../server/audio/echo/canceller.js';
-import { erleDb, simulateEcho } from '../support/echo-sim.js';
+import { erleDb, onsetsThroughFrontEnd, simulateEcho } from '../support/echo-sim.js';
 import { espeakAvailable, speak } from '../support/espeak.js';
 import { ROOMS, activeRms, atLevel, echoGainFor, type RoomParams } from '../support/room.js';
 
@@ -99,36 +96,8 @@ test("double talk: the user's voice over 0 dB echo comes out much cleaner than t
 
 /** Runs the canceller's output through the real VAD front-end with the onset gate; speech onsets in ms. */
 async function onsets(room: RoomParams, echoDb: number, withUser: boolean, linear: boolean): Promise<{ onsets: number[]; suppressed: number }> {
-  const found: number[] = [];
-  let suppressed = 0;
-  let canceller: EchoCanceller | null = null;
-  const frontEnd = new AudioFrontEnd({
-    vad: new VadScheduler(silero),
-    mel: null,
-    turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 },
-    tuning: { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000 },
-    onEvent: (e) => {
-      if (e.type === 'speech_started') found.push(e.speechOnsetMs);
-    },
-    onsetGate: { allowsOnset: (s, e, c) => canceller!.allowsOnset(s, e, c), suppressedOnset: () => suppressed++ },
-  });
-  let pushed = 0;
-  await simulateEcho({
-    assistant,
-    room,
-    echoGain: echoGainFor(assistant, room, activeRms(user), echoDb),
-    networkMs: 30,
-    linear,
-    ...(withUser ? { user, userAtMs: 7000 } : {}),
-    onCanceller: (c) => (canceller = c),
-    onOutput: async (out) => {
-      frontEnd.push(out);
-      pushed += out.length;
-      if (pushed % 3200 === 0) await frontEnd.whenIdle();
-    },
-  });
-  await frontEnd.whenIdle();
-  frontEnd.close();
+  const sim = { assistant, room, echoGain: echoGainFor(assistant, room, activeRms(user), echoDb), networkMs: 30, linear, ...(withUser ? { user, userAtMs: 7000 } : {}) };
+  const { onsets: found, suppressed } = await onsetsThroughFrontEnd(silero, sim, { gate: true });
   return { onsets: found, suppressed };
 }
 

@@ -5,6 +5,9 @@
 // as the CPU allows. Used by the echo unit tests and bench:echo.
 import { EchoCanceller } from '../../server/audio/echo/canceller.js';
 import { EchoReference } from '../../server/audio/echo/reference.js';
+import { AudioFrontEnd } from '../../server/audio/front-end.js';
+import { VadScheduler } from '../../server/audio/vad/scheduler.js';
+import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { noise, RoomPath, type RoomParams } from './room.js';
 
 export interface EchoSimOptions {
@@ -143,4 +146,45 @@ function energy(x: Float32Array, from: number, to: number): number {
   let s = 0;
   for (let i = from; i < to; i++) s += x[i] * x[i];
   return s;
+}
+
+/**
+ * simulateEcho with the canceller's output going into the real VAD front-end, gated by the
+ * canceller's onset gate as a session's is (`gate: false`: no gate, and `bypass` skips the
+ * canceller too: the session with echo cancellation off). Returns the speech onsets (ms).
+ */
+export async function onsetsThroughFrontEnd(
+  silero: SileroModel,
+  sim: Omit<EchoSimOptions, 'onOutput' | 'onCanceller'>,
+  options: { gate: boolean; bypass?: boolean },
+): Promise<EchoSimResult & { onsets: number[]; suppressed: number }> {
+  const onsets: number[] = [];
+  let suppressed = 0;
+  let canceller: EchoCanceller | null = null;
+  const frontEnd = new AudioFrontEnd({
+    vad: new VadScheduler(silero),
+    mel: null,
+    turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 },
+    tuning: { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000 },
+    onEvent: (e) => {
+      if (e.type === 'speech_started') onsets.push(e.speechOnsetMs);
+    },
+    ...(options.gate ? { onsetGate: { allowsOnset: (s: number, e: number, c: boolean) => canceller!.allowsOnset(s, e, c), suppressedOnset: () => void suppressed++ } } : {}),
+  });
+  let pushed = 0;
+  const result = await simulateEcho({
+    ...sim,
+    onCanceller: (c) => {
+      canceller = c;
+      if (options.bypass) c.bypass = true;
+    },
+    onOutput: async (out) => {
+      frontEnd.push(out);
+      pushed += out.length;
+      if (pushed % 3200 === 0) await frontEnd.whenIdle();
+    },
+  });
+  await frontEnd.whenIdle();
+  frontEnd.close();
+  return { ...result, onsets, suppressed };
 }
