@@ -6,6 +6,7 @@
 // row runs the same input three ways in the same run: canceller on (SpeexDSP + onset gate),
 // gate only (no libspeexdsp), off (today's behaviour). Measured:
 //  - self-interruptions: VAD speech onsets while only echo is present, per minute of speech;
+//    and after a client underrun (UNDERRUN: the echo's delay jumps by 150 ms 5 s in), the count;
 //  - ERLE over the answer's second half; convergence: when a 500 ms window first reaches 20 dB
 //    of ERLE, and the share of later windows that stay at 20 dB or more;
 //  - barge-in: the user's speech onset detection time against the same speech with no echo
@@ -30,6 +31,8 @@ import { readWav } from '../../test/support/wav.js';
 const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
 const USER_AT_MS = 7000;
 const USER_DBFS = -26;
+/** The client runs dry mid-answer and plays the rest this much later: the echo's delay jumps. */
+const UNDERRUN = { atMs: 5000, gapMs: 150 };
 
 type Mode = 'on' | 'gate' | 'off';
 
@@ -48,7 +51,7 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-async function run(silero: SileroModel, assistant: Float32Array, user: Float32Array | null, room: RoomParams, echoDb: number, mode: Mode): Promise<Run> {
+async function run(silero: SileroModel, assistant: Float32Array, user: Float32Array | null, room: RoomParams, echoDb: number, mode: Mode, underrun?: { atMs: number; gapMs: number }): Promise<Run> {
   const gain = echoDb === -Infinity ? 0 : echoGainFor(assistant, room, 10 ** (USER_DBFS / 20), echoDb);
   const r = await onsetsThroughFrontEnd(
     silero,
@@ -58,6 +61,7 @@ async function run(silero: SileroModel, assistant: Float32Array, user: Float32Ar
       echoGain: gain,
       networkMs: 30,
       linear: mode === 'on',
+      ...(underrun ? { underrun } : {}),
       ...(user ? { user, userAtMs: USER_AT_MS } : {}),
       durationMs: Math.max(assistant.length / 16, user ? USER_AT_MS + user.length / 16 : 0) + 800,
     },
@@ -152,6 +156,7 @@ export async function runEchoBench(): Promise<unknown> {
         selfInterruptionsPerMin: +(echoOnly.onsets.length / speechMinutes).toFixed(1),
         erleDb: mode === 'on' ? +erleDb(echoOnly.mic, echoOnly.output, echoOnly.echo, half, n - 1600).toFixed(1) : null,
         ...(mode === 'on' ? convergenceColumns(convergence(echoOnly.mic, echoOnly.output, echoOnly.echo, 20)) : { erle20AtMs: null, erle20HeldPct: null }),
+        selfInterruptionsAfterUnderrun: mode === 'off' ? null : (await run(silero, assistant, null, room, echoDb, mode, UNDERRUN)).onsets.filter((t) => t >= UNDERRUN.atMs).length,
         delayMs: echoOnly.delayMs === null ? null : Math.round(echoOnly.delayMs),
         trueDelayMs: room.delayMs + 30,
       };

@@ -120,3 +120,13 @@ test('without libspeexdsp the gate alone holds back echo at 0 dB', { skip: noEsp
     assert.deepEqual(echoOnly.onsets, [], `${room.name}: echo alone started speech`);
   }
 });
+
+test('a client underrun mid-answer (the echo arrives 150 ms later from 5 s on) starts no speech: the misaligned filter is distrusted', { skip: noEspeak || noSpeex }, async () => {
+  // Before the filter's alignment was judged, each of these started speech ~1 s after the jump.
+  for (const room of [ROOMS[0]!, ROOMS[1]!]) {
+    const sim = { assistant, room, echoGain: echoGainFor(assistant, room, activeRms(user), 0), networkMs: 30, underrun: { atMs: 5000, gapMs: 150 } };
+    const { onsets: found, suppressed } = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+    assert.deepEqual(found, [], `${room.name}: the echo after the underrun started speech`);
+    assert.ok(suppressed > 0, 'the VAD did hear the echo; the gate held it back');
+  }
+});

@@ -10,7 +10,9 @@ test('reference accounting through the socket: every sample sent is tapped once;
   const s = await open(-20);
   try {
     ask(s.client);
-    await s.client.waitFor('response.done', () => true, 40000);
+    const first = await s.client.waitFor('response.done', () => true, 40000);
+    const story = () => s.client.events.filter((e) => !e.type.endsWith('.delta')).map((e) => e.type).join(', ');
+    assert.equal((first.response as { status: string }).status, 'completed', `the first answer was not heard through: ${story()}`);
     const session = s.server.registry.list()[0]!;
     const reference = session.audio.echo.outputReference!;
     reference.cut(Number.POSITIVE_INFINITY); // flush the resampler's tail
@@ -18,7 +20,7 @@ test('reference accounting through the socket: every sample sent is tapped once;
     // 24 kHz PCM16 -> 16 kHz: two thirds of the samples (the resampler rounds each run up by at most one).
     const expected = (sentBytes / 2) * (2 / 3);
     assert.ok(Math.abs(reference.writtenSamples - expected) <= 2, `tapped ${reference.writtenSamples}, sent ${expected}`);
-    assert.equal(reference.erasedSamples, 0);
+    assert.equal(reference.erasedSamples, 0, story());
 
     // A second answer interrupted mid-way: the audio sent ahead (lead 300 ms) is cut. (It starts
     // once the first has played out: a new answer queues behind audio still playing, which the

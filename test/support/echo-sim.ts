@@ -21,6 +21,12 @@ export interface EchoSimOptions {
   /** Capture -> arrival at the server, ms (adds to the room's delay as the canceller sees it). */
   networkMs?: number;
   driftPpm?: number;
+  /**
+   * The client ran dry for `gapMs` at `atMs` (a network stall longer than the audio it had
+   * queued) and plays the rest of the answer that much later than the server's reference
+   * assumes: the echo's delay jumps by `gapMs` mid-answer.
+   */
+  underrun?: { atMs: number; gapMs: number };
   noiseDbfs?: number;
   /** SpeexDSP (true) or the gate alone. */
   linear?: boolean;
@@ -50,7 +56,8 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   const total = Math.round(durationMs * 16);
   const speaker = new Float32Array(total);
   speaker.set(o.assistant.subarray(0, Math.min(o.assistant.length, total)));
-  const echo = new RoomPath(o.room, o.echoGain, o.driftPpm ?? 0).process(speaker);
+  const played = o.underrun ? withGap(speaker, o.underrun.atMs * 16, o.underrun.gapMs * 16) : speaker;
+  const echo = new RoomPath(o.room, o.echoGain, o.driftPpm ?? 0).process(played);
   const near = new Float32Array(total);
   if (o.user) near.set(o.user.subarray(0, Math.max(0, Math.min(o.user.length, total - Math.round((o.userAtMs ?? 0) * 16)))), Math.round((o.userAtMs ?? 0) * 16));
   const hiss = noise(total, o.noiseDbfs ?? -65);
@@ -82,6 +89,14 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
     if (o.onOutput && out.length > 0) await o.onOutput(out);
   }
   return { mic, echo, near, output, canceller, processMs };
+}
+
+/** `x` with `gap` samples of silence inserted at `at`, cut to its length. */
+function withGap(x: Float32Array, at: number, gap: number): Float32Array {
+  const out = new Float32Array(x.length);
+  out.set(x.subarray(0, at));
+  out.set(x.subarray(at, Math.max(at, x.length - gap)), at + gap);
+  return out;
 }
 
 /** Energy ratio of a over b in dB over [from, to) samples. */

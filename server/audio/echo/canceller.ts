@@ -22,6 +22,11 @@
 // the first echo of a session is held back while the filter converges). A VAD frame may start
 // speech only if its output energy exceeds that estimate by `onsetMarginDb` (12 dB), and a
 // candidate the gate let start goes on above `continueMarginDb` (6 dB): a word's quieter end.
+// That estimate holds only while the filter is aligned with the echo. When the client runs dry
+// and plays the rest of an answer later (a network stall longer than the audio it had queued),
+// the echo's delay jumps, the filter's estimate no longer matches it, and the echo passes whole:
+// judgeFilter watches for that (the filter adding energy instead of removing it) and, while the
+// filter is distrusted, no onset passes over the assistant's voice until it has realigned.
 // Measured on simulated rooms (test/audio/echo-canceller.test.ts, bench:echo) the echo alone
 // never passes; the cost is barge-ins over loud echo in the first seconds of an answer, which
 // need the user louder than the not yet cancelled echo.
@@ -48,6 +53,14 @@ const LEAK_FAST_DOWN_DB = 0.3;
 /** After this many frames without reference (300 ms) the leak estimate is raised by RESTART_LEAK_DB when it returns. */
 const RESTART_AFTER_FRAMES = 30;
 const RESTART_LEAK_DB = 8;
+/** The filter's echo estimate is evidence of its alignment when it holds this share of the microphone's energy. */
+const EVIDENCE_SHARE = 0.2;
+/** Output energy over the microphone's below which a frame says the filter is aligned, above which misaligned. */
+const ALIGNED_BELOW = 0.9;
+const MISALIGNED_ABOVE = 1.1;
+/** Frames of evidence in a row that make the filter trusted, or distrusted. */
+const TRUST_AFTER = 3;
+const DISTRUST_AFTER = 2;
 
 export interface EchoCancellerOptions {
   reference: EchoReference;
@@ -104,6 +117,10 @@ export class EchoCanceller {
   private readonly outEnergy = new Float32Array(RECORDS);
   private readonly residual = new Float32Array(RECORDS);
   private readonly active = new Uint8Array(RECORDS);
+  private readonly trusted = new Uint8Array(RECORDS);
+  /** Whether the adaptive filter is aligned with the echo (see judgeFilter), and the evidence in a row for (+) or against (-). */
+  private filterTrusted = true;
+  private filterEvidence = 0;
   // Window stats.
   private winFrames = 0;
   private winEcho = 0;
@@ -182,6 +199,8 @@ export class EchoCanceller {
       out += this.outEnergy[i];
       residual += this.residual[i];
       if (this.active[i]) anyActive = true;
+      // A misaligned filter's residual estimate means nothing: the echo passes it whole.
+      if (this.active[i] && !this.trusted[i]) return false;
     }
     return !anyActive || out > residual * (continuing ? this.continueMargin : this.onsetMargin);
   }
@@ -235,9 +254,11 @@ export class EchoCanceller {
     this.inactiveFrames = active ? 0 : this.inactiveFrames + 1;
 
     let outEnergy: number;
+    let trusted = true;
     if (this.speex && !this.bypassFlag) {
       this.reference.read(Math.round(refPos - this.bulkDelayMs * SAMPLES_PER_MS), this.play);
       this.speex.cancel(mic, this.play, this.linearOut);
+      trusted = this.judgeFilter(mic, micEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
       this.out.set(this.linearOut);
       this.speex.suppress(this.out);
       // The gate judges the suppressed signal (residual echo down 40 dB, the user's voice at most
@@ -246,7 +267,7 @@ export class EchoCanceller {
       // it by up to 15 dB (double talk: SNR against the clean voice -2 dB suppressed, +12 linear).
       outEnergy = active ? meanSquare(this.out) : meanSquare(this.linearOut);
       const nearEnd = outEnergy > refPeakResidual(refPeak, this.leakDb) * this.continueMargin;
-      if (!active || nearEnd) this.out.set(this.linearOut);
+      if (!active || nearEnd || !trusted) this.out.set(this.linearOut);
     } else {
       this.out.set(mic);
       outEnergy = meanSquare(mic);
@@ -255,8 +276,9 @@ export class EchoCanceller {
     const i = frameIndex % RECORDS;
     this.outEnergy[i] = outEnergy;
     this.active[i] = active ? 1 : 0;
+    this.trusted[i] = trusted ? 1 : 0;
     this.residual[i] = active ? refPeakResidual(refPeak, this.leakDb) : 0;
-    if (active && settledPeak > ACTIVE_ENERGY) {
+    if (active && trusted && settledPeak > ACTIVE_ENERGY) {
       // A high percentile (~90th: steps of 10:1) of output/reference over the echo: up
       // LEAK_UP_DB on a frame above it but within the onset margin, down LEAK_DOWN_DB on one
       // below. A frame past the margin (the user, most likely) only creeps it up, so the user's
@@ -269,6 +291,36 @@ export class EchoCanceller {
     }
     this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
     this.frames++;
+  }
+
+  /**
+   * Whether the filter is aligned with the echo. Its echo estimate is y = mic - output. Aligned,
+   * y is the echo and takes its energy out of the microphone whatever the user adds (output ~
+   * mic - y); misaligned (the delay jumped because the client ran dry and plays the rest later,
+   * or SpeexDSP reset a diverged filter and relearns) y is uncorrelated with the microphone and
+   * adds its energy (output ~ mic + y). Frames where y holds a real share of the microphone, and
+   * the microphone alone would pass the gate (so the filter decides), are evidence either way;
+   * other frames keep the state. While it is distrusted no onset passes
+   * the gate over the assistant's voice: its residual estimate would let the echo through.
+   */
+  private judgeFilter(mic: Int16Array, micEnergy: number, passesAlone: number): boolean {
+    let estimateEnergy = 0;
+    let outputEnergy = 0;
+    for (let k = 0; k < FRAME; k++) {
+      const y = mic[k] - this.linearOut[k];
+      estimateEnergy += y * y;
+      outputEnergy += this.linearOut[k] * this.linearOut[k];
+    }
+    estimateEnergy /= FRAME;
+    outputEnergy /= FRAME;
+    if (micEnergy <= Math.max(ACTIVE_ENERGY, passesAlone) || estimateEnergy < micEnergy * EVIDENCE_SHARE) return this.filterTrusted;
+    // Between the two (a filter that removes little: the echo near the noise) says nothing.
+    if (outputEnergy >= micEnergy * ALIGNED_BELOW && outputEnergy <= micEnergy * MISALIGNED_ABOVE) return this.filterTrusted;
+    const aligned = outputEnergy < micEnergy * ALIGNED_BELOW;
+    this.filterEvidence = aligned ? Math.max(1, this.filterEvidence + 1) : Math.min(-1, this.filterEvidence - 1);
+    if (this.filterEvidence >= TRUST_AFTER) this.filterTrusted = true;
+    else if (this.filterEvidence <= -DISTRUST_AFTER) this.filterTrusted = false;
+    return this.filterTrusted;
   }
 
   private updateDelay(): void {
