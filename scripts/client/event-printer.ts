@@ -30,10 +30,14 @@ export class EventPrinter {
         return this.line(`[you] "${e.transcript}"`);
       case 'duet.monitor.state': {
         const p = e.probabilities?.[e.state];
-        const label = e.state === '<1>' ? 'query' : e.state === '<2>' ? 'noise' : 'text query';
+        const label = e.state === '<1>' ? 'query' : e.state === '<2>' ? 'noise' : e.state === '<4>' ? 'incomplete' : 'text query';
         const why = e.reason ? `, ${e.reason}` : '';
         return this.line(`[monitor] ${e.state} ${label} (p ${p?.toFixed(2) ?? '?'}, ${Math.round(e.elapsed_ms)} ms${why}) -> ${e.action}`);
       }
+      case 'duet.turn.held':
+        return this.line(`[you] paused mid-turn? waiting up to ${seconds(e.hold_ms)} for the rest (${e.source}, p complete ${Number(e.probability).toFixed(2)})`);
+      case 'duet.turn.merged':
+        return this.line(`[you] one turn${e.transcript ? `: "${e.transcript}"` : ''} (${e.merged_item_ids.length + 1} pieces merged)`);
       case 'duet.response.paused':
         return this.line(e.tentative ? '[answer] paused: maybe you started speaking' : '[answer] paused: you started speaking');
       case 'duet.response.resumed':

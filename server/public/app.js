@@ -72,6 +72,12 @@ function turn(itemId, role) {
   return li;
 }
 
+/** A user item merged into a later one (duet.turn.merged): its words now show there. */
+function removeTurn(itemId) {
+  turns.get(itemId)?.remove();
+  turns.delete(itemId);
+}
+
 function tag(li, text, status) {
   const el = li.querySelector('.tag');
   el.hidden = false;
@@ -354,6 +360,17 @@ function handle(e) {
         return setState('interrupted');
       }
       return setState('thinking');
+    case 'duet.turn.held':
+      // The user paused mid-sentence: no answer yet, the rest of the turn is awaited.
+      tag(turn(e.item_id, 'user'), 'waiting for the rest…', 'held');
+      return setState('listening');
+    case 'duet.turn.merged': {
+      const li = turn(e.item_id, 'user');
+      for (const id of e.merged_item_ids) removeTurn(id);
+      if (e.transcript !== null) setText(li, e.transcript);
+      tag(li, `one turn (${e.merged_item_ids.length + 1} pieces)`, 'merged');
+      return;
+    }
     case 'duet.response.paused':
       answerPaused = true;
       // A tentative pause (first speech frames) may prove a blip: keep playing what is buffered.

@@ -134,3 +134,28 @@ test('cli: speech the monitor calls noise (a cough, an "mm-hm") does not stop th
   assert.ok(question > Math.max(noise, resumed) && interrupted > question, `only the question interrupted it:\n${stdout}`);
   assert.ok(lines.some((l, i) => i > interrupted && l.includes('Berlin.')), `the question was answered:\n${stdout}`);
 });
+
+test('cli: a turn held mid-sentence (the monitor says <4> incomplete) and merged with its second half is printed as one turn, then answered once', async (t) => {
+  if (!espeakAvailable()) return t.skip('espeak-ng not installed (it speaks the test audio)');
+  const dir = mkdtempSync(join(tmpdir(), 'duet-cli-'));
+  const halves = join(dir, 'script.json');
+  writeFileSync(halves, JSON.stringify({ replies: [{ text: 'About 384,000 kilometres.' }], tokenDelayMs: 5, decisions: ['<4>', '<1>'] }));
+  const server = await startServer({ models: { chat: { kind: 'scripted', script: halves }, tts: null }, turns: { endOfTurn: ['monitor', 'silence'] } });
+  t.after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const audio = join(dir, 'halves.wav');
+  writeSpeechWav(audio, [{ silenceMs: 300 }, { say: 'I would like to know' }, { silenceMs: 900 }, { say: 'how far away the moon is.' }, { silenceMs: 1500 }]);
+  const { code, stdout, stderr } = await runCli(['--url', server.wsUrl, '--wav', audio]);
+  assert.equal(code, 0, stderr);
+  const lines = stdout.split('\n');
+  const order = ['[monitor] <4> incomplete', '[you] paused mid-turn? waiting up to', '[you] one turn', '[monitor] <1> query', 'assistant: About 384,000 kilometres.'];
+  let at = -1;
+  for (const expected of order) {
+    const found = lines.findIndex((l, i) => i > at && l.startsWith(expected));
+    assert.ok(found > at, `"${expected}" after line ${at} in:\n${stdout}`);
+    at = found;
+  }
+  assert.equal(lines.filter((l) => l.startsWith('assistant:')).length, 1, `one answer:\n${stdout}`);
+});
