@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { runRemoteEngineBench } from './remote-engine.js';
 import { serverNodeFlags } from './server-command.js';
+import { seededRandom } from './load/seeded-random.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,10,100').split(',').map(Number);
@@ -99,17 +100,6 @@ async function startDuet(engineUrl: string): Promise<{ child: ChildProcess; url:
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('duet did not start');
-}
-
-/** Deterministic uniform [0, 1) (mulberry32): every run spreads the same way. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const DELTA_TYPE = Buffer.from('"type":"response.output_text.delta"');

@@ -40,6 +40,18 @@ function recordingAnnouncement(events: Sent[]): UtteranceAnnouncement & { outcom
 }
 
 
+/** Speech over the answer, confirmed and ended, whose announcement the scheduler holds while the monitor decides. */
+async function heldUtterance(h: ReturnType<typeof harness>, itemId: string): Promise<UtteranceAnnouncement & { outcome: string }> {
+  h.scheduler.voiceOnset(0);
+  h.scheduler.speechStarted(0, 300);
+  h.scheduler.speechStopped();
+  const { item, segment } = speechItem(itemId);
+  h.conversation.add(item);
+  const announcement = recordingAnnouncement(h.events);
+  await h.scheduler.segment(item, segment, undefined, announcement);
+  return announcement;
+}
+
 async function untilAnswering(h: ReturnType<typeof harness>): Promise<void> {
   h.scheduler.createResponse();
   while (!h.events.some((e) => e.type === 'response.output_text.delta')) await tick(2);
@@ -96,13 +108,7 @@ test('tentative pauses off: the first speech frame does not pause; confirmation 
 test('a held utterance judged noise is discarded and leaves no item; the answer resumes', async () => {
   const h = harness({ decisions: ['<2>'] });
   await untilAnswering(h);
-  h.scheduler.voiceOnset(0);
-  h.scheduler.speechStarted(0, 300);
-  h.scheduler.speechStopped();
-  const { item, segment } = speechItem('item_mhm');
-  h.conversation.add(item);
-  const announcement = recordingAnnouncement(h.events);
-  await h.scheduler.segment(item, segment, undefined, announcement);
+  const announcement = await heldUtterance(h, 'item_mhm');
   assert.equal(announcement.outcome, 'discarded');
   assert.equal(h.conversation.get('item_mhm'), undefined, 'the noise item is gone from the conversation');
   await h.scheduler.settle();
@@ -114,13 +120,7 @@ test('a held utterance judged noise is discarded and leaves no item; the answer 
 test('a held utterance judged a query is released before the answer is cancelled, then answered', async () => {
   const h = harness({ decisions: ['<1>'] });
   await untilAnswering(h);
-  h.scheduler.voiceOnset(0);
-  h.scheduler.speechStarted(0, 300);
-  h.scheduler.speechStopped();
-  const { item, segment } = speechItem('item_question');
-  h.conversation.add(item);
-  const announcement = recordingAnnouncement(h.events);
-  await h.scheduler.segment(item, segment, undefined, announcement);
+  const announcement = await heldUtterance(h, 'item_question');
   assert.equal(announcement.outcome, 'released');
   const types = h.types();
   const released = types.indexOf('held.released');

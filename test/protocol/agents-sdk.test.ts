@@ -49,6 +49,19 @@ async function connect(models: Record<string, unknown>): Promise<Harness> {
   return { server, session, transport, events, errors, waitFor };
 }
 
+/** A session of the SDK against a fresh server; after `body`, neither the SDK nor the wire saw an error. */
+async function withSdk(models: Record<string, unknown>, body: (h: Harness) => Promise<void>): Promise<void> {
+  const h = await connect(models);
+  try {
+    await body(h);
+    assert.deepEqual(h.errors, []);
+    assert.deepEqual(h.events.filter((e) => e.type === 'error'), []);
+  } finally {
+    h.session.close();
+    await h.server.stop();
+  }
+}
+
 /**
  * The user speaks one sentence in real time (the SDK's default input: PCM16 at 24 kHz), after
  * `quietMs` of a quiet microphone, as a real client streams it: Duet's echo canceller, on by
@@ -85,8 +98,7 @@ async function settledSession(h: Harness): Promise<SessionObj> {
 }
 
 test('Agents SDK, default config, no ASR: its session.update is accepted, a text turn is answered, conversation.item.retrieve works, no error event', async () => {
-  const h = await connect({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: 'Hello from Duet.' }], tokenDelayMs: 5 }) }, tts: null });
-  try {
+  await withSdk({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: 'Hello from Duet.' }], tokenDelayMs: 5 }) }, tts: null }, async (h) => {
     const session = await settledSession(h);
     assert.deepEqual(session.audio.input.transcription, { model: 'gpt-4o-mini-transcribe' }, 'the transcription setting is kept and echoed');
     assert.equal(session.audio.input.turn_detection.type, 'semantic_vad');
@@ -112,19 +124,12 @@ test('Agents SDK, default config, no ASR: its session.update is accepted, a text
     assert.equal(item.content[0]!.text, 'Hello from Duet.');
     const inHistory = h.session.history.find((i) => i.itemId === itemId);
     assert.ok(inHistory, 'the retrieved item is in the SDK history');
-
-    assert.deepEqual(h.errors, []);
-    assert.deepEqual(h.events.filter((e) => e.type === 'error'), []);
-  } finally {
-    h.session.close();
-    await h.server.stop();
-  }
+  });
 });
 
 test('Agents SDK, default config: speech during a spoken answer makes the SDK truncate, then retrieve; Duet answers both, no error event', async () => {
   const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
-  const h = await connect({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Okay.' }], tokenDelayMs: 5, decisions: ['<1>'] }) } });
-  try {
+  await withSdk({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Okay.' }], tokenDelayMs: 5, decisions: ['<1>'] }) } }, async (h) => {
     await settledSession(h);
     let interrupted = 0;
     h.session.on('audio_interrupted', () => void (interrupted += 1));
@@ -138,18 +143,12 @@ test('Agents SDK, default config: speech during a spoken answer makes the SDK tr
     assert.ok(part.transcript.length < ANSWER.length, `the retrieved item is cut to what was heard (${part.transcript.length} of ${ANSWER.length} chars)`);
     assert.ok(interrupted >= 1, 'the SDK stopped playback');
     await h.waitFor('response.done', (e) => (e.response as { status: string }).status === 'completed');
-    assert.deepEqual(h.errors, []);
-    assert.deepEqual(h.events.filter((e) => e.type === 'error'), []);
-  } finally {
-    h.session.close();
-    await h.server.stop();
-  }
+  });
 });
 
 test('Agents SDK, default config: speech the monitor calls noise (<2>) never interrupts its playback; a question (<1>) does, and the next answer plays', async () => {
   const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, rests under a tall tree, watches the birds, and sleeps until the evening comes and the stars come out. In the morning it wakes up, drinks from the river, runs back across the fields to the farm, and waits by the old barn for the farmer to bring its breakfast.';
-  const h = await connect({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Okay.' }], tokenDelayMs: 5, decisions: ['<2>', '<1>'] }) } });
-  try {
+  await withSdk({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Okay.' }], tokenDelayMs: 5, decisions: ['<2>', '<1>'] }) } }, async (h) => {
     await settledSession(h);
     let interrupted = 0;
     h.session.on('audio_interrupted', () => void (interrupted += 1));
@@ -167,10 +166,5 @@ test('Agents SDK, default config: speech the monitor calls noise (<2>) never int
     const transcript = h.events.filter((e) => e.type === 'response.output_audio_transcript.delta' && e.response_id === (next.response as { id: string }).id).map((e) => e.delta).join('');
     assert.equal(transcript, 'Okay.');
     assert.ok(h.events.some((e) => e.type === 'response.output_audio.delta' && e.response_id === (next.response as { id: string }).id), 'the next answer plays');
-    assert.deepEqual(h.errors, []);
-    assert.deepEqual(h.events.filter((e) => e.type === 'error'), []);
-  } finally {
-    h.session.close();
-    await h.server.stop();
-  }
+  });
 });

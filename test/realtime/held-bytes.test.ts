@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { startServer } from '../support/server.js';
 import { TestClient } from '../support/client.js';
+import { withSession } from '../support/with-session.js';
 import { Conversation, HeldBytes, type StoredItem } from '../../server/conversation/conversation.js';
 import { resolveConfig } from '../../server/config/load.js';
 import { noiseRgb } from '../vision/images.js';
@@ -60,10 +61,7 @@ test('conversation: past the server total a session drops its own oldest items, 
 });
 
 test('a session past limits.maxSessionHeldBytes drops its oldest items; one item over it alone gets conversation_too_large', async () => {
-  const server = await startServer({ limits: { maxSessionHeldBytes: 1 << 20, maxServerHeldBytes: 8 << 20 } });
-  const client = await TestClient.connect(server.wsUrl);
-  try {
-    await client.waitFor('session.created');
+  await withSession({ limits: { maxSessionHeldBytes: 1 << 20, maxServerHeldBytes: 8 << 20 } }, async (client, server) => {
     // 10 items of 200,000 bytes each (2 bytes a character): 2 MB, twice the bound.
     for (let i = 0; i < 10; i++) client.send(textItem(`item_${i}`, 100_000));
     await client.waitFor('conversation.item.done', (e) => (e.item as { id: string }).id === 'item_9');
@@ -79,10 +77,7 @@ test('a session past limits.maxSessionHeldBytes drops its oldest items; one item
     client.send(textItem('after', 10));
     await client.waitFor('conversation.item.done', (e) => (e.item as { id: string }).id === 'after');
     assert.equal(client.closed, null);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  });
 });
 
 test('admission: while the conversations hold more than limits.maxServerHeldBytes minus one full conversation, new sessions get server_busy', async () => {
@@ -113,10 +108,7 @@ test('admission: while the conversations hold more than limits.maxServerHeldByte
 });
 
 test('an item with a 3.4 MB image (within limits) is acknowledged by reference, not echoed twice into slow_consumer', async () => {
-  const server = await startServer();
-  const client = await TestClient.connect(server.wsUrl);
-  try {
-    await client.waitFor('session.created');
+  await withSession({}, async (client, server) => {
     const width = 1064;
     const png = await sharp(noiseRgb(width, width), { raw: { width, height: width, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
     assert.ok(png.length > 3_300_000 && png.length < server.config.vision.maxImageBytes, `${png.length} bytes`);
@@ -132,10 +124,7 @@ test('an item with a 3.4 MB image (within limits) is acknowledged by reference, 
     await client.waitFor('input_audio_buffer.cleared');
     assert.equal(client.closed, null);
     assert.deepEqual(client.violations, []);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  });
 });
 
 test('config: a send queue that two accepted messages could overflow is refused', () => {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../support/server.js';
-import { TestClient } from '../support/client.js';
+import { withSession } from '../support/with-session.js';
 import { MAX_JSON_DEPTH, peekFrame } from '../../server/realtime/inbound.js';
 
 const code = (e: Record<string, unknown>) => (e.error as { code: string }).code;
@@ -27,10 +26,7 @@ test('peekFrame: refuses deep nesting and bulky structure before parsing, and sc
 });
 
 test('a control event over limits.maxControlMessageBytes gets message_too_large before parsing; media events may be megabytes', async () => {
-  const server = await startServer();
-  const client = await TestClient.connect(server.wsUrl);
-  try {
-    await client.waitFor('session.created');
+  await withSession({}, async (client) => {
     client.send({ type: 'session.update', event_id: 'big', session: { instructions: 'x'.repeat(100_000) } });
     const err = await client.waitFor('error');
     assert.equal(code(err), 'message_too_large');
@@ -46,32 +42,20 @@ test('a control event over limits.maxControlMessageBytes gets message_too_large 
     client.send({ type: 'input_audio_buffer.commit', event_id: 'commit' });
     await client.waitFor('input_audio_buffer.committed');
     assert.equal(client.events.filter((e) => e.type === 'error').length, 2);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  });
 });
 
 test('deeply nested JSON gets message_too_complex; the session goes on', async () => {
-  const server = await startServer();
-  const client = await TestClient.connect(server.wsUrl);
-  try {
-    await client.waitFor('session.created');
+  await withSession({}, async (client) => {
     client.ws.send(`{"type":"session.update","session":{"tracing":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}}`);
     assert.equal(code(await client.waitFor('error')), 'message_too_complex');
     client.send({ type: 'session.update', session: { instructions: 'still here' } });
     await client.waitFor('session.updated');
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  });
 });
 
 test('bytes past limits.maxInputBytesPerSecond are dropped with rate_limited (binary frames too)', async () => {
-  const server = await startServer({ limits: { maxInputBytesPerSecond: 65536 } });
-  const client = await TestClient.connect(server.wsUrl);
-  try {
-    await client.waitFor('session.created');
+  await withSession({ limits: { maxInputBytesPerSecond: 65536 } }, async (client) => {
     client.send({ type: 'session.update', session: { audio: { input: { turn_detection: null } } } });
     await client.waitFor('session.updated');
     // 64 KiB/s over a 5 s window allows 327,680 bytes: the sixth 60 kB frame is one too many.
@@ -82,9 +66,6 @@ test('bytes past limits.maxInputBytesPerSecond are dropped with rate_limited (bi
     client.send({ type: 'input_audio_buffer.commit' });
     await client.waitFor('input_audio_buffer.committed');
     assert.equal(client.events.filter((e) => e.type === 'error').length, 1);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  });
 });
 

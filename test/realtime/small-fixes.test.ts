@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import type { FastifyRequest } from 'fastify';
 import { startServer } from '../support/server.js';
 import { TestClient } from '../support/client.js';
+import { withSession } from '../support/with-session.js';
 import { onSocketError } from '../../server/realtime/route.js';
 import { scriptedModelSet } from '../../models/scripted/index.js';
 
@@ -34,20 +35,14 @@ test('auth: the Authorization scheme is case-insensitive (RFC 7235)', async () =
 });
 
 test('session.model over 128 characters is refused with invalid_value and not echoed', async () => {
-  const server = await startServer();
-  const client = await TestClient.connect(server.wsUrl);
-  try {
-    await client.waitFor('session.created');
+  await withSession({}, async (client) => {
     client.send({ type: 'session.update', event_id: 'long', session: { model: 'm'.repeat(129) } });
     const err = await client.errorFor('long');
     assert.deepEqual([(err.error as { code: string }).code, (err.error as { param: string }).param], ['invalid_value', 'session.model']);
     client.send({ type: 'session.update', session: { model: 'm'.repeat(128) } });
     const updated = await client.waitFor('session.updated');
     assert.equal((updated.session as { model: string }).model.length, 128);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  });
 });
 
 test('a client frame error is logged once at warn, without a stack, and the socket is left to its close handshake', () => {

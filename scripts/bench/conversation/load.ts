@@ -14,6 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ChunkQueue, drained } from '../load/chunk-queue.js';
 import { RealtimeFeeder } from '../load/feeder.js';
 import { CHUNK_MS, speechClips, toChunks } from '../load/speech-audio.js';
+import { seededRandom } from '../load/seeded-random.js';
 import { round, summarize, type Summary } from '../load/stats.js';
 import { openSessions, type WsSession } from '../load/ws-session.js';
 import { AnswerListener } from './listener.js';
@@ -81,17 +82,6 @@ interface Shared {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
-/** Deterministic per-session randomness (xorshift). */
-function rng(seed: number): () => number {
-  let x = (seed * 2654435761) >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
-
 async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
   const end = performance.now() + timeoutMs;
   while (!done()) {
@@ -113,7 +103,7 @@ class Conversation {
     private readonly sh: Shared,
   ) {
     s.onEvent(this.listener.onEvent);
-    this.random = rng(sh.p.seed * 1000 + stream + 1);
+    this.random = seededRandom(sh.p.seed * 1000 + stream + 1);
     this.clipIndex = stream;
   }
 

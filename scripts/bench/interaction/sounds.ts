@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resample } from '../../../server/audio/resample.js';
+import { concat, silence } from '../../../test/support/speech.js';
 import { readPcm16Wav } from '../load/wav.js';
 import { alphanumericClips, trimToSpeech } from '../load/speech-audio.js';
 
@@ -15,17 +16,8 @@ export const PER_MS = RATE / 1000;
 /** Level of the user's own speech (RMS over its loud frames); other sounds are set relative to it. */
 export const SPEECH_DBFS = -20;
 
-/** mulberry32: a small seeded generator, so every repetition's variation is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator, so every repetition's variation is reproducible. */
+export { seededRandom as rng } from '../load/seeded-random.js';
 
 export function between(random: () => number, lo: number, hi: number): number {
   return lo + (hi - lo) * random();
@@ -35,19 +27,8 @@ export function pick<T>(random: () => number, list: readonly T[]): T {
   return list[Math.floor(random() * list.length)]!;
 }
 
-export function silence(ms: number): Float32Array {
-  return new Float32Array(Math.round(ms * PER_MS));
-}
+export { concat, silence };
 
-export function concat(...parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** RMS level (dBFS) over the 20 ms frames within 30 dB of the loudest: the level of the sound itself, not its pauses. */
 export function activeDbfs(samples: Float32Array): number {
