@@ -258,19 +258,20 @@ export class EchoCanceller {
     if (this.speex && !this.bypassFlag) {
       this.reference.read(Math.round(refPos - this.bulkDelayMs * SAMPLES_PER_MS), this.play);
       this.speex.cancel(mic, this.play, this.linearOut);
-      trusted = this.judgeFilter(mic, micEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
+      const linearEnergy = meanSquare(this.linearOut);
+      trusted = this.judgeFilter(mic, micEnergy, linearEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
       this.out.set(this.linearOut);
       this.speex.suppress(this.out);
       // The gate judges the suppressed signal (residual echo down 40 dB, the user's voice at most
       // 15 dB). What goes on (VAD, Mel, segments) is the suppressed signal while only echo is
       // there, and the linear output when the user's voice stands out: the suppressor would cut
       // it by up to 15 dB (double talk: SNR against the clean voice -2 dB suppressed, +12 linear).
-      outEnergy = active ? meanSquare(this.out) : meanSquare(this.linearOut);
+      outEnergy = active ? meanSquare(this.out) : linearEnergy;
       const nearEnd = outEnergy > refPeakResidual(refPeak, this.leakDb) * this.continueMargin;
       if (!active || nearEnd || !trusted) this.out.set(this.linearOut);
     } else {
       this.out.set(mic);
-      outEnergy = meanSquare(mic);
+      outEnergy = micEnergy;
     }
 
     const i = frameIndex % RECORDS;
@@ -303,19 +304,16 @@ export class EchoCanceller {
    * other frames keep the state. While it is distrusted no onset passes
    * the gate over the assistant's voice: its residual estimate would let the echo through.
    */
-  private judgeFilter(mic: Int16Array, micEnergy: number, passesAlone: number): boolean {
+  private judgeFilter(mic: Int16Array, micEnergy: number, outputEnergy: number, passesAlone: number): boolean {
+    if (micEnergy <= Math.max(ACTIVE_ENERGY, passesAlone)) return this.filterTrusted;
+    // Between the two (a filter that removes little: the echo near the noise) says nothing.
+    if (outputEnergy >= micEnergy * ALIGNED_BELOW && outputEnergy <= micEnergy * MISALIGNED_ABOVE) return this.filterTrusted;
     let estimateEnergy = 0;
-    let outputEnergy = 0;
     for (let k = 0; k < FRAME; k++) {
       const y = mic[k] - this.linearOut[k];
       estimateEnergy += y * y;
-      outputEnergy += this.linearOut[k] * this.linearOut[k];
     }
-    estimateEnergy /= FRAME;
-    outputEnergy /= FRAME;
-    if (micEnergy <= Math.max(ACTIVE_ENERGY, passesAlone) || estimateEnergy < micEnergy * EVIDENCE_SHARE) return this.filterTrusted;
-    // Between the two (a filter that removes little: the echo near the noise) says nothing.
-    if (outputEnergy >= micEnergy * ALIGNED_BELOW && outputEnergy <= micEnergy * MISALIGNED_ABOVE) return this.filterTrusted;
+    if (estimateEnergy / FRAME < micEnergy * EVIDENCE_SHARE) return this.filterTrusted;
     const aligned = outputEnergy < micEnergy * ALIGNED_BELOW;
     this.filterEvidence = aligned ? Math.max(1, this.filterEvidence + 1) : Math.min(-1, this.filterEvidence - 1);
     if (this.filterEvidence >= TRUST_AFTER) this.filterTrusted = true;
