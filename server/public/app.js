@@ -1,8 +1,9 @@
 // Duet in the browser: microphone -> binary PCM16 frames, camera -> JPEG frames, answers ->
 // transcript and playback. Speaks the protocol in protocol/README.md and nothing else.
 
+import { Player } from './player.js';
+
 const INPUT_RATE = 16000; // the server's pipeline rate: no second resampling there
-const OUTPUT_RATE = 24000;
 const FRAME_MS = 40;
 const CAMERA_INTERVAL_MS = 500; // ~2 fps, as VITA's client
 const CAMERA_WIDTH = 640;
@@ -89,100 +90,6 @@ const appendText = (li, text) => li.querySelector('.text').append(text);
 const setText = (li, text) => (li.querySelector('.text').textContent = text);
 
 // ---------------------------------------------------------------- answer playback
-
-/**
- * Schedules answer audio (PCM16 24 kHz) gap-free on its own AudioContext and knows, per item,
- * how many ms were actually played. Its own context so that a pause can freeze playback
- * exactly where it is (suspend) without stopping the microphone.
- */
-class Player {
-  constructor() {
-    this.ctx = null;
-    this.sources = new Set();
-    this.nextTime = 0;
-    this.items = new Map(); // item id -> { receivedMs, playedMs (of finished chunks) }
-    this.held = false;
-    this.onIdle = () => {};
-  }
-
-  get playing() {
-    return this.sources.size > 0;
-  }
-
-  enqueue(itemId, base64) {
-    if (!this.ctx) return;
-    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-    const pcm = new Int16Array(bytes.buffer, 0, bytes.length >> 1);
-    if (pcm.length === 0) return;
-    const buffer = this.ctx.createBuffer(1, pcm.length, OUTPUT_RATE);
-    const samples = buffer.getChannelData(0);
-    for (let i = 0; i < pcm.length; i++) samples[i] = pcm[i] / 0x8000;
-    const item = this.items.get(itemId) ?? { receivedMs: 0, playedMs: 0 };
-    this.items.set(itemId, item);
-    const source = this.ctx.createBufferSource();
-    source.buffer = buffer;
-    source.connect(this.ctx.destination);
-    // A little slack after a gap absorbs network jitter; back-to-back chunks stay seamless.
-    const startAt = Math.max(this.nextTime, this.ctx.currentTime + 0.05);
-    const chunk = { itemId, startAt, durationMs: buffer.duration * 1000, offsetMs: item.receivedMs };
-    item.receivedMs += chunk.durationMs;
-    source.chunk = chunk;
-    source.onended = () => {
-      if (!this.sources.delete(source)) return; // stopped by clear()
-      item.playedMs = Math.max(item.playedMs, chunk.offsetMs + chunk.durationMs);
-      if (!this.playing) this.onIdle();
-    };
-    source.start(startAt);
-    this.nextTime = startAt + buffer.duration;
-    this.sources.add(source);
-  }
-
-  /** ms of this item's audio that reached the speakers so far. */
-  playedMs(itemId) {
-    const item = this.items.get(itemId);
-    if (!item) return 0;
-    const now = this.ctx.currentTime - (this.held ? 0 : this.ctx.outputLatency || 0);
-    let played = item.playedMs;
-    for (const s of this.sources) {
-      const c = s.chunk;
-      if (c.itemId === itemId && now > c.startAt) played = Math.max(played, c.offsetMs + Math.min((now - c.startAt) * 1000, c.durationMs));
-    }
-    return Math.round(played);
-  }
-
-  hasAudio(itemId) {
-    return this.items.has(itemId);
-  }
-
-  /** Freezes playback where it is (the server paused the answer while it listens). */
-  hold() {
-    if (!this.ctx || this.held) return;
-    this.held = true;
-    this.ctx.suspend();
-  }
-
-  /** Plays on from exactly where hold() stopped. */
-  release() {
-    if (!this.ctx || !this.held) return;
-    this.held = false;
-    this.ctx.resume();
-  }
-
-  /** Stops everything at once and drops what is buffered; returns ms played of `itemId`. */
-  clear(itemId) {
-    const played = itemId && this.ctx ? this.playedMs(itemId) : 0;
-    const sources = [...this.sources];
-    this.sources.clear();
-    for (const s of sources) {
-      s.onended = null;
-      s.stop();
-      s.disconnect();
-    }
-    this.nextTime = 0;
-    this.release();
-    return played;
-  }
-}
 
 const player = new Player();
 player.onIdle = () => {
