@@ -14,22 +14,27 @@ const screenshot = join(repoRoot, 'test-artifacts', 'browser-final.png');
 
 type PlayerView = { held: boolean; scheduled: string[]; receivedMs: Record<string, number> };
 
-/** A server with a scripted chat model and the real espeak voice, and chromium whose microphone speaks two questions. */
-async function setUp(t: TestContext, decisions: ('<1>' | '<2>')[]) {
+// The fake microphone loops its file: the trailing silence keeps the first question from coming back during a test.
+const TWO_QUESTIONS = [
+  { silenceMs: 1000 },
+  { say: 'What is the tallest mountain in the world?' },
+  { silenceMs: 1500 },
+  { say: 'Wait, tell me about the ocean instead.' },
+  { silenceMs: 12000 },
+];
+
+/**
+ * A server with a scripted chat model and the real espeak voice, and chromium whose microphone
+ * speaks `speech` (default: two questions, the second over the first answer).
+ */
+async function setUp(t: TestContext, decisions: ('<1>' | '<2>' | '<4>')[], speech: Parameters<typeof writeSpeechWav>[1] = TWO_QUESTIONS, config: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'duet-browser-'));
   const wav = join(dir, 'questions.wav');
-  // The fake microphone loops this file: the trailing silence keeps the first question from coming back during the test.
-  writeSpeechWav(wav, [
-    { silenceMs: 1000 },
-    { say: 'What is the tallest mountain in the world?' },
-    { silenceMs: 1500 },
-    { say: 'Wait, tell me about the ocean instead.' },
-    { silenceMs: 12000 },
-  ]);
+  writeSpeechWav(wav, speech);
   // Slow tokens and a long first answer, so the second question lands mid-answer.
   const script = join(dir, 'script.json');
   writeFileSync(script, JSON.stringify({ ...JSON.parse(readFileSync(baseScript, 'utf8')), decisions }));
-  const server = await startServer({ models: { chat: { kind: 'scripted', script } } });
+  const server = await startServer({ models: { chat: { kind: 'scripted', script } }, ...config });
   const browser = await launchChromium({ fakeAudioFile: wav });
   t.after(async () => {
     await browser.close();
@@ -150,5 +155,31 @@ test('page: speech judged noise pauses the answer, then it plays on from where i
   assert.match(await noiseTurn.innerText(), /ignored as noise/);
   await until('answering again', async () => (await pageState()) === 'answering');
   assert.equal(await page.locator('li.turn.assistant').count(), 1);
+  assert.deepEqual(problems, []);
+});
+
+test('page: a sentence with a pause in the middle is held ("waiting for the rest"), merged into one turn, and answered once', async (t) => {
+  if (missing()) return t.skip(missing()!);
+  const halves = [{ silenceMs: 1000 }, { say: 'I would like to know' }, { silenceMs: 900 }, { say: 'how far away the moon is.' }, { silenceMs: 15000 }];
+  const { page, wire, pageHandled, problems } = await setUp(t, ['<4>', '<1>'], halves, { turns: { endOfTurn: ['monitor', 'silence'] } });
+  await page.click('#start');
+  const held = await until('turn held', () => wire.find('received', 'duet.turn.held'));
+  await until('page handled the hold', () => pageHandled('duet.turn.held'));
+  const heldTurn = page.locator(`li.turn.user[data-item-id="${held.item_id}"]`);
+  assert.equal(await heldTurn.getAttribute('data-status'), 'held');
+  assert.match(await heldTurn.innerText(), /waiting for the rest/);
+  assert.equal(wire.find('received', 'response.created'), undefined, 'no answer to half a sentence');
+
+  const merged = await until('turn merged', () => wire.find('received', 'duet.turn.merged'));
+  assert.deepEqual(merged.merged_item_ids, [held.item_id]);
+  await until('page handled the merge', () => pageHandled('duet.turn.merged'));
+  assert.equal(await page.locator(`li.turn.user[data-item-id="${held.item_id}"]`).count(), 0, 'the first piece is shown in the merged turn');
+  const mergedTurn = page.locator(`li.turn.user[data-item-id="${merged.item_id}"]`);
+  assert.equal(await mergedTurn.getAttribute('data-status'), 'merged');
+  assert.match(await mergedTurn.innerText(), /one turn \(2 pieces\)/);
+  assert.equal(await page.locator('li.turn.user').count(), 1);
+
+  await until('the answer', () => wire.find('received', 'response.created'));
+  assert.equal(wire.received.filter((e) => e.type === 'response.created').length, 1, 'answered once');
   assert.deepEqual(problems, []);
 });
