@@ -17,8 +17,10 @@ export const RemoteEndpoint = Type.Object(
 );
 export type RemoteEndpoint = Static<typeof RemoteEndpoint>;
 
-const StateTokens = Type.Tuple([Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), Type.String({ minLength: 1 })], {
-  description: 'Strings of the state tokens <1> valid query, <2> noise, <3> text query for this model.',
+const StateString = Type.String({ minLength: 1 });
+const StateTokens = Type.Union([Type.Tuple([StateString, StateString, StateString]), Type.Tuple([StateString, StateString, StateString, StateString])], {
+  description:
+    'Strings of the state tokens <1> valid query, <2> noise, <3> text query for this model, and optionally a fourth, <4> incomplete (the speaker paused mid-turn; read only with `monitor` in turns.endOfTurn). Without a fourth: <4> next to <1>/<2>/<3>, 4 next to 1/2/3, none otherwise.',
 });
 
 export const ChatModelConfig = Type.Union([

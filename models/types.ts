@@ -86,6 +86,11 @@ export interface MonitorRequest {
   segment?: AudioSegment;
   /** Its transcript when an ASR ran. */
   transcript?: string;
+  /**
+   * The end-of-turn layer asks whether the speaker paused mid-turn (`turns.endOfTurn` has
+   * `monitor`): a monitor that can read a fourth state string answers `incomplete` too.
+   */
+  allowIncomplete?: boolean;
   /** Recent conversation, oldest first (the monitor needs context: is this addressed to me?). */
   history: ChatMessage[];
   signal?: AbortSignal;
@@ -96,6 +101,8 @@ export interface MonitorRequest {
  * wait for the rest (only monitors prompted and configured for it say so; see the READMEs).
  */
 export type MonitorOutcome = StateToken | 'incomplete';
+/** Every outcome, in the order ties are broken (VITA answers unless it is sure). */
+export const MONITOR_OUTCOMES: readonly MonitorOutcome[] = [...STATE_TOKENS, 'incomplete'];
 export const MONITOR_OUTCOME_LABEL: Record<MonitorOutcome, '<1>' | '<2>' | '<3>' | '<4>'> = { ...STATE_TOKEN_LABEL, incomplete: '<4>' };
 
 export interface MonitorDecision {

@@ -13,7 +13,7 @@ import { EngineClient, type RemoteLog, type RetryPolicy } from './engine-client.
 import type { RemoteRole } from './errors.js';
 import { RemoteModelInstance } from './instance.js';
 import { DEFAULT_MONITOR_INSTRUCTIONS, RemoteMonitor, type ConstrainedChoice, type MonitorMethod } from './monitor.js';
-import type { StateStrings } from './state-tokens.js';
+import { defaultIncompleteString, type StateStrings } from './state-tokens.js';
 import { RemoteSpeechSynthesizer } from './tts.js';
 
 /** Used when `models.chat.stateTokens` is not set: single digits are one token in every common tokenizer. */
@@ -77,7 +77,9 @@ export function createRemoteModelSet(models: ModelsSection, log: RemoteLog, opti
   const chat = models.chat?.kind === 'remote' ? models.chat : null;
   let instances: readonly [RemoteModelInstance, RemoteModelInstance] | null = null;
   if (chat) {
-    const stateTokens: StateStrings = chat.stateTokens ?? DEFAULT_REMOTE_STATE_TOKENS;
+    const configured = chat.stateTokens;
+    const stateTokens: StateStrings = configured ? [configured[0], configured[1], configured[2]] : DEFAULT_REMOTE_STATE_TOKENS;
+    const incompleteToken = configured?.[3] ?? defaultIncompleteString(stateTokens);
     const strip = options.stripStateTokens ?? chat.stateTokens !== undefined;
     const make = (index: number, role: RemoteRole, endpoint: RemoteEndpoint) => {
       const client = clientFor(role, endpoint);
@@ -86,13 +88,14 @@ export function createRemoteModelSet(models: ModelsSection, log: RemoteLog, opti
         role,
         vision: chat.vision,
         maxNewTokens: chat.maxNewTokens,
-        stripLeading: strip ? stateTokens : null,
+        stripLeading: strip ? (incompleteToken === null ? stateTokens : [...stateTokens, incompleteToken]) : null,
         extraBody: options.generatorExtraBody,
       };
       const monitor = new RemoteMonitor({
         client,
         role,
         stateTokens,
+        incompleteToken,
         topLogprobs: options.topLogprobs ?? 20,
         method: options.monitorMethod ?? 'auto',
         constrained: options.constrainedChoice ?? 'json_schema',

@@ -5,12 +5,12 @@
 // rejects the logprobs fields (400) or whose first token names no state ->
 // a constrained choice (JSON-schema enum, or vLLM's choice constraint).
 
-import type { MonitorDecision, MonitorRequest, StateToken } from '../types.js';
+import type { MonitorDecision, MonitorOutcome, MonitorRequest } from '../types.js';
 import type { EngineClient, RemoteLog } from './engine-client.js';
 import type { EngineResponse } from './engine-response.js';
 import { abortError, isRemoteEngineError, RemoteEngineError, type RemoteRole } from './errors.js';
 import { NOTE_AUDIO_WITHOUT_TRANSCRIPT, toWireMessages, type WireMessage } from './messages.js';
-import { argmaxState, matchStateToken, oneHot, stateDistribution, type ListedLogprob, type StateStrings } from './state-tokens.js';
+import { argmaxState, matchStateToken, oneHot, stateDistribution, type ListedLogprob, type OutcomeStrings, type StateStrings } from './state-tokens.js';
 
 export type MonitorMethod = 'auto' | 'logprobs' | 'constrained';
 /** json_schema: portable (OpenAI, vLLM, llama.cpp, Ollama); structured_outputs: vLLM >= 0.12; guided_choice: vLLM < 0.12. */
@@ -20,6 +20,8 @@ export interface MonitorSettings {
   client: EngineClient;
   role: RemoteRole;
   stateTokens: StateStrings;
+  /** The fourth string, `incomplete`, read when a request allows it; null: this model has none. */
+  incompleteToken: string | null;
   topLogprobs: number;
   method: MonitorMethod;
   constrained: ConstrainedChoice;
@@ -36,6 +38,9 @@ export const DEFAULT_MONITOR_INSTRUCTIONS = [
   '{noise} if it is background sound, speech addressed to someone else, or a remark that needs no answer;',
   '{text} if it is a typed text query.',
 ].join('\n');
+
+/** Added to the instructions when the monitor may say the turn is not finished. */
+export const INCOMPLETE_INSTRUCTION = '{incomplete} if the speaker stopped in the middle of a sentence and is about to go on (the request is not finished yet).';
 
 interface EngineReply {
   content: string | null;
@@ -58,13 +63,16 @@ export class RemoteMonitor {
   async classify(request: MonitorRequest): Promise<MonitorDecision> {
     const startedAt = performance.now();
     if (request.signal?.aborted) throw abortError();
-    const messages = this.#messages(request);
-    const decide = (probabilities: Record<StateToken, number>): MonitorDecision => ({
+    const incomplete = request.allowIncomplete ? this.#s.incompleteToken : null;
+    const tokens: OutcomeStrings = incomplete === null ? this.#s.stateTokens : [...this.#s.stateTokens, incomplete];
+    const messages = this.#messages(request, incomplete);
+    const decide = (probabilities: MonitorDecision['probabilities']): MonitorDecision => ({
       token: argmaxState(probabilities),
       probabilities,
       elapsedMs: performance.now() - startedAt,
     });
-    if (this.method === 'constrained') return decide(oneHot(await this.#constrained(messages, request.signal)));
+    const sure = (token: MonitorOutcome) => decide(oneHot(token, incomplete !== null));
+    if (this.method === 'constrained') return sure(await this.#constrained(messages, tokens, request.signal));
 
     let reply: EngineReply;
     try {
@@ -77,23 +85,25 @@ export class RemoteMonitor {
       if (!refused || this.#s.method !== 'auto') throw err;
       this.#logprobsRefused = true;
       this.#s.log.warn({ role: this.#s.role, baseUrl: this.#s.client.baseUrl }, 'engine refuses logprobs; monitor uses a constrained choice');
-      return decide(oneHot(await this.#constrained(messages, request.signal)));
+      return sure(await this.#constrained(messages, tokens, request.signal));
     }
     if (reply.listed) {
-      const p = stateDistribution(reply.listed, this.#s.stateTokens);
+      const p = stateDistribution(reply.listed, tokens);
       if (p) return decide(p);
     }
-    const said = matchStateToken(reply.content, this.#s.stateTokens);
-    if (said) return decide(oneHot(said));
+    const said = matchStateToken(reply.content, tokens);
+    if (said) return sure(said);
     if (this.#s.method === 'logprobs') {
       throw protocolError(this.#s, `first token names no state token (got ${JSON.stringify(reply.content)})`);
     }
-    return decide(oneHot(await this.#constrained(messages, request.signal)));
+    return sure(await this.#constrained(messages, tokens, request.signal));
   }
 
-  #messages(request: MonitorRequest): WireMessage[] {
+  #messages(request: MonitorRequest, incomplete: string | null): WireMessage[] {
     const [query, noise, text] = this.#s.stateTokens;
-    const instructions = this.#s.instructions?.replaceAll('{query}', query).replaceAll('{noise}', noise).replaceAll('{text}', text);
+    // Instructions (when the model needs them) define the fourth string too when it is asked for.
+    const withIncomplete = this.#s.instructions !== null && incomplete !== null ? `${this.#s.instructions}\n${INCOMPLETE_INSTRUCTION.replace('{incomplete}', incomplete)}` : this.#s.instructions;
+    const instructions = withIncomplete?.replaceAll('{query}', query).replaceAll('{noise}', noise).replaceAll('{text}', text);
     const messages = toWireMessages(request.history, { instructions, vision: false, images: 'none' });
     if (request.transcript !== undefined || request.segment !== undefined) {
       messages.push({ role: 'user', content: request.transcript?.trim() || NOTE_AUDIO_WITHOUT_TRANSCRIPT });
@@ -101,8 +111,8 @@ export class RemoteMonitor {
     return messages;
   }
 
-  async #constrained(messages: WireMessage[], signal: AbortSignal | undefined): Promise<StateToken> {
-    const choices = [...this.#s.stateTokens];
+  async #constrained(messages: WireMessage[], tokens: OutcomeStrings, signal: AbortSignal | undefined): Promise<MonitorOutcome> {
+    const choices = [...tokens];
     const fields =
       this.#s.constrained === 'guided_choice'
         ? { guided_choice: choices, max_tokens: 8 }
@@ -132,7 +142,7 @@ export class RemoteMonitor {
     } catch {
       // guided_choice and lenient engines answer with the bare token
     }
-    const token = matchStateToken(named, this.#s.stateTokens);
+    const token = matchStateToken(named, tokens);
     if (!token) throw protocolError(this.#s, `constrained choice names no state token (got ${JSON.stringify(reply.content)})`);
     return token;
   }

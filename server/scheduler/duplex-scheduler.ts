@@ -222,6 +222,7 @@ export class DuplexScheduler {
       request: { instructions: plan.instructions, ...(plan.maxOutputTokens !== undefined ? { maxOutputTokens: plan.maxOutputTokens } : {}), ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}) },
       // The new piece's item is added; a held piece's item is then merged away.
       expectedLength: this.d.conversation.length + 1 - exclude.size,
+      allowIncomplete: this.asksIncomplete,
       signal: this.d.signal,
     });
     this.d.metrics.speculativeStarts.inc();
@@ -235,6 +236,11 @@ export class DuplexScheduler {
     this.earlyVerdict.cancel();
     // The answer went on at the pause on the monitor's early word: the speech went on too, so it pauses again.
     this.pause.speechWentOn();
+  }
+
+  /** Whether monitor decisions may say `incomplete` (the monitor is one of the end-of-turn judges). */
+  private get asksIncomplete(): boolean {
+    return this.endOfTurn.has('monitor');
   }
 
   /** An answer is paused on speech that has just paused: the monitor may judge it now (EarlyVerdict). */
@@ -254,7 +260,7 @@ export class DuplexScheduler {
     const monitor = this.monitor!;
     const history = this.d.conversation.toMessages({ lastItems: this.d.config.historyTurns * 2 });
     const decision = this.earlyVerdict.start(piece, (signal) =>
-      monitor.classify({ segment: piece, history, signal: AbortSignal.any([signal, this.d.signal]), ...(transcript ? { transcript } : {}) }),
+      monitor.classify({ segment: piece, history, signal: AbortSignal.any([signal, this.d.signal]), allowIncomplete: this.asksIncomplete, ...(transcript ? { transcript } : {}) }),
     );
     decision.then(
       (d) => d.token === 'noise' && goOn('noise'),
@@ -443,7 +449,7 @@ export class DuplexScheduler {
       } else {
         const history = this.d.conversation.toMessages({ lastItems: this.d.config.historyTurns * 2 }).slice(0, -1);
         const signal = AbortSignal.any([controller.signal, this.d.signal]);
-        result = { decision: await monitor.classify({ segment: turn.segment, history, signal, ...(turn.transcript ? { transcript: turn.transcript } : {}) }) };
+        result = { decision: await monitor.classify({ segment: turn.segment, history, signal, allowIncomplete: this.asksIncomplete, ...(turn.transcript ? { transcript: turn.transcript } : {}) }) };
       }
     } catch (err) {
       if (controller.signal.aborted || this.closed) return null;

@@ -12,6 +12,8 @@ export interface SpeculationStart {
   instance: ModelInstance;
   /** History the monitor sees (without the new speech). */
   history: ChatMessage[];
+  /** The monitor may say the turn is incomplete (see MonitorRequest). */
+  allowIncomplete: boolean;
   /** The conversation as the answer will see it, the new speech last. */
   messages: ChatMessage[];
   request: Omit<GenerateRequest, 'messages' | 'signal'>;
@@ -32,7 +34,7 @@ export class Speculation {
 
   constructor(readonly start: SpeculationStart) {
     const signal = AbortSignal.any([this.controller.signal, start.signal]);
-    this.decision = start.instance.classify({ segment: start.segment, history: start.history, signal, ...(start.transcript ? { transcript: start.transcript } : {}) });
+    this.decision = start.instance.classify({ segment: start.segment, history: start.history, signal, allowIncomplete: start.allowIncomplete, ...(start.transcript ? { transcript: start.transcript } : {}) });
     this.decision.catch(() => {}); // a discarded speculation's decision is never awaited
     void this.pump(signal);
   }

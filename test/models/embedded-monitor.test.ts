@@ -118,3 +118,43 @@ test('the monitor decides while the other instance is generating, between two of
   assert.ok(stepsAtDecision - stepsAtCall <= 1, `the decision waited ${stepsAtDecision - stepsAtCall} generator steps`);
   await engine.close();
 });
+
+test('incomplete (<4>): the plain fourth string 4 is read from the same prefill when asked for, with its instruction; not otherwise', async () => {
+  const engine = await load();
+  const four = engine.tokenizer.encode('4', { add_special_tokens: false });
+  assert.deepEqual(engine.stateTokens.incomplete, { string: '4', id: four[0] }, 'next to 1/2/3 the fourth is 4, one token here');
+  const instance = new EmbeddedChatInstance('m', engine);
+  const request: MonitorRequest = { transcript: 'I would like to know', history, allowIncomplete: true };
+  const decision = await instance.classify(request);
+  const p = decision.probabilities;
+  assert.ok(p.incomplete !== undefined);
+  assert.ok(Math.abs(p.query + p.noise + p.text + p.incomplete - 1) < 1e-12);
+  // Reference: a full forward pass of the prompt that defines 4, softmax over the four ids.
+  const input = await engine.promptInput(monitorPrompt(request, engine.stateTokens, false, 0, true));
+  const text = engine.tokenizer.decode([...input.ids]);
+  assert.match(text, /4 if the user stopped in the middle of a sentence/);
+  const vocab = engine.runner.vocabSize;
+  const last = (await engine.runner.fullLogits(input.ids)).subarray((input.ids.length - 1) * vocab);
+  const logits = [...engine.stateTokens.ids, engine.stateTokens.incomplete!.id].map((id) => last[id]!);
+  const m = Math.max(...logits);
+  const e = logits.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  for (const [i, key] of (['query', 'noise', 'text', 'incomplete'] as const).entries()) assert.ok(Math.abs(p[key]! - e[i]! / s) < 1e-5, key);
+  const best = (['query', 'noise', 'text', 'incomplete'] as const).reduce((x, y) => (p[y]! > p[x]! ? y : x));
+  assert.equal(decision.token, best);
+  // Not asked: three outcomes and the three-line instructions.
+  const plain = await instance.classify({ transcript: 'I would like to know', history });
+  assert.equal(plain.probabilities.incomplete, undefined);
+  assert.doesNotMatch(engine.tokenizer.decode([...(await engine.promptInput(monitorPrompt({ transcript: "x", history }, engine.stateTokens, false))).ids]), /4 if the user/);
+  await engine.close();
+});
+
+test('incomplete: a configured fourth string is read by its first token; one colliding with the others is refused', async () => {
+  const words = await load(['answer', 'ignore', 'typed', 'wait']);
+  assert.deepEqual(words.stateTokens.incomplete, { string: 'wait', id: words.tokenizer.encode('wait', { add_special_tokens: false })[0] });
+  await words.close();
+  await assert.rejects(load(['answer', 'ignore', 'typed', 'answering']), (err: unknown) => isEmbeddedModelError(err) && err.code === 'state_tokens_invalid');
+  const custom = await load(['answer', 'ignore', 'typed']);
+  assert.equal(custom.stateTokens.incomplete, null, 'other strings have no default fourth');
+  await custom.close();
+});

@@ -22,7 +22,7 @@ describe('remote monitor', () => {
   let set: RemoteModelSet | undefined;
   let log: CapturedLog;
 
-  const make = (options: RemoteModelSetOptions = {}, stateTokens?: [string, string, string]): ModelInstance => {
+  const make = (options: RemoteModelSetOptions = {}, stateTokens?: [string, string, string] | [string, string, string, string]): ModelInstance => {
     log = captureLog();
     set = createRemoteModelSet(
       {
@@ -170,6 +170,46 @@ describe('remote monitor', () => {
     assert.equal(body.messages.length, 1);
     assert.equal(body.messages[0].role, 'user');
     assert.match(body.messages[0].content, /without a transcript/);
+  });
+
+  test('incomplete (<4>): asked for, the fourth string is defined in the instructions and read from the same first-token logprobs', async () => {
+    const listed = [
+      { token: '4', logprob: -0.3 },
+      { token: '1', logprob: -1.6 },
+      { token: '2', logprob: -2.9 },
+      { token: '3', logprob: -6.0 },
+    ];
+    engine.script('chat', { kind: 'reply', content: '4', logprobs: listed }, { kind: 'reply', content: '4', logprobs: listed });
+    const instance = make();
+    const asked = await instance.classify({ segment, transcript: 'I would like to know', history, allowIncomplete: true });
+    const withFourth = engine.requestsFor('chat')[0]!.json;
+    assert.match(withFourth.messages[0].content, /^4 if the speaker stopped in the middle of a sentence/m);
+    assert.equal(withFourth.max_tokens, 1, 'still one request of one token');
+    const e = [-1.6, -2.9, -6.0, -0.3].map((v) => Math.exp(v));
+    const sum = e.reduce((a, b) => a + b, 0);
+    assert.equal(asked.token, 'incomplete');
+    assert.ok(Math.abs(asked.probabilities.incomplete! - e[3]! / sum) < 1e-9);
+    assert.ok(Math.abs(asked.probabilities.query - e[0]! / sum) < 1e-9);
+    assert.ok(Math.abs(asked.probabilities.query + asked.probabilities.noise + asked.probabilities.text + asked.probabilities.incomplete! - 1) < 1e-12);
+    // Not asked (turns.endOfTurn without monitor): three outcomes, as before, and no fourth line.
+    const plain = await instance.classify({ segment, transcript: 'I would like to know', history });
+    assert.doesNotMatch(engine.requestsFor('chat')[1]!.json.messages[0].content, /^4 if/m);
+    assert.equal(plain.token, 'query');
+    assert.equal(plain.probabilities.incomplete, undefined);
+  });
+
+  test('incomplete through the constrained choice, and a configured fourth string', async () => {
+    engine.script('chat', { kind: 'reply', content: '{"state":"wait"}' });
+    const decision = await make({ monitorMethod: 'constrained' }, ['answer', 'ignore', 'typed', 'wait']).classify({ transcript: 'so the thing is', history: [], allowIncomplete: true });
+    assert.equal(decision.token, 'incomplete');
+    assert.deepEqual(decision.probabilities, { query: 0, noise: 0, text: 0, incomplete: 1 });
+    assert.deepEqual(engine.requestsFor('chat')[0]!.json.response_format.json_schema.schema.properties.state.enum, ['answer', 'ignore', 'typed', 'wait']);
+    // Strings with no default fourth and none configured: never incomplete, even when asked.
+    engine.script('chat', { kind: 'reply', content: '{"state":"☟"}' });
+    await set?.close();
+    const none = await make({ monitorMethod: 'constrained' }, ['☞', '☟', '☜']).classify({ transcript: 'so the thing is', history: [], allowIncomplete: true });
+    assert.equal(none.token, 'noise');
+    assert.deepEqual(engine.requestsFor('chat').at(-1)!.json.response_format.json_schema.schema.properties.state.enum, ['☞', '☟', '☜']);
   });
 
   test('classify retries 5xx and honours abort', async () => {

@@ -37,6 +37,18 @@ test('an "incomplete" first half is held and merged with the second into one ite
   const last = asked[0]!.messages.at(-1)!;
   assert.equal(last.content[0]!.type === 'audio' && last.content[0]!.transcript, 'I would like to know how far away the moon is');
   assert.deepEqual((await h.metrics.turnsHeld.get()).values.map((v) => [v.labels.source, v.value]), [['monitor', 1]]);
+  // The monitor was asked for its fourth outcome on both pieces (it is one of the judges).
+  const classified = [...h.models.instances[0].classifyCalls, ...h.models.instances[1].classifyCalls];
+  assert.deepEqual(classified.map((c) => c.allowIncomplete), [true, true]);
+});
+
+test('without monitor among the end-of-turn judges, the monitor is not asked for incomplete', async () => {
+  const h = harness({ decisions: ['<1>'] }, { turns: { endOfTurn: ['silence'] } });
+  const turn = speech(h, 'item_q', 0, 1200, 'how far away is the moon');
+  await h.scheduler.segment(turn.item, turn.segment, turn.transcript);
+  await h.scheduler.settle();
+  const classified = [...h.models.instances[0].classifyCalls, ...h.models.instances[1].classifyCalls];
+  assert.deepEqual(classified.map((c) => c.allowIncomplete), [false]);
 });
 
 test('a held turn is answered as it is when no more speech comes within turns.holdMs', async () => {

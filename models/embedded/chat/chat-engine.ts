@@ -3,8 +3,8 @@
 // each brings its own contexts (KV caches).
 
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
-import type { GenerateRequest, GenerationEvent, MonitorDecision, MonitorRequest, StateToken } from '../../types.js';
-import { STATE_TOKENS } from '../../types.js';
+import type { GenerateRequest, GenerationEvent, MonitorDecision, MonitorOutcome, MonitorRequest } from '../../types.js';
+import { MONITOR_OUTCOMES } from '../../types.js';
 import { EmbeddedModelError } from '../errors.js';
 import { eosTokenIds, inspectModelDir, onnxBytes, onnxFile, textConfig, type ModelDir } from '../model-dir.js';
 import { useLocalModelsOnly } from '../transformers-env.js';
@@ -53,6 +53,15 @@ export interface IdGenerationOptions {
 
 function abortError(): Error {
   return Object.assign(new Error('aborted'), { name: 'AbortError' });
+}
+
+/** Softmax of `logits` over the token ids `ids`, in their order. */
+function softmaxAt(logits: ArrayLike<number>, ids: readonly number[]): number[] {
+  let max = -Infinity;
+  for (const id of ids) max = Math.max(max, logits[id]!);
+  const e = ids.map((id) => Math.exp(logits[id]! - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
 }
 
 export class ChatEngine {
@@ -229,16 +238,8 @@ export class ChatEngine {
   /** Softmax over the three state tokens of the next-token logits after one prefill of `input`. */
   async stateProbabilities(ctx: DecoderContext, input: PrefillInput, signal?: AbortSignal): Promise<[number, number, number]> {
     if (!(await this.runner.prefill(ctx, input, signal))) throw abortError();
-    const [a, b, c] = this.stateTokens.ids;
-    const la = ctx.logits[a]!;
-    const lb = ctx.logits[b]!;
-    const lc = ctx.logits[c]!;
-    const max = Math.max(la, lb, lc);
-    const ea = Math.exp(la - max);
-    const eb = Math.exp(lb - max);
-    const ec = Math.exp(lc - max);
-    const sum = ea + eb + ec;
-    return [ea / sum, eb / sum, ec / sum];
+    const [a, b, c] = softmaxAt(ctx.logits, this.stateTokens.ids);
+    return [a!, b!, c!];
   }
 
   async classify(contexts: InstanceContexts, request: MonitorRequest): Promise<MonitorDecision> {
@@ -247,11 +248,14 @@ export class ChatEngine {
     const release = await contexts.monitorLock.acquire();
     try {
       if (request.signal?.aborted) throw abortError();
-      const input = await this.fit((skip) => monitorPrompt(request, this.stateTokens, this.vision, skip), this.contextLimit - 1);
-      const p = await this.stateProbabilities(contexts.monitor, input, request.signal);
-      const probabilities: Record<StateToken, number> = { query: p[0], noise: p[1], text: p[2] };
-      let token: StateToken = 'query';
-      for (const s of STATE_TOKENS) if (probabilities[s] > probabilities[token]) token = s;
+      // The fourth outcome is read only when asked for and this model has a string for it.
+      const incomplete = request.allowIncomplete ? this.stateTokens.incomplete : null;
+      const input = await this.fit((skip) => monitorPrompt(request, this.stateTokens, this.vision, skip, incomplete !== null), this.contextLimit - 1);
+      if (!(await this.runner.prefill(contexts.monitor, input, request.signal))) throw abortError();
+      const p = softmaxAt(contexts.monitor.logits, incomplete ? [...this.stateTokens.ids, incomplete.id] : this.stateTokens.ids);
+      const probabilities: MonitorDecision['probabilities'] = { query: p[0]!, noise: p[1]!, text: p[2]!, ...(incomplete ? { incomplete: p[3]! } : {}) };
+      let token: MonitorOutcome = 'query';
+      for (const s of MONITOR_OUTCOMES) if ((probabilities[s] ?? -1) > probabilities[token]!) token = s;
       return { token, probabilities, elapsedMs: performance.now() - t0 };
     } finally {
       release();

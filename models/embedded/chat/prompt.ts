@@ -65,7 +65,7 @@ export function chatPrompt(request: GenerateRequest, vision: boolean, skipHistor
   return { messages, images };
 }
 
-export function monitorInstructions(state: ResolvedStateTokens): string {
+export function monitorInstructions(state: ResolvedStateTokens, withIncomplete = false): string {
   const [query, noise, text] = state.strings;
   return [
     'You are the listening part of a voice assistant. The microphone picks up everything said near the user,',
@@ -73,6 +73,7 @@ export function monitorInstructions(state: ResolvedStateTokens): string {
     `${query} if the user is speaking to the assistant and expects an answer;`,
     `${noise} if it is noise, a cough, a filler, or speech not addressed to the assistant (talking to someone else, thinking aloud);`,
     `${text} if it is a typed text message to the assistant.`,
+    ...(withIncomplete && state.incomplete ? [`${state.incomplete.string} if the user stopped in the middle of a sentence and is about to go on (the request is not finished yet).`] : []),
   ].join('\n');
 }
 
@@ -81,7 +82,7 @@ export function monitorInstructions(state: ResolvedStateTokens): string {
  * utterance. A text model reads speech through its transcript only (audio-native monitors are
  * out of scope here), so a segment without a transcript cannot be classified.
  */
-export function monitorPrompt(request: MonitorRequest, state: ResolvedStateTokens, vision: boolean, skipHistory = 0): ChatPrompt {
+export function monitorPrompt(request: MonitorRequest, state: ResolvedStateTokens, vision: boolean, skipHistory = 0, withIncomplete = false): ChatPrompt {
   let utterance: string;
   if (request.segment || request.transcript !== undefined) {
     const transcript = request.transcript?.trim();
@@ -93,7 +94,7 @@ export function monitorPrompt(request: MonitorRequest, state: ResolvedStateToken
     utterance = `[typed] ${lastText}`;
   }
   const history = request.segment || request.transcript !== undefined ? request.history : request.history.slice(0, -1);
-  const messages: TemplateMessage[] = [system(monitorInstructions(state), vision)];
+  const messages: TemplateMessage[] = [system(monitorInstructions(state, withIncomplete), vision)];
   const images: ImageInput[] = [];
   for (let i = Math.min(skipHistory, history.length); i < history.length; i++) messages.push(convert(history[i]!, vision, false, images));
   messages.push({ role: 'user', content: vision ? [{ type: 'text', text: utterance }] : utterance });
