@@ -16,7 +16,9 @@
 //    (and the microphone's own SNR for reference); and, with ../shared present, Moonshine's
 //    SpellingCNN top-1 on the 220 real clips spoken over the assistant (echo-double-talk.ts);
 //  - CPU per session-second: canceller vs VAD + streaming Mel on the same audio.
-// Prints a table; writes bench-results/echo.json. Run: npm run bench:echo  (~30-60 s).
+//  - through the real socket (echo-socket.ts): self-interruptions over a whole answer, and
+//    barge-in onset -> paused at the client with and without the echo, canceller on and off.
+// Prints tables; writes bench-results/echo.json. Run: npm run bench:echo  (~4 min).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AudioFrontEnd } from '../../server/audio/front-end.js';
@@ -26,6 +28,7 @@ import { VadScheduler } from '../../server/audio/vad/scheduler.js';
 import { SileroModel } from '../../server/audio/vad/silero.js';
 import { convergence, erleDb, onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { doubleTalkAssetsPresent, runDoubleTalkBench } from './echo-double-talk.js';
+import { runSocketEchoBench } from './echo-socket.js';
 import { speak } from '../../test/support/espeak.js';
 import { ROOMS, activeRms, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
 import { readWav } from '../../test/support/wav.js';
@@ -203,12 +206,20 @@ export async function runEchoBench(): Promise<unknown> {
   };
   // Double talk read by a real recognizer (needs ../shared); only with the linear canceller.
   const doubleTalk = speexAvailability().available && doubleTalkAssetsPresent() ? await runDoubleTalkBench(assistant, ROOMS[0]!, [-10, 0, 6], USER_DBFS) : null;
-  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, doubleTalk, wallMs: Math.round(performance.now() - wallStart) };
+  // The closed loop through the real socket, in real time (needs libspeexdsp1 for the 'on' rows).
+  const socket = speexAvailability().available ? await runSocketEchoBench() : null;
+  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
   console.table(rows);
   if (doubleTalk) {
     console.log('Double talk: SpellingCNN top-1 on the 220 real clips spoken over the assistant (clean / microphone / cancelled):');
     console.table(doubleTalk);
   } else console.log('Double talk: skipped (needs libspeexdsp1 and ../shared/models/moonshine-micro with ../shared/audio/alphanumeric)');
+  if (socket) {
+    console.log('Through the socket, one answer played back at 0 dB (small-60ms room):');
+    console.table(socket.self);
+    console.log("Through the socket, barge-in 3 times at atMs into the answer: user's first sample -> duet.response.paused at the client (ms):");
+    console.table(socket.bargeIn.map((r) => ({ ...r, onsetToPausedMs: r.onsetToPausedMs.join(' / ') })));
+  }
   console.log(`CPU per session-second: canceller ${cpu.cancellerMsPerSessionSecond} ms, VAD + Mel ${cpu.vadMelMsPerSessionSecond} ms (ratio ${(cpu.cancellerMsPerSessionSecond / cpu.vadMelMsPerSessionSecond).toFixed(2)})`);
   mkdirSync('bench-results', { recursive: true });
   writeFileSync('bench-results/echo.json', JSON.stringify(result, null, 2));
