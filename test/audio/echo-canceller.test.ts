@@ -130,3 +130,13 @@ test('a client underrun mid-answer (the echo arrives 150 ms later from 5 s on) s
     assert.ok(suppressed > 0, 'the VAD did hear the echo; the gate held it back');
   }
 });
+
+test('a headset client (no echo at all): a barge-in 1.5 s into the first answer starts as fast as with the canceller off', { skip: noEspeak || noSpeex }, async () => {
+  // Before the echo path bound, the gate assumed +10 dB of leak until it had learnt otherwise, ~2 s.
+  const sim = { assistant, room: ROOMS[0]!, echoGain: 0, networkMs: 30, user, userAtMs: 1500, durationMs: 4500 };
+  const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+  const off = await onsetsThroughFrontEnd(silero, sim, { gate: false, bypass: true });
+  assert.equal(off.onsets.length, 1);
+  assert.equal(on.onsets.length, 1, `onsets with the canceller on: ${on.onsets.join(', ')}`);
+  assert.ok(on.onsets[0]! - off.onsets[0]! <= 64, `onset ${on.onsets[0]} ms with the canceller, ${off.onsets[0]} ms without`);
+});

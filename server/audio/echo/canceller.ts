@@ -25,12 +25,16 @@
 // That estimate holds only while the filter is aligned with the echo. When the client runs dry
 // and plays the rest of an answer later (a network stall longer than the audio it had queued),
 // the echo's delay jumps, the filter's estimate no longer matches it, and the echo passes whole:
-// judgeFilter watches for that (the filter adding energy instead of removing it) and, while the
-// filter is distrusted, no onset passes over the assistant's voice until it has realigned.
+// judgeFilter watches for that (the filter adding energy instead of removing it); while the
+// filter is distrusted an onset must stand above the loudest echo the room can return at all,
+// from the microphone alone (EchoPathBound, echo-path-bound.ts). That bound also caps the leak:
+// a headset client, whose microphone hears no echo, shows it within about 1.3 s of speech, so
+// its barge-ins are not held back while the leak would still be learning.
 // Measured on simulated rooms (test/audio/echo-canceller.test.ts, bench:echo) the echo alone
 // never passes; the cost is barge-ins over loud echo in the first seconds of an answer, which
 // need the user louder than the not yet cancelled echo.
 import { DelayEstimator } from './delay-estimator.js';
+import { EchoPathBound } from './echo-path-bound.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { SpeexEchoCanceller } from './speex.js';
 
@@ -61,6 +65,9 @@ const MISALIGNED_ABOVE = 1.1;
 /** Frames of evidence in a row that make the filter trusted, or distrusted. */
 const TRUST_AFTER = 3;
 const DISTRUST_AFTER = 2;
+/** Margins over the raw echo bound while the filter is distrusted (3 and 0 dB: the bound holds 6 dB of safety itself). */
+const RAW_ONSET_MARGIN = 10 ** (3 / 10);
+const RAW_CONTINUE_MARGIN = 1;
 
 export interface EchoCancellerOptions {
   reference: EchoReference;
@@ -84,6 +91,7 @@ export class EchoCanceller {
   private readonly reference: EchoReference;
   private readonly speex: SpeexEchoCanceller | null;
   private readonly estimator: DelayEstimator;
+  private readonly pathBound: EchoPathBound;
   private readonly filterBlocks: number;
   private readonly maxDelayBlocks: number;
   private readonly marginMs: number;
@@ -118,6 +126,9 @@ export class EchoCanceller {
   private readonly residual = new Float32Array(RECORDS);
   private readonly active = new Uint8Array(RECORDS);
   private readonly trusted = new Uint8Array(RECORDS);
+  private readonly micEnergy = new Float32Array(RECORDS);
+  /** The loudest echo the microphone can hear from the room (EchoPathBound), whatever the filter does; Infinity before it is known. */
+  private readonly rawResidual = new Float32Array(RECORDS);
   /** Whether the adaptive filter is aligned with the echo (see judgeFilter), and the evidence in a row for (+) or against (-). */
   private filterTrusted = true;
   private filterEvidence = 0;
@@ -139,6 +150,7 @@ export class EchoCanceller {
     this.continueMargin = 10 ** ((o.continueMarginDb ?? 6) / 10);
     this.onEchoWindow = o.onEchoWindow;
     this.estimator = new DelayEstimator({ maxDelayMs: o.maxDelayMs ?? 500, windowMs: 4000 });
+    this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
     this.speex = o.linear
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
@@ -190,19 +202,22 @@ export class EchoCanceller {
     if (this.bypassFlag) return true;
     const first = Math.floor(start / FRAME);
     const last = Math.ceil(end / FRAME);
-    let out = 0;
-    let residual = 0;
+    let heard = 0;
+    let echo = 0;
     let anyActive = false;
+    // The raw bound is a worst case already (EchoPathBound): a smaller margin over it.
+    const rawMargin = continuing ? RAW_CONTINUE_MARGIN : RAW_ONSET_MARGIN;
     for (let k = first; k < last; k++) {
       if (k < this.frames - RECORDS || k >= this.frames) continue;
       const i = k % RECORDS;
-      out += this.outEnergy[i];
-      residual += this.residual[i];
       if (this.active[i]) anyActive = true;
-      // A misaligned filter's residual estimate means nothing: the echo passes it whole.
-      if (this.active[i] && !this.trusted[i]) return false;
+      // A misaligned filter's residual estimate means nothing: the echo passes it whole. Then
+      // the microphone itself must stand above the loudest echo the room can return.
+      const trusted = !this.active[i] || this.trusted[i];
+      heard += trusted ? this.outEnergy[i] : this.micEnergy[i];
+      echo += trusted ? this.residual[i] : this.rawResidual[i] * (rawMargin / (continuing ? this.continueMargin : this.onsetMargin));
     }
-    return !anyActive || out > residual * (continuing ? this.continueMargin : this.onsetMargin);
+    return !anyActive || heard > echo * (continuing ? this.continueMargin : this.onsetMargin);
   }
 
   close(): void {
@@ -229,6 +244,7 @@ export class EchoCanceller {
     const wallMs = this.alignedOriginMs + (frameIndex * FRAME) / SAMPLES_PER_MS;
     const refPos = this.reference.indexAt(wallMs);
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);
+    this.pathBound.push(micEnergy, Math.floor(refPos / FRAME));
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
 
     // The reference blocks whose echo may be in this frame: those the filter spans once the
@@ -246,6 +262,9 @@ export class EchoCanceller {
       if (e > refPeak) refPeak = e;
       if (b <= settled && e > settledPeak) settledPeak = e;
     }
+    // Every block that can echo now at any delay in range (a jumped delay included).
+    let widePeak = refPeak;
+    if (this.locked) for (let b = now - this.maxDelayBlocks - this.filterBlocks; b <= now; b++) widePeak = Math.max(widePeak, this.reference.blockEnergy(b));
     const active = !this.bypassFlag && refPeak > ACTIVE_ENERGY;
     // The assistant speaks again after a pause (a resumed or a new answer): the filter may have
     // drifted while the user spoke over the echo, so the leak estimate starts higher and comes
@@ -278,6 +297,7 @@ export class EchoCanceller {
     this.outEnergy[i] = outEnergy;
     this.active[i] = active ? 1 : 0;
     this.trusted[i] = trusted ? 1 : 0;
+    this.micEnergy[i] = micEnergy;
     this.residual[i] = active ? refPeakResidual(refPeak, this.leakDb) : 0;
     if (active && trusted && settledPeak > ACTIVE_ENERGY) {
       // A high percentile (~90th: steps of 10:1) of output/reference over the echo: up
@@ -290,6 +310,11 @@ export class EchoCanceller {
       else this.leakDb = Math.min(ratioDb, this.leakDb + (ratioDb <= this.leakDb + this.onsetMarginDb ? LEAK_UP_DB : LEAK_CREEP_DB));
       this.leakDb = Math.max(this.leakDb, -80);
     }
+    // The residual cannot be louder than the echo the microphone shows at all (a headset client,
+    // a quiet loudspeaker): the leak comes down to that bound at once instead of learning it.
+    const bound = this.pathBound.boundDb;
+    if (bound !== null && this.leakDb > bound) this.leakDb = bound;
+    this.rawResidual[i] = !active ? 0 : bound === null ? Number.POSITIVE_INFINITY : refPeakResidual(widePeak, bound);
     this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
     this.frames++;
   }

@@ -1,0 +1,78 @@
+// EchoPathBound: an upper bound on the echo from the microphone alone. What the onset gate
+// relies on: the echo never stands above the bound times the loudest reference in the delay
+// range; and a microphone that hears no echo shows it within about a second.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EchoPathBound } from '../../server/audio/echo/echo-path-bound.js';
+import { EchoReference } from '../../server/audio/echo/reference.js';
+import { espeakAvailable, speak } from '../support/espeak.js';
+import { ROOMS, echoGainFor, echoOf, noise, atLevel } from '../support/room.js';
+
+const skip = espeakAvailable() ? false : 'espeak-ng is not installed';
+const MAX_DELAY_BLOCKS = 50;
+
+/**
+ * Feeds `mic` (aligned with the reference's clock, 10 ms frames); returns the bound after each
+ * frame and the loudest reference block that can echo in it (any delay up to the range + a tail).
+ */
+function run(assistant: Float32Array, mic: Float32Array): { loudest: number[]; bounds: (number | null)[] } {
+  const reference = new EchoReference({ originMs: 0 });
+  const bound = new EchoPathBound(reference, MAX_DELAY_BLOCKS);
+  const bounds: (number | null)[] = [];
+  const loudest: number[] = [];
+  let sent = 0;
+  for (let f = 0; f * 160 + 160 <= mic.length; f++) {
+    // The answer is sent in 100 ms frames, 300 ms ahead of playback, as the pacer does.
+    while (sent < assistant.length && sent <= f * 160 + 4800) {
+      reference.sent(assistant.subarray(sent, Math.min(assistant.length, sent + 1600)), 16000, sent / 16);
+      sent += 1600;
+    }
+    let e = 0;
+    for (let k = f * 160; k < f * 160 + 160; k++) e += (mic[k]! * 32768) ** 2;
+    bound.push(e / 160, f);
+    bounds.push(bound.boundDb);
+    let peak = 0;
+    for (let d = 0; d <= MAX_DELAY_BLOCKS + 30; d++) peak = Math.max(peak, reference.blockEnergy(f - d));
+    loudest.push(peak);
+  }
+  return { loudest, bounds };
+}
+
+test('the echo alone never stands above the bound (4 rooms, echo 0 and +6 dB re the user)', { skip }, () => {
+  const assistant = speak('The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.')!;
+  for (const room of ROOMS) {
+    for (const echoDb of [0, 6]) {
+      const echo = echoOf(assistant, room, echoGainFor(assistant, room, 10 ** (-26 / 20), echoDb));
+      const hiss = noise(echo.length, -65);
+      const mic = echo.map((v, i) => v + hiss[i]!);
+      const { loudest, bounds } = run(assistant, mic);
+      let checked = 0;
+      let worst = -Infinity;
+      for (let f = 0; f < bounds.length; f++) {
+        const b = bounds[f];
+        if (b === null) continue;
+        let e = 0;
+        for (let k = f * 160; k < f * 160 + 160; k++) e += (echo[k]! * 32768) ** 2;
+        worst = Math.max(worst, 10 * Math.log10(e / 160 / (loudest[f]! * 10 ** (b / 10))));
+        assert.ok(e / 160 <= loudest[f]! * 10 ** (b / 10), `${room.name} ${echoDb} dB: frame ${f}: echo ${(10 * Math.log10(e / 160)).toFixed(1)} dB, bound ${(10 * Math.log10(loudest[f]!) + b).toFixed(1)} dB`);
+        checked++;
+      }
+      assert.ok(checked > bounds.length / 2, `${room.name}: the bound was known for ${checked} of ${bounds.length} frames`);
+      assert.ok(worst < -1, `${room.name} ${echoDb} dB: the echo came within ${(-worst).toFixed(2)} dB of the bound`);
+    }
+  }
+});
+
+test('a microphone that hears no echo (a headset) shows it within about 1.3 s of speech; user speech does not loosen the bound', { skip }, () => {
+  const assistant = speak('The quick brown fox jumps over the lazy dog. Then it runs into the forest.')!;
+  const mic = noise(assistant.length, -65);
+  // The user speaks from 2 s on: a window with the user in it must not loosen the bound.
+  const user = atLevel(speak('Wait, stop please.', 'en-gb+f3')!, -26);
+  mic.set(user.map((v, i) => v + mic[32000 + i]!), 32000);
+  const { bounds } = run(assistant, mic);
+  const first = bounds.findIndex((b) => b !== null);
+  assert.ok(first > 0 && first <= 130, `first bound after ${first * 10} ms`);
+  assert.ok(bounds[first]! < -30, `no echo: bound ${bounds[first]!.toFixed(1)} dB`);
+  const during = bounds[Math.min(bounds.length - 1, 250)]!;
+  assert.ok(during <= bounds[199]! + 1e-9, `while the user speaks the bound stays ${during.toFixed(1)} (was ${bounds[199]!.toFixed(1)})`);
+});
