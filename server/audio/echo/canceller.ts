@@ -65,9 +65,9 @@ const MISALIGNED_ABOVE = 1.1;
 /** Frames of evidence in a row that make the filter trusted, or distrusted. */
 const TRUST_AFTER = 3;
 const DISTRUST_AFTER = 2;
-/** Margins over the raw echo bound while the filter is distrusted (3 and 0 dB: the bound holds 6 dB of safety itself). */
+/** Margins over the raw echo bound while the filter is distrusted (3 and 1 dB: the bound holds 6 dB of safety itself). */
 const RAW_ONSET_MARGIN = 10 ** (3 / 10);
-const RAW_CONTINUE_MARGIN = 1;
+const RAW_CONTINUE_MARGIN = 10 ** (1 / 10);
 
 export interface EchoCancellerOptions {
   reference: EchoReference;
@@ -262,9 +262,6 @@ export class EchoCanceller {
       if (e > refPeak) refPeak = e;
       if (b <= settled && e > settledPeak) settledPeak = e;
     }
-    // Every block that can echo now at any delay in range (a jumped delay included).
-    let widePeak = refPeak;
-    if (this.locked) for (let b = now - this.maxDelayBlocks - this.filterBlocks; b <= now; b++) widePeak = Math.max(widePeak, this.reference.blockEnergy(b));
     const active = !this.bypassFlag && refPeak > ACTIVE_ENERGY;
     // The assistant speaks again after a pause (a resumed or a new answer): the filter may have
     // drifted while the user spoke over the echo, so the leak estimate starts higher and comes
@@ -314,7 +311,8 @@ export class EchoCanceller {
     // a quiet loudspeaker): the leak comes down to that bound at once instead of learning it.
     const bound = this.pathBound.boundDb;
     if (bound !== null && this.leakDb > bound) this.leakDb = bound;
-    this.rawResidual[i] = !active ? 0 : bound === null ? Number.POSITIVE_INFINITY : refPeakResidual(widePeak, bound);
+    // Any delay in range, a jumped one included.
+    this.rawResidual[i] = active ? this.pathBound.echoEnergyBound(now) : 0;
     this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
     this.frames++;
   }
