@@ -1,6 +1,6 @@
 // An upper bound on the echo, from the microphone alone, with no delay estimate and no
 // converged filter: the quiet microphone of a headset client, or of a loudspeaker that is turned
-// down, shows within about a second that the echo is faint.
+// down, shows it as soon as the assistant's speech has been heard at every delay in range.
 //
 // If the echo carries reference block b - d into the frame heard while block b plays, with energy
 // gain g, then mic(t) >= g * ref(t - d) at every frame t. Over a window of frames, the frame where
@@ -69,17 +69,19 @@ export class EchoPathBound {
     this.micEnergy[i] = micEnergy;
     this.refBlock[i] = block;
     this.frames++;
-    if (this.frames >= WINDOW_FRAMES && this.frames % EVERY_FRAMES === 0) this.update();
+    // A window may be shorter at the start: the bound is there as soon as every delay has heard speech.
+    if (this.frames % EVERY_FRAMES === 0) this.update();
   }
 
   private update(): void {
+    const frames = Math.min(this.frames, WINDOW_FRAMES);
     let maxMic = 0;
-    for (let i = 0; i < WINDOW_FRAMES; i++) maxMic = Math.max(maxMic, this.micEnergy[i]!);
+    for (let i = 0; i < frames; i++) maxMic = Math.max(maxMic, this.micEnergy[i]!);
     const delays = this.maxDelayBlocks + 1;
     const row = (this.updates++ % KEPT) * delays;
     for (let d = 0; d < delays; d++) {
       let loudest = 0;
-      for (let i = 0; i < WINDOW_FRAMES; i++) loudest = Math.max(loudest, this.reference.blockEnergy(this.refBlock[i]! - d));
+      for (let i = 0; i < frames; i++) loudest = Math.max(loudest, this.reference.blockEnergy(this.refBlock[i]! - d));
       this.gains[row + d] = loudest < LOUD_REFERENCE ? Number.POSITIVE_INFINITY : (maxMic + 1) / loudest;
     }
     for (let d = 0; d < delays; d++) {
