@@ -312,7 +312,8 @@ export class EchoCanceller {
     const bound = this.pathBound.boundDb;
     if (bound !== null && this.leakDb > bound) this.leakDb = bound;
     // Any delay in range, a jumped one included.
-    this.rawResidual[i] = active ? this.pathBound.echoEnergyBound(now) : 0;
+    // Read only while the filter is distrusted (allowsOnset).
+    this.rawResidual[i] = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
     this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
     this.frames++;
   }
