@@ -18,7 +18,7 @@
 //  - CPU per session-second: canceller vs VAD + streaming Mel on the same audio.
 //  - through the real socket (echo-socket.ts): self-interruptions over a whole answer, and
 //    barge-in onset -> paused at the client with and without the echo, canceller on and off.
-// Prints tables; writes bench-results/echo.json. Run: npm run bench:echo  (~4 min).
+// Prints tables; writes bench-results/echo.json. Run: npm run bench:echo  (~7 min).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AudioFrontEnd } from '../../server/audio/front-end.js';
@@ -217,7 +217,7 @@ export async function runEchoBench(): Promise<unknown> {
   if (socket) {
     console.log('Through the socket, one answer played back at 0 dB (small-60ms room):');
     console.table(socket.self);
-    console.log("Through the socket, barge-in 3 times at atMs into the answer: user's first sample -> duet.response.paused at the client (ms):");
+    console.log("Through the socket, barge-in at atMs into the session's first or second answer: user's first sample -> duet.response.paused at the client (ms):");
     console.table(socket.bargeIn.map((r) => ({ ...r, onsetToPausedMs: r.onsetToPausedMs.join(' / ') })));
   }
   console.log(`CPU per session-second: canceller ${cpu.cancellerMsPerSessionSecond} ms, VAD + Mel ${cpu.vadMelMsPerSessionSecond} ms (ratio ${(cpu.cancellerMsPerSessionSecond / cpu.vadMelMsPerSessionSecond).toFixed(2)})`);
