@@ -11,3 +11,4 @@ export { EmbeddedChatInstance } from './chat/chat-instance.js';
 export { WhisperRecognizer } from './asr/whisper.js';
 export { resolveStateTokens, VITA_STATE_STRINGS, PLAIN_STATE_STRINGS } from './chat/state-tokens.js';
 export { SmartTurnModel, smartTurnInput, usableForSmartTurn, SMART_TURN_BINS, SMART_TURN_FRAMES } from './turn/smart-turn.js';
+export { WorkerSmartTurnModel } from './turn/worker-smart-turn.js';

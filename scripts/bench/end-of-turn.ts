@@ -21,6 +21,7 @@ import { scriptedModelSet, type Script } from '../../models/scripted/index.js';
 import type { EndOfTurnModel } from '../../models/types.js';
 import { resolveConfig } from '../../server/config/load.js';
 import { printTable, writeResults } from './load/report.js';
+import { runEndOfTurnThreadBench } from './end-of-turn-thread.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHUNK_MS = 20;
@@ -195,7 +196,13 @@ async function main(): Promise<void> {
     results.map((r) => [r.name, r.takeoverRate, r.meanLatencyMs, r.latencyMs.join(' / '), r.held, r.speculativeStarts, r.speculativeUsed, r.speculativeDiscardedMs]),
   );
   console.log(`target (a model that decides right): takeover 0, latency <= first token (${FIRST_TOKEN_MS} ms) + 250 ms = ${FIRST_TOKEN_MS + 250} ms`);
-  const file = writeResults('end-of-turn', { settings: { trials, silenceMs: SILENCE_MS, monitorMs: MONITOR_MS, firstTokenMs: FIRST_TOKEN_MS, tokenMs: TOKEN_MS, pauseMs: 700 }, results });
+  const thread = await runEndOfTurnThreadBench([10, 40], 10_000);
+  printTable(
+    `Where the end-of-turn model runs: a stand-in costing ${thread.perCallMs.toFixed(1)} ms a call here, called at random pauses (one every 2 s per session) for 10 s`,
+    ['thread', 'sessions', 'calls', 'loop delay p99 ms', 'loop delay max ms', 'call p50 ms', 'call p95 ms'],
+    thread.rows.map((r) => [r.thread, r.sessions, r.calls, r.loopDelayP99Ms, r.loopDelayMaxMs, r.callP50Ms, r.callP95Ms]),
+  );
+  const file = writeResults('end-of-turn', { settings: { trials, silenceMs: SILENCE_MS, monitorMs: MONITOR_MS, firstTokenMs: FIRST_TOKEN_MS, tokenMs: TOKEN_MS, pauseMs: 700 }, results, thread });
   console.log(`wrote ${path.relative(ROOT, file)}`);
 }
 

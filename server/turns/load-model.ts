@@ -18,9 +18,10 @@ export async function loadEndOfTurnModel(config: Config, log: Logger): Promise<E
     return null;
   }
   try {
-    // Loaded on demand: a server without the model never loads its runtime here.
-    const { SmartTurnModel } = await import('../../models/embedded/turn/smart-turn.js');
-    const model = await SmartTurnModel.load({ path: turns.modelPath });
+    // Loaded on demand: a server without the model never starts its worker. It runs off this
+    // thread: onnxruntime-node runs synchronously, and a call here would stall every session.
+    const { WorkerSmartTurnModel } = await import('../../models/embedded/turn/worker-smart-turn.js');
+    const model = await WorkerSmartTurnModel.load({ path: turns.modelPath });
     log.info({ model: model.id }, 'end-of-turn model loaded');
     return model;
   } catch (err) {

@@ -11,6 +11,7 @@ import type { TurnEvent } from '../../server/audio/types.js';
 import { VadScheduler } from '../../server/audio/vad/scheduler.js';
 import { SileroModel, sileroModelPath } from '../../server/audio/vad/silero.js';
 import { SmartTurnModel, SMART_TURN_FRAMES, smartTurnInput } from '../../models/embedded/turn/smart-turn.js';
+import { WorkerSmartTurnModel } from '../../models/embedded/turn/worker-smart-turn.js';
 import { isEmbeddedModelError } from '../../models/embedded/errors.js';
 import type { AudioSegment, MelFeatures } from '../../models/types.js';
 import { readWav } from '../support/wav.js';
@@ -93,4 +94,37 @@ test('the input is the last 8 s, padded at the front with the value of silence',
 test('other features are refused, and a model in another layout does not load', async () => {
   assert.equal(model.accepts({ preset: 'kaldi', frames: 10, bins: 80, data: new Float32Array(800) }), false);
   await assert.rejects(SmartTurnModel.load({ path: sileroModelPath('v5') }), (err: unknown) => isEmbeddedModelError(err) && err.code === 'model_layout_unsupported');
+});
+
+/** Features of `frames` frames whose values depend on `seed` (different inputs, different probabilities). */
+function features(frames: number, seed: number): MelFeatures {
+  return { preset: 'whisper', frames, bins: 80, data: new Float32Array(frames * 80).map((_, i) => Math.sin(seed * 0.37 + i * 0.011) * (1 + seed / 4)) };
+}
+
+test('a model input of the wrong size is refused', async () => {
+  await assert.rejects(model.predictInput(new Float32Array(10)), RangeError);
+});
+
+test('the model in its inference worker answers what it answers on this thread, for concurrent sessions too', async () => {
+  const inWorker = await WorkerSmartTurnModel.load({ path: `${FIXTURE}model.onnx` });
+  try {
+    assert.equal(inWorker.id, model.id);
+    const mels = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => features(200 + seed * 90, seed));
+    const here = await Promise.all(mels.map(async (mel) => (await model.predict(mel)).probability));
+    const there = await Promise.all(mels.map((mel) => inWorker.predict(mel)));
+    assert.equal(new Set(here.map((p) => p.toFixed(6))).size, mels.length, 'the inputs differ');
+    there.forEach((p, i) => assert.ok(Math.abs(p.probability - here[i]!) < 1e-6, `call ${i}: ${p.probability} in the worker vs ${here[i]} here`));
+    // Only the model's input moves to the worker: the session keeps its features.
+    assert.equal(mels[0]!.data.length, mels[0]!.frames * 80);
+    assert.equal(inWorker.accepts(features(10, 1)), true);
+    await assert.rejects(inWorker.predict({ preset: 'kaldi', frames: 10, bins: 80, data: new Float32Array(800) }), RangeError);
+  } finally {
+    await inWorker.close();
+  }
+  await assert.rejects(inWorker.predict(features(100, 1)), /closed/, 'a closed model refuses, it does not hang');
+});
+
+test('a model the worker cannot load fails with the loading code, as on this thread', async () => {
+  await assert.rejects(WorkerSmartTurnModel.load({ path: sileroModelPath('v5') }), (err: unknown) => isEmbeddedModelError(err) && err.code === 'model_layout_unsupported');
+  await assert.rejects(WorkerSmartTurnModel.load({ path: `${FIXTURE}missing.onnx` }), (err: unknown) => isEmbeddedModelError(err) && err.code === 'model_not_found');
 });

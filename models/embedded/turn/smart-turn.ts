@@ -3,7 +3,11 @@
 // log-mel (shorter audio padded at the front), output one sigmoid probability that the turn is
 // complete. The features are the audio front-end's own (`whisper` preset): nothing is recomputed.
 //
-// The model is small (about 8 MB, 10-65 ms per call on a CPU core); it runs on the calling thread.
+// The model is small (about 8 MB, 10-65 ms per call on a CPU core), but onnxruntime-node runs a
+// session synchronously on the calling thread: on the server thread every call would stall every
+// session's audio. The server runs it in an inference worker (worker-smart-turn.ts); this class is
+// what runs there (and in tests). Calls are not batched: on this CPU a batch of 8 took 421 ms
+// against 38 ms for one call (bench:end-of-turn), so a batch only makes the first caller wait.
 import * as ort from 'onnxruntime-node';
 import type { EndOfTurnModel, MelFeatures } from '../../types.js';
 import { EmbeddedModelError } from '../errors.js';
@@ -82,10 +86,16 @@ export class SmartTurnModel implements EndOfTurnModel {
   async predict(mel: MelFeatures): Promise<EndOfTurnPrediction> {
     if (!usableForSmartTurn(mel)) throw new RangeError(`the end-of-turn model needs 80-bin whisper features, got ${(mel as MelFeatures).preset}/${(mel as MelFeatures).bins}`);
     const t0 = performance.now();
-    const input = new ort.Tensor('float32', smartTurnInput(mel), [1, SMART_TURN_BINS, SMART_TURN_FRAMES]);
-    const result = await this.session.run({ [INPUT_NAME]: input });
-    const probability = Number((result[this.outputName]!.data as Float32Array)[0]);
+    const probability = await this.predictInput(smartTurnInput(mel));
     return { probability, elapsedMs: performance.now() - t0 };
+  }
+
+  /** Completion probability for a model input already cut (smartTurnInput's layout). */
+  async predictInput(input: Float32Array): Promise<number> {
+    const size = SMART_TURN_BINS * SMART_TURN_FRAMES;
+    if (input.length !== size) throw new RangeError(`an end-of-turn input holds ${size} values, got ${input.length}`);
+    const result = await this.session.run({ [INPUT_NAME]: new ort.Tensor('float32', input, [1, SMART_TURN_BINS, SMART_TURN_FRAMES]) });
+    return Number((result[this.outputName]!.data as Float32Array)[0]);
   }
 
   async close(): Promise<void> {

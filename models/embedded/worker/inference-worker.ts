@@ -10,6 +10,7 @@ import { WhisperRecognizer } from '../asr/whisper.js';
 import { slotSignal } from './shared-abort.js';
 import type { FromWorker, ToWorker, WireError, WireSegment } from './protocol.js';
 import type { AudioSegment } from '../../types.js';
+import type { SmartTurnModel } from '../turn/smart-turn.js';
 
 const COALESCE_MS = 4;
 const port = parentPort!;
@@ -18,6 +19,7 @@ const controllers = new Map<number, AbortController>();
 let engine: ChatEngine | null = null;
 let instances: EmbeddedChatInstance[] = [];
 let asr: WhisperRecognizer | null = null;
+let turn: SmartTurnModel | null = null;
 
 function send(message: FromWorker): void {
   port.postMessage(message);
@@ -59,6 +61,19 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'load-asr': {
       asr = await WhisperRecognizer.load(msg.options);
       send({ type: 'loaded', id: msg.id, asrId: asr.id });
+      return;
+    }
+    case 'load-turn': {
+      // Loaded on demand: a chat or ASR worker never loads it.
+      const { SmartTurnModel } = await import('../turn/smart-turn.js');
+      turn = await SmartTurnModel.load(msg.options);
+      send({ type: 'loaded', id: msg.id, turnId: turn.id });
+      return;
+    }
+    case 'predict-turn': {
+      // Calls wait their turn in onnxruntime (each run holds this thread), in arrival order.
+      if (!turn) throw new Error('no end-of-turn model loaded in this worker');
+      send({ type: 'turn-prediction', id: msg.id, probability: await turn.predictInput(msg.input) });
       return;
     }
     case 'generate': {
@@ -104,6 +119,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'close':
       await engine?.close();
       await asr?.close();
+      await turn?.close();
       send({ type: 'closed', id: msg.id });
       return;
   }

@@ -4,6 +4,7 @@
 import type { ChatMessage, GenerationEvent, MonitorDecision, TranscriptionEvent } from '../../types.js';
 import type { ChatEngineOptions } from '../chat/chat-engine.js';
 import type { WhisperOptions } from '../asr/whisper.js';
+import type { SmartTurnOptions } from '../turn/smart-turn.js';
 
 export interface WireSegment {
   samples: Float32Array;
@@ -16,6 +17,9 @@ export interface WireSegment {
 export type ToWorker =
   | { type: 'load-chat'; id: number; options: ChatEngineOptions; instances: number }
   | { type: 'load-asr'; id: number; options: WhisperOptions }
+  | { type: 'load-turn'; id: number; options: SmartTurnOptions }
+  /** One end-of-turn model input (smartTurnInput's layout), transferred. */
+  | { type: 'predict-turn'; id: number; input: Float32Array }
   | {
       type: 'generate';
       id: number;
@@ -42,7 +46,8 @@ export interface ChatInfo {
 }
 
 export type FromWorker =
-  | { type: 'loaded'; id: number; chat?: ChatInfo; asrId?: string }
+  | { type: 'loaded'; id: number; chat?: ChatInfo; asrId?: string; turnId?: string }
+  | { type: 'turn-prediction'; id: number; probability: number }
   | { type: 'event'; id: number; event: GenerationEvent; memory?: number }
   | { type: 'decision'; id: number; decision: MonitorDecision; memory: number }
   | { type: 'asr-event'; id: number; event: TranscriptionEvent }

@@ -46,7 +46,7 @@ export class InferenceWorker {
   }
 
   /** Sends a request; `handler` gets its replies until it returns true. With `abortable`, returns the abort slot too. */
-  send(message: Outgoing, handler: Handler, abortable = false, signal?: AbortSignal): { id: number; slot: number | null } {
+  send(message: Outgoing, handler: Handler, abortable = false, signal?: AbortSignal, transfer: ArrayBuffer[] = []): { id: number; slot: number | null } {
     const id = this.nextId++;
     if (this.failure) {
       queueMicrotask(() => handler({ type: 'error', id, error: { name: this.failure!.name, message: this.failure!.message, code: 'model_error' } }));
@@ -57,22 +57,28 @@ export class InferenceWorker {
     if (slot !== null && signal?.aborted) this.slots.abort(slot);
     this.pending.set(id, { handler, slot });
     if (this.pending.size === 1) this.worker.ref();
-    this.worker.postMessage({ ...message, id, ...(slot !== null ? { slot } : {}) } as ToWorker);
+    this.worker.postMessage({ ...message, id, ...(slot !== null ? { slot } : {}) } as ToWorker, transfer);
     return { id, slot };
   }
 
-  /** A request answered by one message. */
-  call<T>(message: Outgoing, pick: (m: FromWorker) => T | undefined): Promise<T> {
+  /** A request answered by one message (`transfer`: buffers of `message` moved, not copied). */
+  call<T>(message: Outgoing, pick: (m: FromWorker) => T | undefined, transfer: ArrayBuffer[] = []): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.send(message, (m) => {
-        if (m.type === 'error') reject(errorFromWire(m.error));
-        else {
-          const value = pick(m);
-          if (value === undefined) return false;
-          resolve(value);
-        }
-        return true;
-      });
+      this.send(
+        message,
+        (m) => {
+          if (m.type === 'error') reject(errorFromWire(m.error));
+          else {
+            const value = pick(m);
+            if (value === undefined) return false;
+            resolve(value);
+          }
+          return true;
+        },
+        false,
+        undefined,
+        transfer,
+      );
     });
   }
 
