@@ -8,8 +8,12 @@
 //   takeover: a response was created before the user finished (the pause was taken as the end);
 //   latency:  end of the user's speech -> first output delta of the answer to the whole turn
 //             (text output: first text delta; TTS adds its own first-chunk time).
+// The barge-in rows: a text question's long answer is streaming, and the user says "Set a timer"
+// over it (the recording's first phrase alone); latency is from the end of that speech to the first
+// delta of the answer to it.
 // A fresh session per trial; trials run one after another. Prints a table; writes
-// bench-results/end-of-turn.json. Options: --trials N (default 2).
+// bench-results/end-of-turn.json. Options: --trials N (default 2), --rows TEXT (only the rows whose
+// name contains it; skips the thread table).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +25,7 @@ import { scriptedModelSet, type Script } from '../../models/scripted/index.js';
 import type { EndOfTurnModel } from '../../models/types.js';
 import { resolveConfig } from '../../server/config/load.js';
 import { printTable, writeResults } from './load/report.js';
+import { concat } from '../../test/support/speech.js';
 import { runEndOfTurnThreadBench } from './end-of-turn-thread.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -32,6 +37,9 @@ const SILENCE_MS = 500;
 const WIDEN_PAUSE_MS = 400;
 /** The simulated end-of-turn model's time per call (Smart Turn v3: 10-65 ms on a CPU core, by its publishers). */
 const ORACLE_MS = 15;
+/** The text question whose answer the barge-in rows interrupt, and that answer (about 4 s of tokens). */
+const LONG_QUESTION = 'Tell me a long story.';
+const LONG_ANSWER = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
 
 /**
  * A simulated end-of-turn model that decides right on this utterance: complete only once the
@@ -54,6 +62,8 @@ interface Row {
   turns: Record<string, unknown>;
   decisions: ('<1>' | '<4>')[];
   oracle?: boolean;
+  /** The speech interrupts a streaming answer (bargeInAudio, not trialAudio). */
+  bargeIn?: boolean;
 }
 
 interface Trial {
@@ -62,8 +72,8 @@ interface Trial {
   held: number;
 }
 
-/** The trial audio (16 kHz) and where the speech ends in it. */
-function trialAudio(): { samples: Float32Array; speechEndMs: number } {
+/** The recording, its speech intervals, and filler made of its own noise floor. */
+function recording() {
   const source = wav.decode(readFileSync(path.join(ROOT, 'test/fixtures/speech/pause-within-turn.wav'))).channelData[0]!;
   const truth = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/speech/pause-within-turn.json'), 'utf8')) as { speech: { onsetMs: number; offsetMs: number }[] };
   const [first, second] = truth.speech as [{ onsetMs: number; offsetMs: number }, { onsetMs: number; offsetMs: number }];
@@ -74,15 +84,21 @@ function trialAudio(): { samples: Float32Array; speechEndMs: number } {
     for (let i = 0; i < out.length; i++) out[i] = floor[i % floor.length]!;
     return out;
   };
+  return { source, first, second, at, filler };
+}
+
+/** The trial audio (16 kHz) and where the speech ends in it. */
+function trialAudio(): { samples: Float32Array; speechEndMs: number } {
+  const { source, first, second, at, filler } = recording();
   const mid = (first.offsetMs + second.onsetMs) / 2;
-  const parts = [source.subarray(at(300), at(mid)), filler(WIDEN_PAUSE_MS), source.subarray(at(mid), at(second.offsetMs + 50)), filler(1200)];
-  const samples = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    samples.set(p, offset);
-    offset += p.length;
-  }
+  const samples = concat(source.subarray(at(300), at(mid)), filler(WIDEN_PAUSE_MS), source.subarray(at(mid), at(second.offsetMs + 50)), filler(1200));
   return { samples, speechEndMs: second.offsetMs - 300 + WIDEN_PAUSE_MS };
+}
+
+/** A barge-in: the recording's first phrase alone ("Set a timer"), then silence. */
+function bargeInAudio(): { samples: Float32Array; speechEndMs: number } {
+  const { source, first, at, filler } = recording();
+  return { samples: concat(source.subarray(at(300), at(first.offsetMs + 50)), filler(1500)), speechEndMs: first.offsetMs - 300 };
 }
 
 function pcm16(samples: Float32Array): Buffer {
@@ -93,7 +109,8 @@ function pcm16(samples: Float32Array): Buffer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-async function runTrial(wsUrl: string, audio: { samples: Float32Array; speechEndMs: number }): Promise<Trial> {
+/** `bargeIn`: a text question's long answer is streaming when the speech starts (the speech interrupts it). */
+async function runTrial(wsUrl: string, audio: { samples: Float32Array; speechEndMs: number }, bargeIn = false): Promise<Trial> {
   const ws = new WebSocket(`${wsUrl}?model=duet`, 'realtime');
   const events: { type: string; at: number; responseId?: string }[] = [];
   ws.on('message', (data) => {
@@ -106,6 +123,11 @@ async function runTrial(wsUrl: string, audio: { samples: Float32Array; speechEnd
   });
   ws.send(JSON.stringify({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'], audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } } }));
   await sleep(50);
+  if (bargeIn) {
+    ws.send(JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: LONG_QUESTION }] } }));
+    ws.send(JSON.stringify({ type: 'response.create' }));
+    while (!events.some((e) => e.type === 'response.output_text.delta')) await sleep(5);
+  }
   const bytes = pcm16(audio.samples);
   const chunkBytes = CHUNK_MS * 16 * 2;
   const t0 = performance.now();
@@ -125,7 +147,7 @@ async function runTrial(wsUrl: string, audio: { samples: Float32Array; speechEnd
   ws.close();
   await sleep(50);
   return {
-    takeover: events.some((e) => e.type === 'response.created' && e.at < speechEndAt),
+    takeover: events.some((e) => e.type === 'response.created' && e.at > t0 && e.at < speechEndAt),
     latencyMs: first ? Math.round(first.at - speechEndAt) : null,
     held: events.filter((e) => e.type === 'duet.turn.held').length,
   };
@@ -133,7 +155,7 @@ async function runTrial(wsUrl: string, audio: { samples: Float32Array; speechEnd
 
 async function runRow(row: Row, trials: number, audio: ReturnType<typeof trialAudio>) {
   const script: Script = {
-    replies: [{ text: 'Your timer for ten minutes starts now.' }],
+    replies: [{ text: LONG_ANSWER, when: LONG_QUESTION }, { text: 'Your timer for ten minutes starts now.' }],
     tokenDelayMs: TOKEN_MS,
     firstTokenDelayMs: FIRST_TOKEN_MS,
     decisionDelayMs: MONITOR_MS,
@@ -153,7 +175,7 @@ async function runRow(row: Row, trials: number, audio: ReturnType<typeof trialAu
   const { port } = built.app.server.address() as AddressInfo;
   const results: Trial[] = [];
   try {
-    for (let i = 0; i < trials; i++) results.push(await runTrial(`ws://127.0.0.1:${port}/v1/realtime`, audio));
+    for (let i = 0; i < trials; i++) results.push(await runTrial(`ws://127.0.0.1:${port}/v1/realtime`, row.bargeIn ? bargeInAudio() : audio, row.bargeIn));
   } finally {
     await built.shutdown('bench_end');
   }
@@ -187,17 +209,23 @@ async function main(): Promise<void> {
     { name: `... same, judged at a 100 ms pause`, turns: { endOfTurn: ['model', 'silence'], speculative: true, speculativePauseMs: 100 }, decisions: ['<1>'], oracle: true },
     { name: 'monitor incomplete (scripted)', turns: { endOfTurn: ['monitor', 'silence'] }, decisions: ['<4>', '<1>'] },
     { name: 'monitor incomplete, speculative', turns: { endOfTurn: ['monitor', 'silence'], speculative: true }, decisions: ['<4>', '<1>'] },
+    // "Set a timer" over a streaming answer: the answer pauses; at the short pause the monitor
+    // judges the speech early, and with speculative starts the answer to it is prepared too.
+    { name: 'barge-in over an answer', turns: {}, decisions: ['<1>'], bargeIn: true },
+    { name: 'barge-in over an answer, speculative', turns: { speculative: true }, decisions: ['<1>'], bargeIn: true },
   ];
+  const rowsArg = process.argv.indexOf('--rows');
+  const only = rowsArg > 0 ? process.argv[rowsArg + 1]! : null;
   const results = [];
-  for (const row of rows) results.push(await runRow(row, trials, audio));
+  for (const row of rows) if (!only || row.name.includes(only)) results.push(await runRow(row, trials, audio));
   printTable(
     `End of turn: "Set a timer" <700 ms pause> "for ten minutes." (${trials} trials each; silence timer ${SILENCE_MS} ms; simulated monitor ${MONITOR_MS} ms, first token ${FIRST_TOKEN_MS} ms, ${TOKEN_MS} ms/token; text output)`,
     ['configuration', 'pause takeover', 'latency ms (mean)', 'per trial', 'held', 'spec starts', 'spec used', 'spec discarded ms'],
     results.map((r) => [r.name, r.takeoverRate, r.meanLatencyMs, r.latencyMs.join(' / '), r.held, r.speculativeStarts, r.speculativeUsed, r.speculativeDiscardedMs]),
   );
   console.log(`target (a model that decides right): takeover 0, latency <= first token (${FIRST_TOKEN_MS} ms) + 250 ms = ${FIRST_TOKEN_MS + 250} ms`);
-  const thread = await runEndOfTurnThreadBench([10, 40], 10_000);
-  printTable(
+  const thread = only ? null : await runEndOfTurnThreadBench([10, 40], 10_000);
+  if (thread) printTable(
     `Where the end-of-turn model runs: a stand-in costing ${thread.perCallMs.toFixed(1)} ms a call here, called at random pauses (one every 2 s per session) for 10 s`,
     ['thread', 'sessions', 'calls', 'loop delay p99 ms', 'loop delay max ms', 'call p50 ms', 'call p95 ms'],
     thread.rows.map((r) => [r.thread, r.sessions, r.calls, r.loopDelayP99Ms, r.loopDelayMaxMs, r.callP50Ms, r.callP95Ms]),

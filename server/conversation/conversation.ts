@@ -203,7 +203,11 @@ export class Conversation {
   }
 
   /** Model-facing history, oldest first. Images are kept only in the last `keepImagesInLast` user messages (VITA drops them from history). */
-  toMessages(options: { lastItems?: number; keepImagesInLast?: number; exclude?: ReadonlySet<string> } = {}): ChatMessage[] {
+  /**
+   * The conversation as model messages. `answerText` stands in for the text of assistant items
+   * by id (an answer still streaming, seen as it will be stored once interrupted).
+   */
+  toMessages(options: { lastItems?: number; keepImagesInLast?: number; exclude?: ReadonlySet<string>; answerText?: ReadonlyMap<string, string> } = {}): ChatMessage[] {
     const kept = options.exclude ? this.items.filter((i) => !options.exclude!.has(i.id)) : this.items;
     const source = options.lastItems ? kept.slice(-options.lastItems) : kept;
     const keepImages = options.keepImagesInLast ?? 1;
@@ -213,6 +217,11 @@ export class Conversation {
       const item = source[i]!;
       if (item.role === 'user') userSeen += 1;
       const content: ContentPart[] = [];
+      const replaced = options.answerText?.get(item.id);
+      if (replaced !== undefined && item.role === 'assistant') {
+        out.push({ role: item.role, content: [{ type: 'text', text: replaced }] });
+        continue;
+      }
       for (const part of item.parts) {
         if (part.type === 'input_text' || part.type === 'output_text') content.push({ type: 'text', text: part.text });
         else if (part.type === 'output_audio') content.push({ type: 'text', text: part.transcript });

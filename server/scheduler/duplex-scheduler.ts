@@ -208,24 +208,34 @@ export class DuplexScheduler {
     return complete;
   }
 
-  private speculate(segment: AudioSegment, transcript: string | undefined, held: HeldTurn | null): void {
+  /**
+   * Starts the monitor decision and the answer for the speech so far, unreleased. `over`: the
+   * paused answer this speech would interrupt; the new answer then sees it as the user heard it
+   * (the text sent so far, which is what it is cut to if the turn interrupts it).
+   */
+  private speculate(segment: AudioSegment, transcript: string | undefined, held: HeldTurn | null, over: ResponseRun | null = null): Speculation {
     const exclude = new Set(held ? [held.item.id] : []);
     const instance = this.monitor!;
     const plan = this.responsePlan({});
     const speech: ChatMessage = { role: 'user', content: [{ type: 'audio', segment, ...(transcript ? { transcript } : {}) }] };
+    const answerText = over ? over.sentText() : null;
+    const replaced = over && answerText !== null ? new Map([[over.item.id, answerText]]) : undefined;
+    const historyItems = over ? this.d.config.historyTurns * 2 : Math.max(1, this.d.config.historyTurns * 2 - 1);
     this.speculation = new Speculation({
       segment,
       transcript,
       instance,
-      history: this.d.conversation.toMessages({ lastItems: Math.max(1, this.d.config.historyTurns * 2 - 1), exclude }),
-      messages: [...this.d.conversation.toMessages({ keepImagesInLast: 1, exclude }), speech],
+      history: this.d.conversation.toMessages({ lastItems: historyItems, exclude, ...(replaced ? { answerText: replaced } : {}) }),
+      messages: [...this.d.conversation.toMessages({ keepImagesInLast: 1, exclude, ...(replaced ? { answerText: replaced } : {}) }), speech],
       request: { instructions: plan.instructions, ...(plan.maxOutputTokens !== undefined ? { maxOutputTokens: plan.maxOutputTokens } : {}), ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}) },
       // The new piece's item is added; a held piece's item is then merged away.
       expectedLength: this.d.conversation.length + 1 - exclude.size,
+      answerText,
       allowIncomplete: this.asksIncomplete,
       signal: this.d.signal,
     });
     this.d.metrics.speculativeStarts.inc();
+    return this.speculation;
   }
 
   /** Speech resumed after a pause: a speculative answer is discarded without a trace. */
@@ -252,16 +262,29 @@ export class DuplexScheduler {
     const goOn = (reason: string): void => {
       const run = this.activeRun();
       if (generation !== this.pauseGeneration || this.closed || !run?.paused) return;
+      // The answer goes on: one prepared to replace it is void.
+      this.discardSpeculation(this.speculation);
+      this.speculation = null;
       this.d.metrics.falseInterruptions.inc();
       this.pause.resume(run, reason, true);
     };
     // With a transcript, a backchannel needs no model at all.
     if (this.backchannels?.classify(transcript, this.d.settings().transcription?.language) === 'backchannel') return goOn('backchannel');
     const monitor = this.monitor!;
-    const history = this.d.conversation.toMessages({ lastItems: this.d.config.historyTurns * 2 });
-    const decision = this.earlyVerdict.start(piece, (signal) =>
-      monitor.classify({ segment: piece, history, signal: AbortSignal.any([signal, this.d.signal]), allowIncomplete: this.asksIncomplete, ...(transcript ? { transcript } : {}) }),
-    );
+    const run = this.activeRun()!;
+    // With speculative starts, the answer to the interruption is prepared along with the verdict
+    // (the speculation's decision is the verdict: one monitor call either way).
+    const decision = this.canSpeculateOverAnswer()
+      ? this.earlyVerdict.start(piece, () => this.speculate(piece, transcript, null, run).decision)
+      : this.earlyVerdict.start(piece, (signal) =>
+          monitor.classify({
+            segment: piece,
+            history: this.d.conversation.toMessages({ lastItems: this.d.config.historyTurns * 2 }),
+            signal: AbortSignal.any([signal, this.d.signal]),
+            allowIncomplete: this.asksIncomplete,
+            ...(transcript ? { transcript } : {}),
+          }),
+        );
     decision.then(
       (d) => d.token === 'noise' && goOn('noise'),
       () => {},
@@ -274,7 +297,17 @@ export class DuplexScheduler {
   }
 
   private canSpeculate(): boolean {
-    return this.d.turns.speculative && !this.closed && this.speculation === null && this.deciding === 0 && this.activeRun() === null && this.monitor !== null && this.d.settings().turnDetection?.create_response !== false && this.d.settings().turnDetection !== null;
+    return this.speculationAllowed() && this.activeRun() === null;
+  }
+
+  /** Over an answer paused on speech (judgesEarly holds): the speech would interrupt it. */
+  private canSpeculateOverAnswer(): boolean {
+    return this.speculationAllowed() && this.activeRun()?.paused === true && this.interruptAllowed();
+  }
+
+  private speculationAllowed(): boolean {
+    const td = this.d.settings().turnDetection;
+    return this.d.turns.speculative && !this.closed && this.speculation === null && this.deciding === 0 && this.monitor !== null && td !== null && td?.create_response !== false;
   }
 
   private discardSpeculation(speculation: Speculation | null): void {
@@ -289,7 +322,8 @@ export class DuplexScheduler {
     this.speculation = null;
     if (!speculation) return null;
     const hasImages = turn.item.parts.some((p) => p.type === 'input_image');
-    if (!hasImages && speculation.matches(turn.segment, turn.transcript, this.monitor, this.d.conversation.length)) return speculation;
+    const answerText = this.activeRun()?.sentText() ?? null;
+    if (!hasImages && speculation.matches(turn.segment, turn.transcript, this.monitor, this.d.conversation.length, answerText)) return speculation;
     this.discardSpeculation(speculation);
     return null;
   }
@@ -422,8 +456,10 @@ export class DuplexScheduler {
       return;
     }
     if (run) {
-      this.discardSpeculation(speculation);
-      if (!this.interruptAllowed()) return this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'ignore', 'interrupt_response is off');
+      if (!this.interruptAllowed()) {
+        this.discardSpeculation(speculation);
+        return this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'ignore', 'interrupt_response is off');
+      }
       this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'interrupt', reason);
       this.pause.interrupt(run);
     } else {

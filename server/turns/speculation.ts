@@ -1,5 +1,6 @@
 // An answer prepared during the silence: the monitor decision and the generation start at a short
-// pause, before the silence timer confirms the turn. Nothing leaves this object until the turn is
+// pause, before the silence timer confirms the turn (also over a paused answer: the answer to the
+// interruption, with the paused answer as the user heard it). Nothing leaves this object until the turn is
 // confirmed (adopt: a ResponseRun then streams what was generated, then the rest live); if the
 // user goes on speaking it is discarded (abort; no events, no history, no usage).
 import type { AudioSegment, ChatMessage, GenerateRequest, GenerationEvent, ModelInstance, MonitorDecision } from '../../models/types.js';
@@ -19,6 +20,8 @@ export interface SpeculationStart {
   request: Omit<GenerateRequest, 'messages' | 'signal'>;
   /** The conversation's length once the confirmed turn is in it: any other change makes this stale. */
   expectedLength: number;
+  /** Over a paused answer: the text it had sent (what `messages` holds for it); null when none was playing. */
+  answerText: string | null;
   signal: AbortSignal;
 }
 
@@ -39,11 +42,15 @@ export class Speculation {
     void this.pump(signal);
   }
 
-  /** Whether this speculation is for the turn the silence timer has just confirmed. */
-  matches(segment: AudioSegment, transcript: string | undefined, instance: ModelInstance | null, conversationLength: number): boolean {
+  /**
+   * Whether this speculation is for the turn the silence timer has just confirmed (`answerText`:
+   * the text the answer playing now has sent, null when none is).
+   */
+  matches(segment: AudioSegment, transcript: string | undefined, instance: ModelInstance | null, conversationLength: number, answerText: string | null): boolean {
     const s = this.start;
     return (
       !this.controller.signal.aborted &&
+      s.answerText === answerText &&
       s.segment.startMs === segment.startMs &&
       s.segment.endMs === segment.endMs &&
       (s.transcript ?? '') === (transcript ?? '') &&

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { UtteranceAnnouncement } from '../../server/scheduler/duplex-scheduler.js';
 import type { StoredItem } from '../../server/conversation/conversation.js';
 import type { Script } from '../../models/scripted/script.js';
-import { harness as sharedHarness, tick, type Sent } from '../support/scheduler-harness.js';
+import { harness as sharedHarness, tick, untilAnswering, type Sent } from '../support/scheduler-harness.js';
 import type { AudioSegment } from '../../models/types.js';
 
 const ANSWER = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty';
@@ -50,11 +50,6 @@ async function heldUtterance(h: ReturnType<typeof harness>, itemId: string): Pro
   const announcement = recordingAnnouncement(h.events);
   await h.scheduler.segment(item, segment, undefined, announcement);
   return announcement;
-}
-
-async function untilAnswering(h: ReturnType<typeof harness>): Promise<void> {
-  h.scheduler.createResponse();
-  while (!h.events.some((e) => e.type === 'response.output_text.delta')) await tick(2);
 }
 
 test('tentative pause: the first speech frame pauses the answer, a blip resumes it, and nothing is lost', async () => {

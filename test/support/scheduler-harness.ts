@@ -65,3 +65,9 @@ export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 export function answerText(events: Sent[]): string {
   return events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
 }
+
+/** Starts an answer (a text query) and waits for its first delta. */
+export async function untilAnswering(h: ReturnType<typeof harness>): Promise<void> {
+  h.scheduler.createResponse();
+  while (!h.events.some((e) => e.type === 'response.output_text.delta')) await tick(2);
+}

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AudioSegment, EndOfTurnModel } from '../../models/types.js';
-import { harness, speech, tick } from '../support/scheduler-harness.js';
+import { ANSWER, answerText, harness, speech, tick, untilAnswering } from '../support/scheduler-harness.js';
 
 function pauseSegment(startMs: number, endMs: number): AudioSegment {
   return { samples: new Float32Array((endMs - startMs) * 16), sampleRate: 16000, startMs, endMs, mel: { preset: 'whisper', frames: 2, bins: 80, data: new Float32Array(160) } };
@@ -117,4 +117,62 @@ test('the end-of-turn model ends a turn at a short pause when it calls it comple
   assert.equal(await h.scheduler.pauseStarted(pauseSegment(0, 1600), undefined), true, 'complete: end the turn now');
   assert.equal(h.generateCalls().length, 0, 'speculative starts are off');
   h.lifetime.abort();
+});
+
+/** An answer streaming (slowly enough to be paused mid-way), then paused by the user's speech. */
+async function pausedAnswer(h: ReturnType<typeof harness>): Promise<string> {
+  h.conversation.add({ id: 'item_q', role: 'user', status: 'completed', parts: [{ type: 'input_text', text: 'Count.' }] });
+  await untilAnswering(h);
+  h.scheduler.voiceOnset(0);
+  h.scheduler.speechStarted(0, 300);
+  assert.equal(h.scheduler.state, 'paused');
+  return answerText(h.events);
+}
+
+test('over a paused answer, the answer to the interruption is prepared at the pause and released when the turn is confirmed', async () => {
+  const h = harness({ tokenDelayMs: 8 }, { turns: { speculative: true } });
+  const heard = await pausedAnswer(h);
+  await h.scheduler.pauseStarted(pauseSegment(0, 1000), 'what about mars');
+  while (h.generateCalls().length < 2) await tick(1);
+  const prepared = h.generateCalls()[1]!.messages;
+  assert.deepEqual(prepared.at(-2), { role: 'assistant', content: [{ type: 'text', text: heard }] }, 'the paused answer as the user heard it');
+  const last = prepared.at(-1)!.content[0]!;
+  assert.equal(last.type === 'audio' && last.transcript, 'what about mars');
+  await tick(20);
+  assert.equal(h.types().filter((t) => t === 'response.created').length, 1, 'nothing of the prepared answer reached the client');
+  assert.equal(answerText(h.events), heard, 'and the paused answer stayed paused');
+
+  h.scheduler.speechStopped();
+  const turn = speech(h, 'item_mars', 0, 1000, 'what about mars');
+  await h.scheduler.segment(turn.item, turn.segment, turn.transcript);
+  await h.scheduler.settle();
+  assert.equal(h.generateCalls().length, 2, 'the prepared generation is the answer');
+  assert.equal(h.classifyCalls(), 1, 'one monitor call: the verdict and the prepared decision are one');
+  const done = h.events.filter((e) => e.type === 'response.done').map((e) => e.response as { status: string; output: { content: { text?: string }[] }[] });
+  assert.deepEqual(
+    done.map((r) => r.status),
+    ['cancelled', 'completed'],
+  );
+  assert.equal(done[0]!.output[0]!.content[0]!.text, heard, 'the interrupted answer is stored as what was sent, as the prepared answer assumed');
+  assert.equal(done[1]!.output[0]!.content[0]!.text, 'Second answer.');
+  assert.equal((await h.metrics.speculativeUsed.get()).values[0]!.value, 1);
+});
+
+test('over a paused answer, a noise verdict resumes it and discards the prepared answer without a trace', async () => {
+  const h = harness({ tokenDelayMs: 8, decisions: ['<2>'], decisionDelayMs: 15 }, { turns: { speculative: true } });
+  await pausedAnswer(h);
+  await h.scheduler.pauseStarted(pauseSegment(0, 1000), undefined);
+  while (!h.events.some((e) => e.type === 'duet.response.resumed')) await tick(2);
+  assert.equal(h.generateCalls().length, 2, 'the answer to the interruption had started');
+  await tick(5);
+  assert.equal(h.models.instances[0].active + h.models.instances[1].active, 1, 'only the resumed answer still generates');
+  h.scheduler.speechStopped();
+  const cough = speech(h, 'item_cough', 0, 1000);
+  await h.scheduler.segment(cough.item, cough.segment, undefined);
+  await h.scheduler.settle();
+  assert.equal(h.classifyCalls(), 1, 'the verdict was reused for the segment');
+  assert.equal(h.types().filter((t) => t === 'response.created').length, 1);
+  assert.equal(answerText(h.events), ANSWER, 'the first answer played to its end');
+  assert.equal((await h.metrics.speculativeUsed.get()).values[0]?.value ?? 0, 0);
+  assert.ok((await h.metrics.speculativeDiscardedMs.get()).values[0]!.value > 0);
 });
