@@ -16,6 +16,7 @@ import type { ChannelFactory } from './realtime/channel-factory.js';
 import { createDetectorFactory } from './realtime/detector-factory.js';
 import { createChannelFactory } from './realtime/default-channel-factory.js';
 import { registerStaticPage } from './http/static-page.js';
+import { speculates } from './turns/speculation.js';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -68,7 +69,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   started = overrides.models ? null : await startModels(config.models, log, { onChange: () => tellSessions() });
   const models = overrides.models ?? started!.models;
   if (models.endOfTurn === undefined) models.endOfTurn = await loadEndOfTurnModel(config, log);
-  const pauseMs = config.turns.speculative || config.turns.endOfTurn.includes('model') || config.scheduler.earlyVerdict ? config.turns.speculativePauseMs : 0;
+  // Pauses are reported when something judges them: the end-of-turn model (and with it `auto`
+  // speculative starts), speculative starts at every pause, or the monitor's early verdict.
+  const pauseMs = config.turns.endOfTurn.includes('model') || speculates(config.turns, false) || config.scheduler.earlyVerdict ? config.turns.speculativePauseMs : 0;
   const makeDetector = overrides.makeDetector ?? (await createDetectorFactory(config.audio, log, pauseMs));
   const makeChannel = overrides.makeChannel ?? createChannelFactory(config, models, metrics);
 

@@ -200,18 +200,18 @@ async function main(): Promise<void> {
   const audio = trialAudio();
   const model = path.join(ROOT, 'test/fixtures/models/tiny-smart-turn/model.onnx');
   const rows: Row[] = [
-    { name: 'silence timer only', turns: {}, decisions: ['<1>'] },
+    { name: 'silence timer only', turns: { speculative: false }, decisions: ['<1>'] },
     { name: 'silence timer, speculative', turns: { speculative: true }, decisions: ['<1>'] },
     // The fixture's decisions mean nothing: only its loading, cost and plumbing are real here.
-    { name: 'end-of-turn model (fixture)', turns: { endOfTurn: ['model', 'silence'], modelPath: model }, decisions: ['<1>'] },
-    { name: `end-of-turn model (right, ${ORACLE_MS} ms)`, turns: { endOfTurn: ['model', 'silence'] }, decisions: ['<1>'], oracle: true },
-    { name: `end-of-turn model (right), speculative`, turns: { endOfTurn: ['model', 'silence'], speculative: true }, decisions: ['<1>'], oracle: true },
+    { name: 'end-of-turn model (fixture)', turns: { endOfTurn: ['model', 'silence'], modelPath: model, speculative: false }, decisions: ['<1>'] },
+    { name: `end-of-turn model (right, ${ORACLE_MS} ms)`, turns: { endOfTurn: ['model', 'silence'], speculative: false }, decisions: ['<1>'], oracle: true },
+    { name: `end-of-turn model (right), speculative (auto, the default)`, turns: { endOfTurn: ['model', 'silence'] }, decisions: ['<1>'], oracle: true },
     { name: `... same, judged at a 100 ms pause`, turns: { endOfTurn: ['model', 'silence'], speculative: true, speculativePauseMs: 100 }, decisions: ['<1>'], oracle: true },
-    { name: 'monitor incomplete (scripted)', turns: { endOfTurn: ['monitor', 'silence'] }, decisions: ['<4>', '<1>'] },
+    { name: 'monitor incomplete (scripted)', turns: { endOfTurn: ['monitor', 'silence'], speculative: false }, decisions: ['<4>', '<1>'] },
     { name: 'monitor incomplete, speculative', turns: { endOfTurn: ['monitor', 'silence'], speculative: true }, decisions: ['<4>', '<1>'] },
     // "Set a timer" over a streaming answer: the answer pauses; at the short pause the monitor
     // judges the speech early, and with speculative starts the answer to it is prepared too.
-    { name: 'barge-in over an answer', turns: {}, decisions: ['<1>'], bargeIn: true },
+    { name: 'barge-in over an answer', turns: { speculative: false }, decisions: ['<1>'], bargeIn: true },
     { name: 'barge-in over an answer, speculative', turns: { speculative: true }, decisions: ['<1>'], bargeIn: true },
   ];
   const rowsArg = process.argv.indexOf('--rows');

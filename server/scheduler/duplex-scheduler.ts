@@ -14,7 +14,7 @@ import { silenceTimerMs, turnTuning, type TurnTuning } from '../turns/eagerness.
 import type { EndOfTurnVerdict } from '../turns/end-of-turn.js';
 import { buildEndOfTurnChain, type EndOfTurnChain } from '../turns/end-of-turn-chain.js';
 import { mergeInto, mergeSegments, mergeTranscripts, type HeldTurn, type TurnInput } from '../turns/held-turn.js';
-import { Speculation } from '../turns/speculation.js';
+import { Speculation, speculates } from '../turns/speculation.js';
 import { EarlyVerdict } from './early-verdict.js';
 import { AnswerPause } from './answer-pause.js';
 
@@ -307,7 +307,7 @@ export class DuplexScheduler {
 
   private speculationAllowed(): boolean {
     const td = this.d.settings().turnDetection;
-    return this.d.turns.speculative && !this.closed && this.speculation === null && this.deciding === 0 && this.monitor !== null && td !== null && td?.create_response !== false;
+    return speculates(this.d.turns, this.endOfTurn.has('model')) && !this.closed && this.speculation === null && this.deciding === 0 && this.monitor !== null && td !== null && td?.create_response !== false;
   }
 
   private discardSpeculation(speculation: Speculation | null): void {

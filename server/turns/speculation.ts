@@ -4,6 +4,16 @@
 // confirmed (adopt: a ResponseRun then streams what was generated, then the rest live); if the
 // user goes on speaking it is discarded (abort; no events, no history, no usage).
 import type { AudioSegment, ChatMessage, GenerateRequest, GenerationEvent, ModelInstance, MonitorDecision } from '../../models/types.js';
+import type { Config } from '../config/schema.js';
+
+/**
+ * Whether pauses start speculative answers. `auto`: only with the end-of-turn model, whose
+ * probability makes each start likely to be used (at every pause, most starts of a sentence with
+ * pauses are discarded: model time spent for nothing).
+ */
+export function speculates(turns: Pick<Config['turns'], 'speculative'>, modelLoaded: boolean): boolean {
+  return turns.speculative === true || (turns.speculative === 'auto' && modelLoaded);
+}
 
 export interface SpeculationStart {
   /** The speech so far, cut where the pause began: the segment the silence timer will produce. */

@@ -73,12 +73,24 @@ test('with the end-of-turn model, a speculative start needs its probability over
   h.lifetime.abort();
 });
 
-test('speculative starts off (the default): a pause starts nothing', async () => {
-  const h = harness({});
+test('speculative starts `auto` (the default) without the end-of-turn model, or off: a pause starts nothing', async () => {
+  for (const turns of [{}, { speculative: false }]) {
+    const h = harness({}, { turns });
+    h.scheduler.speechStarted(0, 0);
+    assert.equal(h.scheduler.wouldSpeculate, false);
+    await h.scheduler.pauseStarted(pauseSegment(0, 800), 'hello');
+    assert.equal(h.generateCalls().length + h.classifyCalls(), 0);
+    h.lifetime.abort();
+  }
+});
+
+test('speculative starts `auto` (the default) with the end-of-turn model: started when its probability is high enough', async () => {
+  const model: EndOfTurnModel = { id: 'fake', accepts: () => true, predict: async () => ({ probability: 0.9, elapsedMs: 1 }), close: async () => {} };
+  const h = harness({}, { turns: { endOfTurn: ['model', 'silence'] } }, model);
   h.scheduler.speechStarted(0, 0);
-  assert.equal(h.scheduler.wouldSpeculate, false);
-  await h.scheduler.pauseStarted(pauseSegment(0, 800), 'hello');
-  assert.equal(h.generateCalls().length + h.classifyCalls(), 0);
+  assert.equal(h.scheduler.wouldSpeculate, true);
+  await h.scheduler.pauseStarted(pauseSegment(0, 1200), undefined);
+  assert.equal(h.generateCalls().length, 1);
   h.lifetime.abort();
 });
 

@@ -17,7 +17,11 @@ export const TurnsSection = Type.Object(
     modelPath: Type.Optional(Type.String({ minLength: 1, description: 'The end-of-turn model: an ONNX file in the Smart Turn v3 layout (input `input_features` [1, 80, 800], output a completion probability). Needs audio.melPreset `whisper`.' })),
     modelThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'The end-of-turn model calls a turn complete at this probability or above.' }),
     holdMs: Type.Integer({ minimum: 0, default: 3000, description: 'Longest a turn judged incomplete is held, counted from when the silence timer ended its first piece; then it is answered as it is. Speech within it is merged into one user item with one transcript.' }),
-    speculative: Type.Boolean({ default: false, description: 'Start the monitor decision and the answer at a short pause (turns.speculativePauseMs), before the silence timer (also over an answer paused on the speech: the answer to the interruption); output is released only when the turn is confirmed, and discarded without a trace if the user goes on speaking or the speech proves noise.' }),
+    speculative: Type.Union([Type.Boolean(), Type.Literal('auto')], {
+      default: 'auto',
+      description:
+        "Start the monitor decision and the answer at a short pause (turns.speculativePauseMs), before the silence timer (also over an answer paused on the speech: the answer to the interruption); output is released only when the turn is confirmed, and discarded without a trace if the user goes on speaking or the speech proves noise. `auto` (the default): when the end-of-turn model is loaded, whose probability then gates each start; `true`: at every pause; `false`: never.",
+    }),
     speculativePauseMs: Type.Integer({ minimum: 32, default: 200, description: 'Silence after speech at which the pause is judged (the front-end reports `pause_started`): the end-of-turn model, when loaded, ends the turn there if it calls it complete (before the silence timer), and a speculative start is considered.' }),
     speculativeThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.7, description: "With the end-of-turn model configured, a speculative start also needs the model's completion probability at this value or above." }),
     backchannels: Type.Boolean({ default: true, description: 'With a transcript, a segment made only of backchannel or filler words (turns.backchannelWords) during an answer is noise, decided without the monitor; one made of commands (turns.commandWords) is always a query.' }),
