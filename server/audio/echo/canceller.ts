@@ -5,10 +5,11 @@
 // Each microphone sample gets a wall time from the arrival of its chunk (the earliest-arrival
 // line, allowed to creep forward for clock drift, so network jitter only delays chunks and
 // never moves the line). The delay estimator (delay-estimator.ts) then finds where in the
-// reference the echo comes from; the adaptive filter starts at that delay less a margin and
-// spans `filterMs`, so the estimate needs only ~10 ms accuracy and the filter absorbs the rest.
-// Before the first estimate the filter starts at delay 0 (it then covers echoes arriving up to
-// `filterMs` late; longer delays wait for the estimate, ~2 s of speech).
+// reference the echo comes from. Before the first estimate the filter starts at delay 0 and
+// spans `filterMs`, which covers echoes arriving up to filterMs - FILTER_TAIL_MS late; it moves
+// (to start at the estimate less a margin) only when the echo is outside that span, since a move
+// throws away what it has learnt. After a move, or a long distrust (below), the leak estimate
+// starts over from the room's uncancelled echo.
 //
 // Cancellation is SpeexDSP's (speex.ts): MDF adaptive filter, then its residual echo
 // suppressor, used only while reference audio can still echo (otherwise the linear output,
@@ -54,6 +55,8 @@ const LEAK_DOWN_DB = 0.03;
 const LEAK_CREEP_DB = 0.05;
 const LEAK_FAR_DB = 10;
 const LEAK_FAST_DOWN_DB = 0.3;
+/** The room tail the filter must span after the echo's direct path, ms. */
+const FILTER_TAIL_MS = 120;
 /** After this many frames without reference (300 ms) the leak estimate is raised by RESTART_LEAK_DB when it returns. */
 const RESTART_AFTER_FRAMES = 30;
 const RESTART_LEAK_DB = 8;
@@ -65,6 +68,8 @@ const MISALIGNED_ABOVE = 1.1;
 /** Frames of evidence in a row that make the filter trusted, or distrusted. */
 const TRUST_AFTER = 3;
 const DISTRUST_AFTER = 2;
+/** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again. */
+const FORGET_LEAK_AFTER_FRAMES = 10;
 /** Margins over the raw echo bound while the filter is distrusted (3 and 1 dB: the bound holds 6 dB of safety itself). */
 const RAW_ONSET_MARGIN = 10 ** (3 / 10);
 const RAW_CONTINUE_MARGIN = 10 ** (1 / 10);
@@ -115,7 +120,10 @@ export class EchoCanceller {
   private lastArrivalMs = 0;
   private frames = 0;
   // Delay.
+  /** Where the adaptive filter starts reading the reference, ms before the frame. */
   private bulkDelayMs = 0;
+  /** The echo's delay (the last accepted estimate), ms; meaningful once locked. */
+  private echoDelayMs = 0;
   private locked = false;
   private candidateMs: number | null = null;
   private lastEstimate: { delayMs: number; confidence: number } | null = null;
@@ -132,6 +140,8 @@ export class EchoCanceller {
   /** Whether the adaptive filter is aligned with the echo (see judgeFilter), and the evidence in a row for (+) or against (-). */
   private filterTrusted = true;
   private filterEvidence = 0;
+  /** The frame the filter was last distrusted at. */
+  private distrustedSince = 0;
   // Window stats.
   private winFrames = 0;
   private winEcho = 0;
@@ -158,7 +168,7 @@ export class EchoCanceller {
 
   /** The delay the filter is aligned to (its start + the margin), ms; null before the first estimate. */
   get delayMs(): number | null {
-    return this.locked ? this.bulkDelayMs + this.marginMs : null;
+    return this.locked ? this.echoDelayMs : null;
   }
 
   get lastDelayEstimate(): { delayMs: number; confidence: number } | null {
@@ -252,8 +262,8 @@ export class EchoCanceller {
     // learnt only once reference old enough to have surely echoed is among them (before the
     // echo arrives the output is quiet, which says nothing about the echo).
     const now = Math.floor(refPos / FRAME);
-    const nearest = this.locked ? now - Math.round(this.bulkDelayMs / FRAME_MS) : now;
-    const settled = this.locked ? nearest - Math.round(this.marginMs / FRAME_MS) : now - this.maxDelayBlocks;
+    const nearest = this.locked ? now - Math.round(Math.max(0, this.echoDelayMs - this.marginMs) / FRAME_MS) : now;
+    const settled = this.locked ? now - Math.round(this.echoDelayMs / FRAME_MS) : now - this.maxDelayBlocks;
     const oldest = nearest - this.filterBlocks - (this.locked ? 0 : this.maxDelayBlocks);
     let refPeak = 0;
     let settledPeak = 0;
@@ -340,23 +350,49 @@ export class EchoCanceller {
     if (estimateEnergy / FRAME < micEnergy * EVIDENCE_SHARE) return this.filterTrusted;
     const aligned = outputEnergy < micEnergy * ALIGNED_BELOW;
     this.filterEvidence = aligned ? Math.max(1, this.filterEvidence + 1) : Math.min(-1, this.filterEvidence - 1);
-    if (this.filterEvidence >= TRUST_AFTER) this.filterTrusted = true;
-    else if (this.filterEvidence <= -DISTRUST_AFTER) this.filterTrusted = false;
+    if (this.filterEvidence >= TRUST_AFTER && !this.filterTrusted) {
+      this.filterTrusted = true;
+      // Relearning after a long distrust (a delay jump): the leak learnt from the filter as it
+      // was says nothing of it now.
+      if (this.frames - this.distrustedSince >= FORGET_LEAK_AFTER_FRAMES) this.forgetLeak();
+    } else if (this.filterEvidence <= -DISTRUST_AFTER && this.filterTrusted) {
+      this.filterTrusted = false;
+      this.distrustedSince = this.frames;
+    }
     return this.filterTrusted;
+  }
+
+  /**
+   * The filter starts over (moved, or relearning after a delay jump): the leak goes back up to
+   * the echo the room returns uncancelled (the path bound; +10 dB before it is known), and
+   * comes down again as the output shows it can.
+   */
+  private forgetLeak(): void {
+    this.leakDb = Math.max(this.leakDb, this.pathBound.boundDb ?? 10);
   }
 
   private updateDelay(): void {
     const estimate = this.estimator.estimate((block) => this.reference.blockEnergy(block));
     if (!estimate || estimate.confidence < 0.35) return;
     this.lastEstimate = estimate;
-    const current = this.bulkDelayMs + this.marginMs;
+    const current = this.echoDelayMs;
     // Move only on two agreeing estimates: one noisy peak must not misalign a converged filter.
     const agrees = this.candidateMs !== null && Math.abs(this.candidateMs - estimate.delayMs) <= 20;
     this.candidateMs = estimate.delayMs;
     if (!agrees) return;
     if (!this.locked || Math.abs(estimate.delayMs - current) > 20) {
-      this.bulkDelayMs = Math.max(0, estimate.delayMs - this.marginMs);
+      this.echoDelayMs = estimate.delayMs;
       this.locked = true;
+      // The filter moves only when it does not span the echo already: moving it throws away what
+      // it has learnt (about 1.5 s of distrust while it relearns, in which a barge-in must stand
+      // above the room's whole echo). Before the first estimate it starts at 0 and spans
+      // filterMs, which covers rooms whose echo arrives within filterMs - FILTER_TAIL_MS.
+      const start = this.bulkDelayMs + (this.bulkDelayMs > 0 ? this.marginMs / 2 : 0);
+      const covered = estimate.delayMs >= start && estimate.delayMs + FILTER_TAIL_MS <= this.bulkDelayMs + this.filterBlocks * FRAME_MS;
+      if (!covered) {
+        this.bulkDelayMs = Math.max(0, estimate.delayMs - this.marginMs);
+        this.forgetLeak();
+      }
     }
   }
 
