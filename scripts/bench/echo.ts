@@ -16,6 +16,7 @@
 //    (and the microphone's own SNR for reference); and, with ../shared present, Moonshine's
 //    SpellingCNN top-1 on the 220 real clips spoken over the assistant (echo-double-talk.ts);
 //  - CPU per session-second: canceller vs VAD + streaming Mel on the same audio.
+//  - early barge-ins, 1-3 s into the session's first and second answer (echo-early.ts).
 //  - through the real socket (echo-socket.ts): self-interruptions over a whole answer, and
 //    barge-in onset -> paused at the client with and without the echo, canceller on and off.
 // Prints tables; writes bench-results/echo.json. Run: npm run bench:echo  (~7 min).
@@ -29,11 +30,13 @@ import { SileroModel } from '../../server/audio/vad/silero.js';
 import { convergence, erleDb, onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { doubleTalkAssetsPresent, runDoubleTalkBench } from './echo-double-talk.js';
 import { runSocketEchoBench } from './echo-socket.js';
+import { runEarlyBargeInBench } from './echo-early.js';
 import { speak } from '../../test/support/espeak.js';
 import { ROOMS, activeRms, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
 import { readWav } from '../../test/support/wav.js';
 
 const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
+const SECOND_ANSWER = 'Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.';
 const USER_AT_MS = 7000;
 const USER_DBFS = -26;
 /** The client runs dry mid-answer and plays the rest this much later: the echo's delay jumps. */
@@ -180,6 +183,7 @@ export async function runEchoBench(): Promise<unknown> {
       rows.push(row);
     }
   }
+  const early = speexAvailability().available ? await runEarlyBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   // VAD + streaming Mel on the same amount of audio, for scale.
   const frontEnd = new AudioFrontEnd({
     vad: new VadScheduler(silero),
@@ -208,8 +212,12 @@ export async function runEchoBench(): Promise<unknown> {
   const doubleTalk = speexAvailability().available && doubleTalkAssetsPresent() ? await runDoubleTalkBench(assistant, ROOMS[0]!, [-10, 0, 6], USER_DBFS) : null;
   // The closed loop through the real socket, in real time (needs libspeexdsp1 for the 'on' rows).
   const socket = speexAvailability().available ? await runSocketEchoBench() : null;
-  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
+  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
   console.table(rows);
+  if (early) {
+    console.log("Early barge-ins (espeak voice) into the session's first and second answer, onset delta vs no echo (ms) at 1.0 / 1.5 / 2.0 / 3.0 s in; underrunTurns: turns started by an underrun 1.5 s into the second answer:");
+    console.table(early);
+  }
   if (doubleTalk) {
     console.log('Double talk: SpellingCNN top-1 on the 220 real clips spoken over the assistant (clean / microphone / cancelled):');
     console.table(doubleTalk);
