@@ -31,11 +31,17 @@
 // from the microphone alone (EchoPathBound, echo-path-bound.ts). That bound also caps the leak:
 // a headset client, whose microphone hears no echo, shows it within about 1.3 s of speech, so
 // its barge-ins are not held back while the leak would still be learning.
+// In the first seconds, before the filter has learnt the room, the gate has a second way to let
+// the user's voice through: the microphone clearly above the echo's loudness as EchoEnvelope
+// predicts it (echo-envelope.ts: learnt from 10 ms energies in about a second, standing down
+// after a delay jump). With the echo 10 dB below the user, barge-ins 1-1.5 s into the first
+// answer are heard; at 0 dB they still wait for the filter.
 // Measured on simulated rooms (test/audio/echo-canceller.test.ts, bench:echo) the echo alone
 // never passes; the cost is barge-ins over loud echo in the first seconds of an answer, which
 // need the user louder than the not yet cancelled echo.
 import { DelayEstimator } from './delay-estimator.js';
 import { EchoPathBound } from './echo-path-bound.js';
+import { EchoEnvelope } from './echo-envelope.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { SpeexEchoCanceller } from './speex.js';
 
@@ -70,6 +76,9 @@ const TRUST_AFTER = 3;
 const DISTRUST_AFTER = 2;
 /** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again. */
 const FORGET_LEAK_AFTER_FRAMES = 10;
+/** Margins of the microphone over the envelope model's echo (EchoEnvelope) for speech to start, and go on. */
+const ENVELOPE_ONSET_MARGIN = 10 ** (9 / 10);
+const ENVELOPE_CONTINUE_MARGIN = 10 ** (3 / 10);
 /** Margins over the raw echo bound while the filter is distrusted (3 and 1 dB: the bound holds 6 dB of safety itself). */
 const RAW_ONSET_MARGIN = 10 ** (3 / 10);
 const RAW_CONTINUE_MARGIN = 10 ** (1 / 10);
@@ -97,6 +106,7 @@ export class EchoCanceller {
   private readonly speex: SpeexEchoCanceller | null;
   private readonly estimator: DelayEstimator;
   private readonly pathBound: EchoPathBound;
+  private readonly envelope = new EchoEnvelope();
   private readonly filterBlocks: number;
   private readonly maxDelayBlocks: number;
   private readonly marginMs: number;
@@ -137,6 +147,8 @@ export class EchoCanceller {
   private readonly micEnergy = new Float32Array(RECORDS);
   /** The loudest echo the microphone can hear from the room (EchoPathBound), whatever the filter does; Infinity before it is known. */
   private readonly rawResidual = new Float32Array(RECORDS);
+  /** The echo energy the envelope model (EchoEnvelope) predicts; 0 while it is untrained. */
+  private readonly envelopeEcho = new Float32Array(RECORDS);
   /** Whether the adaptive filter is aligned with the echo (see judgeFilter), and the evidence in a row for (+) or against (-). */
   private filterTrusted = true;
   private filterEvidence = 0;
@@ -215,6 +227,10 @@ export class EchoCanceller {
     let heard = 0;
     let echo = 0;
     let anyActive = false;
+    let mic = 0;
+    let envelopeEcho = 0;
+    let rawEcho = 0;
+    let envelopeKnown = true;
     // The raw bound is a worst case already (EchoPathBound): a smaller margin over it.
     const rawMargin = continuing ? RAW_CONTINUE_MARGIN : RAW_ONSET_MARGIN;
     for (let k = first; k < last; k++) {
@@ -226,8 +242,17 @@ export class EchoCanceller {
       const trusted = !this.active[i] || this.trusted[i];
       heard += trusted ? this.outEnergy[i] : this.micEnergy[i];
       echo += trusted ? this.residual[i] : this.rawResidual[i] * (rawMargin / (continuing ? this.continueMargin : this.onsetMargin));
+      if (this.active[i]) {
+        mic += this.micEnergy[i]!;
+        envelopeEcho += this.envelopeEcho[i]!;
+        rawEcho += this.rawResidual[i]!;
+        if (this.envelopeEcho[i] === 0) envelopeKnown = false;
+      }
     }
-    return !anyActive || heard > echo * (continuing ? this.continueMargin : this.onsetMargin);
+    if (!anyActive || heard > echo * (continuing ? this.continueMargin : this.onsetMargin)) return true;
+    // The filter cannot yet vouch for the user's voice; the envelope model may: the microphone
+    // clearly above the echo it predicts, and above the loudest echo the room can return.
+    return envelopeKnown && mic > envelopeEcho * (continuing ? ENVELOPE_CONTINUE_MARGIN : ENVELOPE_ONSET_MARGIN);
   }
 
   close(): void {
@@ -323,6 +348,8 @@ export class EchoCanceller {
     if (bound !== null && this.leakDb > bound) this.leakDb = bound;
     // Any delay in range, a jumped one included.
     // Read only while the filter is distrusted (allowsOnset).
+    const envelopeEcho = this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
+    this.envelopeEcho[i] = active && this.envelope.usable ? Math.max(envelopeEcho, 1e-3) : 0;
     this.rawResidual[i] = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
     this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
     this.frames++;

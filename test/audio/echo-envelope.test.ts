@@ -1,0 +1,76 @@
+// The echo's loudness model for the first seconds of a session (EchoEnvelope): learns a room's
+// delay and gain from 10 ms energies within about a second, is not taught the user's voice, and
+// stands down after a delay jump until it has relearnt.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EchoEnvelope } from '../../server/audio/echo/echo-envelope.js';
+import { seededRandom } from '../../scripts/bench/load/seeded-random.js';
+
+/** Reference block energies: syllable-like bursts (int16 units, mean square). */
+function referenceEnergies(blocks: number, seed: number): number[] {
+  const random = seededRandom(seed);
+  const out: number[] = [];
+  let level = 0;
+  for (let b = 0; b < blocks; b++) {
+    if (b % 12 === 0) level = random() < 0.25 ? 0 : 1e5 * (0.2 + random());
+    out.push(level * (0.5 + random()));
+  }
+  return out;
+}
+
+/** The echo: the reference `delay` blocks late with an energy gain, plus a weaker reflection. */
+function echoOf(ref: number[], b: number, delay: number): number {
+  const at = (k: number) => (k >= 0 ? ref[k]! : 0);
+  return 0.05 * at(b - delay) + 0.01 * at(b - delay - 4) + 1;
+}
+
+function drive(model: EchoEnvelope, ref: number[], from: number, to: number, mic: (b: number) => number): number[] {
+  const ratios: number[] = [];
+  for (let b = from; b < to; b++) {
+    const predicted = model.frame(mic(b), (k) => (b - k >= 0 ? ref[b - k]! : 0));
+    if (model.usable && ref[b - 9]! > 0 && predicted > 100) ratios.push(10 * Math.log10(mic(b) / predicted));
+  }
+  return ratios;
+}
+
+test('learns the echo of a room 90 ms away within about a second: then no block comes 6 dB above the prediction', () => {
+  const ref = referenceEnergies(600, 1);
+  const model = new EchoEnvelope();
+  drive(model, ref, 0, 100, (b) => echoOf(ref, b, 9));
+  assert.equal(model.usable, true, 'trained after a second of reference');
+  const ratios = drive(model, ref, 100, 600, (b) => echoOf(ref, b, 9));
+  assert.ok(ratios.length > 200);
+  assert.ok(Math.max(...ratios) < 6, `worst block ${Math.max(...ratios).toFixed(1)} dB over the prediction`);
+});
+
+test("the user's voice over the echo is not learnt: the prediction after it is what it was", () => {
+  const ref = referenceEnergies(800, 2);
+  const model = new EchoEnvelope();
+  drive(model, ref, 0, 300, (b) => echoOf(ref, b, 9));
+  // 400 ms of a user 10 dB over the echo.
+  drive(model, ref, 300, 340, (b) => echoOf(ref, b, 9) * 10 + 2e4);
+  const after = model.frame(echoOf(ref, 340, 9), (k) => ref[340 - k]!);
+  const expected = new EchoEnvelope();
+  drive(expected, ref, 0, 340, (b) => echoOf(ref, b, 9));
+  const clean = expected.frame(echoOf(ref, 340, 9), (k) => ref[340 - k]!);
+  assert.ok(clean > 100, 'the echo is predicted at all');
+  assert.ok(Math.abs(10 * Math.log10(after / clean)) < 1.5, `prediction ${after.toFixed(0)} after the user, ${clean.toFixed(0)} without`);
+});
+
+test('a delay jump (the echo missing, then 150 ms later) makes it stand down until it has relearnt', () => {
+  const ref = referenceEnergies(900, 3);
+  const model = new EchoEnvelope();
+  drive(model, ref, 0, 300, (b) => echoOf(ref, b, 9));
+  assert.equal(model.usable, true);
+  // The client ran dry: no echo for 150 ms, then the rest of the answer 15 blocks later.
+  let stoodDown = -1;
+  for (let b = 300; b < 900; b++) {
+    const mic = b < 315 ? 1 : echoOf(ref, b, 24);
+    model.frame(mic, (k) => (b - k >= 0 ? ref[b - k]! : 0));
+    if (!model.usable && stoodDown < 0) stoodDown = b;
+    if (stoodDown >= 0 && b < stoodDown + 150) assert.equal(model.usable, false, `usable again at block ${b}, ${b - stoodDown} blocks after standing down`);
+  }
+  // While the echo is missing, or as soon as the shifted echo leaves the old prediction's gaps empty.
+  assert.ok(stoodDown >= 300 && stoodDown < 340, `stood down at block ${stoodDown}`);
+  assert.equal(model.usable, true, 'relearnt by the end');
+});
