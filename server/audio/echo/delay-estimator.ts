@@ -69,22 +69,34 @@ export class DelayEstimator {
     const varX = sxx - (sx * sx) / n;
     if (varX <= 1e-9) return null;
     const logFloor = Math.log(this.floor);
+    // The reference's log energies over every block any lag reads, computed once (not once per
+    // lag: 51 lags x 400 blocks of logs made this the canceller's costliest JS).
+    const blocks = new Int32Array(n);
+    let lowest = Number.POSITIVE_INFINITY;
+    let highest = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < n; j++) {
+      const b = Math.round(this.refBlock[(first + j) % this.refBlock.length]);
+      blocks[j] = b;
+      if (b < lowest) lowest = b;
+      if (b > highest) highest = b;
+    }
+    const base = lowest - this.maxLag;
+    const logRef = new Float64Array(highest - base + 1);
+    for (let k = 0; k < logRef.length; k++) logRef[k] = Math.log(Math.max(refEnergy(base + k), this.floor));
     const corr = new Float64Array(this.maxLag + 1);
     let active = 0;
-    const y = new Float64Array(n);
     for (let lag = 0; lag <= this.maxLag; lag++) {
       let sy = 0;
       let syy = 0;
       let sxy = 0;
       let activeHere = 0;
+      const shift = base + lag;
       for (let j = 0; j < n; j++) {
-        const block = Math.round(this.refBlock[(first + j) % this.refBlock.length]) - lag;
-        const v = Math.log(Math.max(refEnergy(block), this.floor));
+        const v = logRef[blocks[j]! - shift]!;
         if (v > logFloor) activeHere++;
-        y[j] = v;
         sy += v;
         syy += v * v;
-        sxy += x[j] * v;
+        sxy += x[j]! * v;
       }
       active = Math.max(active, activeHere);
       const varY = syy - (sy * sy) / n;

@@ -32,6 +32,7 @@ export class EchoPathBound {
   private readonly refBlock = new Float64Array(WINDOW_FRAMES);
   private frames = 0;
   private updates = 0;
+  private scratch = new Float64Array(256);
   /** Per window kept (rows) and delay (columns): g(d), Infinity where the window says nothing. */
   private readonly gains: Float64Array;
   /** Per delay, the tightest kept g(d). */
@@ -73,15 +74,32 @@ export class EchoPathBound {
     if (this.frames % EVERY_FRAMES === 0) this.update();
   }
 
+  /** Reference block energies [base, base + count), in a buffer reused between updates. */
+  private energiesFrom(base: number, count: number): Float64Array {
+    if (this.scratch.length < count) this.scratch = new Float64Array(count * 2);
+    for (let k = 0; k < count; k++) this.scratch[k] = this.reference.blockEnergy(base + k);
+    return this.scratch;
+  }
+
   private update(): void {
     const frames = Math.min(this.frames, WINDOW_FRAMES);
     let maxMic = 0;
     for (let i = 0; i < frames; i++) maxMic = Math.max(maxMic, this.micEnergy[i]!);
     const delays = this.maxDelayBlocks + 1;
     const row = (this.updates++ % KEPT) * delays;
+    // The reference energies every delay reads, fetched once.
+    let lowest = Number.POSITIVE_INFINITY;
+    let highest = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < frames; i++) {
+      lowest = Math.min(lowest, this.refBlock[i]!);
+      highest = Math.max(highest, this.refBlock[i]!);
+    }
+    const base = lowest - this.maxDelayBlocks;
+    const energies = this.energiesFrom(base, highest - base + 1);
     for (let d = 0; d < delays; d++) {
       let loudest = 0;
-      for (let i = 0; i < frames; i++) loudest = Math.max(loudest, this.reference.blockEnergy(this.refBlock[i]! - d));
+      const shift = base + d;
+      for (let i = 0; i < frames; i++) loudest = Math.max(loudest, energies[this.refBlock[i]! - shift]!);
       this.gains[row + d] = loudest < LOUD_REFERENCE ? Number.POSITIVE_INFINITY : (maxMic + 1) / loudest;
     }
     for (let d = 0; d < delays; d++) {
