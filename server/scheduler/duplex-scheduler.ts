@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AudioSegment, ChatMessage, ModelInstance, ModelSet, MonitorDecision, MonitorOutcome } from '../../models/types.js';
+import type { AudioSegment, ModelInstance, ModelSet, MonitorDecision, MonitorOutcome } from '../../models/types.js';
 import { MONITOR_OUTCOME_LABEL } from '../../models/types.js';
 import type { Config } from '../config/schema.js';
 import type { Conversation, StoredItem } from '../conversation/conversation.js';
@@ -14,7 +14,8 @@ import { silenceTimerMs, turnTuning, type TurnTuning } from '../turns/eagerness.
 import type { EndOfTurnVerdict } from '../turns/end-of-turn.js';
 import { buildEndOfTurnChain, type EndOfTurnChain } from '../turns/end-of-turn-chain.js';
 import { mergeInto, mergeSegments, mergeTranscripts, type HeldTurn, type TurnInput } from '../turns/held-turn.js';
-import { Speculation, speculates } from '../turns/speculation.js';
+import { speculates, type Speculation } from '../turns/speculation.js';
+import { SpeculativeStarts } from './speculative-starts.js';
 import { EarlyVerdict } from './early-verdict.js';
 import { AnswerPause } from './answer-pause.js';
 
@@ -96,7 +97,7 @@ export class DuplexScheduler {
   private held: HeldTurn | null = null;
   private holdTimer: NodeJS.Timeout | null = null;
   /** An answer prepared during the current pause, not yet released. */
-  private speculation: Speculation | null = null;
+  private readonly speculative: SpeculativeStarts;
   /** The monitor's verdict on speech over a paused answer, from its first short pause. */
   private readonly earlyVerdict = new EarlyVerdict();
   /** Bumped when speech resumes: a speculative start still being judged is then dropped. */
@@ -108,6 +109,7 @@ export class DuplexScheduler {
     this.pause = new AnswerPause({ events: d.events, metrics: d.metrics, config: d.config, activeRun: () => this.activeRun(), interruptAllowed: () => this.interruptAllowed() });
     this.endOfTurn = buildEndOfTurnChain(d.turns, { model: d.models.endOfTurn, silenceMs: () => this.silenceMs(), modelThreshold: () => this.tuning().modelThreshold });
     this.backchannels = d.turns.backchannels ? new BackchannelClassifier(d.turns.backchannelWords, d.turns.commandWords) : null;
+    this.speculative = new SpeculativeStarts({ conversation: d.conversation, metrics: d.metrics, signal: d.signal, historyTurns: d.config.historyTurns });
     d.signal.addEventListener('abort', () => this.close(), { once: true });
   }
 
@@ -208,41 +210,17 @@ export class DuplexScheduler {
     return complete;
   }
 
-  /**
-   * Starts the monitor decision and the answer for the speech so far, unreleased. `over`: the
-   * paused answer this speech would interrupt; the new answer then sees it as the user heard it
-   * (the text sent so far, which is what it is cut to if the turn interrupts it).
-   */
+  /** Prepares the answer to the speech so far on the monitor (SpeculativeStarts.start). */
   private speculate(segment: AudioSegment, transcript: string | undefined, held: HeldTurn | null, over: ResponseRun | null = null): Speculation {
-    const exclude = new Set(held ? [held.item.id] : []);
-    const instance = this.monitor!;
     const plan = this.responsePlan({});
-    const speech: ChatMessage = { role: 'user', content: [{ type: 'audio', segment, ...(transcript ? { transcript } : {}) }] };
-    const answerText = over ? over.sentText() : null;
-    const replaced = over && answerText !== null ? new Map([[over.item.id, answerText]]) : undefined;
-    const historyItems = over ? this.d.config.historyTurns * 2 : Math.max(1, this.d.config.historyTurns * 2 - 1);
-    this.speculation = new Speculation({
-      segment,
-      transcript,
-      instance,
-      history: this.d.conversation.toMessages({ lastItems: historyItems, exclude, ...(replaced ? { answerText: replaced } : {}) }),
-      messages: [...this.d.conversation.toMessages({ keepImagesInLast: 1, exclude, ...(replaced ? { answerText: replaced } : {}) }), speech],
-      request: { instructions: plan.instructions, ...(plan.maxOutputTokens !== undefined ? { maxOutputTokens: plan.maxOutputTokens } : {}), ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}) },
-      // The new piece's item is added; a held piece's item is then merged away.
-      expectedLength: this.d.conversation.length + 1 - exclude.size,
-      answerText,
-      allowIncomplete: this.asksIncomplete,
-      signal: this.d.signal,
-    });
-    this.d.metrics.speculativeStarts.inc();
-    return this.speculation;
+    const request = { instructions: plan.instructions, ...(plan.maxOutputTokens !== undefined ? { maxOutputTokens: plan.maxOutputTokens } : {}), ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}) };
+    return this.speculative.start({ segment, transcript, instance: this.monitor!, held, over, allowIncomplete: this.asksIncomplete, request });
   }
 
   /** Speech resumed after a pause: a speculative answer is discarded without a trace. */
   pauseEnded(): void {
     this.pauseGeneration += 1;
-    this.discardSpeculation(this.speculation);
-    this.speculation = null;
+    this.speculative.discard();
     this.earlyVerdict.cancel();
     // The answer went on at the pause on the monitor's early word: the speech went on too, so it pauses again.
     this.pause.speechWentOn();
@@ -263,8 +241,7 @@ export class DuplexScheduler {
       const run = this.activeRun();
       if (generation !== this.pauseGeneration || this.closed || !run?.paused) return;
       // The answer goes on: one prepared to replace it is void.
-      this.discardSpeculation(this.speculation);
-      this.speculation = null;
+      this.speculative.discard();
       this.d.metrics.falseInterruptions.inc();
       this.pause.resume(run, reason, true);
     };
@@ -307,25 +284,7 @@ export class DuplexScheduler {
 
   private speculationAllowed(): boolean {
     const td = this.d.settings().turnDetection;
-    return speculates(this.d.turns, this.endOfTurn.has('model')) && !this.closed && this.speculation === null && this.deciding === 0 && this.monitor !== null && td !== null && td?.create_response !== false;
-  }
-
-  private discardSpeculation(speculation: Speculation | null): void {
-    if (!speculation) return;
-    const spentMs = speculation.discard();
-    if (spentMs > 0) this.d.metrics.speculativeDiscardedMs.inc(spentMs);
-  }
-
-  /** The speculation for this turn, if it is still valid; any other is discarded. */
-  private takeSpeculation(turn: TurnInput): Speculation | null {
-    const speculation = this.speculation;
-    this.speculation = null;
-    if (!speculation) return null;
-    const hasImages = turn.item.parts.some((p) => p.type === 'input_image');
-    const answerText = this.activeRun()?.sentText() ?? null;
-    if (!hasImages && speculation.matches(turn.segment, turn.transcript, this.monitor, this.d.conversation.length, answerText)) return speculation;
-    this.discardSpeculation(speculation);
-    return null;
+    return speculates(this.d.turns, this.endOfTurn.has('model')) && !this.closed && !this.speculative.pending && this.deciding === 0 && this.monitor !== null && td !== null && td?.create_response !== false;
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
@@ -394,7 +353,7 @@ export class DuplexScheduler {
     }
     const turn = forced ? input : this.mergeWithHeld(input);
     const { item, segment, transcript, announcement } = turn;
-    const speculation = this.takeSpeculation(turn);
+    const speculation = this.speculative.take(turn, this.monitor, this.activeRun()?.sentText() ?? null);
     let decision: MonitorDecision;
     let reason: string | undefined;
     const shortUtterance = this.backchannels?.classify(transcript, this.d.settings().transcription?.language) ?? null;
@@ -417,7 +376,7 @@ export class DuplexScheduler {
         const verdict = await this.endOfTurn.judge(evidence, ['model']);
         if (this.closed) return;
         if (verdict?.state === 'incomplete') {
-          this.discardSpeculation(speculation);
+          this.speculative.drop(speculation);
           return this.hold(turn, verdict);
         }
       }
@@ -427,7 +386,7 @@ export class DuplexScheduler {
       if (decision.token === 'incomplete') {
         const verdict = forced || this.holdLeft(turn) <= 0 ? null : await this.endOfTurn.judge({ ...evidence, decision }, ['monitor']);
         if (verdict?.state === 'incomplete') {
-          this.discardSpeculation(speculation);
+          this.speculative.drop(speculation);
           this.d.metrics.monitorDecisions.inc({ state: MONITOR_OUTCOME_LABEL.incomplete });
           this.emitDecision(item.id, 'incomplete', decision.probabilities, decision.elapsedMs, 'wait');
           return this.hold(turn, verdict, decision);
@@ -442,7 +401,7 @@ export class DuplexScheduler {
     const run = this.activeRun();
     if (decision.token !== 'noise') announcement.release();
     if (decision.token === 'noise') {
-      this.discardSpeculation(speculation);
+      this.speculative.drop(speculation);
       if (announcement.holding) {
         // The client never heard of this speech: it leaves no trace in the conversation either (VITA drops noise).
         announcement.discard();
@@ -457,7 +416,7 @@ export class DuplexScheduler {
     }
     if (run) {
       if (!this.interruptAllowed()) {
-        this.discardSpeculation(speculation);
+        this.speculative.drop(speculation);
         return this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'ignore', 'interrupt_response is off');
       }
       this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'interrupt', reason);
@@ -465,9 +424,9 @@ export class DuplexScheduler {
     } else {
       this.emitDecision(item.id, decision.token, decision.probabilities, decision.elapsedMs, 'answer', reason);
     }
-    if (!td?.create_response) return this.discardSpeculation(speculation);
+    if (!td?.create_response) return this.speculative.drop(speculation);
     this.swapRoles();
-    if (speculation) this.d.metrics.speculativeUsed.inc();
+    if (speculation) this.speculative.used();
     this.startResponse(turn.endedAtMs, {}, speculation?.adopt());
   }
 
