@@ -202,10 +202,10 @@ export class Conversation {
     }
   }
 
-  /** Model-facing history, oldest first. Images are kept only in the last `keepImagesInLast` user messages (VITA drops them from history). */
   /**
-   * The conversation as model messages. `answerText` stands in for the text of assistant items
-   * by id (an answer still streaming, seen as it will be stored once interrupted).
+   * Model-facing history, oldest first. Images are kept only in the last `keepImagesInLast` user
+   * messages (VITA drops them from history). `answerText` stands in for the text of assistant
+   * items by id (an answer still streaming, seen as it will be stored once interrupted).
    */
   toMessages(options: { lastItems?: number; keepImagesInLast?: number; exclude?: ReadonlySet<string>; answerText?: ReadonlyMap<string, string> } = {}): ChatMessage[] {
     const kept = options.exclude ? this.items.filter((i) => !options.exclude!.has(i.id)) : this.items;

@@ -56,6 +56,12 @@ export function usableForSmartTurn(mel: MelFeatures | undefined): mel is MelFeat
   return !!mel && mel.preset === 'whisper' && mel.bins === SMART_TURN_BINS;
 }
 
+/** The model's input from `mel` (smartTurnInput), or a RangeError for features it does not read. */
+export function smartTurnInputChecked(mel: MelFeatures): Float32Array {
+  if (!usableForSmartTurn(mel)) throw new RangeError(`the end-of-turn model needs 80-bin whisper features, got ${(mel as MelFeatures).preset}/${(mel as MelFeatures).bins}`);
+  return smartTurnInput(mel);
+}
+
 export class SmartTurnModel implements EndOfTurnModel {
   private constructor(
     readonly id: string,
@@ -84,9 +90,8 @@ export class SmartTurnModel implements EndOfTurnModel {
 
   /** Completion probability for the speech whose features are `mel` (its last 8 s count). */
   async predict(mel: MelFeatures): Promise<EndOfTurnPrediction> {
-    if (!usableForSmartTurn(mel)) throw new RangeError(`the end-of-turn model needs 80-bin whisper features, got ${(mel as MelFeatures).preset}/${(mel as MelFeatures).bins}`);
     const t0 = performance.now();
-    const probability = await this.predictInput(smartTurnInput(mel));
+    const probability = await this.predictInput(smartTurnInputChecked(mel));
     return { probability, elapsedMs: performance.now() - t0 };
   }
 

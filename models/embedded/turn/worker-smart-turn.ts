@@ -1,10 +1,10 @@
-// The end-of-turn model in its own inference worker (see end-of-turn-queue.ts): the server thread
+// The end-of-turn model in its own inference worker (inference-worker.ts): the server thread
 // only cuts the model's input from the segment's features (the last 8 s, transposed; well under a
 // millisecond) and moves it to the worker. A worker of its own, not the chat model's: a pause
 // must not wait behind a prefill.
 import type { EndOfTurnModel, MelFeatures } from '../../types.js';
 import { InferenceWorker } from '../worker/worker-host.js';
-import { smartTurnInput, usableForSmartTurn, type SmartTurnOptions } from './smart-turn.js';
+import { smartTurnInputChecked, usableForSmartTurn, type SmartTurnOptions } from './smart-turn.js';
 
 export class WorkerSmartTurnModel implements EndOfTurnModel {
   private constructor(
@@ -29,9 +29,8 @@ export class WorkerSmartTurnModel implements EndOfTurnModel {
 
   /** Completion probability; `elapsedMs` counts the wait behind other sessions' calls too. */
   async predict(mel: MelFeatures): Promise<{ probability: number; elapsedMs: number }> {
-    if (!usableForSmartTurn(mel)) throw new RangeError(`the end-of-turn model needs 80-bin whisper features, got ${(mel as MelFeatures).preset}/${(mel as MelFeatures).bins}`);
     const t0 = performance.now();
-    const input = smartTurnInput(mel);
+    const input = smartTurnInputChecked(mel);
     const probability = await this.worker.call({ type: 'predict-turn', input }, (m) => (m.type === 'turn-prediction' ? m.probability : undefined), [input.buffer as ArrayBuffer]);
     return { probability, elapsedMs: performance.now() - t0 };
   }
