@@ -346,10 +346,12 @@ export class EchoCanceller {
     // a quiet loudspeaker): the leak comes down to that bound at once instead of learning it.
     const bound = this.pathBound.boundDb;
     if (bound !== null && this.leakDb > bound) this.leakDb = bound;
+    // The echo the envelope model predicts (0: not usable, or nothing to predict); not run while
+    // the canceller is bypassed (the session cancels echo itself).
+    const envelopeEcho = this.bypassFlag ? 0 : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
+    this.envelopeEcho[i] = active && this.envelope.usable ? Math.max(envelopeEcho, 1e-3) : 0;
     // Any delay in range, a jumped one included.
     // Read only while the filter is distrusted (allowsOnset).
-    const envelopeEcho = this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
-    this.envelopeEcho[i] = active && this.envelope.usable ? Math.max(envelopeEcho, 1e-3) : 0;
     this.rawResidual[i] = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
     this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
     this.frames++;
