@@ -140,6 +140,8 @@ export class EchoCanceller {
   // Gate.
   private leakDb = 10;
   private inactiveFrames = 0;
+  /** Frames in a row whose reference for the filter (`play`) was silence: see processFrame. */
+  private quietPlayFrames = 0;
   private readonly outEnergy = new Float32Array(RECORDS);
   private readonly residual = new Float32Array(RECORDS);
   private readonly active = new Uint8Array(RECORDS);
@@ -306,8 +308,14 @@ export class EchoCanceller {
 
     let outEnergy: number;
     let trusted = true;
-    if (this.speex && !this.bypassFlag) {
-      this.reference.read(Math.round(refPos - this.bulkDelayMs * SAMPLES_PER_MS), this.play);
+    if (this.speex && !this.bypassFlag) this.reference.read(Math.round(refPos - this.bulkDelayMs * SAMPLES_PER_MS), this.play);
+    this.quietPlayFrames = this.speex && !this.bypassFlag && isSilent(this.play) ? this.quietPlayFrames + 1 : 0;
+    // Once the filter's whole history is silence and no echo can be in the frame, the filter
+    // would output the microphone itself: the native calls are skipped (most of a session's
+    // time: the user speaking or nobody). Its weights stay as they are (silence teaches it
+    // nothing), so it picks up where it was when the assistant speaks again.
+    const idle = !active && this.quietPlayFrames > this.filterBlocks + 1;
+    if (this.speex && !this.bypassFlag && !idle) {
       this.speex.cancel(mic, this.play, this.linearOut);
       const linearEnergy = meanSquare(this.linearOut);
       trusted = this.judgeFilter(mic, micEnergy, linearEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
@@ -446,6 +454,11 @@ export class EchoCanceller {
 /** The residual echo energy to expect under a reference peak, given the leak (dB). */
 function refPeakResidual(refPeak: number, leakDb: number): number {
   return refPeak * 10 ** (leakDb / 10);
+}
+
+function isSilent(frame: Int16Array): boolean {
+  for (let k = 0; k < frame.length; k++) if (frame[k] !== 0) return false;
+  return true;
 }
 
 function meanSquare(frame: Int16Array): number {
