@@ -164,6 +164,28 @@ test('scheduler: frames that wait together share one inference, results go to th
   for (const s of streams) assert.equal(s.state.state[0], 1);
 });
 
+test('scheduler: a frame waits up to batchWindowMs for other streams, never when every live stream is waiting', async () => {
+  const model = new ScriptedModel();
+  const scheduler = new VadScheduler(model, { batchWindowMs: 300 });
+  const streams = [scheduler.createStream(), scheduler.createStream(), scheduler.createStream()];
+  // Two of three streams, 5 ms apart: one batch of two once the window ends.
+  const first = streams[0]!.infer(new Float32Array(FRAME));
+  await new Promise((r) => setTimeout(r, 5));
+  const second = streams[1]!.infer(new Float32Array(FRAME));
+  await Promise.all([first, second]);
+  assert.deepEqual(model.batches, [2]);
+  // All three waiting: no window (with a window of a minute this would hang the test).
+  const slow = new VadScheduler(model, { batchWindowMs: 60000 });
+  const all = [slow.createStream(), slow.createStream()];
+  await Promise.all(all.map((s) => s.infer(new Float32Array(FRAME))));
+  // A closed stream no longer counts: the one left runs alone at once.
+  all[1]!.close();
+  await all[0]!.infer(new Float32Array(FRAME));
+  assert.deepEqual(model.batches, [2, 2, 1]);
+  scheduler.close();
+  slow.close();
+});
+
 test('scheduler: one frame in flight per stream; maxBatch 1 turns batching off', async () => {
   const model = new ScriptedModel();
   const scheduler = new VadScheduler(model, { maxBatch: 1 });

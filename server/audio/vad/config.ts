@@ -12,7 +12,7 @@ export type AudioConfig = Static<typeof AudioSection>;
 /** Loads the configured Silero model and the scheduler every session shares. */
 export async function createVad(config: AudioConfig): Promise<{ model: SileroModel; scheduler: VadScheduler }> {
   const model = await SileroModel.load({ version: config.vad.model === 'silero-v4' ? 'v4' : 'v5', path: config.vad.modelPath });
-  return { model, scheduler: new VadScheduler(model, { maxBatch: config.vad.maxBatch }) };
+  return { model, scheduler: new VadScheduler(model, { maxBatch: config.vad.maxBatch, batchWindowMs: config.vad.batchWindowMs }) };
 }
 
 /** The `server_vad` settings a session starts with (the protocol's defaults come from config). */

@@ -4,6 +4,11 @@
 // session. Each stream has at most one frame in flight: its next frame needs the
 // recurrent state this one produces.
 //
+// Sessions' frames arrive at unrelated moments (each one's 20 ms chunks), so frames that merely
+// arrive together make batches of one or two. A frame therefore waits up to `batchWindowMs` for
+// others, unless every live stream already has one queued (a lone session never waits).
+// Measured here (v5, one core): 228 us a frame alone, 133 in pairs, 89 in fours.
+//
 // Measured (scripts/bench/vad.ts, one core): a v5 frame costs ~140 us alone and ~55 us in
 // batches of 32+ (v4: ~185 / ~80 us); with 32 live sessions the front-end's CPU per audio
 // second (VAD + Mel) is about halved by batching (2.9 vs 5.6 ms), and a lone session runs
@@ -13,6 +18,8 @@ import { VAD_FRAME_SAMPLES, type SileroState, type VadModel } from './silero.js'
 export interface VadSchedulerOptions {
   /** Largest batch per inference; 1 turns batching off. */
   maxBatch?: number;
+  /** Most a frame waits for other streams' frames to join its batch, ms (0: only those that arrive together). */
+  batchWindowMs?: number;
 }
 
 interface PendingFrame {
@@ -31,9 +38,12 @@ export interface VadSchedulerStats {
 export class VadScheduler {
   readonly model: VadModel;
   private readonly maxBatch: number;
+  private readonly batchWindowMs: number;
   private queue: PendingFrame[] = [];
   private running = false;
   private scheduled = false;
+  private windowTimer: NodeJS.Timeout | null = null;
+  private liveStreams = 0;
   private closed = false;
   private readonly counters: VadSchedulerStats = { inferences: 0, frames: 0, largestBatch: 0 };
   // Reused per batch (the model copies frames and states before its first await).
@@ -43,6 +53,7 @@ export class VadScheduler {
   constructor(model: VadModel, options: VadSchedulerOptions = {}) {
     this.model = model;
     this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 64));
+    this.batchWindowMs = Math.max(0, options.batchWindowMs ?? 0);
   }
 
   get stats(): Readonly<VadSchedulerStats> {
@@ -52,12 +63,14 @@ export class VadScheduler {
   /** A new stream with fresh recurrent state (one per session). */
   createStream(): VadStream {
     if (this.closed) throw new Error('VAD scheduler closed');
+    this.liveStreams++;
     return new VadStream(this);
   }
 
   /** Rejects frames still waiting; the model itself belongs to the caller. */
   close(): void {
     this.closed = true;
+    this.clearWindow();
     const waiting = this.queue;
     this.queue = [];
     for (const p of waiting) p.reject(new Error('VAD scheduler closed'));
@@ -70,18 +83,34 @@ export class VadScheduler {
       return;
     }
     this.queue.push(pending);
-    if (!this.running && !this.scheduled) {
-      this.scheduled = true;
-      // After the current I/O phase, so frames that arrive together share a batch.
-      setImmediate(() => {
-        this.scheduled = false;
-        void this.drain();
-      });
-    }
+    if (this.running || this.scheduled) return;
+    // Every live stream is waiting (or the window is off): run after the current I/O phase, so
+    // frames that arrive together share a batch. Otherwise wait for others, at most the window.
+    if (this.batchWindowMs === 0 || this.queue.length >= Math.min(this.liveStreams, this.maxBatch)) this.scheduleDrain();
+    else this.windowTimer ??= setTimeout(() => {
+      this.windowTimer = null;
+      this.scheduleDrain();
+    }, this.batchWindowMs);
   }
 
-  /** @internal Drops a closed stream's waiting frame. */
+  private scheduleDrain(): void {
+    this.clearWindow();
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  private clearWindow(): void {
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    this.windowTimer = null;
+  }
+
+  /** @internal Drops a closed stream's waiting frame; it no longer counts as live. */
   forget(stream: VadStream): void {
+    this.liveStreams--;
     const kept: PendingFrame[] = [];
     for (const p of this.queue) {
       if (p.stream === stream) p.reject(new Error('VAD stream closed'));

@@ -34,6 +34,13 @@ export const AudioSection = Type.Object(
           description: 'Fresh VAD model state after this much silence (0: only after each turn, which always happens): Silero drifts deaf on long streams otherwise.',
         }),
         maxBatch: Type.Integer({ minimum: 1, default: 64, description: 'Most VAD frames (from different sessions) run in one inference; 1 turns batching off.' }),
+        batchWindowMs: Type.Integer({
+          minimum: 0,
+          maximum: 30,
+          default: 8,
+          description:
+            "Most a VAD frame waits for other sessions' frames to share its inference, ms (not at all when every session's frame is already waiting, so a lone session never waits); 0: only frames that arrive together share one.",
+        }),
         maxBacklogMs: Type.Integer({
           minimum: 100,
           default: 5000,
