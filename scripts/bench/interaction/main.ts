@@ -7,6 +7,8 @@
 //   --first-token-ms 300  --token-ms 20  --scenarios a,b  --policies openai,duet,vad  --seed N
 //   --nice N (e.g. -10: server and clients ahead of other work on a busy machine, where permitted)
 //   --echo-cancellation on|off (every session asks for it; default: the server's default, on)
+//   --server-config JSON (merged over the bench's server config, one level deep per section,
+//   e.g. '{"voice":{"confirmedLeadMs":300}}' to compare a setting in the same run)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,11 +38,13 @@ export interface InteractionOptions {
   nice: number | null;
   /** Ask every session for duet.echo_cancellation on or off (null: the server's default, on for spoken answers). */
   echoCancellation: boolean | null;
+  /** Server config sections merged over the bench's (one level deep). */
+  serverConfig: Record<string, Record<string, unknown>>;
   write: boolean;
   print: boolean;
 }
 
-export const DEFAULTS: InteractionOptions = { reps: 2, concurrency: 4, monitorMs: 80, firstTokenMs: 300, tokenMs: 20, scenarios: null, policies: ['openai', 'duet', 'vad'], seed: 0, nice: null, echoCancellation: null, write: true, print: true };
+export const DEFAULTS: InteractionOptions = { reps: 2, concurrency: 4, monitorMs: 80, firstTokenMs: 300, tokenMs: 20, scenarios: null, policies: ['openai', 'duet', 'vad'], seed: 0, nice: null, echoCancellation: null, serverConfig: {}, write: true, print: true };
 
 /** The scripted monitor's stand-in for a model's judgement (models/scripted/script.ts audioRule). */
 export const AUDIO_RULE = { minQueryMs: 600, minLevelDbfs: -30 };
@@ -137,7 +141,8 @@ export async function runInteractionBench(options: Partial<InteractionOptions> =
   const scriptPath = path.join(dir, 'script.json');
   writeFileSync(scriptPath, JSON.stringify(script));
   // Server defaults everywhere else (VAD, scheduler, pacing): what a user of this build gets.
-  const config = { models: { chat: { kind: 'scripted', script: scriptPath }, tts: { kind: 'espeak' } } };
+  const config: Record<string, Record<string, unknown>> = { models: { chat: { kind: 'scripted', script: scriptPath }, tts: { kind: 'espeak' } } };
+  for (const [section, values] of Object.entries(o.serverConfig)) config[section] = { ...config[section], ...values };
   const where = placement(o.nice);
   if (where.nice !== null) setPriority(where.nice);
   const started = performance.now();
@@ -172,6 +177,7 @@ export async function runInteractionBench(options: Partial<InteractionOptions> =
       wallSeconds: Math.round((performance.now() - started) / 100) / 10,
       scriptedModel: { monitorMs: o.monitorMs, firstTokenMs: o.firstTokenMs, tokenMs: o.tokenMs, audioRule: AUDIO_RULE },
       server: 'defaults (Silero VAD, scheduler, voice.leadMs) with scripted chat and espeak-ng TTS',
+      serverConfig: o.serverConfig,
       speechStartedRequested: SPEECH_STARTED_SETTING,
       speechStartedSetting: accepted,
       userSpeech: `espeak-ng${realWords() ? ' and ../shared/audio/alphanumeric real clips' : ' (../shared absent: no real clips)'}`,
@@ -236,6 +242,12 @@ function parseArgs(argv: string[]): Partial<InteractionOptions> {
     const v = argv[echo + 1];
     if (v !== 'on' && v !== 'off') throw new Error('--echo-cancellation takes on or off');
     set('echoCancellation', v === 'on');
+  }
+  const serverConfig = argv.indexOf('--server-config');
+  if (serverConfig >= 0) {
+    const parsed: unknown = JSON.parse(String(argv[serverConfig + 1] ?? ''));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('--server-config takes a JSON object of config sections');
+    set('serverConfig', parsed as Record<string, Record<string, unknown>>);
   }
   return o;
 }
