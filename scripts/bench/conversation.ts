@@ -9,6 +9,7 @@
 //   --levels 10,25,50  --level-ms 40000  --listen-ms 25000  --profile (CPU profile of the server
 //   at the highest level, top self time printed)  --workers 1,2 (every level per worker count,
 //   compared)  --server-cpus 0,1 --load-cpus 1 (taskset lists)  --nice N
+//   --server-config JSON (config sections over the bench's, e.g. '{"audio":{"vad":{"batchWindowMs":0}}}')
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import { topSelfTime, type SelfTime } from './conversation/profile.js';
 import { LoadWorker, placement, ServerHandle, type Placement } from './load/processes.js';
 import { machineInfo, printTable, writeResults } from './load/report.js';
 import { repoRoot } from './load/speech-audio.js';
+import { serverConfigFlag } from './load/server-config-flag.js';
 import { ratio, round } from './load/stats.js';
 
 export interface ConversationBenchOptions {
@@ -281,6 +283,8 @@ function parseArgs(argv: string[]): Partial<ConversationBenchOptions> {
   const nice = num('--nice');
   if (nice !== undefined) o.nice = nice;
   if (argv.includes('--profile')) o.profile = true;
+  const serverConfig = serverConfigFlag(argv);
+  if (serverConfig) o.serverConfig = serverConfig;
   return o;
 }
 

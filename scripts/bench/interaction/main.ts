@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { placement, ServerHandle } from '../load/processes.js';
 import { machineInfo, writeResults } from '../load/report.js';
+import { serverConfigFlag } from '../load/server-config-flag.js';
 import { SimClient, SPEECH_STARTED_SETTING, type Policy } from './client.js';
 import { scoreRep, AUDIBLE_GAP_MS, CUT_GAP_MS, STOP_WITHIN_MS, TAKEOVER_MS, TAKEOVER_WORDS } from './metrics.js';
 import { aggregate, formatEarlyStarts, formatRows, type RepRecord, type Row } from './report.js';
@@ -243,12 +244,7 @@ function parseArgs(argv: string[]): Partial<InteractionOptions> {
     if (v !== 'on' && v !== 'off') throw new Error('--echo-cancellation takes on or off');
     set('echoCancellation', v === 'on');
   }
-  const serverConfig = argv.indexOf('--server-config');
-  if (serverConfig >= 0) {
-    const parsed: unknown = JSON.parse(String(argv[serverConfig + 1] ?? ''));
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('--server-config takes a JSON object of config sections');
-    set('serverConfig', parsed as Record<string, Record<string, unknown>>);
-  }
+  set('serverConfig', serverConfigFlag(argv));
   return o;
 }
 
