@@ -8,6 +8,7 @@ import { SileroModel } from '../../server/audio/vad/silero.js';
 import { erleDb, onsetsThroughFrontEnd, simulateEcho } from '../support/echo-sim.js';
 import { espeakAvailable, speak } from '../support/espeak.js';
 import { ROOMS, activeRms, atLevel, echoGainFor, type RoomParams } from '../support/room.js';
+import { concat, silence } from '../support/speech.js';
 
 const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
 const BARGE_IN = 'Wait, stop please. I have a question.';
@@ -74,6 +75,26 @@ test('canceller: the delay estimate follows a path whose delay drifts by ~50 ms 
   const delay = r.canceller.lastDelayEstimate!.delayMs;
   const finalDelay = room.delayMs + 30 + (end / 16) * 0.004;
   assert.ok(Math.abs(delay - finalDelay) <= 25, `delay ${delay.toFixed(0)} ms, path ${finalDelay.toFixed(0)} ms at the end`);
+});
+
+test("canceller: a client whose clock runs 300 ppm fast keeps the ERLE of a 20 s answer and of its next one, as on the server's clock", { skip: noEspeak || noSpeex }, async () => {
+  // One device: the client plays and records on its own clock, so the echo stays put in its
+  // microphone samples while its chunks arrive 300 ppm early. Following that arrival line
+  // within an answer moved the reference under the filter every 3 s (ERLE ~4 dB).
+  const room = ROOMS[0]!;
+  const long = concat(assistant, assistant);
+  const second = assistant.subarray(0, 16000 * 6);
+  const both = concat(long, silence(3000), second);
+  const secondStart = Math.round(((long.length / 16 + 3000) * 16) / 320) * 320;
+  const erles = async (clientClockPpm: number) => {
+    const r = await simulateEcho({ assistant: both, room, echoGain: echoGainFor(both, room, 0.05, 0), networkMs: 30, clientClockPpm, unsent: { fromMs: long.length / 16 + 100, toMs: long.length / 16 + 3000 } });
+    const firstEnd = long.length - (long.length % 320);
+    return [erleDb(r.mic, r.output, r.echo, Math.floor(firstEnd / 640) * 320, firstEnd), erleDb(r.mic, r.output, r.echo, secondStart + 32000, secondStart + second.length - 1600)];
+  };
+  const [sameFirst, sameSecond] = await erles(0);
+  const [fastFirst, fastSecond] = await erles(300);
+  assert.ok(fastFirst >= 25 && fastFirst >= sameFirst - 2, `first answer: ${fastFirst.toFixed(1)} dB at +300 ppm, ${sameFirst.toFixed(1)} on one clock`);
+  assert.ok(fastSecond >= 25 && fastSecond >= sameSecond - 2, `second answer: ${fastSecond.toFixed(1)} dB at +300 ppm, ${sameSecond.toFixed(1)} on one clock`);
 });
 
 test("double talk: the user's voice over 0 dB echo comes out much cleaner than the microphone has it", { skip: noEspeak || noSpeex }, async () => {

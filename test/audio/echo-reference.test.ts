@@ -50,6 +50,15 @@ test('a stall at the client leaves silence: the next frame starts when it was se
   assert.ok(ref.blockEnergy(20) === 0 && ref.blockEnergy(55) > 0, 'block energies follow the timeline');
 });
 
+test('runs of contiguous playback: frames sent ahead or on time continue one, a stall starts the next', () => {
+  const ref = new EchoReference({ originMs: 0 });
+  assert.equal(ref.runs, 1);
+  for (const t of [0, 0, 0, 150, 250]) ref.sent(frame24k(0.2), 24000, t);
+  assert.equal(ref.runs, 1, 'back to back (within the stall tolerance)');
+  ref.sent(frame24k(0.2), 24000, 2000);
+  assert.equal(ref.runs, 2, 'after the client ran dry');
+});
+
 test('cut on cancel erases what was not played; a resumed answer continues after what is queued', () => {
   const ref = new EchoReference({ originMs: 0 });
   for (let i = 0; i < 5; i++) ref.sent(frame24k(0.3), 24000, 0); // 500 ms sent ahead at t=0

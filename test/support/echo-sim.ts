@@ -22,12 +22,19 @@ export interface EchoSimOptions {
   networkMs?: number;
   driftPpm?: number;
   /**
+   * The client's clock (one device: its playback and capture share it) runs this many ppm fast
+   * against the server's: its samples, played and captured, take 1 - ppm/1e6 of a server ms.
+   */
+  clientClockPpm?: number;
+  /**
    * The client ran dry for `gapMs` at `atMs` (a network stall longer than the audio it had
    * queued) and plays the rest of the answer that much later than the server's reference
    * assumes: the echo's delay jumps by `gapMs` mid-answer.
    */
   underrun?: { atMs: number; gapMs: number };
   noiseDbfs?: number;
+  /** The server sent nothing in [fromMs, toMs) (between two answers): playback starts a new run after it. */
+  unsent?: { fromMs: number; toMs: number };
   /** SpeexDSP (true) or the gate alone. */
   linear?: boolean;
   /** Total length simulated, ms (default: the assistant's speech + 500 ms). */
@@ -74,11 +81,14 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   let sentFrames = 0;
   let outAt = 0;
   let processMs = 0;
+  const serverMsPerSample = (1 - (o.clientClockPpm ?? 0) / 1e6) / 16;
   for (let captured = chunk; captured <= total; captured += chunk) {
-    const arrivalMs = captured / 16 + networkMs;
+    const arrivalMs = captured * serverMsPerSample + networkMs;
     // The server sends each 100 ms frame of the answer when it starts playing.
-    while (sentFrames * frame < total && (sentFrames * frame) / 16 <= arrivalMs) {
-      reference.sent(speaker.subarray(sentFrames * frame, Math.min(total, (sentFrames + 1) * frame)), 16000, (sentFrames * frame) / 16);
+    while (sentFrames * frame < total && sentFrames * frame * serverMsPerSample <= arrivalMs) {
+      const atMs = (sentFrames * frame) / 16;
+      const unsent = o.unsent && atMs >= o.unsent.fromMs && atMs < o.unsent.toMs;
+      if (!unsent) reference.sent(speaker.subarray(sentFrames * frame, Math.min(total, (sentFrames + 1) * frame)), 16000, sentFrames * frame * serverMsPerSample);
       sentFrames++;
     }
     const t0 = performance.now();

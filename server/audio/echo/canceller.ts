@@ -127,6 +127,8 @@ export class EchoCanceller {
   private micOriginMs = Number.POSITIVE_INFINITY;
   /** The origin the reference is read with (see processFrame). */
   private alignedOriginMs = Number.POSITIVE_INFINITY;
+  /** The reference's run (EchoReference.runs) the alignment was last set for (0: none yet). */
+  private alignedRun = 0;
   private lastArrivalMs = 0;
   private frames = 0;
   // Delay.
@@ -277,7 +279,17 @@ export class EchoCanceller {
     // Wall time of this frame's first sample; its place on the reference's clock.
     // The arrival line wobbles by a fraction of a sample from chunk to chunk; the filter needs
     // the reference to stay put to the sample, so the alignment moves only on a real change.
-    if (Math.abs(this.micOriginMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = this.micOriginMs;
+    // And only as a new run of playback begins: the client plays a run and records its echo on
+    // one clock, so within a run the echo keeps its place in microphone samples, while the arrival line follows the client's clock against the server's (100 ppm
+    // moves it 1 ms every 10 s). Following it mid-run shifted the reference under a converged
+    // filter every few seconds (ERLE ~30 -> ~5 dB at 100 ppm). A new run (EchoReference.runs)
+    // is placed by the server's clock, so it is read with the line as it is then, once the
+    // last run's echo is over.
+    const newRun = this.reference.runs !== this.alignedRun && (this.inactiveFrames > 0 || this.alignedRun === 0);
+    if (newRun) {
+      this.alignedRun = this.reference.runs;
+      if (Math.abs(this.micOriginMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = this.micOriginMs;
+    }
     const wallMs = this.alignedOriginMs + (frameIndex * FRAME) / SAMPLES_PER_MS;
     const refPos = this.reference.indexAt(wallMs);
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);

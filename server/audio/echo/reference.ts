@@ -49,6 +49,7 @@ export class EchoReference implements OutputAudioTap {
   private energyDone = 0;
   private written = 0;
   private erased = 0;
+  private runCount = 1;
 
   constructor(options: EchoReferenceOptions) {
     this.originMs = options.originMs;
@@ -64,6 +65,15 @@ export class EchoReference implements OutputAudioTap {
   /** End of the audio queued at the client, absolute sample index. */
   get end(): number {
     return this.cursor;
+  }
+
+  /**
+   * Runs of contiguous playback so far: a new one starts where a frame is placed after silence
+   * (a new answer, or a stall: the client ran dry). Within a run the client plays sample after
+   * sample on its own clock; each run is placed by the server's.
+   */
+  get runs(): number {
+    return this.runCount;
   }
 
   /** 16 kHz samples written from sent frames (silence filling a stall not included). */
@@ -139,6 +149,7 @@ export class EchoReference implements OutputAudioTap {
 
   /** Silence up to `at` (a stall at the client). */
   private advanceTo(at: number): void {
+    this.runCount++;
     const n = this.ring.length;
     const from = Math.max(this.cursor, at - n);
     for (let i = from; i < at; i++) this.ring[i % n] = 0;
