@@ -97,6 +97,22 @@ test("canceller: a client whose clock runs 300 ppm fast keeps the ERLE of a 20 s
   assert.ok(fastSecond >= 25 && fastSecond >= sameSecond - 2, `second answer: ${fastSecond.toFixed(1)} dB at +300 ppm, ${sameSecond.toFixed(1)} on one clock`);
 });
 
+test('canceller: a client that sent no microphone audio for 4 s between answers has the next answer read by its clock of then', { skip: noEspeak || noSpeex }, async () => {
+  // The samples it never sent never count, so its arrival line stands 4 s higher from then on;
+  // read by the old line, the next answer's echo was looked for 4 s back, found nowhere, and
+  // passed the gate as speech.
+  const room = ROOMS[0]!;
+  const second = assistant.subarray(0, 16000 * 6);
+  const both = concat(assistant, silence(5000), second);
+  const firstMs = assistant.length / 16;
+  const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 0.05, 0), networkMs: 30, unsent: { fromMs: firstMs + 100, toMs: firstMs + 5000 } };
+  const gapped = await onsetsThroughFrontEnd(silero, { ...sim, micGap: { fromMs: firstMs + 500, toMs: firstMs + 4500 } }, { gate: true });
+  assert.deepEqual(gapped.onsets, [], 'the echo started no turn');
+  const secondStart = Math.round(((firstMs + 5000) * 16) / 320) * 320;
+  const erle = erleDb(gapped.mic, gapped.output, gapped.echo, secondStart + 32000, secondStart + second.length - 1600);
+  assert.ok(erle >= 25, `second answer ERLE ${erle.toFixed(1)} dB`);
+});
+
 test("double talk: the user's voice over 0 dB echo comes out much cleaner than the microphone has it", { skip: noEspeak || noSpeex }, async () => {
   const room = ROOMS[0]!;
   const r = await simulateEcho({ assistant, room, echoGain: echoGainFor(assistant, room, activeRms(user), 0), networkMs: 30, user, userAtMs: 7000 });

@@ -35,6 +35,8 @@ export interface EchoSimOptions {
   noiseDbfs?: number;
   /** The server sent nothing in [fromMs, toMs) (between two answers): playback starts a new run after it. */
   unsent?: { fromMs: number; toMs: number };
+  /** The client sent none of the microphone audio it captured in [fromMs, toMs) (muted, or its own VAD heard nothing). */
+  micGap?: { fromMs: number; toMs: number };
   /** SpeexDSP (true) or the gate alone. */
   linear?: boolean;
   /** Total length simulated, ms (default: the assistant's speech + 500 ms). */
@@ -90,6 +92,11 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
       const unsent = o.unsent && atMs >= o.unsent.fromMs && atMs < o.unsent.toMs;
       if (!unsent) reference.sent(speaker.subarray(sentFrames * frame, Math.min(total, (sentFrames + 1) * frame)), 16000, sentFrames * frame * serverMsPerSample);
       sentFrames++;
+    }
+    const capturedMs = (captured - chunk) / 16;
+    if (o.micGap && capturedMs >= o.micGap.fromMs && capturedMs < o.micGap.toMs) {
+      outAt += chunk; // output stays aligned with the microphone (silence where nothing was sent)
+      continue;
     }
     const t0 = performance.now();
     const out = canceller.process(mic.subarray(captured - chunk, captured), arrivalMs);

@@ -2,9 +2,9 @@
 // the same audio minus the assistant's echo out, plus an onset gate for the turn detector.
 //
 // Alignment. The reference is on the server's wall clock; the microphone on the client's.
-// Each microphone sample gets a wall time from the arrival of its chunk (the earliest-arrival
-// line, allowed to creep forward for clock drift, so network jitter only delays chunks and
-// never moves the line). The delay estimator (delay-estimator.ts) then finds where in the
+// Each microphone sample gets a wall time from the arrivals of its chunks (ArrivalLine: the
+// earliest-arrival line over the last 2 s, so network jitter only delays chunks and never moves
+// it), fixed for each run of the assistant's playback (see processFrame). The delay estimator (delay-estimator.ts) then finds where in the
 // reference the echo comes from. Before the first estimate the filter starts at delay 0 and
 // spans `filterMs`, which covers echoes arriving up to filterMs - FILTER_TAIL_MS late; it moves
 // (to start at the estimate less a margin) only when the echo is outside that span, since a move
@@ -39,6 +39,7 @@
 // Measured on simulated rooms (test/audio/echo-canceller.test.ts, bench:echo) the echo alone
 // never passes; the cost is barge-ins over loud echo in the first seconds of an answer, which
 // need the user louder than the not yet cancelled echo.
+import { ArrivalLine } from './arrival-line.js';
 import { DelayEstimator } from './delay-estimator.js';
 import { EchoPathBound } from './echo-path-bound.js';
 import { EchoEnvelope } from './echo-envelope.js';
@@ -50,8 +51,6 @@ const FRAME = ECHO_BLOCK_SAMPLES;
 const FRAME_MS = FRAME / SAMPLES_PER_MS;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
-/** Drift of the client's clock the arrival line may follow, ms per ms. */
-const CLOCK_CREEP = 0.002;
 const RECORDS = 512;
 /** The microphone's alignment to the reference moves when the arrival line has moved this much. */
 const ALIGNMENT_STEP_MS = 1;
@@ -123,13 +122,11 @@ export class EchoCanceller {
   private readonly linearOut = new Int16Array(FRAME);
   private readonly out = new Int16Array(FRAME);
   // Clocks: input samples seen, wall time of input sample 0, output frames emitted.
-  private inputSamples = 0;
-  private micOriginMs = Number.POSITIVE_INFINITY;
+  private readonly arrivals = new ArrivalLine(SAMPLES_PER_MS);
   /** The origin the reference is read with (see processFrame). */
   private alignedOriginMs = Number.POSITIVE_INFINITY;
   /** The reference's run (EchoReference.runs) the alignment was last set for (0: none yet). */
   private alignedRun = 0;
-  private lastArrivalMs = 0;
   private frames = 0;
   // Delay.
   /** Where the adaptive filter starts reading the reference, ms before the frame. */
@@ -203,7 +200,7 @@ export class EchoCanceller {
 
   /** Microphone samples that arrived at `arrivalMs` -> cancelled samples (whole 10 ms frames; the rest waits). */
   process(samples: Float32Array, arrivalMs: number): Float32Array {
-    this.trackArrival(samples.length, arrivalMs);
+    this.arrivals.push(samples.length, arrivalMs);
     const out = new Float32Array(Math.floor((this.pendingCount + samples.length) / FRAME) * FRAME);
     let written = 0;
     for (let i = 0; i < samples.length; i++) {
@@ -263,13 +260,6 @@ export class EchoCanceller {
     this.speex?.close();
   }
 
-  private trackArrival(count: number, arrivalMs: number): void {
-    const elapsed = Math.max(0, arrivalMs - this.lastArrivalMs);
-    this.lastArrivalMs = arrivalMs;
-    this.inputSamples += count;
-    const line = arrivalMs - this.inputSamples / SAMPLES_PER_MS;
-    this.micOriginMs = Math.min(this.micOriginMs + elapsed * CLOCK_CREEP, line);
-  }
 
   private processFrame(): void {
     const frameIndex = this.frames;
@@ -288,7 +278,8 @@ export class EchoCanceller {
     const newRun = this.reference.runs !== this.alignedRun && (this.inactiveFrames > 0 || this.alignedRun === 0);
     if (newRun) {
       this.alignedRun = this.reference.runs;
-      if (Math.abs(this.micOriginMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = this.micOriginMs;
+      const originMs = this.arrivals.originMs;
+      if (Math.abs(originMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = originMs;
     }
     const wallMs = this.alignedOriginMs + (frameIndex * FRAME) / SAMPLES_PER_MS;
     const refPos = this.reference.indexAt(wallMs);
