@@ -21,6 +21,7 @@ const CLOCKS: [string, number, number][] = [
   ['client +1000 ppm', 1000, 0],
   ['two devices 20 ppm', 0, 20],
   ['two devices 100 ppm', 0, 100],
+  ['two devices 300 ppm', 0, 300],
 ];
 
 export interface ClockRow {
@@ -41,7 +42,7 @@ export async function runClockBench(silero: SileroModel, first: Float32Array, se
     for (const [clock, clientClockPpm, driftPpm] of CLOCKS) {
       const r = await onsetsThroughFrontEnd(
         silero,
-        { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), 0), networkMs: 30, clientClockPpm, driftPpm, unsent: { fromMs: first.length / 16 + 100, toMs: first.length / 16 + GAP_MS } },
+        { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), 0), networkMs: 30, clientClockPpm, speakerDriftPpm: driftPpm, unsent: { fromMs: first.length / 16 + 100, toMs: first.length / 16 + GAP_MS } },
         { gate: true },
       );
       const end = Math.min(r.output.length - 1600, secondStart + second.length);

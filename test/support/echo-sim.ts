@@ -4,6 +4,7 @@
 // 20 ms chunks arriving `networkMs` after capture. Time is simulated, so it runs as fast
 // as the CPU allows. Used by the echo unit tests and bench:echo.
 import { EchoCanceller } from '../../server/audio/echo/canceller.js';
+import { fractionalSpan, readAtFraction } from '../../server/audio/echo/fractional-delay.js';
 import { EchoReference } from '../../server/audio/echo/reference.js';
 import { AudioFrontEnd } from '../../server/audio/front-end.js';
 import { VadScheduler } from '../../server/audio/vad/scheduler.js';
@@ -21,6 +22,12 @@ export interface EchoSimOptions {
   /** Capture -> arrival at the server, ms (adds to the room's delay as the canceller sees it). */
   networkMs?: number;
   driftPpm?: number;
+  /**
+   * Two devices: the loudspeaker's clock runs this many ppm slow against the microphone's, so
+   * the echo's delay grows smoothly over each run of playback (a new run, after `unsent`,
+   * starts when it arrives, afresh). `driftPpm` is the same in whole-sample steps, across runs.
+   */
+  speakerDriftPpm?: number;
   /**
    * The client's clock (one device: its playback and capture share it) runs this many ppm fast
    * against the server's: its samples, played and captured, take 1 - ppm/1e6 of a server ms.
@@ -65,7 +72,8 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   const total = Math.round(durationMs * 16);
   const speaker = new Float32Array(total);
   speaker.set(o.assistant.subarray(0, Math.min(o.assistant.length, total)));
-  const played = o.underrun ? withGap(speaker, o.underrun.atMs * 16, o.underrun.gapMs * 16) : speaker;
+  const gapped = o.underrun ? withGap(speaker, o.underrun.atMs * 16, o.underrun.gapMs * 16) : speaker;
+  const played = o.speakerDriftPpm ? slowedRuns(gapped, o.speakerDriftPpm, o.unsent ? [Math.round(o.unsent.toMs * 16)] : []) : gapped;
   const echo = new RoomPath(o.room, o.echoGain, o.driftPpm ?? 0).process(played);
   const near = new Float32Array(total);
   if (o.user) near.set(o.user.subarray(0, Math.max(0, Math.min(o.user.length, total - Math.round((o.userAtMs ?? 0) * 16)))), Math.round((o.userAtMs ?? 0) * 16));
@@ -106,6 +114,26 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
     if (o.onOutput && out.length > 0) await o.onOutput(out);
   }
   return { mic, echo, near, output, canceller, processMs };
+}
+
+/** What a loudspeaker `ppm` slow plays of `x`: each run (from 0 and from each of `runStarts`) stretched from its start. */
+function slowedRuns(x: Float32Array, ppm: number, runStarts: number[]): Float32Array {
+  const out = new Float32Array(x.length);
+  const starts = [0, ...runStarts];
+  const block = new Float32Array(16);
+  for (let r = 0; r < starts.length; r++) {
+    const start = starts[r]!;
+    const end = starts[r + 1] ?? x.length;
+    for (let n = start; n < end; n += block.length) {
+      const from = start + (n - start) * (1 - ppm / 1e6);
+      const { first, span } = fractionalSpan(from, block.length);
+      const src = new Float32Array(span);
+      for (let j = 0; j < span; j++) src[j] = first + j >= 0 && first + j < x.length ? x[first + j]! : 0;
+      readAtFraction(src, first, from, block);
+      out.set(block.subarray(0, Math.min(block.length, end - n)), n);
+    }
+  }
+  return out;
 }
 
 /** `x` with `gap` samples of silence inserted at `at`, cut to its length. */

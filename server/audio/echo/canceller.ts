@@ -4,7 +4,10 @@
 // Alignment. The reference is on the server's wall clock; the microphone on the client's.
 // Each microphone sample gets a wall time from the arrivals of its chunks (ArrivalLine: the
 // earliest-arrival line over the last 2 s, so network jitter only delays chunks and never moves
-// it), fixed for each run of the assistant's playback (see processFrame). The delay estimator (delay-estimator.ts) then finds where in the
+// it), fixed for each run of the assistant's playback (see processFrame). A loudspeaker and a
+// microphone on two clocks make the echo drift within a run: DriftTracker measures that from the
+// filter's impulse response and the reference is read at the drifted rate (fractional-delay.ts),
+// from 2 to 500 ppm. The delay estimator (delay-estimator.ts) then finds where in the
 // reference the echo comes from. Before the first estimate the filter starts at delay 0 and
 // spans `filterMs`, which covers echoes arriving up to filterMs - FILTER_TAIL_MS late; it moves
 // (to start at the estimate less a margin) only when the echo is outside that span, since a move
@@ -41,6 +44,7 @@
 // need the user louder than the not yet cancelled echo.
 import { ArrivalLine } from './arrival-line.js';
 import { DelayEstimator } from './delay-estimator.js';
+import { DriftTracker, mainTap } from './drift-tracker.js';
 import { EchoPathBound } from './echo-path-bound.js';
 import { EchoEnvelope } from './echo-envelope.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
@@ -49,6 +53,7 @@ import { SpeexEchoCanceller } from './speex.js';
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
 const FRAME_MS = FRAME / SAMPLES_PER_MS;
+const FRAMES_PER_SECOND = 1000 / FRAME_MS;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
 const RECORDS = 512;
@@ -125,8 +130,15 @@ export class EchoCanceller {
   private readonly arrivals = new ArrivalLine(SAMPLES_PER_MS);
   /** The origin the reference is read with (see processFrame). */
   private alignedOriginMs = Number.POSITIVE_INFINITY;
-  /** The reference's run (EchoReference.runs) the alignment was last set for (0: none yet). */
+  /** The reference's run (EchoReference.runs) the alignment was last set for (0: none yet), and the frame it began at. */
   private alignedRun = 0;
+  /** Reference samples the drift compensation takes out of the reading position (see DriftTracker), how many of them in this run, and the frame the run began at. */
+  private driftSamples = 0;
+  private runDrift = 0;
+  private runStartFrame = 0;
+  /** The loudspeaker's clock against the microphone's (DriftTracker), and the filter's impulse response it is read from. */
+  private readonly drift = new DriftTracker(SAMPLES_PER_MS * 1000);
+  private impulse: Int32Array | undefined;
   private frames = 0;
   // Delay.
   /** Where the adaptive filter starts reading the reference, ms before the frame. */
@@ -278,11 +290,19 @@ export class EchoCanceller {
     const newRun = this.reference.runs !== this.alignedRun && (this.inactiveFrames > 0 || this.alignedRun === 0);
     if (newRun) {
       this.alignedRun = this.reference.runs;
+      // The loudspeaker starts the new run afresh: the drift of the last run is undone, and the
+      // filter keeps what it has (including any drift it absorbed before it was measured).
+      this.driftSamples -= this.drift.newRun(frameIndex / FRAMES_PER_SECOND, this.runStartFrame / FRAMES_PER_SECOND);
+      this.runDrift = 0;
+      this.runStartFrame = frameIndex;
       const originMs = this.arrivals.originMs;
       if (Math.abs(originMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = originMs;
     }
     const wallMs = this.alignedOriginMs + (frameIndex * FRAME) / SAMPLES_PER_MS;
-    const refPos = this.reference.indexAt(wallMs);
+    // Two clocks at the client: over a run the echo comes from ever later (or earlier) in the reference.
+    const refPos = this.reference.indexAt(wallMs) - this.driftSamples;
+    this.driftSamples += this.drift.rate * FRAME;
+    this.runDrift += this.drift.rate * FRAME;
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);
     this.pathBound.push(micEnergy, Math.floor(refPos / FRAME));
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
@@ -311,7 +331,11 @@ export class EchoCanceller {
 
     let outEnergy: number;
     let trusted = true;
-    if (this.speex && !this.bypassFlag) this.reference.read(Math.round(refPos - this.bulkDelayMs * SAMPLES_PER_MS), this.play);
+    if (this.speex && !this.bypassFlag) {
+      const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
+      if (this.drift.rate === 0) this.reference.read(Math.round(playFrom), this.play);
+      else this.reference.readFractional(playFrom, this.play);
+    }
     this.quietPlayFrames = this.speex && !this.bypassFlag && isSilent(this.play) ? this.quietPlayFrames + 1 : 0;
     // Once the filter's whole history is silence and no echo can be in the frame, the filter
     // would output the microphone itself: the native calls are skipped (most of a session's
@@ -364,7 +388,11 @@ export class EchoCanceller {
     // Any delay in range, a jumped one included.
     // Read only while the filter is distrusted (allowsOnset).
     this.rawResidual[i] = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
-    this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
+    const echoSecond = this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
+    if (echoSecond && this.speex && !idle && this.filterTrusted) {
+      this.impulse = this.speex.impulseResponse(this.impulse);
+      this.drift.observe(frameIndex / FRAMES_PER_SECOND, mainTap(this.impulse), this.runDrift);
+    }
     this.frames++;
   }
 
@@ -409,6 +437,7 @@ export class EchoCanceller {
    */
   private forgetLeak(): void {
     this.leakDb = Math.max(this.leakDb, this.pathBound.boundDb ?? 10);
+    this.drift.restart();
   }
 
   private updateDelay(): void {
@@ -436,7 +465,8 @@ export class EchoCanceller {
     }
   }
 
-  private windowStats(active: boolean, mic: number, out: number, residual: number): void {
+  /** Accumulates per-second echo statistics; true at the end of a second that was half echo at least. */
+  private windowStats(active: boolean, mic: number, out: number, residual: number): boolean {
     this.winFrames++;
     if (active) {
       this.winEcho++;
@@ -444,13 +474,15 @@ export class EchoCanceller {
       this.winOut += out;
       if (out > residual * this.onsetMargin) this.winNearEnd = true;
     }
-    if (this.winFrames < 100) return;
+    if (this.winFrames < 100) return false;
+    const echoSecond = this.winEcho >= 50;
     if (this.onEchoWindow && this.winEcho >= 80 && !this.winNearEnd && this.winOut > 0) {
       this.onEchoWindow(10 * Math.log10(this.winMic / this.winOut), 10 * Math.log10(this.winOut / this.winEcho / 32768 ** 2));
     }
     this.winFrames = this.winEcho = 0;
     this.winMic = this.winOut = 0;
     this.winNearEnd = false;
+    return echoSecond;
   }
 }
 

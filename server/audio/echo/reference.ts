@@ -13,6 +13,7 @@
 // Memory is bounded: a ring of the last `capacityMs` of samples (int16, what the canceller
 // takes) and a longer ring of 10 ms block energies for the delay estimator.
 import { StreamingResampler } from '../resample.js';
+import { fractionalSpan, readAtFraction } from './fractional-delay.js';
 import { PIPELINE_SAMPLE_RATE } from '../types.js';
 
 const SAMPLES_PER_MS = PIPELINE_SAMPLE_RATE / 1000;
@@ -50,6 +51,7 @@ export class EchoReference implements OutputAudioTap {
   private written = 0;
   private erased = 0;
   private runCount = 1;
+  private scratch = new Int16Array(0);
 
   constructor(options: EchoReferenceOptions) {
     this.originMs = options.originMs;
@@ -121,6 +123,14 @@ export class EchoReference implements OutputAudioTap {
       const i = from + k;
       out[k] = i >= this.cursor || i < oldest || i < 0 ? 0 : this.ring[i % n];
     }
+  }
+
+  /** Like read(), at a position between samples (fractional-delay.ts). */
+  readFractional(from: number, out: Int16Array): void {
+    const { first, span } = fractionalSpan(from, out.length);
+    if (this.scratch.length < span) this.scratch = new Int16Array(span);
+    this.read(first, this.scratch.subarray(0, span));
+    readAtFraction(this.scratch, first, from, out);
   }
 
   /** Mean square (int16 units) of 10 ms block `block`, or 0 when unknown (not yet played out, or forgotten). */

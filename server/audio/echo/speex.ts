@@ -8,6 +8,8 @@ const require = createRequire(import.meta.url);
 
 // speex_echo.h / speex_preprocess.h request codes.
 const SPEEX_ECHO_SET_SAMPLING_RATE = 24;
+const SPEEX_ECHO_GET_IMPULSE_RESPONSE_SIZE = 27;
+const SPEEX_ECHO_GET_IMPULSE_RESPONSE = 29;
 const SPEEX_PREPROCESS_SET_DENOISE = 0;
 const SPEEX_PREPROCESS_SET_NOISE_SUPPRESS = 18;
 const SPEEX_PREPROCESS_SET_ECHO_SUPPRESS = 20;
@@ -22,6 +24,7 @@ interface SpeexApi {
   echoDestroy(st: Pointer): void;
   echoCancellation(st: Pointer, rec: Int16Array, play: Int16Array, out: Int16Array): void;
   echoCtlInt(st: Pointer, request: number, value: number[]): number;
+  echoCtlInt32Array(st: Pointer, request: number, value: Int32Array): number;
   preprocessInit(frameSize: number, rate: number): Pointer;
   preprocessDestroy(st: Pointer): void;
   preprocessRun(st: Pointer, frame: Int16Array): number;
@@ -59,6 +62,7 @@ function load(): void {
       echoDestroy: f('void speex_echo_state_destroy(void *st)'),
       echoCancellation: f('void speex_echo_cancellation(void *st, const int16_t *rec, const int16_t *play, _Out_ int16_t *out)'),
       echoCtlInt: f('int speex_echo_ctl(void *st, int request, _Inout_ int *value)'),
+      echoCtlInt32Array: lib.func('speex_echo_ctl', 'int', ['void *', 'int', '_Inout_ int32_t *']),
       preprocessInit: f('void *speex_preprocess_state_init(int frame_size, int sampling_rate)'),
       preprocessDestroy: f('void speex_preprocess_state_destroy(void *st)'),
       preprocessRun: f('int speex_preprocess_run(void *st, _Inout_ int16_t *x)'),
@@ -117,6 +121,18 @@ export class SpeexEchoCanceller {
   /** Linear cancellation of one frame: `out` = `rec` minus the echo of `play` the filter predicts. */
   cancel(rec: Int16Array, play: Int16Array, out: Int16Array): void {
     this.api.echoCancellation(this.echo, rec, play, out);
+  }
+
+  /**
+   * The adaptive filter's impulse response (one tap per sample, the filter's length), scaled to
+   * int32 by SpeexDSP; `out` is reused when it has the right length.
+   */
+  impulseResponse(out?: Int32Array): Int32Array {
+    const size = [0];
+    this.api.echoCtlInt(this.echo, SPEEX_ECHO_GET_IMPULSE_RESPONSE_SIZE, size);
+    const ir = out && out.length === size[0] ? out : new Int32Array(size[0]!);
+    this.api.echoCtlInt32Array(this.echo, SPEEX_ECHO_GET_IMPULSE_RESPONSE, ir);
+    return ir;
   }
 
   /** Residual echo (and noise) suppression of the cancelled frame, in place. */

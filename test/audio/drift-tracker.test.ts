@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DriftTracker, mainTap } from '../../server/audio/echo/drift-tracker.js';
+
+// Positions of the filter's main tap (samples), one a second, as the canceller reports them.
+
+test('drift tracker: a tap moving 1.6 samples a second is 100 ppm; a still one is none', () => {
+  const moving = new DriftTracker(16000);
+  const still = new DriftTracker(16000);
+  for (let t = 1; t <= 8; t++) {
+    const wobble = 0.05 * Math.sin(t * 2.1);
+    moving.observe(t, 1440 + 1.6 * t + wobble, 0);
+    still.observe(t, 1440 + wobble, 0);
+  }
+  assert.ok(Math.abs(moving.rate * 1e6 - 100) < 3, `${moving.rate * 1e6} ppm`);
+  assert.equal(still.rate, 0);
+  // Over a 20 s run the echo drifted 32 samples: a new run starts afresh from that.
+  assert.ok(Math.abs(moving.newRun(20, 0) - 32) < 1);
+});
+
+test('drift tracker: what the compensation takes out counts as drift; a jump of the tap starts the fit over', () => {
+  const tracker = new DriftTracker(16000);
+  // Compensated from 4 s on at the true rate: the tap stands still, the sum still moves.
+  for (let t = 1; t <= 8; t++) {
+    const compensated = Math.max(0, t - 4) * 1.6;
+    tracker.observe(t, 1440 + 1.6 * Math.min(t, 4), compensated);
+  }
+  assert.ok(Math.abs(tracker.rate * 1e6 - 100) < 3, `${tracker.rate * 1e6} ppm`);
+  // Another tap (or a relearnt filter): the fit starts over, the rate found stays.
+  for (let t = 9; t <= 11; t++) tracker.observe(t, 900, 8);
+  assert.ok(Math.abs(tracker.rate * 1e6 - 100) < 3);
+});
+
+test('main tap: the largest tap, to a fraction of a sample', () => {
+  const ir = new Int32Array(64);
+  ir[20] = 1000;
+  ir[21] = 3000;
+  ir[22] = 2000;
+  const at = mainTap(ir);
+  assert.ok(at > 21 && at < 21.5, `${at}`);
+  ir[40] = -5000;
+  assert.equal(mainTap(ir), 40);
+});
