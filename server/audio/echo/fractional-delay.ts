@@ -3,21 +3,13 @@
 // TAPS taps, the fraction quantized to 1/PHASES of a sample (a timing error of at most 1/128
 // sample: -38 dB at 4 kHz).
 
+import { besselI0 } from '../resample.js';
+
 export const FRACTIONAL_TAPS = 16;
 const PHASES = 64;
 const BETA = 6; // about 60 dB side lobes
 /** Row p: the taps for a position p / PHASES past sample floor(position), over samples floor - 7 .. floor + 8. */
 const TABLE = buildTable();
-
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 40; k++) {
-    term *= (x * x) / 4 / (k * k);
-    sum += term;
-  }
-  return sum;
-}
 
 function buildTable(): Float32Array {
   const table = new Float32Array((PHASES + 1) * FRACTIONAL_TAPS);
