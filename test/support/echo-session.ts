@@ -19,7 +19,7 @@ export interface Session {
   loopback: LoopbackClient;
 }
 
-export async function open(echoDb: number, session: Record<string, unknown> = {}, script: Record<string, unknown> = {}): Promise<Session> {
+export async function open(echoDb: number, session: Record<string, unknown> = {}, script: Record<string, unknown> = {}, clockPpm = 0): Promise<Session> {
   const server = await startServer({ voice: { leadMs: 300 }, models: { chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: ANSWER }, { text: 'Okay.' }], tokenDelayMs: 5, ...script }) } } });
   const client = await TestClient.connect(server.wsUrl);
   await client.waitFor('session.created');
@@ -28,7 +28,7 @@ export async function open(echoDb: number, session: Record<string, unknown> = {}
   client.send({ type: 'session.update', session: { output_modalities: ['audio'], audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } }, ...session, duet } });
   await client.waitFor('session.updated');
   const gain = echoGainFor(speak(ANSWER)!, ROOM, 10 ** (USER_DBFS / 20), echoDb);
-  const loopback = new LoopbackClient(client, { room: ROOM, echoGain: gain });
+  const loopback = new LoopbackClient(client, { room: ROOM, echoGain: gain, clockPpm });
   loopback.start();
   return { server, client, loopback };
 }

@@ -15,6 +15,8 @@ export interface LoopbackOptions {
   /** Gain of the loudspeaker -> microphone path (see room.ts echoGainFor). */
   echoGain: number;
   noiseDbfs?: number;
+  /** The client's clock against the server's, ppm (its playback and capture share it). */
+  clockPpm?: number;
 }
 
 export class LoopbackClient {
@@ -22,7 +24,7 @@ export class LoopbackClient {
   private readonly resampler = new StreamingResampler(24000, 16000);
 
   constructor(private readonly client: TestClient, o: LoopbackOptions) {
-    this.mic = new LoudspeakerMicrophone(o.room, o.echoGain, o.noiseDbfs, 11);
+    this.mic = new LoudspeakerMicrophone(o.room, o.echoGain, o.noiseDbfs, 11, o.clockPpm);
     client.ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       const event = JSON.parse(data.toString()) as { type: string; delta?: string };

@@ -20,9 +20,15 @@ export class LoudspeakerMicrophone {
   /** performance.now() when say() audio began to enter the microphone. */
   userStartedAt: number | null = null;
 
-  constructor(room: RoomParams, echoGain: number, noiseDbfs = -65, seed?: number) {
+  /** `clockPpm`: the client's one clock (playback and capture) runs that much fast against the server's. */
+  constructor(room: RoomParams, echoGain: number, noiseDbfs = -65, seed?: number, private readonly clockPpm = 0) {
     this.path = new RoomPath(room, echoGain);
     this.hiss = noise(16000, noiseDbfs, seed);
+  }
+
+  /** Samples the client's clock has counted since start(). */
+  private samplesNow(): number {
+    return Math.floor(((performance.now() - this.startedAt) * 16 * (1 + this.clockPpm / 1e6)));
   }
 
   /** Queues answer audio (16 kHz) for the loudspeaker. */
@@ -30,7 +36,7 @@ export class LoudspeakerMicrophone {
     // Run dry: this audio starts playing now, to the sample (the reference's listener model),
     // not at the next 20 ms tick.
     if (this.playback.length === 0 && this.timer) {
-      const nowSample = Math.floor(((performance.now() - this.startedAt) * 16000) / 1000);
+      const nowSample = this.samplesNow();
       if (nowSample > this.sentSamples) this.playback.push(new Float32Array(nowSample - this.sentSamples));
     }
     this.receivedSamples += samples.length;
@@ -61,7 +67,7 @@ export class LoudspeakerMicrophone {
   }
 
   private tick(send: (mic: Float32Array) => void): void {
-    const due = Math.floor(((performance.now() - this.startedAt) * 16000) / 1000);
+    const due = this.samplesNow();
     const n = due - this.sentSamples;
     if (n <= 0) return;
     const mic = this.path.process(this.take(n));
