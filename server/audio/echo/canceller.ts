@@ -79,7 +79,7 @@ const MISALIGNED_ABOVE = 1.1;
 /** Frames of evidence in a row that make the filter trusted, or distrusted. */
 const TRUST_AFTER = 3;
 const DISTRUST_AFTER = 2;
-/** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again. */
+/** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again, and the path bound at once. */
 const FORGET_LEAK_AFTER_FRAMES = 10;
 /** Margins of the microphone over the envelope model's echo (EchoEnvelope) for speech to start, and go on. */
 const ENVELOPE_ONSET_MARGIN = 10 ** (9 / 10);
@@ -347,6 +347,10 @@ export class EchoCanceller {
       this.speex.cancel(mic, this.play, this.linearOut);
       const linearEnergy = meanSquare(this.linearOut);
       trusted = this.judgeFilter(mic, micEnergy, linearEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
+      // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
+      // bounded it before bounds nothing now (EchoPathBound.forget). A 300 ms underrun 3 s into a
+      // first answer started a turn in 8 of 12 rooms and levels when the old bound was kept.
+      if (!trusted && this.frames - this.distrustedSince === FORGET_LEAK_AFTER_FRAMES) this.pathBound.forget();
       this.out.set(this.linearOut);
       this.speex.suppress(this.out);
       // The gate judges the suppressed signal (residual echo down 40 dB, the user's voice at most

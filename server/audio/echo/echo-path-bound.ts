@@ -64,6 +64,18 @@ export class EchoPathBound {
     return bound * SAFETY;
   }
 
+  /**
+   * The echo path changed (its delay jumped: the client ran dry and plays the rest later). Every
+   * window so far was heard through the old path, and its bound at the new delay can be far too
+   * tight (no echo came from there then), so all of them are dropped: the bound is unknown (no
+   * onset passes on it) until the new path has been heard at every delay again.
+   */
+  forget(): void {
+    this.frames = 0;
+    this.gains.fill(Number.POSITIVE_INFINITY);
+    this.tightest.fill(Number.POSITIVE_INFINITY);
+  }
+
   /** One 10 ms microphone frame, heard while reference block `block` was playing (undelayed). */
   push(micEnergy: number, block: number): void {
     const i = this.frames % WINDOW_FRAMES;
