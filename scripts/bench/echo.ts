@@ -6,7 +6,8 @@
 // row runs the same input three ways in the same run: canceller on (SpeexDSP + onset gate),
 // gate only (no libspeexdsp), off (today's behaviour). Measured:
 //  - self-interruptions: VAD speech onsets while only echo is present, per minute of speech;
-//    and after a client underrun (UNDERRUN: the echo's delay jumps by 150 ms 5 s in), the count;
+//    and after a client underrun (UNDERRUN: the echo's delay jumps by 150 ms 5 s in; LONG_UNDERRUN:
+//    by 300 ms, the whole lead, 3 s in, while the filter is young), the count;
 //  - ERLE over the answer's second half; convergence: when a 500 ms window first reaches 20 dB
 //    of ERLE, and the share of later windows that stay at 20 dB or more;
 //  - barge-in: the user's speech onset detection time against the same speech with no echo
@@ -45,6 +46,7 @@ const USER_AT_MS = 7000;
 const USER_DBFS = -26;
 /** The client runs dry mid-answer and plays the rest this much later: the echo's delay jumps. */
 const UNDERRUN = { atMs: 5000, gapMs: 150 };
+const LONG_UNDERRUN = { atMs: 3000, gapMs: 300 };
 
 type Mode = 'on' | 'gate' | 'off';
 
@@ -169,6 +171,7 @@ export async function runEchoBench(): Promise<unknown> {
         erleDb: mode === 'on' ? +erleDb(echoOnly.mic, echoOnly.output, echoOnly.echo, half, n - 1600).toFixed(1) : null,
         ...(mode === 'on' ? convergenceColumns(convergence(echoOnly.mic, echoOnly.output, echoOnly.echo, 20)) : { erle20AtMs: null, erle20HeldPct: null }),
         selfInterruptionsAfterUnderrun: mode === 'off' ? null : (await run(silero, assistant, null, room, echoDb, mode, UNDERRUN)).onsets.filter((t) => t >= UNDERRUN.atMs).length,
+        selfInterruptionsAfterLongUnderrun: mode === 'off' ? null : (await run(silero, assistant, null, room, echoDb, mode, LONG_UNDERRUN)).onsets.filter((t) => t >= LONG_UNDERRUN.atMs).length,
         delayMs: echoOnly.delayMs === null ? null : Math.round(echoOnly.delayMs),
         trueDelayMs: room.delayMs + 30,
       };
