@@ -2,13 +2,12 @@
 // the same audio minus the assistant's echo out, plus an onset gate for the turn detector.
 //
 // Alignment. The reference is on the server's wall clock; the microphone on the client's.
-// Each microphone sample gets a wall time from the arrivals of its chunks (ArrivalLine: the
-// earliest-arrival line over the last 2 s, so network jitter only delays chunks and never moves
-// it), fixed for each run of the assistant's playback (see processFrame). A loudspeaker and a
-// microphone on two clocks make the echo drift within a run: DriftTracker measures that from the
-// filter's impulse response and the reference is read at the drifted rate (fractional-delay.ts;
-// 20 and 100 ppm are followed in bench:echo, 300 ppm is not: the filter then never holds its main
-// tap still enough to be measured). The delay estimator (delay-estimator.ts) then finds where in the
+// ReferenceClock (reference-clock.ts) places each microphone frame on the reference: by the
+// arrivals of its chunks (network jitter only delays a chunk, so it never moves the line), fixed
+// for each run of the assistant's playback, and read later or earlier as a loudspeaker on another
+// clock drifts (measured from the filter's main tap, read through a fractional delay; 20 and 100
+// ppm are followed in bench:echo, 300 ppm is not: the filter then never holds its main tap still
+// enough to be measured). The delay estimator (delay-estimator.ts) then finds where in the
 // reference the echo comes from. Before the first estimate the filter starts at delay 0 and
 // spans `filterMs`, which covers echoes arriving up to filterMs - FILTER_TAIL_MS late; it moves
 // (to start at the estimate less a margin) only when the echo is outside that span, since a move
@@ -43,23 +42,20 @@
 // Measured on simulated rooms (test/audio/echo-canceller.test.ts, bench:echo) the echo alone
 // never passes; the cost is barge-ins over loud echo in the first seconds of an answer, which
 // need the user louder than the not yet cancelled echo.
-import { ArrivalLine } from './arrival-line.js';
 import { DelayEstimator } from './delay-estimator.js';
-import { DriftTracker, mainTap } from './drift-tracker.js';
+import { mainTap } from './drift-tracker.js';
 import { EchoPathBound } from './echo-path-bound.js';
 import { EchoEnvelope } from './echo-envelope.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
+import { ReferenceClock } from './reference-clock.js';
 import { SpeexEchoCanceller } from './speex.js';
 
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
 const FRAME_MS = FRAME / SAMPLES_PER_MS;
-const FRAMES_PER_SECOND = 1000 / FRAME_MS;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
 const RECORDS = 512;
-/** The microphone's alignment to the reference moves when the arrival line has moved this much. */
-const ALIGNMENT_STEP_MS = 1;
 /** Steps of the leak estimate per 10 ms frame (see processFrame). */
 const LEAK_UP_DB = 0.3;
 const LEAK_DOWN_DB = 0.03;
@@ -127,18 +123,9 @@ export class EchoCanceller {
   private readonly play = new Int16Array(FRAME);
   private readonly linearOut = new Int16Array(FRAME);
   private readonly out = new Int16Array(FRAME);
-  // Clocks: input samples seen, wall time of input sample 0, output frames emitted.
-  private readonly arrivals = new ArrivalLine(SAMPLES_PER_MS);
-  /** The origin the reference is read with (see processFrame). */
-  private alignedOriginMs = Number.POSITIVE_INFINITY;
-  /** The reference's run (EchoReference.runs) the alignment was last set for (0: none yet), and the frame it began at. */
-  private alignedRun = 0;
-  /** Reference samples the drift compensation takes out of the reading position (see DriftTracker), how many of them in this run, and the frame the run began at. */
-  private driftSamples = 0;
-  private runDrift = 0;
-  private runStartFrame = 0;
-  /** The loudspeaker's clock against the microphone's (DriftTracker), and the filter's impulse response it is read from. */
-  private readonly drift = new DriftTracker(SAMPLES_PER_MS * 1000);
+  // Clocks: where each frame's echo comes from in the reference (ReferenceClock); output frames emitted.
+  private readonly clock: ReferenceClock;
+  /** The filter's impulse response, read once a second for the clock's drift. */
   private impulse: Int32Array | undefined;
   private frames = 0;
   // Delay.
@@ -187,6 +174,7 @@ export class EchoCanceller {
     this.onEchoWindow = o.onEchoWindow;
     this.estimator = new DelayEstimator({ maxDelayMs: o.maxDelayMs ?? 500, windowMs: 4000 });
     this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
+    this.clock = new ReferenceClock(this.reference, SAMPLES_PER_MS, FRAME);
     this.speex = o.linear
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
@@ -213,7 +201,7 @@ export class EchoCanceller {
 
   /** Microphone samples that arrived at `arrivalMs` -> cancelled samples (whole 10 ms frames; the rest waits). */
   process(samples: Float32Array, arrivalMs: number): Float32Array {
-    this.arrivals.push(samples.length, arrivalMs);
+    this.clock.arrived(samples.length, arrivalMs);
     const out = new Float32Array(Math.floor((this.pendingCount + samples.length) / FRAME) * FRAME);
     let written = 0;
     for (let i = 0; i < samples.length; i++) {
@@ -273,37 +261,13 @@ export class EchoCanceller {
     this.speex?.close();
   }
 
-
   private processFrame(): void {
     const frameIndex = this.frames;
     const mic = this.mic;
     mic.set(this.pending);
     const micEnergy = meanSquare(mic);
-    // Wall time of this frame's first sample; its place on the reference's clock.
-    // The arrival line wobbles by a fraction of a sample from chunk to chunk; the filter needs
-    // the reference to stay put to the sample, so the alignment moves only on a real change.
-    // And only as a new run of playback begins: the client plays a run and records its echo on
-    // one clock, so within a run the echo keeps its place in microphone samples, while the arrival line follows the client's clock against the server's (100 ppm
-    // moves it 1 ms every 10 s). Following it mid-run shifted the reference under a converged
-    // filter every few seconds (ERLE ~30 -> ~5 dB at 100 ppm). A new run (EchoReference.runs)
-    // is placed by the server's clock, so it is read with the line as it is then, once the
-    // last run's echo is over.
-    const newRun = this.reference.runs !== this.alignedRun && (this.inactiveFrames > 0 || this.alignedRun === 0);
-    if (newRun) {
-      this.alignedRun = this.reference.runs;
-      // The loudspeaker starts the new run afresh: the drift of the last run is undone, and the
-      // filter keeps what it has (including any drift it absorbed before it was measured).
-      this.driftSamples -= this.drift.newRun(frameIndex / FRAMES_PER_SECOND, this.runStartFrame / FRAMES_PER_SECOND);
-      this.runDrift = 0;
-      this.runStartFrame = frameIndex;
-      const originMs = this.arrivals.originMs;
-      if (Math.abs(originMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = originMs;
-    }
-    const wallMs = this.alignedOriginMs + (frameIndex * FRAME) / SAMPLES_PER_MS;
-    // Two clocks at the client: over a run the echo comes from ever later (or earlier) in the reference.
-    const refPos = this.reference.indexAt(wallMs) - this.driftSamples;
-    this.driftSamples += this.drift.rate * FRAME;
-    this.runDrift += this.drift.rate * FRAME;
+    // Where this frame's echo comes from in the reference (a new run is aligned once the last one's echo is over).
+    const refPos = this.clock.position(frameIndex, this.inactiveFrames > 0);
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);
     this.pathBound.push(micEnergy, Math.floor(refPos / FRAME));
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
@@ -334,7 +298,7 @@ export class EchoCanceller {
     let trusted = true;
     if (this.speex && !this.bypassFlag) {
       const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
-      if (this.drift.rate === 0) this.reference.read(Math.round(playFrom), this.play);
+      if (this.clock.driftRate === 0) this.reference.read(Math.round(playFrom), this.play);
       else this.reference.readFractional(playFrom, this.play);
     }
     this.quietPlayFrames = this.speex && !this.bypassFlag && isSilent(this.play) ? this.quietPlayFrames + 1 : 0;
@@ -396,7 +360,7 @@ export class EchoCanceller {
     const echoSecond = this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
     if (echoSecond && this.speex && !idle && this.filterTrusted) {
       this.impulse = this.speex.impulseResponse(this.impulse);
-      this.drift.observe(frameIndex / FRAMES_PER_SECOND, mainTap(this.impulse), this.runDrift);
+      this.clock.observeTap(frameIndex, mainTap(this.impulse));
     }
     this.frames++;
   }
@@ -442,7 +406,7 @@ export class EchoCanceller {
    */
   private forgetLeak(): void {
     this.leakDb = Math.max(this.leakDb, this.pathBound.boundDb ?? 10);
-    this.drift.restart();
+    this.clock.restartDrift();
   }
 
   private updateDelay(): void {

@@ -1,0 +1,89 @@
+// Where in the echo reference each microphone frame's echo comes from, on the reference's sample
+// index: the microphone's clock against the server's, and the loudspeaker's against the
+// microphone's.
+//
+// The client's chunks arrive on the server's clock (ArrivalLine gives the wall time of each
+// microphone sample). That alignment moves only as a new run of playback begins
+// (EchoReference.runs), once the last run's echo is over: the client plays a run and records its
+// echo on one clock, so within a run the echo keeps its place in microphone samples, while the
+// arrival line follows the client's clock against the server's (100 ppm moves it 1 ms every
+// 10 s). Following it mid-run shifted the reference under a converged filter every few seconds
+// (ERLE ~35 -> ~6 dB at 100 ppm). A new run is placed by the server's clock, so it is read with
+// the line as it is then.
+//
+// A loudspeaker and a microphone on two clocks make the echo drift within a run: DriftTracker
+// measures that from the filter's main tap and the reference is read that much later (or
+// earlier) as the run goes on; the loudspeaker starts each new run afresh.
+import { ArrivalLine } from './arrival-line.js';
+import { DriftTracker } from './drift-tracker.js';
+import type { EchoReference } from './reference.js';
+
+/** The alignment moves when the arrival line has moved this much (it wobbles by a fraction of a sample from chunk to chunk). */
+const ALIGNMENT_STEP_MS = 1;
+
+export class ReferenceClock {
+  private readonly arrivals: ArrivalLine;
+  private readonly drift: DriftTracker;
+  private readonly framesPerSecond: number;
+  /** The wall time of microphone sample 0 the reference is read with. */
+  private alignedOriginMs = Number.POSITIVE_INFINITY;
+  /** The reference's run the alignment was set for (0: none yet), and the frame that run began at. */
+  private alignedRun = 0;
+  private runStartFrame = 0;
+  /** Reference samples the drift compensation takes out of the reading position, and how many of them in this run. */
+  private driftSamples = 0;
+  private runDrift = 0;
+
+  constructor(
+    private readonly reference: EchoReference,
+    private readonly samplesPerMs: number,
+    private readonly frameSamples: number,
+  ) {
+    this.arrivals = new ArrivalLine(samplesPerMs);
+    this.drift = new DriftTracker(samplesPerMs * 1000);
+    this.framesPerSecond = (1000 * samplesPerMs) / frameSamples;
+  }
+
+  /** Microphone samples that arrived at `arrivalMs` (server clock). */
+  arrived(count: number, arrivalMs: number): void {
+    this.arrivals.push(count, arrivalMs);
+  }
+
+  /** The drift compensated (reference samples per microphone sample); 0 when none. */
+  get driftRate(): number {
+    return this.drift.rate;
+  }
+
+  /**
+   * Reference sample index (may be fractional) that microphone frame `frame` is heard against,
+   * undelayed; frames are asked for in order, once each. `echoOver`: no echo of the assistant's
+   * last audio can be in the microphone any more (a new run may be aligned now).
+   */
+  position(frame: number, echoOver: boolean): number {
+    const newRun = this.reference.runs !== this.alignedRun && (echoOver || this.alignedRun === 0);
+    if (newRun) {
+      this.alignedRun = this.reference.runs;
+      // The filter keeps what it has, including any drift it absorbed before it was measured.
+      this.driftSamples -= this.drift.newRun(frame / this.framesPerSecond, this.runStartFrame / this.framesPerSecond);
+      this.runDrift = 0;
+      this.runStartFrame = frame;
+      const originMs = this.arrivals.originMs;
+      if (Math.abs(originMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = originMs;
+    }
+    const wallMs = this.alignedOriginMs + (frame * this.frameSamples) / this.samplesPerMs;
+    const position = this.reference.indexAt(wallMs) - this.driftSamples;
+    this.driftSamples += this.drift.rate * this.frameSamples;
+    this.runDrift += this.drift.rate * this.frameSamples;
+    return position;
+  }
+
+  /** The filter's main tap (samples into it) at frame `frame`, read while it cancels echo. */
+  observeTap(frame: number, tap: number): void {
+    this.drift.observe(frame / this.framesPerSecond, tap, this.runDrift);
+  }
+
+  /** The filter moved or relearns: its taps so far say nothing of the drift. */
+  restartDrift(): void {
+    this.drift.restart();
+  }
+}
