@@ -12,25 +12,36 @@ const skip = espeakAvailable() ? false : 'espeak-ng is not installed';
 /** Direct-path delays up to 500 ms, as the canceller asks. */
 const MAX_DELAY_BLOCKS = 50;
 
-/** Feeds `mic` (aligned with the reference's clock, 10 ms frames); returns the gain bound and the echo bound after each frame. */
-function run(assistant: Float32Array, mic: Float32Array): { echoBounds: number[]; bounds: (number | null)[] } {
+/** A bound fed `mic` frame by frame (aligned with the reference's clock, 10 ms frames) while `assistant` is sent as the pacer sends it. */
+function feeder(assistant: Float32Array, mic: Float32Array): { bound: EchoPathBound; feed: (from: number, to: number, each?: (f: number) => void) => void } {
   const reference = new EchoReference({ originMs: 0 });
   const bound = new EchoPathBound(reference, MAX_DELAY_BLOCKS);
+  let sent = 0;
+  const feed = (from: number, to: number, each?: (f: number) => void) => {
+    for (let f = from; f < to && f * 160 + 160 <= mic.length; f++) {
+      // The answer is sent in 100 ms frames, 300 ms ahead of playback, as the pacer does.
+      while (sent < assistant.length && sent <= f * 160 + 4800) {
+        reference.sent(assistant.subarray(sent, Math.min(assistant.length, sent + 1600)), 16000, sent / 16);
+        sent += 1600;
+      }
+      let e = 0;
+      for (let k = f * 160; k < f * 160 + 160; k++) e += (mic[k]! * 32768) ** 2;
+      bound.push(e / 160, f);
+      each?.(f);
+    }
+  };
+  return { bound, feed };
+}
+
+/** Feeds all of `mic`; returns the gain bound and the echo bound after each frame. */
+function run(assistant: Float32Array, mic: Float32Array): { echoBounds: number[]; bounds: (number | null)[] } {
+  const { bound, feed } = feeder(assistant, mic);
   const bounds: (number | null)[] = [];
   const echoBounds: number[] = [];
-  let sent = 0;
-  for (let f = 0; f * 160 + 160 <= mic.length; f++) {
-    // The answer is sent in 100 ms frames, 300 ms ahead of playback, as the pacer does.
-    while (sent < assistant.length && sent <= f * 160 + 4800) {
-      reference.sent(assistant.subarray(sent, Math.min(assistant.length, sent + 1600)), 16000, sent / 16);
-      sent += 1600;
-    }
-    let e = 0;
-    for (let k = f * 160; k < f * 160 + 160; k++) e += (mic[k]! * 32768) ** 2;
-    bound.push(e / 160, f);
+  feed(0, Math.floor(mic.length / 160), (f) => {
     bounds.push(bound.boundDb);
     echoBounds.push(bound.echoEnergyBound(f));
-  }
+  });
   return { echoBounds, bounds };
 }
 
@@ -79,20 +90,7 @@ test('forget(): after the echo path changed, the bound is unknown (holds every o
   const assistant = speak('The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.')!;
   const room = ROOMS[0]!;
   const mic = echoOf(assistant, room, echoGainFor(assistant, room, 0.05, 0));
-  const reference = new EchoReference({ originMs: 0 });
-  const bound = new EchoPathBound(reference, MAX_DELAY_BLOCKS);
-  let sent = 0;
-  const feed = (from: number, to: number) => {
-    for (let f = from; f < to; f++) {
-      while (sent < assistant.length && sent <= f * 160 + 4800) {
-        reference.sent(assistant.subarray(sent, Math.min(assistant.length, sent + 1600)), 16000, sent / 16);
-        sent += 1600;
-      }
-      let e = 0;
-      for (let k = f * 160; k < f * 160 + 160; k++) e += (mic[k]! * 32768) ** 2;
-      bound.push(e / 160, f);
-    }
-  };
+  const { bound, feed } = feeder(assistant, mic);
   feed(0, 400);
   assert.notEqual(bound.boundDb, null, 'known after 4 s');
   bound.forget();
