@@ -38,7 +38,12 @@ export class ClusterPrimary {
 
   start(): void {
     cluster.on('message', (worker, message) => this.onMessage(worker, message));
-    cluster.on('listening', (worker) => this.listening.add(worker.id));
+    cluster.on('listening', (worker) => {
+      this.listening.add(worker.id);
+      // A drain sent while this worker was still loading came before it listened for messages,
+      // and was lost: it would serve on, and the primary give up at its deadline (exit 1).
+      if (this.draining) this.send(worker, { duet: 'drain' });
+    });
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
     for (let i = 0; i < this.count; i++) cluster.fork();
     // One drain however the signal comes: npm start forwards SIGTERM, and a signal to the process

@@ -97,3 +97,20 @@ test('two workers on one port: global maxSessions, aggregated /metrics, drain cl
     for (const c of clients) c.close();
   }
 });
+
+test('SIGTERM while the workers are still starting: each drains once it is up, and the server exits 0', async () => {
+  // The primary's drain message reached a worker before it listened for messages and was lost:
+  // that worker served on, and the primary gave up at its deadline with exit code 1.
+  const server = spawnServer({ DUET__server__workers: '2', DUET__server__shutdownDeadlineMs: '3000', LOG_LEVEL: 'info' });
+  const { child, exited } = server;
+  try {
+    for (let i = 0; i < 300 && !server.output().includes('cluster primary started'); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(server.output(), /cluster primary started/);
+    assert.ok(!server.output().includes('Server listening'), 'no worker listens yet');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, server.output());
+    assert.match(server.output(), /every worker drained/);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
