@@ -47,11 +47,14 @@ export class ArrivalLine {
     if (Number.isNaN(this.firstId)) this.firstId = id;
     if (id > this.newest) this.newest = id;
     const slot = ((id % this.buckets) + this.buckets) % this.buckets;
-    if (this.ids[slot] !== id) {
-      this.ids[slot] = id;
-      this.mins[slot] = line;
-    } else if (line < this.mins[slot]) this.mins[slot] = line;
-    // A whole window of arrivals (not merely the first ones) far above the origin: a pause in sending.
+    if (this.ids[slot] === id) {
+      if (line < this.mins[slot]) this.mins[slot] = line;
+      return;
+    }
+    this.ids[slot] = id;
+    this.mins[slot] = line;
+    // As each bucket begins: a whole window of arrivals (not merely the first ones) far above the
+    // origin is a pause in sending.
     if (this.newest - this.firstId < this.buckets) return;
     const recent = this.recentMin();
     if (recent - this.origin > GAP_MS) this.origin = recent;

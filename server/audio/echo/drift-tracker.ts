@@ -39,8 +39,7 @@ export class DriftTracker {
    */
   observe(seconds: number, tap: number, compensated: number): void {
     const position = tap + compensated;
-    const expected = this.fit ? this.fit.intercept + this.fit.slope * seconds : this.positions[this.positions.length - 1];
-    if (expected !== undefined && Math.abs(position - expected) > MAX_JUMP + (this.fit ? 0 : (MAX_PPM * 1e-6 * this.samplesPerSecond) * (seconds - this.times[this.times.length - 1]!))) this.restart();
+    if (this.jumped(seconds, position)) this.restart();
     this.times.push(seconds);
     this.positions.push(position);
     if (this.times.length > WINDOW) {
@@ -53,6 +52,15 @@ export class DriftTracker {
     this.fit = fit;
     const rate = fit.slope / this.samplesPerSecond;
     this.rateValue = Math.abs(rate) < MIN_PPM / 1e6 ? 0 : Math.max(-MAX_PPM / 1e6, Math.min(MAX_PPM / 1e6, rate));
+  }
+
+  /** Whether `position` is off the line so far (or, before a fit, off the last one by more than the fastest drift allows). */
+  private jumped(seconds: number, position: number): boolean {
+    if (this.fit) return Math.abs(position - (this.fit.intercept + this.fit.slope * seconds)) > MAX_JUMP;
+    const last = this.positions.length - 1;
+    if (last < 0) return false;
+    const allowed = MAX_JUMP + MAX_PPM * 1e-6 * this.samplesPerSecond * (seconds - this.times[last]!);
+    return Math.abs(position - this.positions[last]!) > allowed;
   }
 
   /**

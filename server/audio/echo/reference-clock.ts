@@ -30,9 +30,9 @@ export class ReferenceClock {
   /** The reference's run the alignment was set for (0: none yet), and the frame that run began at. */
   private alignedRun = 0;
   private runStartFrame = 0;
-  /** Reference samples the drift compensation takes out of the reading position, and how many of them in this run. */
+  /** Reference samples the drift compensation takes out of the reading position, and what it was as this run began. */
   private driftSamples = 0;
-  private runDrift = 0;
+  private runStartDrift = 0;
 
   constructor(
     private readonly reference: EchoReference,
@@ -65,7 +65,7 @@ export class ReferenceClock {
       this.alignedRun = this.reference.runs;
       // The filter keeps what it has, including any drift it absorbed before it was measured.
       this.driftSamples -= this.drift.newRun(frame / this.framesPerSecond, this.runStartFrame / this.framesPerSecond);
-      this.runDrift = 0;
+      this.runStartDrift = this.driftSamples;
       this.runStartFrame = frame;
       const originMs = this.arrivals.originMs;
       if (Math.abs(originMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = originMs;
@@ -73,13 +73,12 @@ export class ReferenceClock {
     const wallMs = this.alignedOriginMs + (frame * this.frameSamples) / this.samplesPerMs;
     const position = this.reference.indexAt(wallMs) - this.driftSamples;
     this.driftSamples += this.drift.rate * this.frameSamples;
-    this.runDrift += this.drift.rate * this.frameSamples;
     return position;
   }
 
   /** The filter's main tap (samples into it) at frame `frame`, read while it cancels echo. */
   observeTap(frame: number, tap: number): void {
-    this.drift.observe(frame / this.framesPerSecond, tap, this.runDrift);
+    this.drift.observe(frame / this.framesPerSecond, tap, this.driftSamples - this.runStartDrift);
   }
 
   /** The filter moved or relearns: its taps so far say nothing of the drift. */
