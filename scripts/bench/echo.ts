@@ -37,7 +37,7 @@ import { concat } from '../../test/support/speech.js';
 import { runClockBench } from './echo-clock.js';
 import { runEarlyBargeInBench } from './echo-early.js';
 import { speak } from '../../test/support/espeak.js';
-import { ROOMS, activeRms, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
+import { ROOMS, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
 import { readWav } from '../../test/support/wav.js';
 
 const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';

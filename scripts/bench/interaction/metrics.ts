@@ -48,7 +48,7 @@ function heard(client: SimClient, itemId: string): boolean {
   // A transcript delta's words count once all of its audio (up to the next delta's start) was played.
   const deltas = client.words.get(itemId) ?? [];
   const received = client.playback.receivedSamples(itemId);
-  const words = deltas.filter((w, i) => (deltas[i + 1]?.offset ?? received) <= furthest).reduce((n, w) => n + w.words, 0);
+  const words = deltas.filter((_, i) => (deltas[i + 1]?.offset ?? received) <= furthest).reduce((n, w) => n + w.words, 0);
   return samples >= TAKEOVER_MS * 16 || words > TAKEOVER_WORDS;
 }
 
