@@ -67,11 +67,16 @@ export interface EchoSimResult {
   processMs: number;
 }
 
+/** The server sends the answer in 100 ms frames. */
+const SEND_FRAME = 1600;
+
 export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   const durationMs = o.durationMs ?? (o.assistant.length / 16 + 500);
   const total = Math.round(durationMs * 16);
   const speaker = new Float32Array(total);
   speaker.set(o.assistant.subarray(0, Math.min(o.assistant.length, total)));
+  // The client plays only what the server sent (whole 100 ms frames: see the loop below).
+  if (o.unsent) for (let at = 0; at < total; at += SEND_FRAME) if (at / 16 >= o.unsent.fromMs && at / 16 < o.unsent.toMs) speaker.fill(0, at, Math.min(total, at + SEND_FRAME));
   const gapped = o.underrun ? withGap(speaker, o.underrun.atMs * 16, o.underrun.gapMs * 16) : speaker;
   const played = o.speakerDriftPpm ? slowedRuns(gapped, o.speakerDriftPpm, o.unsent ? [Math.round(o.unsent.toMs * 16)] : []) : gapped;
   const echo = new RoomPath(o.room, o.echoGain, o.driftPpm ?? 0).process(played);
@@ -86,7 +91,7 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   o.onCanceller?.(canceller);
   const output = new Float32Array(total);
   const networkMs = o.networkMs ?? 0;
-  const frame = 1600;
+  const frame = SEND_FRAME;
   const chunk = 320;
   let sentFrames = 0;
   let outAt = 0;
@@ -229,7 +234,7 @@ export async function onsetsThroughFrontEnd(
     onEvent: (e) => {
       if (e.type === 'speech_started') onsets.push(e.speechOnsetMs);
     },
-    ...(options.gate ? { onsetGate: { allowsOnset: (s: number, e: number, c: boolean) => canceller!.allowsOnset(s, e, c), suppressedOnset: () => void suppressed++ } } : {}),
+    ...(options.gate ? { onsetGate: { allowsOnset: (s: number, e: number, c: boolean) => canceller!.allowsOnset(s, e, c), mayBridge: (s: number, e: number) => canceller!.mayBridge(s, e), suppressedOnset: () => void suppressed++ } } : {}),
   });
   let pushed = 0;
   const result = await simulateEcho({
