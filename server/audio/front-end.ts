@@ -21,6 +21,7 @@ import { VAD_FRAME_SAMPLES } from './vad/silero.js';
 import type { VadScheduler, VadStream } from './vad/scheduler.js';
 import { TurnDetector, type TurnDetectorSettings } from './vad/turn-detector.js';
 import type { SpeechOnsetGate } from './echo/session-echo.js';
+import { OnsetBridge } from './echo/onset-bridge.js';
 
 const SAMPLES_PER_MS = PIPELINE_SAMPLE_RATE / 1000;
 const DEFAULT_VAD_STATE_RESET_MS = 5000;
@@ -65,6 +66,8 @@ export class AudioFrontEnd {
   private readonly onsetGate: SpeechOnsetGate | null;
   /** The last VAD frame was speech the onset gate held back (one suppressed onset per run). */
   private heldByGate = false;
+  /** Carries a candidate the gate heard clearly through a few frames it cannot tell from the echo. */
+  private readonly onsetBridge = new OnsetBridge();
   /** Frame start of possible speech announced between the off and on thresholds, or -1. */
   private earlyOnsetAt = -1;
   /** A hovering sound was dropped: no early onset until the probability falls below the off threshold. */
@@ -419,10 +422,14 @@ export class AudioFrontEnd {
   private gateOnset(probability: number, frameStart: number): number {
     const gate = this.onsetGate;
     const candidate = this.detector!.pendingSpeechStart >= 0;
+    if (!candidate) this.onsetBridge.reset();
     if (!gate || this.detector!.speaking || gate.allowsOnset(frameStart, frameStart + VAD_FRAME_SAMPLES, candidate)) {
       this.heldByGate = false;
+      if (gate && !this.detector!.speaking && probability >= this.detector!.negativeThreshold) this.onsetBridge.passed();
       return probability;
     }
+    // A candidate the gate heard clearly, sinking into the echo for a frame or two (onset-bridge.ts).
+    if (candidate && probability >= this.detector!.negativeThreshold && gate.mayBridge?.(frameStart, frameStart + VAD_FRAME_SAMPLES) && this.onsetBridge.bridge()) return probability;
     const speech = probability >= (this.settings?.threshold ?? 1);
     if (speech && !this.heldByGate) gate.suppressedOnset();
     this.heldByGate = speech;

@@ -33,14 +33,17 @@ function drive(model: EchoEnvelope, ref: number[], from: number, to: number, mic
   return ratios;
 }
 
-test('learns the echo of a room 90 ms away within about a second: then no block comes 6 dB above the prediction', () => {
+// The gate needs the user 9 dB above the prediction (ENVELOPE_ONSET_MARGIN): the echo alone must
+// stay well under that. (6.4 dB here since a louder frame teaches the trained model at half the
+// step, so that it does not chase a user's rising word; 6.0 dB before.)
+test('learns the echo of a room 90 ms away within about a second: then no block comes 6.5 dB above the prediction', () => {
   const ref = referenceEnergies(600, 1);
   const model = new EchoEnvelope();
   drive(model, ref, 0, 100, (b) => echoOf(ref, b, 9));
   assert.equal(model.usable, true, 'trained after a second of reference');
   const ratios = drive(model, ref, 100, 600, (b) => echoOf(ref, b, 9));
   assert.ok(ratios.length > 200);
-  assert.ok(Math.max(...ratios) < 6, `worst block ${Math.max(...ratios).toFixed(1)} dB over the prediction`);
+  assert.ok(Math.max(...ratios) < 6.5, `worst block ${Math.max(...ratios).toFixed(1)} dB over the prediction`);
 });
 
 test("the user's voice over the echo is not learnt: the prediction after it is what it was", () => {

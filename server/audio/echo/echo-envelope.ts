@@ -15,6 +15,13 @@
 export const ECHO_ENVELOPE_TAPS = 75;
 /** NLMS step. */
 const STEP = 0.5;
+/**
+ * Once trained, a frame louder than the prediction teaches it at half that step. At the full step
+ * the prediction chased a user whose word rose a few dB a frame (each frame under the 6 dB
+ * double-talk bar): 20 dB above the echo by the word's middle, the user was predicted as echo
+ * and a barge-in 3 s into a far room's first answer was lost. Quieter frames still teach at once.
+ */
+const STEP_UP_TRAINED = 0.25;
 /** Amplitude over the prediction above which the user may be speaking (2x: 6 dB; the echo alone stayed within 6.3 dB). */
 const DOUBLE_TALK_RATIO = 2;
 /** After such a frame nothing is learnt for this long (300 ms): the rest of the user's word would teach it their voice. */
@@ -82,7 +89,8 @@ export class EchoEnvelope {
     else if (this.trained && mic > predicted * DOUBLE_TALK_RATIO) this.holdFrames = DOUBLE_TALK_HOLD_FRAMES;
     else if (this.holdFrames > 0) this.holdFrames--;
     if (norm > MIN_REFERENCE_ENERGY && this.holdFrames === 0) {
-      const scale = (STEP * error) / norm;
+      const step = this.trained && error > 0 ? STEP_UP_TRAINED : STEP;
+      const scale = (step * error) / norm;
       for (let k = 0; k < ECHO_ENVELOPE_TAPS; k++) {
         const w = this.weights[k]! + scale * this.refAmp[k]!;
         this.weights[k] = w > 0 ? w : 0;

@@ -14,6 +14,11 @@ export interface SpeechOnsetGate {
    * `continuing`: the frames before were a speech candidate the gate let through.
    */
   allowsOnset(start: number, end: number, continuing: boolean): boolean;
+  /**
+   * Whether the echo model is sound enough over [start, end) that a candidate it let through
+   * clearly may carry on through these frames it held back (OnsetBridge); false when unsure.
+   */
+  mayBridge?(start: number, end: number): boolean;
   /** The VAD heard speech there and the gate held it back. */
   suppressedOnset(): void;
 }
@@ -40,6 +45,7 @@ export class SessionEcho {
 
   readonly onsetGate: SpeechOnsetGate = {
     allowsOnset: (start, end, continuing) => !this.canceller || this.canceller.allowsOnset(start - this.cancellerStart, end - this.cancellerStart, continuing),
+    mayBridge: (start, end) => !!this.canceller && this.canceller.mayBridge(start - this.cancellerStart, end - this.cancellerStart),
     suppressedOnset: () => this.deps.metrics.echoSuppressedOnsets.inc(),
   };
 
