@@ -222,6 +222,18 @@ test('barge-ins over loud echo in the first answer: 0 dB at 1.5 s, and -10 dB at
   }
 });
 
+test('a microphone that hears no echo (a headset) stops the filter once the path bound shows it; a loudspeaker keeps it, down to -20 dB', { skip: noEspeak || noSpeex }, async () => {
+  const room = ROOMS[0]!;
+  const headset = await simulateEcho({ assistant, room, echoGain: 0, networkMs: 30 });
+  assert.equal(headset.canceller.echoPathAudible, false, 'headset: the filter still runs');
+  for (const echoDb of [0, -20]) {
+    const r = await simulateEcho({ assistant, room, echoGain: echoGainFor(assistant, room, activeRms(user), echoDb), networkMs: 30 });
+    assert.equal(r.canceller.echoPathAudible, true, `loudspeaker at ${echoDb} dB: the filter stopped`);
+    const n = r.output.length - (r.output.length % 320);
+    assert.ok(erleDb(r.mic, r.output, r.echo, Math.floor(n / 640) * 320, n - 1600) >= 20, `loudspeaker at ${echoDb} dB: ERLE`);
+  }
+});
+
 test("a client underrun 1.5 s into a session's second answer starts no speech: what the filter had learnt is forgotten while it relearns", { skip: noEspeak || noSpeex }, async () => {
   // Before, each of these started speech 2-4 s after the jump: the filter, relearning after it,
   // was trusted again with the leak it had learnt before (40 dB of cancellation) long before

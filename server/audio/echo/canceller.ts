@@ -49,6 +49,7 @@ import { DelayEstimator } from './delay-estimator.js';
 import { mainTap } from './drift-tracker.js';
 import { EchoPathBound } from './echo-path-bound.js';
 import { EchoEnvelope } from './echo-envelope.js';
+import { EchoAudibility } from './echo-audibility.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { ReferenceClock } from './reference-clock.js';
 import { SpeexEchoCanceller } from './speex.js';
@@ -144,6 +145,9 @@ export class EchoCanceller {
   private inactiveFrames = 0;
   /** Frames in a row whose reference for the filter (`play`) was silence: see processFrame. */
   private quietPlayFrames = 0;
+  /** Whether the microphone can hear the assistant at all (echo-audibility.ts). */
+  private readonly audibility = new EchoAudibility();
+  private noEchoPath = false;
   private readonly outEnergy = new Float32Array(RECORDS);
   private readonly residual = new Float32Array(RECORDS);
   private readonly active = new Uint8Array(RECORDS);
@@ -186,6 +190,11 @@ export class EchoCanceller {
   /** The delay the filter is aligned to (its start + the margin), ms; null before the first estimate. */
   get delayMs(): number | null {
     return this.locked ? this.echoDelayMs : null;
+  }
+
+  /** False while the microphone hears no echo worth cancelling (a headset): the filter is not run. */
+  get echoPathAudible(): boolean {
+    return !this.noEchoPath;
   }
 
   get lastDelayEstimate(): { delayMs: number; confidence: number } | null {
@@ -329,7 +338,12 @@ export class EchoCanceller {
     // would output the microphone itself: the native calls are skipped (most of a session's
     // time: the user speaking or nobody). Its weights stay as they are (silence teaches it
     // nothing), so it picks up where it was when the assistant speaks again.
-    const idle = !active && this.quietPlayFrames > this.filterBlocks + 1;
+    // No echo path worth cancelling (a headset: echo-audibility.ts): the filter would learn
+    // nothing and output the microphone. Its weights stay as they are; should the bound rise (a
+    // louder path: it shows within the bound's 5 s), the filter picks up from them.
+    const bound = this.pathBound.boundDb;
+    this.noEchoPath = !this.audibility.frame(micEnergy, active ? refPeak : 0, bound);
+    const idle = (!active && this.quietPlayFrames > this.filterBlocks + 1) || this.noEchoPath;
     if (this.speex && !this.bypassFlag && !idle) {
       this.speex.cancel(mic, this.play, this.linearOut);
       const linearEnergy = meanSquare(this.linearOut);
@@ -371,7 +385,6 @@ export class EchoCanceller {
     }
     // The residual cannot be louder than the echo the microphone shows at all (a headset client,
     // a quiet loudspeaker): the leak comes down to that bound at once instead of learning it.
-    const bound = this.pathBound.boundDb;
     if (bound !== null && this.leakDb > bound) this.leakDb = bound;
     // The echo the envelope model predicts (0: not usable, or nothing to predict); not run while
     // the canceller is bypassed (the session cancels echo itself).
@@ -380,7 +393,8 @@ export class EchoCanceller {
     // Any delay in range, a jumped one included.
     // Read only while the filter is distrusted (allowsOnset).
     this.rawResidual[i] = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
-    const echoSecond = this.windowStats(active, micEnergy, outEnergy, this.residual[i]);
+    // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
+    const echoSecond = this.windowStats(active && !this.noEchoPath, micEnergy, outEnergy, this.residual[i]);
     if (echoSecond && this.speex && !idle && this.filterTrusted) {
       this.impulse = this.speex.impulseResponse(this.impulse);
       this.clock.observeTap(frameIndex, mainTap(this.impulse));

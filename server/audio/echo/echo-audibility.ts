@@ -1,0 +1,53 @@
+// Whether the microphone can hear the assistant at all. A headset, a browser that cancels echo
+// but left the server's canceller on, or a loudspeaker turned down: the adaptive filter then
+// learns nothing and outputs the microphone, at a conversational session's largest cost
+// (bench:conversation's profile: SpeexDSP alone a quarter of the server's CPU).
+//
+// EchoPathBound gives the loudest echo the room can return under any reference (the microphone
+// alone, a safety margin included); under the loudest reference the session has sent, that is
+// the loudest echo there can be. While it stays within NOISE_MARGIN_DB of the microphone's own
+// noise floor, or below what the turn detector can hear at all, there is nothing worth
+// cancelling: a headset's bound is its noise (the loudest noise frame while the reference is
+// loud, plus the margin), about 8 dB over the floor. The gate stays safe either way, since an
+// onset must stand above that bound (the leak is capped by it).
+
+/** Echo energy (mean square, int16 units) the turn detector cannot hear: -60 dBFS (Silero first crosses its threshold on speech at about -59). */
+const INAUDIBLE_ECHO = 1074;
+/** The loudest possible echo within this of the noise floor is no echo path. */
+const NOISE_MARGIN_DB = 10;
+/** The noise floor is the quietest 10 ms frame of the last SLOTS x SLOT_FRAMES frames (2 s). */
+const SLOT_FRAMES = 20;
+const SLOTS = 10;
+
+export class EchoAudibility {
+  private readonly slotMins = new Float64Array(SLOTS).fill(Number.POSITIVE_INFINITY);
+  private frames = 0;
+  private loudestReference = 0;
+  private audibleFlag = true;
+
+  /** Whether an audible echo path may exist (true until the bound is first known). */
+  get audible(): boolean {
+    return this.audibleFlag;
+  }
+
+  /**
+   * One 10 ms frame: the microphone's energy, the loudest reference that can echo in it (0 when
+   * none), and the path bound (dB; null while unknown). Returns `audible`.
+   */
+  frame(micEnergy: number, refPeak: number, boundDb: number | null): boolean {
+    const slot = Math.floor(this.frames / SLOT_FRAMES) % SLOTS;
+    if (this.frames % SLOT_FRAMES === 0) this.slotMins[slot] = micEnergy;
+    else if (micEnergy < this.slotMins[slot]!) this.slotMins[slot] = micEnergy;
+    this.frames++;
+    if (refPeak > this.loudestReference) this.loudestReference = refPeak;
+    // The bound is unknown again after 5 s without the assistant's speech: the verdict stands
+    // until it is known (a headset stays a headset between answers; a path that became audible
+    // shows as soon as the bound is known again, about 1.3 s into the next answer).
+    if (boundDb === null) return this.audibleFlag;
+    let floor = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < SLOTS; k++) if (this.slotMins[k]! < floor) floor = this.slotMins[k]!;
+    const loudestEcho = this.loudestReference * 10 ** (boundDb / 10);
+    this.audibleFlag = loudestEcho >= Math.max(INAUDIBLE_ECHO, floor * 10 ** (NOISE_MARGIN_DB / 10));
+    return this.audibleFlag;
+  }
+}

@@ -1,0 +1,48 @@
+// EchoAudibility: whether the microphone can hear the assistant at all (a headset does not), so
+// the adaptive filter is run only where there is echo worth cancelling.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EchoAudibility } from '../../server/audio/echo/echo-audibility.js';
+
+const dbfs = (db: number) => 32768 ** 2 * 10 ** (db / 10);
+
+test('audible until the path bound is first known; a verdict stands while it is unknown again (between answers)', () => {
+  const a = new EchoAudibility();
+  for (let k = 0; k < 300; k++) assert.equal(a.frame(dbfs(-70), dbfs(-20), null), true);
+  for (let k = 0; k < 300; k++) a.frame(dbfs(-65), dbfs(-20), -63 + 20 + 6);
+  assert.equal(a.audible, false);
+  for (let k = 0; k < 300; k++) assert.equal(a.frame(dbfs(-65), 0, null), false);
+  assert.equal(a.frame(dbfs(-65), dbfs(-20), -10), true, 'a louder path shows once the bound is known');
+});
+
+test('a bound at the noise floor (a headset) is no echo path; one clearly above it is', () => {
+  // Noise at -65 dBFS; a headset's bound is its loudest noise frame (-63) over the loudest reference (-20), plus 6 dB.
+  const headset = new EchoAudibility();
+  let audible = true;
+  for (let k = 0; k < 300; k++) audible = headset.frame(dbfs(k % 7 === 0 ? -63 : -65), dbfs(-20), -63 + 20 + 6);
+  assert.equal(audible, false);
+  // A loudspeaker's echo 20 dB under the reference: its bound says -14 dB.
+  const speaker = new EchoAudibility();
+  for (let k = 0; k < 300; k++) audible = speaker.frame(dbfs(-65), dbfs(-20), -14);
+  assert.equal(audible, true);
+});
+
+test('a quiet noise floor does not make a faint echo count: below -60 dBFS nothing is worth cancelling', () => {
+  const a = new EchoAudibility();
+  let audible = true;
+  // Digital silence between words (floor 0); the loudest possible echo -66 dBFS.
+  for (let k = 0; k < 300; k++) audible = a.frame(0, dbfs(-20), -46);
+  assert.equal(audible, false);
+  for (let k = 0; k < 300; k++) audible = a.frame(0, dbfs(-20), -36);
+  assert.equal(audible, true, 'the loudest possible echo at -56 dBFS is heard');
+});
+
+test('the floor is the quietest frame of the last 2 s: a user speaking does not raise it, a louder room does', () => {
+  const a = new EchoAudibility();
+  // Bound -37 dB under a -20 dBFS reference: echo at most -57 dBFS, 8 dB over a -65 floor.
+  for (let k = 0; k < 300; k++) a.frame(k % 50 < 30 ? dbfs(-30) : dbfs(-65), dbfs(-20), -37);
+  assert.equal(a.audible, false, 'speech with pauses keeps the floor');
+  // The floor itself falls to -75 dBFS for more than 2 s: the same bound is now 18 dB over it.
+  for (let k = 0; k < 250; k++) a.frame(dbfs(-75), dbfs(-20), -37);
+  assert.equal(a.audible, true);
+});
