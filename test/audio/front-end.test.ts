@@ -341,6 +341,50 @@ test('segments carry the Mel frames whose centres fall inside them', async () =>
   assert.deepEqual(segment.mel, reference.read(from, to));
 });
 
+test('Mel frames are computed only while speech may be forming, and each segment still carries exactly the frames of the whole stream', async () => {
+  // Silence, speech, a long silence, speech. A VAD that keeps up with the audio leaves each silence
+  // behind the window, so the encoder skips it (seek) and catches up from the window at the
+  // onset; one that lags (the run() helper's) finds the audio still held and feeds it all.
+  const input = layout(9000, [[2000, 2800], [6400, 7600]]);
+  const reference = new StreamingMelEncoder(melPreset('whisper'));
+  reference.push(input);
+  const seek = StreamingMelEncoder.prototype.seek;
+  let seeks = 0;
+  StreamingMelEncoder.prototype.seek = function (this: StreamingMelEncoder, frame: number) {
+    seeks++;
+    return seek.call(this, frame);
+  };
+  try {
+    for (const keepUp of [true, false]) {
+      seeks = 0;
+      const segments: AudioSegment[] = [];
+      const frontEnd = new AudioFrontEnd({
+        vad: new VadScheduler(new ScriptedModel()),
+        mel: melPreset('whisper'),
+        turnDetection: { ...VAD, prefix_padding_ms: 300 },
+        tuning: { ...TUNING, ...PATIENT },
+        onEvent: (e) => e.type === 'segment' && segments.push(e.segment),
+      });
+      for (let i = 0; i < input.length; i += 480) {
+        frontEnd.push(input.subarray(i, i + 480));
+        if (keepUp || i % 9600 === 0) await frontEnd.whenIdle();
+      }
+      await frontEnd.whenIdle();
+      assert.equal(segments.length, 2);
+      if (keepUp) assert.equal(seeks, 2, 'each silence skipped');
+      for (const segment of segments) {
+        const from = Math.ceil((segment.startMs * 16) / 160);
+        const to = Math.ceil((segment.endMs * 16) / 160);
+        assert.equal(segment.mel?.frames, to - from);
+        assert.deepEqual(segment.mel, reference.read(from, to), `keepUp ${keepUp}: ${segment.startMs}-${segment.endMs} ms`);
+      }
+      frontEnd.close();
+    }
+  } finally {
+    StreamingMelEncoder.prototype.seek = seek;
+  }
+});
+
 test('close releases everything: no events afterwards, pushes ignored', async () => {
   const input = layout(2000, [[320, 1500]]);
   const events: TurnEvent[] = [];

@@ -214,3 +214,20 @@ test('steady-state streaming allocates nothing per hop', () => {
     assert.ok(perHop < 4, `${options.name}${options.dither ? ' + dither' : ''}: ${perHop} bytes per hop`);
   }
 });
+
+test('seek skips ahead: frames after it equal a whole-stream encoder, fed from the frame window start on; going back is refused', () => {
+  const options = melPreset('whisper');
+  const input = new Float32Array(16000 * 3);
+  for (let i = 0; i < input.length; i++) input[i] = 0.3 * Math.sin(i * 0.05) + 0.1 * Math.sin(i * 0.71);
+  const whole = new StreamingMelEncoder(options);
+  whole.push(input);
+  const skipping = new StreamingMelEncoder(options);
+  skipping.push(input.subarray(0, 4000));
+  const from = skipping.seek(120);
+  assert.equal(from, skipping.frameWindowStart(120));
+  for (let at = from; at < input.length; at += 333) skipping.push(input.subarray(at, Math.min(input.length, at + 333)));
+  assert.equal(skipping.firstRetainedFrame, 120);
+  assert.equal(skipping.frameCount, whole.frameCount);
+  assert.deepEqual(skipping.readRaw(120, whole.frameCount), whole.readRaw(120, whole.frameCount));
+  assert.throws(() => skipping.seek(100), /cannot skip/);
+});

@@ -184,6 +184,28 @@ export class StreamingMelEncoder {
     }
   }
 
+  /** First sample of frame `frame`'s window (negative for the first frames of a centred preset). */
+  frameWindowStart(frame: number): number {
+    return this.windowStart(frame);
+  }
+
+  /**
+   * Skips ahead: goes on as if every frame before `frame` had been computed and discarded. The
+   * caller then pushes the stream from sample frameWindowStart(frame) on (returned), and frames
+   * from `frame` on equal those of an encoder fed the whole stream, except with dither (its
+   * random sequence would differ). The window must start at or after the samples pushed so far.
+   */
+  seek(frame: number): number {
+    const start = this.windowStart(frame);
+    if (this.ended || !Number.isInteger(frame) || frame < this.emitted || start < this.received) {
+      throw new RangeError(`mel seek: cannot skip to frame ${frame} (${this.emitted} frames, ${this.received} samples so far)`);
+    }
+    this.received = start;
+    this.emitted = frame;
+    this.retainedFrom = frame;
+    return start;
+  }
+
   /** Lets the encoder free frames before this absolute index. */
   discardBefore(frame: number): void {
     this.retainedFrom = Math.max(this.retainedFrom, Math.min(Math.floor(frame), this.emitted));
