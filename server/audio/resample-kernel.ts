@@ -33,6 +33,8 @@ export interface KernelCall {
 
 export interface ResampleKernel {
   run(call: KernelCall): Float32Array;
+  /** The kernel's memory now (it grows to the largest call, and never shrinks). */
+  readonly memoryBytes: number;
 }
 
 const I32 = 0x7f;
@@ -143,6 +145,10 @@ class SimdKernel implements ResampleKernel {
     this.memory = instance.exports.memory as WebAssembly.Memory;
     this.runRaw = instance.exports.run as (...args: number[]) => void;
     this.view = new Float32Array(this.memory.buffer);
+  }
+
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
   }
 
   run(call: KernelCall): Float32Array {

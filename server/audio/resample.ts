@@ -26,6 +26,9 @@ export interface ResamplerQuality {
 
 import { simdKernel } from './resample-kernel.js';
 
+/** Outputs per SIMD kernel call (see emit). */
+const KERNEL_SLICE = 8192;
+
 export const DEFAULT_RESAMPLER_QUALITY: ResamplerQuality = { attenuationDb: 60, passbandRatio: 0.9 };
 
 interface FilterBank {
@@ -225,26 +228,38 @@ export class StreamingResampler {
     // Count the ready outputs first by walking positions (integer arithmetic, exact at boundaries).
     let count = 0;
     const room = limit - this.outputCount;
-    let endIndex = this.nextIndex;
-    let endPhase = this.nextPhase;
-    for (; endIndex + lastTap < available && count < room; count++) {
-      endIndex += whole;
-      endPhase += rest;
-      if (endPhase >= phases) {
-        endPhase -= phases;
-        endIndex++;
+    for (let index = this.nextIndex, phase = this.nextPhase; index + lastTap < available && count < room; count++) {
+      index += whole;
+      phase += rest;
+      if (phase >= phases) {
+        phase -= phases;
+        index++;
       }
     }
     const buffer = this.buffer;
     const start = firstOffset - this.bufferStart;
     const kernel = count > 0 ? simdKernel() : null;
     if (kernel) {
-      // The window from the first output's first tap to past the last one's (padded) last tap.
-      const from = this.nextIndex + start;
-      const to = Math.min(buffer.length, endIndex + start + this.bank!.paddedTaps);
-      const out = kernel.run({ coefficients: this.bank!.padded, paddedTaps: this.bank!.paddedTaps, phases, input: buffer.subarray(from, to), count, index: 0, phase: this.nextPhase, whole, rest });
-      this.nextIndex = endIndex;
-      this.nextPhase = endPhase;
+      // Slices of at most KERNEL_SLICE outputs keep the kernel's memory small whatever a client
+      // sends in one message. Each slice's window: its first output's first tap to past its last
+      // one's (padded) last tap.
+      const out = new Float32Array(count);
+      const { padded, paddedTaps } = this.bank!;
+      let index = this.nextIndex;
+      let phase = this.nextPhase;
+      for (let done = 0; done < count; ) {
+        const m = Math.min(KERNEL_SLICE, count - done);
+        const carried = phase + m * rest;
+        const nextIndex = index + m * whole + Math.floor(carried / phases);
+        const from = index + start;
+        const to = Math.min(buffer.length, nextIndex + start + paddedTaps);
+        out.set(kernel.run({ coefficients: padded, paddedTaps, phases, input: buffer.subarray(from, to), count: m, index: 0, phase, whole, rest }), done);
+        index = nextIndex;
+        phase = carried % phases;
+        done += m;
+      }
+      this.nextIndex = index;
+      this.nextPhase = phase;
       this.outputCount += count;
       return out;
     }

@@ -243,3 +243,11 @@ test('bad rates are rejected', () => {
   assert.throws(() => new StreamingResampler(0, 16000), RangeError);
   assert.throws(() => new StreamingResampler(16000, 44100.5), RangeError);
 });
+
+test('one call on a minute of audio keeps the SIMD kernel small: it works in slices', { skip: simdKernel() ? false : 'no WebAssembly SIMD in this runtime' }, () => {
+  const r = new StreamingResampler(48000, 16000);
+  const out = r.process(noise(48000 * 60, 5));
+  assert.equal(out.length > 16000 * 59, true);
+  // Slices of 8192 outputs read at most ~25k input samples of the 48 kHz stream: well under 1 MiB, banks included.
+  assert.ok(simdKernel()!.memoryBytes <= 1 << 20, `kernel memory ${simdKernel()!.memoryBytes} bytes`);
+});
