@@ -341,8 +341,7 @@ export class EchoCanceller {
     // No echo path worth cancelling (a headset: echo-audibility.ts): the filter would learn
     // nothing and output the microphone. Its weights stay as they are; should the bound rise (a
     // louder path: it shows within the bound's 5 s), the filter picks up from them.
-    const bound = this.pathBound.boundDb;
-    this.noEchoPath = !this.audibility.frame(micEnergy, active ? refPeak : 0, bound);
+    this.noEchoPath = !this.audibility.frame(micEnergy, active ? refPeak : 0, this.pathBound.boundDb);
     const idle = (!active && this.quietPlayFrames > this.filterBlocks + 1) || this.noEchoPath;
     if (this.speex && !this.bypassFlag && !idle) {
       this.speex.cancel(mic, this.play, this.linearOut);
@@ -385,6 +384,7 @@ export class EchoCanceller {
     }
     // The residual cannot be louder than the echo the microphone shows at all (a headset client,
     // a quiet loudspeaker): the leak comes down to that bound at once instead of learning it.
+    const bound = this.pathBound.boundDb;
     if (bound !== null && this.leakDb > bound) this.leakDb = bound;
     // The echo the envelope model predicts (0: not usable, or nothing to predict); not run while
     // the canceller is bypassed (the session cancels echo itself).
