@@ -32,7 +32,8 @@ export interface KernelCall {
 }
 
 export interface ResampleKernel {
-  run(call: KernelCall): Float32Array;
+  /** Computes `call.count` outputs into `out` from `outAt` on. */
+  run(call: KernelCall, out: Float32Array, outAt: number): void;
   /** The kernel's memory now (it grows to the largest call, and never shrinks). */
   readonly memoryBytes: number;
 }
@@ -151,7 +152,7 @@ class SimdKernel implements ResampleKernel {
     return this.memory.buffer.byteLength;
   }
 
-  run(call: KernelCall): Float32Array {
+  run(call: KernelCall, out: Float32Array, outAt: number): void {
     let bankAt = this.banks.get(call.coefficients);
     if (bankAt === undefined) {
       bankAt = this.scratchAt;
@@ -165,7 +166,7 @@ class SimdKernel implements ResampleKernel {
     this.ensure(outputAt + call.count);
     this.view.set(call.input, inputAt);
     this.runRaw(bankAt * 4, call.paddedTaps * 4, inputAt * 4, outputAt * 4, call.count, call.index, call.phase, call.whole, call.rest, call.phases);
-    return this.view.slice(outputAt, outputAt + call.count);
+    out.set(this.view.subarray(outputAt, outputAt + call.count), outAt);
   }
 
   private ensure(floats: number): void {

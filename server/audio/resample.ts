@@ -253,7 +253,7 @@ export class StreamingResampler {
         const nextIndex = index + m * whole + Math.floor(carried / phases);
         const from = index + start;
         const to = Math.min(buffer.length, nextIndex + start + paddedTaps);
-        out.set(kernel.run({ coefficients: padded, paddedTaps, phases, input: buffer.subarray(from, to), count: m, index: 0, phase, whole, rest }), done);
+        kernel.run({ coefficients: padded, paddedTaps, phases, input: buffer.subarray(from, to), count: m, index: 0, phase, whole, rest }, out, done);
         index = nextIndex;
         phase = carried % phases;
         done += m;
