@@ -441,7 +441,7 @@ export class AudioFrontEnd {
       return probability;
     }
     // A candidate the gate heard clearly, sinking into the echo for a frame or two (onset-bridge.ts).
-    if (candidate && probability >= this.detector!.negativeThreshold && gate.mayBridge?.(frameStart, frameStart + VAD_FRAME_SAMPLES) && this.onsetBridge.bridge()) return probability;
+    if (candidate && probability >= this.detector!.negativeThreshold && gate.mayBridge(frameStart, frameStart + VAD_FRAME_SAMPLES) && this.onsetBridge.bridge()) return probability;
     const speech = probability >= (this.settings?.threshold ?? 1);
     if (speech && !this.heldByGate) gate.suppressedOnset();
     this.heldByGate = speech;

@@ -341,7 +341,9 @@ export class EchoCanceller {
     // No echo path worth cancelling (a headset: echo-audibility.ts): the filter would learn
     // nothing and output the microphone. Its weights stay as they are; should the bound rise (a
     // louder path: it shows within the bound's 5 s), the filter picks up from them.
-    this.noEchoPath = !this.audibility.frame(micEnergy, active ? refPeak : 0, this.pathBound.boundDb);
+    // The path bound, read once a frame (a loop over every delay); unknown again once forgotten below.
+    let bound = this.pathBound.boundDb;
+    this.noEchoPath = !this.audibility.frame(micEnergy, active ? refPeak : 0, bound);
     const idle = (!active && this.quietPlayFrames > this.filterBlocks + 1) || this.noEchoPath;
     if (this.speex && !this.bypassFlag && !idle) {
       this.speex.cancel(mic, this.play, this.linearOut);
@@ -350,7 +352,10 @@ export class EchoCanceller {
       // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
       // bounded it before bounds nothing now (EchoPathBound.forget). A 300 ms underrun 3 s into a
       // first answer started a turn in 8 of 12 rooms and levels when the old bound was kept.
-      if (!trusted && this.frames - this.distrustedSince === FORGET_LEAK_AFTER_FRAMES) this.pathBound.forget();
+      if (!trusted && this.frames - this.distrustedSince === FORGET_LEAK_AFTER_FRAMES) {
+        this.pathBound.forget();
+        bound = null;
+      }
       this.out.set(this.linearOut);
       this.speex.suppress(this.out);
       // The gate judges the suppressed signal (residual echo down 40 dB, the user's voice at most
@@ -384,7 +389,6 @@ export class EchoCanceller {
     }
     // The residual cannot be louder than the echo the microphone shows at all (a headset client,
     // a quiet loudspeaker): the leak comes down to that bound at once instead of learning it.
-    const bound = this.pathBound.boundDb;
     if (bound !== null && this.leakDb > bound) this.leakDb = bound;
     // The echo the envelope model predicts (0: not usable, or nothing to predict); not run while
     // the canceller is bypassed (the session cancels echo itself).

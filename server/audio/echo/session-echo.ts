@@ -18,7 +18,7 @@ export interface SpeechOnsetGate {
    * Whether the echo model is sound enough over [start, end) that a candidate it let through
    * clearly may carry on through these frames it held back (OnsetBridge); false when unsure.
    */
-  mayBridge?(start: number, end: number): boolean;
+  mayBridge(start: number, end: number): boolean;
   /** The VAD heard speech there and the gate held it back. */
   suppressedOnset(): void;
 }
