@@ -37,7 +37,7 @@ test('a quiet noise floor does not make a faint echo count: below -60 dBFS nothi
   assert.equal(audible, true, 'the loudest possible echo at -56 dBFS is heard');
 });
 
-test('the floor is the quietest frame of the last 2 s: a user speaking does not raise it, a louder room does', () => {
+test('the floor is the quietest slot of the last 2 s: a user speaking does not raise it, a louder room does', () => {
   const a = new EchoAudibility();
   // Bound -37 dB under a -20 dBFS reference: echo at most -57 dBFS, 8 dB over a -65 floor.
   for (let k = 0; k < 300; k++) a.frame(k % 50 < 30 ? dbfs(-30) : dbfs(-65), dbfs(-20), -37);
@@ -45,4 +45,16 @@ test('the floor is the quietest frame of the last 2 s: a user speaking does not 
   // The floor itself falls to -75 dBFS for more than 2 s: the same bound is now 18 dB over it.
   for (let k = 0; k < 250; k++) a.frame(dbfs(-75), dbfs(-20), -37);
   assert.equal(a.audible, true);
+});
+
+test('a few frames of digital silence (a muted track, a clip faded in from zero) do not lower the floor', () => {
+  // A headset at -65 dBFS whose client sends one or two all-zero frames every 0.5 s. With the
+  // quietest single frame as the floor (0), the headset's -57 dBFS bound counted as an echo.
+  const a = new EchoAudibility();
+  let audible = true;
+  for (let k = 0; k < 300; k++) audible = a.frame(k % 50 < 2 ? 0 : dbfs(k % 7 === 0 ? -63 : -65), dbfs(-20), -63 + 20 + 6);
+  assert.equal(audible, false);
+  // Silence that lasts (a whole slot and more) is the floor: the same bound is then an echo.
+  for (let k = 0; k < 300; k++) audible = a.frame(k % 50 < 25 ? 0 : dbfs(-65), dbfs(-20), -63 + 20 + 6);
+  assert.equal(audible, true);
 });

@@ -15,12 +15,21 @@
 const INAUDIBLE_ECHO = 1074;
 /** The loudest possible echo within this of the noise floor is no echo path. */
 const NOISE_MARGIN_DB = 10;
-/** The noise floor is the quietest 10 ms frame of the last SLOTS x SLOT_FRAMES frames (2 s). */
+/**
+ * The noise floor is the quietest slot's low percentile over the last SLOTS x SLOT_FRAMES frames
+ * (2 s): the QUIET_RANK-th quietest 10 ms frame of each 200 ms slot. Not the single quietest frame:
+ * a client that sends digital silence now and then (a muted track, a clip faded in from zero) would
+ * make the floor 20-30 dB lower than the microphone's noise for 2 s, and every echo audible. In
+ * bench:conversation the fade-in of each spoken clip alone kept the filter running on 12% of frames.
+ */
 const SLOT_FRAMES = 20;
 const SLOTS = 10;
+/** Up to QUIET_RANK - 1 odd frames per slot do not count. */
+const QUIET_RANK = 4;
 
 export class EchoAudibility {
-  private readonly slotMins = new Float64Array(SLOTS).fill(Number.POSITIVE_INFINITY);
+  private readonly slotFloors = new Float64Array(SLOTS).fill(Number.POSITIVE_INFINITY);
+  private readonly slotEnergies = new Float64Array(SLOT_FRAMES);
   private frames = 0;
   private loudestReference = 0;
   private audibleFlag = true;
@@ -35,17 +44,21 @@ export class EchoAudibility {
    * none), and the path bound (dB; null while unknown). Returns `audible`.
    */
   frame(micEnergy: number, refPeak: number, boundDb: number | null): boolean {
-    const slot = Math.floor(this.frames / SLOT_FRAMES) % SLOTS;
-    if (this.frames % SLOT_FRAMES === 0) this.slotMins[slot] = micEnergy;
-    else if (micEnergy < this.slotMins[slot]!) this.slotMins[slot] = micEnergy;
+    const inSlot = this.frames % SLOT_FRAMES;
+    this.slotEnergies[inSlot] = micEnergy;
     this.frames++;
+    if (inSlot === SLOT_FRAMES - 1) {
+      // Once per slot: a sort of 20 numbers.
+      this.slotFloors[Math.floor((this.frames - 1) / SLOT_FRAMES) % SLOTS] = this.slotEnergies.sort()[QUIET_RANK - 1]!;
+    }
     if (refPeak > this.loudestReference) this.loudestReference = refPeak;
     // The bound is unknown again after 5 s without the assistant's speech: the verdict stands
     // until it is known (a headset stays a headset between answers; a path that became audible
     // shows as soon as the bound is known again, about 1.3 s into the next answer).
     if (boundDb === null) return this.audibleFlag;
     let floor = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < SLOTS; k++) if (this.slotMins[k]! < floor) floor = this.slotMins[k]!;
+    for (let k = 0; k < SLOTS; k++) if (this.slotFloors[k]! < floor) floor = this.slotFloors[k]!;
+    if (floor === Number.POSITIVE_INFINITY) return this.audibleFlag; // no whole slot heard yet
     const loudestEcho = this.loudestReference * 10 ** (boundDb / 10);
     this.audibleFlag = loudestEcho >= Math.max(INAUDIBLE_ECHO, floor * 10 ** (NOISE_MARGIN_DB / 10));
     return this.audibleFlag;
