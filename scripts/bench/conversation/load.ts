@@ -13,7 +13,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ChunkQueue, drained } from '../load/chunk-queue.js';
 import { RealtimeFeeder } from '../load/feeder.js';
-import { CHUNK_MS, speechClips, toChunks } from '../load/speech-audio.js';
+import { CHUNK_MS, overNoiseFloor, speechClips, toChunks } from '../load/speech-audio.js';
 import { seededRandom } from '../load/seeded-random.js';
 import { round, summarize, type Summary } from '../load/stats.js';
 import { openSessions, type WsSession } from '../load/ws-session.js';
@@ -215,7 +215,7 @@ export async function runConversationLevel(p: ConversationLevelParams): Promise<
   const sh: Shared = {
     p,
     feeder,
-    clips: clips.map((c) => toChunks(c)),
+    clips: clips.map((c, i) => toChunks(overNoiseFloor(c, i + 11))),
     deadline: 0,
     out: { stopped: [], first: [], bargeFirst: [], textFirst: [], spoken: 0, text: 0, bargeIns: 0, bargeInsCut: 0, missed: 0, late: 0, answers: 0 },
   };

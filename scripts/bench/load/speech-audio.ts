@@ -103,6 +103,19 @@ export function noiseFloor(samples: number, seed = 1): Int16Array {
   return out;
 }
 
+/**
+ * The clip as the load generator's microphone hears it: its noise floor goes on under the speech.
+ * A clip alone is a different microphone (the real clips' own background lies up to 18 dB, median
+ * 9 dB, under the floor, and their trimmed edges fade from zero): a session whose noise floor drops
+ * that far for each spoken turn is no client's microphone.
+ */
+export function overNoiseFloor(clip: Int16Array, seed = 3): Int16Array {
+  const noise = noiseFloor(clip.length, seed);
+  const out = new Int16Array(clip.length);
+  for (let i = 0; i < clip.length; i++) out[i] = Math.max(-32768, Math.min(32767, clip[i]! + noise[i]!));
+  return out;
+}
+
 /** Pads to whole 20 ms chunks with noise floor and returns the chunks as Buffer views (no copies). */
 export function toChunks(pcm: Int16Array): Buffer[] {
   const whole = Math.ceil(pcm.length / CHUNK_SAMPLES) * CHUNK_SAMPLES;
