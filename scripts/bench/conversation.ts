@@ -10,6 +10,7 @@
 //   at the highest level, top self time printed)  --workers 1,2 (every level per worker count,
 //   compared)  --server-cpus 0,1 --load-cpus 1 (taskset lists)  --nice N
 //   --server-config JSON (config sections over the bench's, e.g. '{"audio":{"vad":{"batchWindowMs":0}}}')
+//   --server-node-flags '--trace-gc --initial-old-space-size=16' (after npm start's flags)
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,8 @@ export interface ConversationBenchOptions {
   profile: boolean;
   /** Server config merged over the bench's. */
   serverConfig: Record<string, unknown>;
+  /** Node flags for the server after npm start's (A/B of a V8 setting; a later flag wins). */
+  serverNodeFlags: string[];
   /** Every level is run once per worker count (server.workers; 1: one process). */
   workers: number[];
   /** taskset CPU lists for the server and the load generator (default: cores 0 and 1, where there are two). */
@@ -47,6 +50,7 @@ export const DEFAULTS: ConversationBenchOptions = {
   listenMs: 25000,
   profile: false,
   serverConfig: {},
+  serverNodeFlags: [],
   workers: [1],
   serverCpus: null,
   loadCpus: null,
@@ -153,7 +157,8 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
       if (o.print) console.log(`  listen-only x${top}: ${listen.serverCpuMsPerSessionSecond} ms CPU per session-second`);
     }
     for (const workers of o.workers) for (const sessions of o.levels) {
-      const flags = o.profile && sessions === top && workers === o.workers[0] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      const profiling = o.profile && sessions === top && workers === o.workers[0] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      const flags = [...profiling, ...o.serverNodeFlags];
       const started = Date.now();
       rows.push(await runLevel(worker, configFor(workers), where, 'conversation', sessions, o.levelMs, flags));
       const row = rows.at(-1)!;
@@ -285,6 +290,8 @@ function parseArgs(argv: string[]): Partial<ConversationBenchOptions> {
   if (argv.includes('--profile')) o.profile = true;
   const serverConfig = serverConfigFlag(argv);
   if (serverConfig) o.serverConfig = serverConfig;
+  const nodeFlags = value('--server-node-flags');
+  if (nodeFlags) o.serverNodeFlags = nodeFlags.split(/\s+/).filter((f) => f !== '');
   return o;
 }
 

@@ -73,6 +73,7 @@ test('a microphone queue reports where queued audio lands in the stream and pads
 test('benchmarks start the server with the node flags of npm start, and the image runs the same command', () => {
   const flags = serverNodeFlags();
   assert.ok(flags.includes('--no-concurrent-marking'), `npm start flags: ${flags.join(' ')}`);
+  assert.ok(flags.includes('--initial-old-space-size=128'), `npm start flags: ${flags.join(' ')}`);
   const cmd = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').match(/^CMD (\[.*\])$/m);
   assert.ok(cmd, 'Dockerfile has an exec-form CMD');
   assert.deepEqual(JSON.parse(cmd[1]!), ['node', ...flags, '--import', 'tsx', 'server/main.ts']);
