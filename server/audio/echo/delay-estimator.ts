@@ -82,7 +82,15 @@ export class DelayEstimator {
     }
     const base = lowest - this.maxLag;
     const logRef = new Float64Array(highest - base + 1);
-    for (let k = 0; k < logRef.length; k++) logRef[k] = Math.log(Math.max(refEnergy(base + k), this.floor));
+    let anyActive = false;
+    for (let k = 0; k < logRef.length; k++) {
+      const e = refEnergy(base + k);
+      if (e > this.floor) anyActive = true;
+      logRef[k] = Math.log(Math.max(e, this.floor));
+    }
+    // Nothing played that any lag could read (the user speaking, or nobody, for the whole
+    // window): no lag has an active block, so there is no estimate; the correlation is skipped.
+    if (!anyActive) return null;
     const corr = new Float64Array(this.maxLag + 1);
     let active = 0;
     for (let lag = 0; lag <= this.maxLag; lag++) {

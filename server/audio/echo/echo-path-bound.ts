@@ -37,6 +37,8 @@ export class EchoPathBound {
   private readonly gains: Float64Array;
   /** Per delay, the tightest kept g(d). */
   private readonly tightest: Float64Array;
+  /** Per window kept: whether it bounds any delay (false: its row is all Infinity). */
+  private readonly rowBounds = new Uint8Array(KEPT);
 
   constructor(
     private readonly reference: EchoReference,
@@ -74,6 +76,7 @@ export class EchoPathBound {
     this.frames = 0;
     this.gains.fill(Number.POSITIVE_INFINITY);
     this.tightest.fill(Number.POSITIVE_INFINITY);
+    this.rowBounds.fill(0);
   }
 
   /** One 10 ms microphone frame, heard while reference block `block` was playing (undelayed). */
@@ -95,10 +98,9 @@ export class EchoPathBound {
 
   private update(): void {
     const frames = Math.min(this.frames, WINDOW_FRAMES);
-    let maxMic = 0;
-    for (let i = 0; i < frames; i++) maxMic = Math.max(maxMic, this.micEnergy[i]!);
     const delays = this.maxDelayBlocks + 1;
-    const row = (this.updates++ % KEPT) * delays;
+    const slot = this.updates++ % KEPT;
+    const row = slot * delays;
     // The reference energies every delay reads, fetched once.
     let lowest = Number.POSITIVE_INFINITY;
     let highest = Number.NEGATIVE_INFINITY;
@@ -108,12 +110,33 @@ export class EchoPathBound {
     }
     const base = lowest - this.maxDelayBlocks;
     const energies = this.energiesFrom(base, highest - base + 1);
+    let anyLoud = false;
+    for (let k = 0; k <= highest - base && !anyLoud; k++) anyLoud = energies[k]! >= LOUD_REFERENCE;
+    if (!anyLoud) {
+      // No speech played anywhere this window can hear (most of a session's time: the user
+      // speaking, or nobody): the window bounds nothing. If the one it replaces bounded nothing
+      // either, no delay's tightest bound changes.
+      const replaced = this.rowBounds[slot] === 1;
+      this.rowBounds[slot] = 0;
+      if (!replaced) return;
+      this.gains.fill(Number.POSITIVE_INFINITY, row, row + delays);
+      this.recomputeTightest();
+      return;
+    }
+    this.rowBounds[slot] = 1;
+    let maxMic = 0;
+    for (let i = 0; i < frames; i++) maxMic = Math.max(maxMic, this.micEnergy[i]!);
     for (let d = 0; d < delays; d++) {
       let loudest = 0;
       const shift = base + d;
       for (let i = 0; i < frames; i++) loudest = Math.max(loudest, energies[this.refBlock[i]! - shift]!);
       this.gains[row + d] = loudest < LOUD_REFERENCE ? Number.POSITIVE_INFINITY : (maxMic + 1) / loudest;
     }
+    this.recomputeTightest();
+  }
+
+  private recomputeTightest(): void {
+    const delays = this.maxDelayBlocks + 1;
     for (let d = 0; d < delays; d++) {
       let min = Number.POSITIVE_INFINITY;
       for (let w = 0; w < KEPT; w++) min = Math.min(min, this.gains[w * delays + d]!);
