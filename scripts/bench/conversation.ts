@@ -4,7 +4,9 @@
 // now and then) against one server (scripted chat model at 20 ms a token, espeak-ng answers,
 // defaults everywhere else). A fresh server per level; the server is pinned to core 0 and the
 // load generator to core 1 where taskset and two cores exist. A listen-only row (the same
-// microphones, no answers) at the highest level is the comparison.
+// microphones, no answers) at the highest level is the comparison. Where the server is pinned,
+// 'core busy' is everything on its core (its libespeak speech worker too, which the server's own
+// CPU figure leaves out).
 // Prints tables; writes bench-results/conversation.json.
 //   --levels 10,25,50  --level-ms 40000  --listen-ms 25000  --profile (CPU profile of the server
 //   at the highest level, top self time printed)  --workers 1,2 (every level per worker count,
@@ -21,6 +23,7 @@ import { LoadWorker, placement, ServerHandle, type Placement } from './load/proc
 import { machineInfo, printTable, writeResults } from './load/report.js';
 import { repoRoot } from './load/speech-audio.js';
 import { serverConfigFlag } from './load/server-config-flag.js';
+import { coresBusy, parseCpuList, readCoreTimes } from './load/core-busy.js';
 import { ratio, round } from './load/stats.js';
 
 export interface ConversationBenchOptions {
@@ -72,6 +75,13 @@ export interface ConversationRow extends ConversationLevelResult {
   serverCpuCores: number;
   /** Server CPU ms per second of one session. */
   serverCpuMsPerSessionSecond: number;
+  /**
+   * The server's pinned cores over the level, busy share (1: one whole core), with everything
+   * on them: the server's child processes too (the libespeak worker); null when not pinned.
+   */
+  serverCoresBusy: number | null;
+  /** serverCoresBusy as ms per second of one session (server and its speech worker). */
+  coreMsPerSessionSecond: number | null;
   serverLoopDelayP99Ms: number;
   serverLoopDelayMaxMs: number;
   serverRssMb: number;
@@ -104,9 +114,13 @@ async function runLevel(worker: LoadWorker, config: Record<string, unknown>, whe
     const params: ConversationLevelParams = { wsUrl: server.wsUrl, sessions, mode, durationMs, silenceMs: SILENCE_MS, bargeInEvery: 3, textEvery: 4, lateMs: LATE_MS, seed: sessions };
     // One short conversation first: a fresh server's first answers pay for JIT and lazy start-up.
     await worker.run<ConversationLevelResult>('conversation', { ...params, sessions: Math.min(2, sessions), durationMs: 1000 });
+    const pinnedCores = where.pinned && where.serverCore !== null ? String(where.serverCore) : null;
+    const coresBefore = pinnedCores ? readCoreTimes(pinnedCores) : null;
     const before = await server.stats();
     const r = await worker.run<ConversationLevelResult>('conversation', params);
     const after = await server.stats();
+    const coresAfter = pinnedCores ? readCoreTimes(pinnedCores) : null;
+    const busy = pinnedCores ? coresBusy(coresBefore, coresAfter, parseCpuList(pinnedCores).size) : null;
     const cpuMs = (after.cpuUs - before.cpuUs) / 1000;
     const wallMs = after.wallMs - before.wallMs;
     const loopP99 = round(after.loopDelayP99Ms);
@@ -115,6 +129,8 @@ async function runLevel(worker: LoadWorker, config: Record<string, unknown>, whe
       workers,
       serverCpuCores: round(cpuMs / wallMs),
       serverCpuMsPerSessionSecond: round(cpuMs / (sessions * (wallMs / 1000))),
+      serverCoresBusy: busy === null ? null : round(busy),
+      coreMsPerSessionSecond: busy === null ? null : round((busy * 1000) / sessions),
       serverLoopDelayP99Ms: loopP99,
       serverLoopDelayMaxMs: round(after.loopDelayMaxMs),
       serverRssMb: round(after.rssMb, 1),
@@ -225,13 +241,15 @@ function printConversation(r: ConversationBenchResult): void {
   const all = [...(r.listen ? [r.listen] : []), ...r.rows];
   printTable(
     `Conversations per server (placement: ${r.placement.pinned ? `server core ${r.placement.serverCore}, load generator core ${r.placement.loadCore}` : 'not pinned'}; latencies ms p50 / p95 / max)`,
-    ['mode', 'workers', 'N', 'CPU ms/session-s', 'cores', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'mic late p99', 'load gen cores', 'pass'],
+    ['mode', 'workers', 'N', 'CPU ms/session-s', 'cores', 'core busy', 'core ms/session-s', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'mic late p99', 'load gen cores', 'pass'],
     all.map((x) => [
       x.mode,
       x.workers,
       x.sessions,
       x.serverCpuMsPerSessionSecond,
       x.serverCpuCores,
+      x.serverCoresBusy ?? '-',
+      x.coreMsPerSessionSecond ?? '-',
       x.serverLoopDelayP99Ms,
       x.serverLoopDelayMaxMs,
       s(x.speechStoppedMs),

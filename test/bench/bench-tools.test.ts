@@ -1,5 +1,6 @@
 // The benchmarks' own arithmetic: percentiles, histogram reading, result files.
 import { test } from 'node:test';
+import { coresBusy, parseCpuList, readCoreTimes } from '../../scripts/bench/load/core-busy.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,4 +78,12 @@ test('benchmarks start the server with the node flags of npm start, and the imag
   const cmd = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').match(/^CMD (\[.*\])$/m);
   assert.ok(cmd, 'Dockerfile has an exec-form CMD');
   assert.deepEqual(JSON.parse(cmd[1]!), ['node', ...flags, '--import', 'tsx', 'server/main.ts']);
+});
+
+test('core busy: CPU lists and the busy share of pinned cores between two readings', () => {
+  assert.deepEqual([...parseCpuList('0,2-4')], [0, 2, 3, 4]);
+  assert.equal(coresBusy({ busy: 100, total: 400 }, { busy: 250, total: 600 }, 2), 1.5);
+  assert.equal(coresBusy(null, { busy: 1, total: 2 }, 1), null);
+  const now = readCoreTimes('0');
+  if (now) assert.ok(now.busy >= 0 && now.total >= now.busy);
 });
