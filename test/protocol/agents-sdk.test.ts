@@ -151,7 +151,10 @@ test('Agents SDK, default config: speech during a spoken answer makes the SDK tr
 
 test('Agents SDK, default config: speech the monitor calls noise (<2>) never interrupts its playback; a question (<1>) does, and the next answer plays', async () => {
   const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, rests under a tall tree, watches the birds, and sleeps until the evening comes and the stars come out. In the morning it wakes up, drinks from the river, runs back across the fields to the farm, and waits by the old barn for the farmer to bring its breakfast.';
-  await withSdk({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Okay.' }], tokenDelayMs: 5, decisions: ['<2>', '<1>'] }) } }, async (h) => {
+  // The monitor may judge each utterance twice: at the comma's short pause ("Hello there, can you
+  // hear me?", the early verdict) and at its end. The first utterance's verdicts are both noise,
+  // whichever way it is cut; every later one is a question.
+  await withSdk({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Okay.' }], tokenDelayMs: 5, decisions: ['<2>', '<2>', '<1>'] }) } }, async (h) => {
     await settledSession(h);
     let interrupted = 0;
     h.session.on('audio_interrupted', () => void (interrupted += 1));
