@@ -149,7 +149,7 @@ export class AudioFrontEnd {
   push(samples: Float32Array): void {
     if (this.closed || samples.length === 0) return;
     this.window.append(samples);
-    if (this.mel && !this.lazyMel) this.mel.push(samples);
+    if (!this.lazyMel) this.mel?.push(samples);
     else if (this.melWanted()) this.feedMel();
     if (this.settings === null) {
       const max = this.tuning.maxSegmentMs * SAMPLES_PER_MS;

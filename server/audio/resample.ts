@@ -17,14 +17,14 @@
 // stream. Streaming never recomputes anything: chunked input gives exactly the
 // samples that one call on the whole signal gives (same arithmetic, same order).
 
+import { simdKernel } from './resample-kernel.js';
+
 export interface ResamplerQuality {
   /** Stop-band attenuation of the anti-alias/anti-image filter, dB. */
   attenuationDb: number;
   /** Pass band edge as a fraction of the lower Nyquist frequency; the stop band starts at that Nyquist. */
   passbandRatio: number;
 }
-
-import { simdKernel } from './resample-kernel.js';
 
 /** Outputs per SIMD kernel call (see emit). */
 const KERNEL_SLICE = 8192;
