@@ -53,11 +53,13 @@ export class AudioPacer<F extends PacedFrame> {
   private pausedFlag = false;
   private wakeResume: (() => void) | null = null;
   private current: PacerState = 'idle';
+  private leadMs: number;
 
   constructor(source: AsyncIterable<F>, options: PacerOptions<F>) {
     this.source = source;
     this.options = options;
     this.clock = options.clock ?? systemClock;
+    this.leadMs = options.leadMs;
   }
 
   /** Sends every frame of the source, paced. Resolves 'completed' or 'cancelled'; rejects if the source fails. */
@@ -80,7 +82,7 @@ export class AudioPacer<F extends PacedFrame> {
           }
           this.tick();
           const buffered = this.sent - this.played;
-          const wait = buffered + frame.durationMs - this.options.leadMs;
+          const wait = buffered + frame.durationMs - this.leadMs;
           if (wait <= EPSILON_MS || buffered <= EPSILON_MS) break;
           this.current = 'waiting-clock';
           await this.clock.sleep(Math.min(wait, buffered), this.stop.signal);
@@ -110,6 +112,15 @@ export class AudioPacer<F extends PacedFrame> {
 
   get paused(): boolean {
     return this.pausedFlag;
+  }
+
+  /**
+   * Sends at most `ms` ahead from the next frame on (null: back to options.leadMs). A lower lead
+   * lets what is buffered play down first; a higher one refills from the next wake-up (a wait
+   * never outlasts the buffered audio, so the listener does not run dry meanwhile).
+   */
+  setLead(ms: number | null): void {
+    this.leadMs = ms === null ? this.options.leadMs : Math.min(ms, this.options.leadMs);
   }
 
   /** Drops pending frames, cancels the source; nothing is sent after this returns. */

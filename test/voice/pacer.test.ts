@@ -165,3 +165,36 @@ test('fractional frame durations never stall the pacer on rounding (simulated cl
   assert.equal(sent.length, list.length);
   assert.equal(await done, 'completed');
 });
+
+test('setLead: a lower lead lets the buffered audio play down without running dry; restoring it refills before the listener runs dry', async () => {
+  const { clock, source, sent, pacer, done } = setup(300);
+  source.add(...frames(40, 100));
+  source.end();
+  await clock.advance(1000);
+  assert.ok(pacer.sentMs - pacer.playedMs > 200, 'full lead before');
+  pacer.setLead(150);
+  const lowered = sent.length;
+  let minBuffered = Infinity;
+  let maxAhead = 0;
+  for (let t = 0; t < 1000; t += 10) {
+    await clock.advance(10);
+    minBuffered = Math.min(minBuffered, pacer.sentMs - pacer.playedMs);
+  }
+  for (const s of sent.slice(lowered + 1)) maxAhead = Math.max(maxAhead, s.aheadMs);
+  assert.ok(maxAhead <= 150 + 1e-6, `at most 150 ms ahead once lowered (${maxAhead})`);
+  assert.ok(minBuffered > 0, 'the listener never ran dry while the lead came down');
+  pacer.setLead(null);
+  const raised = sent.length;
+  for (let t = 0; t < 500; t += 10) {
+    await clock.advance(10);
+    minBuffered = Math.min(minBuffered, pacer.sentMs - pacer.playedMs);
+  }
+  assert.ok(minBuffered > 0, 'nor while it refilled');
+  assert.ok(sent.slice(raised).some((s) => s.aheadMs > 200), 'back to the full lead');
+  // A lead above options.leadMs is capped there.
+  pacer.setLead(5000);
+  await clock.advance(500);
+  assert.ok(pacer.sentMs - pacer.playedMs <= 300 + 1e-6);
+  pacer.cancel();
+  await done;
+});
