@@ -43,6 +43,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly answerDucks = new Counter({
+    name: 'duet_answer_ducks_total',
+    help: 'Answers ducked (lowered, still playing) on speech over them (scheduler.duckMs, confirmed mode), by outcome: resumed (back to full level), paused (the speech outlasted the duck), interrupted (cut while ducked).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly turnsHeld = new Counter({ name: 'duet_turns_held_total', help: 'User turns judged incomplete and held for more speech, by judge (model, monitor).', labelNames: ['source'] as const, registers: [this.registry] });
   readonly backchannels = new Counter({ name: 'duet_backchannels_total', help: 'Segments decided from the transcript alone, without the monitor: backchannel (noise during an answer) or command (always a query).', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly speculativeStarts = new Counter({ name: 'duet_speculative_starts_total', help: 'Answers started during a short pause, before the silence timer confirmed the turn.', registers: [this.registry] });

@@ -108,6 +108,7 @@ export const ServerEventSchemas = {
     reason: Type.Optional(Type.String()),
   }),
   'duet.response.paused': serverEvent('duet.response.paused', { response_id: Type.String(), audio_start_ms: Type.Number(), tentative: Type.Boolean() }),
+  'duet.response.ducked': serverEvent('duet.response.ducked', { response_id: Type.String(), audio_start_ms: Type.Number(), gain_db: Type.Number(), tentative: Type.Boolean() }),
   'duet.response.resumed': serverEvent('duet.response.resumed', { response_id: Type.String(), reason: Type.String(), buffered_audio_ms: Type.Optional(Type.Number()) }),
   'duet.turn.held': serverEvent('duet.turn.held', {
     item_id: Type.String(),

@@ -132,6 +132,12 @@ export class AudioFrontEnd {
     return this.segmentStart >= 0;
   }
 
+  /** Confirmed speech: ms of silence the VAD has judged since its last voiced frame (0 while voiced, or outside speech). */
+  get trailingSilenceMs(): number {
+    const start = this.detector?.silenceRunStart ?? -1;
+    return start < 0 ? 0 : Math.max(0, this.vadNext - start) / SAMPLES_PER_MS;
+  }
+
   /** VAD frames skipped because the VAD fell too far behind. */
   get skippedVadFrames(): number {
     return this.vadSkipped;

@@ -36,6 +36,8 @@ export interface TurnDetector {
   setTurnDetection(td: TurnDetection): void;
   /** Ends the turn at the pause under way (after pause_started), before the silence timer. */
   endTurnAtPause?(): boolean;
+  /** Confirmed speech: ms of silence since its last voiced frame (0 while voiced). */
+  trailingSilenceMs?(): number;
   close(): void;
 }
 
@@ -148,6 +150,11 @@ export class AudioInput {
   close(): void {
     this.detector?.close();
     this.echo.close();
+  }
+
+  /** Confirmed speech: ms of silence the VAD has heard since its last voiced frame (0 while voiced or without a VAD). */
+  trailingSilenceMs(): number {
+    return this.detector?.trailingSilenceMs?.() ?? 0;
   }
 
   private onTurnEvent(e: TurnEvent): void {

@@ -51,6 +51,7 @@ export async function createDetectorFactory(audio: Config['audio'], log: Logger,
       clear: () => frontEnd.clear(),
       setTurnDetection: (next) => frontEnd.setTurnDetection(vad ? toFrontEndSettings(next) : null),
       endTurnAtPause: () => frontEnd.endTurnAtPause(),
+      trailingSilenceMs: () => frontEnd.trailingSilenceMs,
       close: () => frontEnd.close(),
     };
   };

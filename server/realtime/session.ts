@@ -124,6 +124,7 @@ export class RealtimeSession implements SessionContext {
       makeChannel: (ref, modality) => deps.makeChannel({ ref, modality, session: this }),
       resolveModality: (wanted) => (wanted === 'audio' && models.tts ? 'audio' : 'text'),
       onResponseDone: () => this.sendRateLimits(),
+      trailingSilenceMs: () => this.audio.trailingSilenceMs(),
     });
     this.images = new ImageInputs(config.vision);
     this.audio = new AudioInput({

@@ -6,6 +6,7 @@ import type { PartRef } from '../response/response-run.js';
 import { SpeechTrack, type SpeechFrame } from '../voice/speech-track.js';
 import { AudioPacer } from '../voice/pacer.js';
 import { decodeOutputAudio, outputSampleRate } from '../voice/output-format.js';
+import { dbToGain, OutputGain } from '../voice/output-gain.js';
 import type { OutputAudioTap } from '../audio/echo/reference.js';
 import type { DeltaTemplate } from './outbound.js';
 import type { SessionContext } from './session-context.js';
@@ -22,8 +23,8 @@ export interface SpeechChannelParams {
 
 /**
  * Audio modality: generated text -> clauses -> TTS -> paced audio deltas, each preceded by
- * the transcript it speaks. Pause stops sending at once (synthesis goes on into the track);
- * cancel drops pending synthesis and reports the audio sent ahead of the listener.
+ * the transcript it speaks. Pause stops sending at once (synthesis goes on into the track); a duck
+ * goes on sending, lowered, until resume or pause; cancel drops pending synthesis and reports the audio sent ahead of the listener.
  */
 class SpeechChannel implements OutputChannel {
   private readonly track: SpeechTrack;
@@ -33,6 +34,8 @@ class SpeechChannel implements OutputChannel {
   private sent = '';
   private readonly transcriptDelta: DeltaTemplate;
   private readonly audioDelta: DeltaTemplate;
+  private readonly gain: OutputGain;
+  private ducking = false;
   firstEmitAtMs: number | null = null;
 
   constructor(private readonly p: SpeechChannelParams) {
@@ -49,6 +52,7 @@ class SpeechChannel implements OutputChannel {
       frameMs: p.voice.frameMs,
       chunksAhead: p.voice.chunksAhead,
     });
+    this.gain = new OutputGain(this.track.format);
     this.pacer = new AudioPacer(this.track, { leadMs: p.voice.leadMs, send: (frame) => this.send(frame), onCancel: () => this.track.cancel() });
     this.running = this.pacer.run();
     this.running.catch((err: unknown) => (this.failure = err));
@@ -62,14 +66,30 @@ class SpeechChannel implements OutputChannel {
       outbound.sendDelta(this.transcriptDelta, frame.text);
     }
     if (frame.audio.length > 0) {
-      outbound.sendDelta(this.audioDelta, Buffer.from(frame.audio.buffer, frame.audio.byteOffset, frame.audio.byteLength).toString('base64'), true);
+      // What is sent is what the reference keeps: a ducked frame at its lowered level.
+      const { bytes, samples } = this.gain.apply(frame.audio);
+      outbound.sendDelta(this.audioDelta, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), true);
       this.p.metrics.audioOutSeconds.inc(frame.durationMs / 1000);
-      this.p.tap?.sent(decodeOutputAudio(this.track.format, frame.audio), outputSampleRate(this.track.format), performance.now());
+      this.p.tap?.sent(samples ?? decodeOutputAudio(this.track.format, bytes), outputSampleRate(this.track.format), performance.now());
     }
   }
 
   get paused(): boolean {
-    return this.pacer.paused;
+    return this.pacer.paused || this.ducking;
+  }
+
+  get ducked(): boolean {
+    return this.ducking && !this.pacer.paused;
+  }
+
+  duck(gainDb: number): boolean {
+    if (this.pacer.state === 'cancelled') return false;
+    this.ducking = true;
+    this.gain.set(dbToGain(gainDb));
+    // Less sent ahead while the user may be interrupting: should the duck become a pause, less of
+    // the answer is left to play out at the client.
+    this.pacer.setLead(this.p.voice.duckLeadMs);
+    return true;
   }
 
   write(text: string): void {
@@ -87,6 +107,9 @@ class SpeechChannel implements OutputChannel {
   }
 
   resume(): void {
+    this.ducking = false;
+    this.gain.set(1);
+    this.pacer.setLead(null);
     this.pacer.resume();
   }
 

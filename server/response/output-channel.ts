@@ -18,8 +18,16 @@ export interface OutputChannel {
   end(): Promise<void>;
   /** Stop emitting at once; generation may continue into the channel's buffer. */
   pause(): void;
-  /** Emit what was held, exactly once, then go on. */
+  /** Emit what was held, exactly once, then go on (at full level after a duck). */
   resume(): void;
+  /**
+   * Audio channels: go on emitting, `gainDb` quieter, until resume() (pause() then stops it). The
+   * channel counts as paused meanwhile: the answer is held for the user's speech. False: this
+   * channel cannot duck (the caller pauses instead).
+   */
+  duck?(gainDb: number): boolean;
+  /** Ducked and still emitting (not paused since). */
+  readonly ducked?: boolean;
   /** Drop everything not yet emitted; nothing is emitted after this returns. */
   cancel(): { staleAudioMs: number };
   /** Text the client has received so far (what the user saw or heard). */
@@ -31,6 +39,7 @@ export interface OutputChannel {
   bufferedAudioMs?(): number;
   /** Truncates to what was heard at `audioEndMs` (audio channels); returns the heard text, or null if not applicable. */
   truncateAt?(audioEndMs: number): string | null;
+  /** Held for the user's speech: stopped, or ducked. */
   readonly paused: boolean;
   /** ms timestamp of the first emitted delta, null before. */
   readonly firstEmitAtMs: number | null;

@@ -64,8 +64,19 @@ export class ResponseRun {
     return this.status !== null;
   }
 
+  /** Held for the user's speech: output stopped, or ducked (OutputChannel.duck). */
   get paused(): boolean {
     return this.channel.paused;
+  }
+
+  /** ms timestamp (performance.now) of the answer's first delta to the client, null before. */
+  get firstEmitAtMs(): number | null {
+    return this.channel.firstEmitAtMs;
+  }
+
+  /** Ducked: still playing, lowered. */
+  get ducked(): boolean {
+    return this.channel.ducked === true;
   }
 
   /** Text the client has been sent so far. */
@@ -91,6 +102,11 @@ export class ResponseRun {
 
   resume(): void {
     this.channel.resume();
+  }
+
+  /** Lowers the answer's voice while it goes on; false for a channel that cannot (text). */
+  duck(gainDb: number): boolean {
+    return this.channel.duck?.(gainDb) ?? false;
   }
 
   /** Audio the client has buffered but not played (null for text answers); see OutputChannel. */

@@ -11,13 +11,27 @@ export interface AnswerPauseDeps {
   activeRun: () => ResponseRun | null;
   /** turn_detection.interrupt_response (speech may pause and cut an answer). */
   interruptAllowed: () => boolean;
+  /** How long speech over a spoken answer ducks it before it pauses (0: pause at once; see scheduler.duckMs). */
+  duckMs: () => number;
+  /** Confirmed speech: ms of silence since its last voiced frame (0 while voiced). */
+  trailingSilenceMs: () => number;
 }
+
+/** At the end of a duck, speech that has been silent this long looks finished: the duck goes on. */
+export const DUCK_QUIET_MS = 32;
+/** While it stays silent, the duck looks again this often (until speech_stopped ends the checks). */
+const DUCK_RECHECK_MS = 64;
+
 
 /**
  * When the current answer's output stops and goes on, as the user's speech unfolds: a tentative
  * pause at the first speech frame, undone at once on a blip; a firm pause once speech is
  * confirmed (and has lasted scheduler.minInterruptSpeechMs); the pause timeout; resuming on the
  * monitor's word, early or not. The monitor's decisions themselves stay in the scheduler.
+ *
+ * For clients that cannot pause their own playback (duckMs > 0), the hold starts as a duck: the
+ * answer goes on, lowered, and pauses only if the speech outlasts duckMs. A backchannel or a cough
+ * then leaves a dip, not the hole a pause longer than the client's buffered audio would leave.
  */
 export class AnswerPause {
   private speakingNow = false;
@@ -30,6 +44,8 @@ export class AnswerPause {
   private speechAudioStartMs = 0;
   private onsetTimer: NodeJS.Timeout | null = null;
   private pauseTimer: NodeJS.Timeout | null = null;
+  /** Ends a duck whose speech goes on: the answer then pauses. */
+  private duckTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(private readonly d: AnswerPauseDeps) {}
@@ -45,7 +61,7 @@ export class AnswerPause {
 
   /** Timers still armed (leak tests). */
   get timers(): number {
-    return (this.onsetTimer ? 1 : 0) + (this.pauseTimer ? 1 : 0);
+    return (this.onsetTimer ? 1 : 0) + (this.pauseTimer ? 1 : 0) + (this.duckTimer ? 1 : 0);
   }
 
   /**
@@ -59,7 +75,7 @@ export class AnswerPause {
     if (!run || run.paused || !this.d.interruptAllowed()) return;
     this.onsetAtMs = performance.now() - sinceOnsetMs;
     this.tentativeNow = true;
-    this.pauseForSpeech(true);
+    this.holdForSpeech(true);
   }
 
   /** The speech announced by voiceOnset ended before the VAD confirmed it. */
@@ -76,12 +92,16 @@ export class AnswerPause {
     this.speechAudioStartMs = audioStartMs;
     const run = this.d.activeRun();
     if (!run || !this.d.interruptAllowed()) return;
-    if (run.paused && !this.tentativeNow) return;
+    if (run.paused && !this.tentativeNow) {
+      // Ducked for earlier speech still awaiting its verdict: this speech may outlast the duck.
+      if (run.ducked) this.armDuck(Math.max(0, this.d.duckMs() - sinceOnsetMs));
+      return;
+    }
     this.clear('onset');
     // Minimum speech before a pause is firm, counted from the speech's start: the VAD's own
     // minimum speech usually covers it already, so the pause is firm at confirmation.
     const remainingMs = this.d.config.minInterruptSpeechMs - sinceOnsetMs;
-    const firm = (): void => (run.paused ? this.confirmTentative() : this.pauseForSpeech(false));
+    const firm = (): void => (run.paused ? this.confirmTentative() : this.holdForSpeech(false));
     if (remainingMs <= 0) return firm();
     this.onsetTimer = setTimeout(() => {
       this.onsetTimer = null;
@@ -93,6 +113,8 @@ export class AnswerPause {
     this.speakingNow = false;
     this.resumedEarly = false;
     this.clear('onset');
+    // Speech shorter than the duck: the answer stays lowered until the monitor's word (or the timeout).
+    this.clear('duck');
     // Speech too short to interrupt: a tentative pause ends here (the monitor still classifies it).
     if (this.tentativeNow) return this.endTentative('short');
     // From here the monitor's decision is due; without one in time, the answer resumes.
@@ -102,8 +124,10 @@ export class AnswerPause {
   /** The answer goes on exactly where it stopped; `early`: the user's segment is still open. */
   resume(run: ResponseRun, reason: string, early = false): void {
     this.clear('pause');
+    this.clear('duck');
     this.tentativeNow = false;
     if (early) this.resumedEarly = true;
+    if (run.ducked) this.d.metrics.answerDucks.inc({ outcome: 'resumed' });
     // Announce first: the held deltas follow the event that says output goes on.
     const buffered = run.bufferedAudioMs();
     this.d.events.send({ type: 'duet.response.resumed', response_id: run.id, reason, ...(buffered === null ? {} : { buffered_audio_ms: Math.round(buffered) }) });
@@ -114,11 +138,12 @@ export class AnswerPause {
   speechWentOn(): void {
     if (!this.resumedEarly) return;
     this.resumedEarly = false;
-    if (!this.closed && this.speakingNow) this.pauseForSpeech(false, true);
+    if (!this.closed && this.speakingNow) this.holdForSpeech(false, true);
   }
 
   /** The answer is cut (a query): nothing it sent ahead may play on. */
   interrupt(run: ResponseRun): void {
+    if (run.ducked) this.d.metrics.answerDucks.inc({ outcome: 'interrupted' });
     this.reset();
     const { staleAudioMs } = run.cancel('turn_detected');
     this.d.events.send({ type: 'duet.output_audio.clear', response_id: run.id, stale_audio_ms: staleAudioMs });
@@ -129,6 +154,7 @@ export class AnswerPause {
     this.tentativeNow = false;
     this.clear('onset');
     this.clear('pause');
+    this.clear('duck');
   }
 
   close(): void {
@@ -136,7 +162,44 @@ export class AnswerPause {
     this.reset();
   }
 
-  /** `again`: the same speech, after an early resume (not a new onset: not a detection to measure). */
+  /**
+   * Holds the answer for the user's speech: a duck while the speech is younger than duckMs (and the
+   * answer can duck), else a pause. `again`: the same speech, after an early resume (not a new
+   * onset: not a detection to measure; a duck then runs its whole length from now).
+   */
+  private holdForSpeech(tentative: boolean, again = false): void {
+    const run = this.d.activeRun();
+    if (!run || run.paused) return;
+    const spokenMs = again ? 0 : performance.now() - this.onsetAtMs;
+    const duckMs = this.d.duckMs();
+    const playingMs = run.firstEmitAtMs === null ? 0 : performance.now() - run.firstEmitAtMs;
+    if (duckMs <= spokenMs || playingMs < this.d.config.duckAfterMs || !run.duck(this.d.config.duckGainDb)) return this.pauseForSpeech(tentative, again);
+    if (!again) this.d.metrics.interruptionDetectionMs.observe(spokenMs);
+    this.d.events.send({ type: 'duet.response.ducked', response_id: run.id, audio_start_ms: this.speechAudioStartMs, gain_db: this.d.config.duckGainDb, tentative });
+    this.armDuck(duckMs - spokenMs);
+    if (!this.speakingNow) this.armTimeout();
+  }
+
+  private armDuck(ms: number): void {
+    this.clear('duck');
+    this.duckTimer = setTimeout(() => {
+      this.duckTimer = null;
+      this.duckOutlasted();
+    }, ms);
+  }
+
+  /** duckMs of speech have passed: if the user is still talking, the answer stops. */
+  private duckOutlasted(): void {
+    const run = this.d.activeRun();
+    if (this.closed || !run?.ducked || !(this.speakingNow || this.tentativeNow)) return;
+    // A short word whose silence timer has not run out yet (speech_stopped comes only after
+    // silence_duration_ms): keep ducking, and stop should the speech go on.
+    if (this.speakingNow && this.d.trailingSilenceMs() >= DUCK_QUIET_MS) return this.armDuck(DUCK_RECHECK_MS);
+    this.d.metrics.answerDucks.inc({ outcome: 'paused' });
+    run.pause();
+    this.d.events.send({ type: 'duet.response.paused', response_id: run.id, audio_start_ms: this.speechAudioStartMs, tentative: this.tentativeNow });
+  }
+
   private pauseForSpeech(tentative: boolean, again = false): void {
     const run = this.d.activeRun();
     if (!run || run.paused) return;
@@ -174,10 +237,11 @@ export class AnswerPause {
     }, this.d.config.pauseTimeoutMs);
   }
 
-  private clear(which: 'onset' | 'pause'): void {
-    const timer = which === 'onset' ? this.onsetTimer : this.pauseTimer;
+  private clear(which: 'onset' | 'pause' | 'duck'): void {
+    const timer = which === 'onset' ? this.onsetTimer : which === 'pause' ? this.pauseTimer : this.duckTimer;
     if (timer) clearTimeout(timer);
     if (which === 'onset') this.onsetTimer = null;
-    else this.pauseTimer = null;
+    else if (which === 'pause') this.pauseTimer = null;
+    else this.duckTimer = null;
   }
 }

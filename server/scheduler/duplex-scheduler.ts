@@ -53,6 +53,8 @@ export interface SchedulerSettings {
   temperature: number | undefined;
   /** Its language picks the backchannel and command words. */
   transcription?: { language?: string } | null;
+  /** `confirmed`: a client that cannot pause its own playback (a spoken answer ducks before it pauses). */
+  speechStarted?: 'immediate' | 'confirmed';
 }
 
 export interface SchedulerDeps {
@@ -72,6 +74,8 @@ export interface SchedulerDeps {
   resolveModality: (wanted: 'text' | 'audio') => 'text' | 'audio';
   /** Called after each response.done (the session reports its rate limits then, as OpenAI does). */
   onResponseDone?: () => void;
+  /** Confirmed speech: ms of silence the VAD has heard since its last voiced frame (0 while voiced; absent: always 0). */
+  trailingSilenceMs?: () => number;
 }
 
 /**
@@ -106,7 +110,7 @@ export class DuplexScheduler {
 
   constructor(private readonly d: SchedulerDeps) {
     this.echo = new EchoGuard(d.config.echoGuardMs, d.config.echoSimilarity);
-    this.pause = new AnswerPause({ events: d.events, metrics: d.metrics, config: d.config, activeRun: () => this.activeRun(), interruptAllowed: () => this.interruptAllowed() });
+    this.pause = new AnswerPause({ events: d.events, metrics: d.metrics, config: d.config, activeRun: () => this.activeRun(), interruptAllowed: () => this.interruptAllowed(), duckMs: () => (this.d.settings().speechStarted === 'confirmed' ? d.config.duckMs : 0), trailingSilenceMs: () => d.trailingSilenceMs?.() ?? 0 });
     this.endOfTurn = buildEndOfTurnChain(d.turns, { model: d.models.endOfTurn, silenceMs: () => this.silenceMs(), modelThreshold: () => this.tuning().modelThreshold });
     this.backchannels = d.turns.backchannels ? new BackchannelClassifier(d.turns.backchannelWords, d.turns.commandWords) : null;
     this.speculative = new SpeculativeStarts({ conversation: d.conversation, metrics: d.metrics, signal: d.signal, historyTurns: d.config.historyTurns });

@@ -120,3 +120,80 @@ test('a speech-like transient during a spoken answer pauses it tentatively and r
     await server.stop();
   }
 });
+
+/** Peak of the decoded PCM16 audio deltas among `events`. */
+function audioPeak(events: { type: string; delta?: unknown }[]): number {
+  let peak = 0;
+  for (const e of events) {
+    if (e.type !== 'response.output_audio.delta') continue;
+    const bytes = Buffer.from(String(e.delta), 'base64');
+    for (let i = 0; i + 1 < bytes.length; i += 2) peak = Math.max(peak, Math.abs(bytes.readInt16LE(i)) / 32768);
+  }
+  return peak;
+}
+
+/** A spoken answer playing to a plain OpenAI client (the default `confirmed` mode) that streams a 16 kHz microphone. */
+async function spokenAnswer(decisions: ('<1>' | '<2>')[]) {
+  const server = await startServer({ voice: { leadMs: 300 }, models: { chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Second.' }], tokenDelayMs: 5, decisions }) } } });
+  const client = await TestClient.connect(server.wsUrl);
+  await client.waitFor('session.created');
+  client.send({ type: 'session.update', session: { audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } } });
+  await client.waitFor('session.updated');
+  client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Tell me about the river.' }] } });
+  client.send({ type: 'response.create' });
+  await client.waitFor('response.output_audio.delta');
+  return { server, client };
+}
+
+/** 3 s of a quiet microphone (as a real client streams before it speaks), then `speech`, then silence. */
+function overQuiet(speech: Float32Array): Float32Array {
+  const quiet = Float32Array.from({ length: 3000 * 16 }, (_, i) => Math.sin(i * 12.9898) * 1e-3);
+  return concat(quiet, speech, silence(1200));
+}
+
+test('plain OpenAI client, spoken answer: a short word over it ducks the answer, which plays on lowered with no gap and comes back at full level', async () => {
+  const { server, client } = await spokenAnswer(['<2>']);
+  try {
+    const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
+    await streamAudio(client, overQuiet(fixture.samples.slice(onset, onset + 450 * 16)), 1);
+    const resumed = await client.waitFor('duet.response.resumed', () => true, 8000);
+    assert.equal(resumed.reason, 'noise');
+    const ducked = index(client.events, 'duet.response.ducked');
+    const resumedAt = client.events.indexOf(resumed);
+    assert.ok(ducked >= 0 && ducked < resumedAt, `ducked ${ducked}, resumed ${resumedAt}`);
+    assert.equal(index(client.events, 'duet.response.paused'), -1, 'the word never paused the answer');
+    const during = client.events.slice(ducked, resumedAt).filter((e) => e.type === 'response.output_audio.delta');
+    assert.ok(during.length >= 3, `the answer went on while ducked (${during.length} deltas)`);
+    const before = audioPeak(client.events.slice(0, ducked));
+    const lowered = audioPeak(during);
+    // -15 dB is 0.18 of the level: the lowered frames' peak stays far under the peak heard before.
+    assert.ok(lowered > 0 && lowered < 0.4 * before, `peak ${lowered.toFixed(3)} while ducked, ${before.toFixed(3)} before`);
+    const done = await client.waitFor('response.done', () => true, 30000);
+    assert.equal((done.response as { status: string }).status, 'completed');
+    assert.ok(audioPeak(client.events.slice(resumedAt)) > 0.6 * before, 'full level after the duck');
+    const transcript = client.events.filter((e) => e.type === 'response.output_audio_transcript.delta').map((e) => e.delta).join('');
+    assert.equal(transcript, ANSWER);
+    for (const type of ['input_audio_buffer.speech_started', 'conversation.item.truncated']) assert.equal(index(client.events, type), -1, `no ${type}`);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+test('plain OpenAI client, spoken answer: speech that outlasts the duck pauses the answer (nothing sent), and a question then cuts it', async () => {
+  const { server, client } = await spokenAnswer(['<1>']);
+  try {
+    await streamAudio(client, overQuiet(question), 1);
+    const cancelled = await client.waitFor('response.done', (e) => (e.response as { status: string }).status === 'cancelled', 10000);
+    const ducked = index(client.events, 'duet.response.ducked');
+    const paused = index(client.events, 'duet.response.paused');
+    assert.ok(ducked >= 0 && ducked < paused, `ducked ${ducked}, then paused ${paused}`);
+    const cancelledAt = client.events.indexOf(cancelled);
+    const sentWhilePaused = client.events.slice(paused, cancelledAt).filter((e) => e.type === 'response.output_audio.delta');
+    assert.equal(sentWhilePaused.length, 0);
+    assert.ok(index(client.events, 'input_audio_buffer.speech_started') < cancelledAt);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});

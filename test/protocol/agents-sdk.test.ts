@@ -163,6 +163,9 @@ test('Agents SDK, default config: speech the monitor calls noise (<2>) never int
     await speakOver(h); // a backchannel, as far as the monitor is concerned
     const resumed = await h.waitFor('duet.response.resumed');
     assert.equal(resumed.reason, 'noise');
+    // A client that cannot pause its playback: the answer was ducked first, then paused as the sentence went on.
+    const ducked = h.events.findIndex((e) => e.type === 'duet.response.ducked');
+    assert.ok(ducked >= 0 && ducked < h.events.findIndex((e) => e.type === 'duet.response.paused'), 'ducked, then paused');
     assert.equal(interrupted, 0, 'no audio_interrupted for noise');
     assert.equal(h.events.filter((e) => e.type === 'input_audio_buffer.speech_started' || e.type === 'conversation.item.truncated').length, 0);
     await speakOver(h, 1500); // a real question

@@ -10,6 +10,7 @@ import { defaultSettings } from '../../server/realtime/session-settings.js';
 import { scriptedModelSet } from '../../models/scripted/index.js';
 import type { Script } from '../../models/scripted/script.js';
 import type { EventSink } from '../../server/response/event-sink.js';
+import type { OutputChannel } from '../../server/response/output-channel.js';
 import type { AudioSegment, EndOfTurnModel } from '../../models/types.js';
 
 export interface Sent {
@@ -19,7 +20,48 @@ export interface Sent {
 
 export const ANSWER = 'one two three four five six seven eight nine ten eleven twelve';
 
-export function harness(script: Partial<Script>, config: { scheduler?: Record<string, unknown>; turns?: Record<string, unknown> } = {}, endOfTurn?: EndOfTurnModel) {
+/**
+ * A text channel that can also duck, as a spoken answer's channel does (realtime/speech-channel.ts,
+ * tested through the socket): while ducked it keeps emitting and records each delta as lowered.
+ */
+export class DuckableTextChannel implements OutputChannel {
+  ducking = false;
+  constructor(private readonly inner: TextChannel) {}
+  write(text: string): void {
+    this.inner.write(text);
+  }
+  end(): Promise<void> {
+    return this.inner.end();
+  }
+  pause(): void {
+    this.inner.pause();
+  }
+  resume(): void {
+    this.ducking = false;
+    this.inner.resume();
+  }
+  duck(): boolean {
+    this.ducking = true;
+    return true;
+  }
+  get ducked(): boolean {
+    return this.ducking && !this.inner.paused;
+  }
+  get paused(): boolean {
+    return this.inner.paused || this.ducking;
+  }
+  cancel(): { staleAudioMs: number } {
+    return this.inner.cancel();
+  }
+  sentText(): string {
+    return this.inner.sentText();
+  }
+  get firstEmitAtMs(): number | null {
+    return this.inner.firstEmitAtMs;
+  }
+}
+
+export function harness(script: Partial<Script>, config: { scheduler?: Record<string, unknown>; turns?: Record<string, unknown>; duckable?: boolean } = {}, endOfTurn?: EndOfTurnModel) {
   const events: Sent[] = [];
   const sink: EventSink = {
     send: (event) => void events.push(event as unknown as Sent),
@@ -33,6 +75,9 @@ export function harness(script: Partial<Script>, config: { scheduler?: Record<st
   if (endOfTurn) models.endOfTurn = endOfTurn;
   const settings = defaultSettings('duet', 'none', { threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500 });
   settings.outputModalities = ['text'];
+  /** What the VAD reports as the silence since the speech's last voiced frame. */
+  const vad = { trailingSilenceMs: 0 };
+  const channels: DuckableTextChannel[] = [];
   const scheduler = new DuplexScheduler({
     events: sink,
     signal: lifetime.signal,
@@ -43,12 +88,20 @@ export function harness(script: Partial<Script>, config: { scheduler?: Record<st
     config: resolved.scheduler,
     turns: resolved.turns,
     settings: () => settings,
-    makeChannel: (ref) => new TextChannel({ textDelta: (delta) => void events.push({ type: 'response.output_text.delta', ...ref, delta }) }),
+    makeChannel: (ref) => {
+      let channel: DuckableTextChannel | null = null;
+      const text = new TextChannel({ textDelta: (delta) => void events.push({ type: 'response.output_text.delta', ...ref, delta, ...(channel?.ducked ? { ducked: true } : {}) }) });
+      if (!config.duckable) return text;
+      channel = new DuckableTextChannel(text);
+      channels.push(channel);
+      return channel;
+    },
+    trailingSilenceMs: () => vad.trailingSilenceMs,
     resolveModality: () => 'text',
   });
   const classifyCalls = () => models.instances[0].classifyCalls.length + models.instances[1].classifyCalls.length;
   const generateCalls = () => [...models.instances[0].generateCalls, ...models.instances[1].generateCalls];
-  return { events, scheduler, conversation, metrics, lifetime, models, settings, classifyCalls, generateCalls, types: () => events.map((e) => e.type) };
+  return { events, scheduler, conversation, metrics, lifetime, models, settings, vad, channels, classifyCalls, generateCalls, types: () => events.map((e) => e.type) };
 }
 
 /** A spoken piece of a turn at [startMs, endMs) with a transcript, added to the conversation. */
