@@ -55,6 +55,9 @@ export class SimClient {
   readonly log: LoggedEvent[] = [];
   readonly cuts: Cut[] = [];
   readonly truncates: { atMs: number; itemId: string; audioEndMs: number }[] = [];
+  /** Where the server lowered an answer (duet.response.ducked) and where it stopped or restored it: received sample offsets ([from, to), to null while open). */
+  readonly ducks: { atMs: number; itemId: string; from: number; to: number | null }[] = [];
+  private lastAudioItem: string | null = null;
   /** Per item: where each transcript delta's audio starts (16 kHz sample offset) and its word count. */
   readonly words = new Map<string, { offset: number; words: number }[]>();
   /** Whether the server accepted session.duet.speech_started (false on a server without it). */
@@ -232,6 +235,7 @@ export class SimClient {
         break;
       }
       case 'response.output_audio.delta':
+        this.lastAudioItem = String(event.item_id);
         this.playback.enqueue(now, String(event.item_id), String(event.response_id), decodeAudio(String(event.delta)));
         break;
       case 'input_audio_buffer.speech_started':
@@ -239,20 +243,32 @@ export class SimClient {
         // As the page does: confirmed speech over a (tentatively) paused answer freezes playback.
         else if (this.options.policy === 'duet' && this.answerPaused) this.freezePlayback(now);
         break;
+      case 'duet.response.ducked':
+        if (this.lastAudioItem !== null) this.ducks.push({ atMs: now, itemId: this.lastAudioItem, from: this.playback.receivedSamples(this.lastAudioItem), to: null });
+        break;
       case 'duet.response.paused':
+        this.endDuck();
         this.answerPaused = true;
         // A tentative pause may prove a blip: the buffered audio plays on; a firm one freezes playback.
         if (this.options.policy === 'duet' && event.tentative !== true) this.freezePlayback(now);
         break;
       case 'duet.response.resumed':
+        this.endDuck();
         this.answerPaused = false;
         if (this.options.policy === 'duet') this.playback.resume(now);
         break;
       case 'duet.output_audio.clear':
+        this.endDuck();
         this.answerPaused = false;
         if (this.options.policy === 'duet') this.cutPlayback(now, 'clear');
         break;
     }
+  }
+
+  /** The next deltas are at full level again, or none follow (paused, cleared). */
+  private endDuck(): void {
+    const open = this.ducks.at(-1);
+    if (open && open.to === null) open.to = this.playback.receivedSamples(open.itemId);
   }
 
   private freezePlayback(now: number): void {

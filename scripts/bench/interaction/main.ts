@@ -105,6 +105,8 @@ async function runOne(wsUrl: string, { scenario, policy, rep, seed, prepared, ro
       falseInterruption: null,
       interruptionSuccess: null,
       onsetToStopMs: null,
+      onsetToDuckMs: null,
+      duckedMs: null,
       responseLatencyMs: null,
       audibleGaps: null,
       repeats: null,

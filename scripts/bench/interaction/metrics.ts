@@ -23,6 +23,10 @@ export interface RepMetrics {
   interruptionSuccess: boolean | null;
   /** Barge-in: speech onset -> the last sample of the old answer the client played. */
   onsetToStopMs: number | null;
+  /** Speech onset -> the first sample the server lowered (duet.response.ducked) played at the client (null: no duck heard). */
+  onsetToDuckMs: number | null;
+  /** During an answer: how much of it the client played lowered (ms; 0 when none). */
+  duckedMs: number | null;
   /** End of the user's speech -> first sample of the answer to it played at the client. */
   responseLatencyMs: number | null;
   /** Holes > 40 ms in the answer's playback while it was still going, and samples heard twice. */
@@ -105,12 +109,29 @@ function continuity(client: SimClient, itemId: string, responseId: string, fromM
   return { gaps, repeats, cut, lastSampleMs: last ? last.endMs : null, holes };
 }
 
+/** The item's lowered stretch that began after `fromMs`, as the client played it. */
+function duckHeard(client: SimClient, itemId: string, fromMs: number): { onsetToDuckMs: number | null; duckedMs: number } {
+  const duck = client.ducks.find((d) => d.itemId === itemId && d.atMs >= fromMs);
+  if (!duck) return { onsetToDuckMs: null, duckedMs: 0 };
+  const end = duck.to ?? Infinity;
+  let first: number | null = null;
+  let samples = 0;
+  for (const s of spansOf(client, itemId)) {
+    const from = Math.max(s.from, duck.from);
+    const to = Math.min(s.to, end);
+    if (to <= from) continue;
+    first ??= s.startMs + (from - s.from) / 16;
+    samples += to - from;
+  }
+  return { onsetToDuckMs: first === null ? null : first - fromMs, duckedMs: samples / 16 };
+}
+
 function cutsIn(cuts: Cut[], fromMs: number, toMs: number): Cut[] {
   return cuts.filter((c) => c.atMs >= fromMs && c.atMs <= toMs);
 }
 
 export function scoreRep(scenario: Scenario, client: SimClient, m: Marks): RepMetrics {
-  const none: RepMetrics = { takeover: null, falseInterruption: null, interruptionSuccess: null, onsetToStopMs: null, responseLatencyMs: null, audibleGaps: null, repeats: null, detail: {} };
+  const none: RepMetrics = { takeover: null, falseInterruption: null, interruptionSuccess: null, onsetToStopMs: null, onsetToDuckMs: null, duckedMs: null, responseLatencyMs: null, audibleGaps: null, repeats: null, detail: {} };
   const pausesReceived = client.log.filter((e) => e.type === 'duet.response.paused').map((e) => ({ atMs: e.atMs, tentative: e.event.tentative === true }));
   const decisions = client.log.filter((e) => e.type === 'duet.monitor.state').map((e) => `${String(e.event.state)} ${String(e.event.action)}`);
   const late = Float64Array.from(client.micLatenessMs).sort();
@@ -160,10 +181,13 @@ export function scoreRep(scenario: Scenario, client: SimClient, m: Marks): RepMe
       if (!m.answer) return { ...none, detail: { ...detail, problem: 'no answer was playing' } };
       const c = continuity(client, m.answer.itemId, m.answer.responseId, m.eventOnsetMs!, m.observeEndMs);
       const newer = answersCreated(client, m.eventOnsetMs!, Infinity);
+      const duck = duckHeard(client, m.answer.itemId, m.eventOnsetMs!);
       return {
         ...none,
         takeover: newer.some((a) => heard(client, a.itemId)),
         falseInterruption: c.cut,
+        onsetToDuckMs: duck.onsetToDuckMs,
+        duckedMs: duck.duckedMs,
         audibleGaps: c.gaps,
         repeats: c.repeats,
         detail: { ...detail, holes: c.holes, clientCuts: cutsIn(client.cuts, m.eventOnsetMs!, m.observeEndMs).map((x) => x.why) },
@@ -184,6 +208,7 @@ export function scoreRep(scenario: Scenario, client: SimClient, m: Marks): RepMe
         falseInterruption: before.cut,
         interruptionSuccess: stopped && next !== undefined && heard(client, next.itemId),
         onsetToStopMs: stoppedAt !== null && stoppedAt > onset ? stoppedAt - onset : null,
+        onsetToDuckMs: duckHeard(client, m.answer.itemId, onset).onsetToDuckMs,
         responseLatencyMs: next ? next.firstMs - m.eventEndMs! : null,
         audibleGaps: before.gaps,
         repeats: before.repeats,

@@ -25,6 +25,10 @@ export interface Row {
   falseInterruptionRate: number | null;
   interruptionSuccessRate: number | null;
   onsetToStopMs: { n: number; p50: number | null; p95: number | null };
+  /** Speech onset -> the answer heard lowered (a duck: confirmed-mode clients). */
+  onsetToDuckMs: { n: number; p50: number | null; p95: number | null };
+  /** During an answer: ms of it heard lowered. */
+  duckedMs: { n: number; p50: number | null; p95: number | null };
   responseLatencyMs: { n: number; p50: number | null; p95: number | null };
   /** Mean per answer. */
   audibleGaps: number | null;
@@ -66,6 +70,8 @@ export function aggregate(records: RepRecord[], scenarios: Scenario[], policies:
         falseInterruptionRate: rate(ok.map((r) => r.falseInterruption)),
         interruptionSuccessRate: rate(ok.map((r) => r.interruptionSuccess)),
         onsetToStopMs: pct(ok.map((r) => r.onsetToStopMs)),
+        onsetToDuckMs: pct(ok.map((r) => r.onsetToDuckMs ?? null)),
+        duckedMs: pct(ok.map((r) => r.duckedMs ?? null)),
         responseLatencyMs: pct(ok.map((r) => r.responseLatencyMs)),
         audibleGaps: mean(ok.map((r) => r.audibleGaps)),
         repeats: mean(ok.map((r) => r.repeats)),
@@ -86,7 +92,7 @@ export function formatRows(policy: Policy, rows: Row[], scenarios: Scenario[]): 
   const kind = new Map(scenarios.map((s) => [s.name, s.kind]));
   return formatTable(
     `policy ${policy}`,
-    ['scenario', 'reps', 'takeover', '', 'false int.', 'int. success', 'onset->stop p50/p95', 'latency p50/p95', 'gaps>40ms', 'repeats', 'fail', 'errors', 'mic late p99'],
+    ['scenario', 'reps', 'takeover', '', 'false int.', 'int. success', 'onset->stop p50/p95', 'onset->duck p50/p95', 'ducked ms p50/p95', 'latency p50/p95', 'gaps>40ms', 'repeats', 'fail', 'errors', 'mic late p99'],
     rows
       .filter((r) => r.policy === policy)
       .map((r) => [
@@ -97,6 +103,8 @@ export function formatRows(policy: Policy, rows: Row[], scenarios: Scenario[]): 
         r.falseInterruptionRate,
         r.interruptionSuccessRate,
         pair(r.onsetToStopMs),
+        pair(r.onsetToDuckMs),
+        pair(r.duckedMs),
         pair(r.responseLatencyMs),
         r.audibleGaps,
         r.repeats,
