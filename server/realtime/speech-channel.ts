@@ -23,8 +23,9 @@ export interface SpeechChannelParams {
 
 /**
  * Audio modality: generated text -> clauses -> TTS -> paced audio deltas, each preceded by
- * the transcript it speaks. Pause stops sending at once (synthesis goes on into the track); a duck
- * goes on sending, lowered, until resume or pause; cancel drops pending synthesis and reports the audio sent ahead of the listener.
+ * the transcript it speaks. Pause stops sending at once (synthesis goes on into the track); a
+ * duck goes on sending, lowered, until resume or pause; cancel drops pending synthesis and
+ * reports the audio sent ahead of the listener.
  */
 class SpeechChannel implements OutputChannel {
   private readonly track: SpeechTrack;

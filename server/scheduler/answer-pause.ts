@@ -18,10 +18,9 @@ export interface AnswerPauseDeps {
 }
 
 /** At the end of a duck, speech that has been silent this long looks finished: the duck goes on. */
-export const DUCK_QUIET_MS = 32;
+const DUCK_QUIET_MS = 32;
 /** While it stays silent, the duck looks again this often (until speech_stopped ends the checks). */
 const DUCK_RECHECK_MS = 64;
-
 
 /**
  * When the current answer's output stops and goes on, as the user's speech unfolds: a tentative
