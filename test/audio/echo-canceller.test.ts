@@ -265,3 +265,18 @@ test('a barge-in 1.5 s into the first answer over a loudspeaker, the echo 10 dB 
     assert.ok(onset - alone.onsets[0]! <= 64, `${room.name}: onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
   }
 });
+
+test('delay estimator: a barge-in (the user talking on after the answer stopped) gives no estimate at the edge of the range', { skip: noEspeak }, () => {
+  const blocks = 400; // the 4 s window
+  const trueDelay = 11;
+  // The answer plays for 2 s and stops (paused on the barge-in); the user speaks from 1.5 s to the end.
+  const ref = Array.from({ length: blocks }, (_, j) => (j < 200 ? 4e6 * (1 + Math.sin(j / 3) ** 2) : 0));
+  const estimator = new DelayEstimator({ maxDelayMs: 500 });
+  for (let j = 0; j < blocks; j++) {
+    const echo = (ref[j - trueDelay] ?? 0) * 0.01;
+    const user = j >= 150 ? 2e6 * (1 + Math.cos(j / 5) ** 2) : 0;
+    estimator.addMicBlock(echo + user + 50, j);
+  }
+  const estimate = estimator.estimate((block) => ref[block] ?? 0);
+  assert.ok(estimate === null || Math.abs(estimate.delayMs - trueDelay * 10) <= 20, `estimated ${estimate?.delayMs} ms (true ${trueDelay * 10})`);
+});

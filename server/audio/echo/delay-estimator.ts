@@ -113,14 +113,17 @@ export class DelayEstimator {
     if (active < this.minActive) return null;
     let best = 0;
     for (let lag = 1; lag <= this.maxLag; lag++) if (corr[lag] > corr[best]) best = lag;
+    // A correlation still rising at the edge of the range has no peak in it. The user talking on
+    // after the answer stopped (a barge-in) makes a step in both envelopes, and a step correlates
+    // best at the longest lag: locked there, the canceller looked for the echo 500 ms late and
+    // let the next answers' own echo start turns. No real echo path is 0 ms either.
+    if (best === 0 || best === this.maxLag) return null;
     let offset = 0;
-    if (best > 0 && best < this.maxLag) {
-      const a = corr[best - 1];
-      const b = corr[best];
-      const c = corr[best + 1];
-      const d = a - 2 * b + c;
-      if (d < 0) offset = Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / d));
-    }
+    const a = corr[best - 1];
+    const b = corr[best];
+    const c = corr[best + 1];
+    const d = a - 2 * b + c;
+    if (d < 0) offset = Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / d));
     return { delayMs: (best + offset) * this.blockMs, confidence: Math.max(0, corr[best]) };
   }
 }
