@@ -7,12 +7,7 @@ import { OutputAudioEncoder, decodeOutputAudio, type OutputAudioFormat } from '.
 function toneFrame(format: OutputAudioFormat): Uint8Array {
   const encoder = new OutputAudioEncoder(format, 24000);
   const samples = Float32Array.from({ length: 2400 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / 24000));
-  const head = encoder.encode(samples);
-  const tail = encoder.flush();
-  const out = new Uint8Array(head.length + tail.length);
-  out.set(head);
-  out.set(tail, head.length);
-  return out;
+  return new Uint8Array(Buffer.concat([encoder.encode(samples), encoder.flush()]));
 }
 
 const peak = (x: Float32Array, from = 0, to = x.length) => x.subarray(from, to).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
