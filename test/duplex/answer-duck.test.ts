@@ -129,3 +129,29 @@ test('confirmed mode: speech within duckAfterMs of the answer starting to play p
   assert.equal(count(h, 'duet.response.ducked'), 1, 'once the answer has played a while');
   h.lifetime.abort();
 });
+
+test('a client cancelling a ducked answer (response.cancel), or switching to immediate mode during the duck, leaves nothing armed and nothing sent after', async () => {
+  const cancelled = harness(['<2>']);
+  await untilAnswering(cancelled);
+  cancelled.scheduler.voiceOnset(0);
+  cancelled.scheduler.speechStarted(0, 40);
+  assert.ok(cancelled.scheduler.cancelResponse());
+  const at = cancelled.events.length;
+  await tick(200); // past the duck
+  assert.deepEqual(cancelled.events.slice(at).map((e) => e.type), [], 'no pause, no delta after the cancel');
+  assert.equal(cancelled.scheduler.pending().timers, 0);
+
+  const switched = harness(['<2>']);
+  await untilAnswering(switched);
+  switched.scheduler.voiceOnset(0);
+  switched.scheduler.speechStarted(0, 40);
+  switched.settings.speechStarted = 'immediate';
+  await tick(200); // the duck ends as it began: speech still going, so the answer pauses
+  assert.equal(count(switched, 'duet.response.paused'), 1);
+  switched.scheduler.speechStopped();
+  const { item, segment } = speech(switched, 'item_noise', 0, 400);
+  await switched.scheduler.segment(item, segment, undefined);
+  assert.equal(switched.events.find((e) => e.type === 'duet.response.resumed')?.reason, 'noise');
+  await switched.scheduler.settle();
+  assert.equal(answerText(switched.events), ANSWER);
+});
