@@ -71,9 +71,9 @@ async function withSdk(models: Record<string, unknown>, body: (h: Harness) => Pr
  * default for a session with audio output, learns from it that this microphone does not hear the
  * answer (until it has, it only lets through speech louder than the assistant's own voice).
  */
-async function speakOver(h: Harness, quietMs = 3000): Promise<void> {
+async function speakOver(h: Harness, quietMs = 3000, words = firstTurn(loadSpeech('two-turns-clean'))): Promise<void> {
   const quiet = Float32Array.from({ length: quietMs * 16 }, (_, i) => Math.sin(i * 12.9898) * 1e-3); // a quiet floor, about -63 dBFS RMS
-  const speech = resample(concat(quiet, firstTurn(loadSpeech('two-turns-clean')), silence(300)), 16000, 24000);
+  const speech = resample(concat(quiet, words, silence(300)), 16000, 24000);
   const pcm = toPcm16(speech);
   const chunk = 480 * 2; // 20 ms
   const started = performance.now();
@@ -146,6 +146,48 @@ test('Agents SDK, default config: speech during a spoken answer makes the SDK tr
     assert.ok(part.transcript.length < ANSWER.length, `the retrieved item is cut to what was heard (${part.transcript.length} of ${ANSWER.length} chars)`);
     assert.ok(interrupted >= 1, 'the SDK stopped playback');
     await h.waitFor('response.done', (e) => (e.response as { status: string }).status === 'completed');
+  });
+});
+
+test('Agents SDK, default config: a short word over a spoken answer (a backchannel) leaves no hole: its audio keeps coming, lowered, then at full level', async () => {
+  const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, rests under a tall tree, watches the birds, and sleeps until the evening comes and the stars come out.';
+  await withSdk({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }], tokenDelayMs: 5, decisions: ['<2>'] }) } }, async (h) => {
+    await settledSession(h);
+    let interrupted = 0;
+    h.session.on('audio_interrupted', () => void (interrupted += 1));
+    // What the app is handed to play: arrival time and peak of each chunk.
+    const chunks: { atMs: number; peak: number }[] = [];
+    h.session.on('audio', (event: { data: ArrayBuffer }) => {
+      const pcm = new Int16Array(event.data);
+      chunks.push({ atMs: performance.now(), peak: pcm.reduce((m, v) => Math.max(m, Math.abs(v)), 0) / 32768 });
+    });
+    const marks: Record<string, number> = {};
+    h.transport.on('*', (raw: unknown) => {
+      const type = (raw as RawEvent).type;
+      if (type === 'duet.response.ducked' || type === 'duet.response.resumed') marks[type] ??= performance.now();
+    });
+    h.session.sendMessage('Tell me about the fox.');
+    await h.waitFor('response.output_audio.delta');
+    const fixture = loadSpeech('two-turns-clean');
+    const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
+    await speakOver(h, 3000, fixture.samples.slice(onset, onset + 450 * 16));
+    const resumed = await h.waitFor('duet.response.resumed');
+    assert.equal(resumed.reason, 'noise');
+    await h.waitFor('response.done');
+    assert.equal(interrupted, 0, 'no audio_interrupted');
+    assert.equal(h.events.filter((e) => e.type === 'duet.response.paused').length, 0, 'never paused');
+    assert.ok(h.events.some((e) => e.type === 'duet.response.ducked'));
+    // Chunks come every 100 ms or so (the pacer's frames): a pause over the word and its verdict would leave a gap of a second.
+    const gaps = chunks.slice(1).map((c, i) => c.atMs - chunks[i]!.atMs);
+    assert.ok(Math.max(...gaps) < 400, `largest gap between audio chunks ${Math.round(Math.max(...gaps))} ms`);
+    const peak = (from: number, to: number) => chunks.filter((c) => c.atMs > from && c.atMs < to).reduce((m, c) => Math.max(m, c.peak), 0);
+    const ducked = marks['duet.response.ducked']!;
+    const back = marks['duet.response.resumed']!;
+    const during = chunks.filter((c) => c.atMs > ducked && c.atMs < back);
+    assert.ok(during.length >= 3, `the answer went on while ducked (${during.length} chunks)`);
+    // -15 dB is 0.18 of the level: far under the peak heard before the duck.
+    assert.ok(peak(ducked, back) < 0.4 * peak(0, ducked), `peak ${peak(ducked, back).toFixed(3)} while ducked, ${peak(0, ducked).toFixed(3)} before`);
+    assert.ok(peak(back, Infinity) > 0.6 * peak(0, ducked), 'full level again after the verdict');
   });
 });
 
