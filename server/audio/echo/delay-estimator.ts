@@ -13,8 +13,13 @@ export interface DelayEstimate {
 }
 
 export interface DelayEstimatorOptions {
-  /** Longest delay searched, ms (default 500). */
+  /** Longest delay expected, ms (default 500). */
   maxDelayMs?: number;
+  /**
+   * The search goes this far past maxDelayMs (default 100): an echo a little later than expected
+   * is still found at its peak, and a best lag at the very end of the search is no peak (below).
+   */
+  guardMs?: number;
   /** Envelope history correlated, ms (default 4000). */
   windowMs?: number;
   /** Block length, ms (default 10). */
@@ -36,7 +41,7 @@ export class DelayEstimator {
 
   constructor(options: DelayEstimatorOptions = {}) {
     this.blockMs = options.blockMs ?? 10;
-    this.maxLag = Math.round((options.maxDelayMs ?? 500) / this.blockMs);
+    this.maxLag = Math.round(((options.maxDelayMs ?? 500) + (options.guardMs ?? 100)) / this.blockMs);
     const window = Math.round((options.windowMs ?? 4000) / this.blockMs);
     this.micLog = new Float32Array(window);
     this.refBlock = new Float64Array(window);
@@ -113,10 +118,11 @@ export class DelayEstimator {
     if (active < this.minActive) return null;
     let best = 0;
     for (let lag = 1; lag <= this.maxLag; lag++) if (corr[lag] > corr[best]) best = lag;
-    // A correlation still rising at the edge of the range has no peak in it. The user talking on
+    // A correlation still rising at the end of the search has no peak in it. The user talking on
     // after the answer stopped (a barge-in) makes a step in both envelopes, and a step correlates
     // best at the longest lag: locked there, the canceller looked for the echo 500 ms late and
-    // let the next answers' own echo start turns. No real echo path is 0 ms either.
+    // let the next answers' own echo start turns. (The guard past maxDelayMs keeps real echoes a
+    // little later than that, which the edge used to catch, found.) No real echo path is 0 ms.
     if (best === 0 || best === this.maxLag) return null;
     let offset = 0;
     const a = corr[best - 1];
