@@ -13,7 +13,8 @@ import { BackchannelClassifier } from '../turns/backchannel.js';
 import { silenceTimerMs, turnTuning, type TurnTuning } from '../turns/eagerness.js';
 import type { EndOfTurnVerdict } from '../turns/end-of-turn.js';
 import { buildEndOfTurnChain, type EndOfTurnChain } from '../turns/end-of-turn-chain.js';
-import { mergeInto, mergeSegments, mergeTranscripts, type HeldTurn, type TurnInput } from '../turns/held-turn.js';
+import { mergeSegments, mergeTranscripts, type HeldTurn, type TurnInput } from '../turns/held-turn.js';
+import { HeldTurnSlot } from './held-turn-slot.js';
 import { speculates, type Speculation } from '../turns/speculation.js';
 import { SpeculativeStarts } from './speculative-starts.js';
 import { EarlyVerdict } from './early-verdict.js';
@@ -98,8 +99,7 @@ export class DuplexScheduler {
   private readonly endOfTurn: EndOfTurnChain;
   private readonly backchannels: BackchannelClassifier | null;
   /** A turn judged incomplete, waiting for the rest of the speech (at most the tuning's holdMs). */
-  private held: HeldTurn | null = null;
-  private holdTimer: NodeJS.Timeout | null = null;
+  private readonly held: HeldTurnSlot;
   /** An answer prepared during the current pause, not yet released. */
   private readonly speculative: SpeculativeStarts;
   /** The monitor's verdict on speech over a paused answer, from its first short pause. */
@@ -110,6 +110,13 @@ export class DuplexScheduler {
 
   constructor(private readonly d: SchedulerDeps) {
     this.echo = new EchoGuard(d.config.echoGuardMs, d.config.echoSimilarity);
+    this.held = new HeldTurnSlot({
+      conversation: d.conversation,
+      events: d.events,
+      metrics: d.metrics,
+      mayExpire: () => !this.pause.speaking && !this.closed,
+      expire: (held) => void this.enqueue(() => this.decide(held, held)),
+    });
     this.pause = new AnswerPause({ events: d.events, metrics: d.metrics, config: d.config, activeRun: () => this.activeRun(), interruptAllowed: () => this.interruptAllowed(), duckMs: () => (this.d.settings().speechStarted === 'confirmed' ? d.config.duckMs : 0), trailingSilenceMs: () => d.trailingSilenceMs?.() ?? 0 });
     this.endOfTurn = buildEndOfTurnChain(d.turns, { model: d.models.endOfTurn, silenceMs: () => this.silenceMs(), modelThreshold: () => this.tuning().modelThreshold });
     this.backchannels = d.turns.backchannels ? new BackchannelClassifier(d.turns.backchannelWords, d.turns.commandWords) : null;
@@ -135,7 +142,7 @@ export class DuplexScheduler {
   /** For leak tests: what this scheduler still holds. */
   pending(): { timers: number; inflightDecisions: number; activeResponse: boolean } {
     return {
-      timers: this.pause.timers + (this.holdTimer ? 1 : 0),
+      timers: this.pause.timers + (this.held.armed ? 1 : 0),
       inflightDecisions: this.inflight.size,
       activeResponse: this.current !== null && !this.current.finished,
     };
@@ -158,7 +165,7 @@ export class DuplexScheduler {
   speechStarted(audioStartMs = 0, sinceOnsetMs = 0): void {
     if (this.closed) return;
     // More speech: a held turn waits for its segment (it merges), a speculative answer is void.
-    this.clearHoldTimer();
+    this.held.disarm();
     this.pauseEnded();
     this.pause.speechStarted(audioStartMs, sinceOnsetMs);
   }
@@ -166,7 +173,8 @@ export class DuplexScheduler {
   speechStopped(): void {
     this.pause.speechStopped();
     // The segment that merges into the held turn follows (after ASR); this is only the backstop.
-    if (this.held && !this.holdTimer) this.armHoldTimer(Math.max(this.holdLeft(this.held), 1000));
+    const held = this.held.turn;
+    if (held && !this.held.armed) this.held.arm(Math.max(this.holdLeft(held), 1000));
   }
 
   /** An answer is being generated or played (speech now would interrupt it). */
@@ -200,13 +208,13 @@ export class DuplexScheduler {
       return false;
     }
     // After a held piece, the turn is both pieces: judge and prepare the merged speech.
-    const held = this.held;
+    const held = this.held.turn;
     const segment = held ? mergeSegments(held.segment, piece) : piece;
     const transcript = held ? mergeTranscripts(held.transcript, pieceTranscript) : pieceTranscript;
     let complete = false;
     if (this.endOfTurn.has('model')) {
       const verdict = await this.endOfTurn.judge({ segment, pauseMs: this.d.turns.speculativePauseMs }, ['model']);
-      if (generation !== this.pauseGeneration || this.held !== held || this.closed) return false;
+      if (generation !== this.pauseGeneration || this.held.turn !== held || this.closed) return false;
       complete = verdict?.state === 'complete';
       if (!verdict || verdict.probability < this.tuning().speculativeThreshold) return complete;
     }
@@ -237,7 +245,7 @@ export class DuplexScheduler {
 
   /** An answer is paused on speech that has just paused: the monitor may judge it now (EarlyVerdict). */
   private judgesEarly(): boolean {
-    return this.d.config.earlyVerdict && !this.closed && this.held === null && this.monitor !== null && this.activeRun()?.paused === true && !this.pause.tentative;
+    return this.d.config.earlyVerdict && !this.closed && this.held.turn === null && this.monitor !== null && this.activeRun()?.paused === true && !this.pause.tentative;
   }
 
   private judgeEarly(piece: AudioSegment, transcript: string | undefined, generation: number): void {
@@ -301,7 +309,7 @@ export class DuplexScheduler {
   createResponse(overrides: ResponseOverrides = {}): void {
     if (this.closed) return;
     // The client asks for an answer now: a held turn (already in the conversation) is part of it.
-    this.dropHeld();
+    this.held.drop();
     this.pauseEnded();
     const run = this.activeRun();
     if (run) {
@@ -338,8 +346,7 @@ export class DuplexScheduler {
     if (this.closed) return;
     this.closed = true;
     this.pause.close();
-    this.clearHoldTimer();
-    this.held = null;
+    this.held.clear();
     this.pauseEnded();
     for (const controller of this.inflight) controller.abort();
     this.inflight.clear();
@@ -355,7 +362,7 @@ export class DuplexScheduler {
       if (td?.create_response) this.d.events.error('model_unavailable', 'No chat model is loaded: speech was committed but cannot be answered.');
       return;
     }
-    const turn = forced ? input : this.mergeWithHeld(input);
+    const turn = forced ? input : this.held.mergeInto(input);
     const { item, segment, transcript, announcement } = turn;
     const speculation = this.speculative.take(turn, this.monitor, this.activeRun()?.sentText() ?? null);
     let decision: MonitorDecision;
@@ -461,50 +468,9 @@ export class DuplexScheduler {
     return this.closed ? null : result;
   }
 
-  /** A new piece of speech after a held one: one turn, one item (the later one), one transcript. */
-  private mergeWithHeld(input: TurnInput): TurnInput {
-    const held = this.held;
-    if (!held) return input;
-    this.held = null;
-    this.clearHoldTimer();
-    const segment = mergeSegments(held.segment, input.segment);
-    const transcript = mergeTranscripts(held.transcript, input.transcript);
-    mergeInto(input.item, segment, transcript);
-    if (this.d.conversation.get(held.item.id)) this.d.conversation.delete(held.item.id);
-    // A client that heard of the first piece is told it is gone; one that did not never hears of it.
-    if (held.announcement.holding) held.announcement.discard();
-    else this.d.events.send({ type: 'conversation.item.deleted', item_id: held.item.id });
-    this.d.events.send({ type: 'duet.turn.merged', item_id: input.item.id, merged_item_ids: [held.item.id], transcript: transcript ?? null });
-    return { ...input, segment, transcript, endedAtMs: held.endedAtMs };
-  }
-
   /** The turn is incomplete: no answer, no takeover, until more speech merges or the bound runs out. */
   private hold(turn: TurnInput, verdict: EndOfTurnVerdict, decision?: MonitorDecision): void {
-    const leftMs = this.holdLeft(turn);
-    this.held = { ...turn, verdict, ...(decision ? { decision } : {}) };
-    this.d.metrics.turnsHeld.inc({ source: verdict.source });
-    this.d.events.send({ type: 'duet.turn.held', item_id: turn.item.id, source: verdict.source === 'monitor' ? 'monitor' : 'model', probability: verdict.probability, hold_ms: Math.round(leftMs) });
-    if (!this.pause.speaking) this.armHoldTimer(leftMs);
-  }
-
-  private armHoldTimer(ms: number): void {
-    this.clearHoldTimer();
-    this.holdTimer = setTimeout(() => {
-      this.holdTimer = null;
-      const held = this.held;
-      if (!held || this.pause.speaking || this.closed) return;
-      this.held = null;
-      void this.enqueue(() => this.decide(held, held));
-    }, Math.max(0, ms));
-  }
-
-  /** A held turn stops waiting without an answer of its own (response.create answers it with the rest). */
-  private dropHeld(): void {
-    const held = this.held;
-    if (!held) return;
-    this.held = null;
-    this.clearHoldTimer();
-    held.announcement.release();
+    this.held.hold(turn, verdict, decision, this.holdLeft(turn), !this.pause.speaking);
   }
 
   private holdLeft(turn: TurnInput): number {
@@ -593,10 +559,5 @@ export class DuplexScheduler {
 
   private activeRun(): ResponseRun | null {
     return this.current && !this.current.finished ? this.current : null;
-  }
-
-  private clearHoldTimer(): void {
-    if (this.holdTimer) clearTimeout(this.holdTimer);
-    this.holdTimer = null;
   }
 }
