@@ -17,6 +17,21 @@ function harness(decisions: ('<1>' | '<2>')[], scheduler: Record<string, unknown
 const count = (h: ReturnType<typeof harness>, type: string) => h.events.filter((e) => e.type === type).length;
 const deltas = (h: ReturnType<typeof harness>, from: number) => h.events.slice(from).filter((e) => e.type === 'response.output_text.delta');
 
+/** An answer playing, and speech over it that began `sinceOnsetMs` ago, confirmed now. */
+async function speechOverAnswer(decisions: ('<1>' | '<2>')[], scheduler: Record<string, unknown>, sinceOnsetMs: number) {
+  const h = harness(decisions, scheduler);
+  await untilAnswering(h);
+  h.scheduler.voiceOnset(sinceOnsetMs);
+  h.scheduler.speechStarted(0, sinceOnsetMs);
+  return h;
+}
+
+/** The speech ends as a segment of `ms` and the monitor decides on it. */
+async function segmentEnds(h: ReturnType<typeof harness>, id: string, ms: number): Promise<void> {
+  const { item, segment } = speech(h, id, 0, ms);
+  await h.scheduler.segment(item, segment, undefined);
+}
+
 async function ducks(h: ReturnType<typeof harness>): Promise<[string, number][]> {
   return (await h.metrics.answerDucks.get()).values.map((v) => [String(v.labels.outcome), v.value]);
 }
@@ -43,18 +58,14 @@ test('confirmed mode: the first speech frame ducks the answer, which plays on lo
 });
 
 test('confirmed mode: speech shorter than the duck keeps the answer lowered until the monitor calls it noise; it never pauses', async () => {
-  const h = harness(['<2>'], { duckMs: 400 });
-  await untilAnswering(h);
   // Speech that began 250 ms ago, confirmed now (past minInterruptSpeechMs), ends 30 ms later.
-  h.scheduler.voiceOnset(250);
-  h.scheduler.speechStarted(0, 250);
+  const h = await speechOverAnswer(['<2>'], { duckMs: 400 }, 250);
   await tick(30);
   h.scheduler.speechStopped();
   await tick(200); // past duckMs: the speech ended before it
   assert.equal(count(h, 'duet.response.paused'), 0);
   assert.ok(h.channels[0]!.ducked, 'still lowered while the monitor decides');
-  const { item, segment } = speech(h, 'item_mhm', 0, 400);
-  await h.scheduler.segment(item, segment, undefined);
+  await segmentEnds(h, 'item_mhm', 400);
   assert.equal(h.events.find((e) => e.type === 'duet.response.resumed')?.reason, 'noise');
   await h.scheduler.settle();
   assert.equal(answerText(h.events), ANSWER);
@@ -62,10 +73,8 @@ test('confirmed mode: speech shorter than the duck keeps the answer lowered unti
 });
 
 test('confirmed mode: speech that outlasts the duck pauses the answer (no delta after), and a query then cuts it', async () => {
-  const h = harness(['<1>'], { duckMs: 300 });
-  await untilAnswering(h);
-  h.scheduler.voiceOnset(250);
-  h.scheduler.speechStarted(0, 250); // confirmed 250 ms after the onset: the pause at the duck's end is firm
+  // Confirmed 250 ms after the onset: the pause at the duck's end is firm.
+  const h = await speechOverAnswer(['<1>'], { duckMs: 300 }, 250);
   await tick(200);
   const paused = h.events.findIndex((e) => e.type === 'duet.response.paused');
   assert.ok(paused > h.events.findIndex((e) => e.type === 'duet.response.ducked'), 'ducked, then paused');
@@ -73,8 +82,7 @@ test('confirmed mode: speech that outlasts the duck pauses the answer (no delta 
   await tick(60);
   assert.equal(deltas(h, paused).length, 0, 'nothing is sent once paused');
   h.scheduler.speechStopped();
-  const { item, segment } = speech(h, 'item_question', 0, 1500);
-  await h.scheduler.segment(item, segment, undefined);
+  await segmentEnds(h, 'item_question', 1500);
   await h.scheduler.settle();
   assert.ok(h.events.some((e) => e.type === 'response.done' && (e.response as { status: string }).status === 'cancelled'));
   assert.deepEqual(await ducks(h), [['paused', 1]]);
@@ -108,10 +116,7 @@ test('immediate mode (duet-aware clients pause playback themselves), or duckMs 0
 });
 
 test('a session closing during a duck leaves no timer armed', async () => {
-  const h = harness(['<2>']);
-  await untilAnswering(h);
-  h.scheduler.voiceOnset(0);
-  h.scheduler.speechStarted(0, 40);
+  const h = await speechOverAnswer(['<2>'], {}, 40);
   assert.ok(h.scheduler.pending().timers > 0);
   h.lifetime.abort();
   assert.equal(h.scheduler.pending().timers, 0);
@@ -131,26 +136,19 @@ test('confirmed mode: speech within duckAfterMs of the answer starting to play p
 });
 
 test('a client cancelling a ducked answer (response.cancel), or switching to immediate mode during the duck, leaves nothing armed and nothing sent after', async () => {
-  const cancelled = harness(['<2>']);
-  await untilAnswering(cancelled);
-  cancelled.scheduler.voiceOnset(0);
-  cancelled.scheduler.speechStarted(0, 40);
+  const cancelled = await speechOverAnswer(['<2>'], {}, 40);
   assert.ok(cancelled.scheduler.cancelResponse());
   const at = cancelled.events.length;
   await tick(200); // past the duck
   assert.deepEqual(cancelled.events.slice(at).map((e) => e.type), [], 'no pause, no delta after the cancel');
   assert.equal(cancelled.scheduler.pending().timers, 0);
 
-  const switched = harness(['<2>']);
-  await untilAnswering(switched);
-  switched.scheduler.voiceOnset(0);
-  switched.scheduler.speechStarted(0, 40);
+  const switched = await speechOverAnswer(['<2>'], {}, 40);
   switched.settings.speechStarted = 'immediate';
   await tick(200); // the duck ends as it began: speech still going, so the answer pauses
   assert.equal(count(switched, 'duet.response.paused'), 1);
   switched.scheduler.speechStopped();
-  const { item, segment } = speech(switched, 'item_noise', 0, 400);
-  await switched.scheduler.segment(item, segment, undefined);
+  await segmentEnds(switched, 'item_noise', 400);
   assert.equal(switched.events.find((e) => e.type === 'duet.response.resumed')?.reason, 'noise');
   await switched.scheduler.settle();
   assert.equal(answerText(switched.events), ANSWER);
