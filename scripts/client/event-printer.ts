@@ -38,6 +38,8 @@ export class EventPrinter {
         return this.line(`[you] paused mid-turn? waiting up to ${seconds(e.hold_ms)} for the rest (${e.source}, p complete ${Number(e.probability).toFixed(2)})`);
       case 'duet.turn.merged':
         return this.line(`[you] one turn${e.transcript ? `: "${e.transcript}"` : ''} (${e.merged_item_ids.length + 1} pieces merged)`);
+      case 'duet.response.ducked':
+        return this.line(`[answer] lowered ${Math.abs(Number(e.gain_db))} dB: ${e.tentative ? 'maybe you started speaking' : 'you are speaking'}`);
       case 'duet.response.paused':
         return this.line(e.tentative ? '[answer] paused: maybe you started speaking' : '[answer] paused: you started speaking');
       case 'duet.response.resumed':

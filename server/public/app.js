@@ -278,6 +278,9 @@ function handle(e) {
       tag(li, `one turn (${e.merged_item_ids.length + 1} pieces)`, 'merged');
       return;
     }
+    case 'duet.response.ducked':
+      // Speech over the answer: it goes on lowered (the server lowers what it sends; the page what it holds).
+      return player.duck(e.gain_db);
     case 'duet.response.paused':
       answerPaused = true;
       // A tentative pause (first speech frames) may prove a blip: keep playing what is buffered.
@@ -286,6 +289,7 @@ function handle(e) {
     case 'duet.response.resumed':
       answerPaused = false;
       player.release();
+      player.unduck();
       // "Ignored as noise" stays up for its moment, then settles on answering.
       if (ui.state.dataset.state !== 'ignored') setState('answering');
       return;
@@ -511,9 +515,10 @@ ui.textForm.onsubmit = (e) => {
 window.duet = {
   events: [],
   state: () => ui.state.dataset.state,
-  /** Which items have audio scheduled or playing, whether playback is held, and ms received per item. */
+  /** Which items have audio scheduled or playing, whether playback is held, its gain, and ms received per item. */
   player: () => ({
     held: player.held,
+    gain: player.gain,
     scheduled: [...player.sources].map((s) => s.chunk.itemId),
     receivedMs: Object.fromEntries([...player.items].map(([id, item]) => [id, Math.round(item.receivedMs)])),
   }),

@@ -1,5 +1,7 @@
 // Answer playback for the page: PCM16 24 kHz chunks scheduled gap-free, with the ms played per item.
 const OUTPUT_RATE = 24000;
+/** Gain changes ramp over this long (s): a step would click. */
+const RAMP_S = 0.01;
 
 /**
  * Schedules answer audio (PCM16 24 kHz) gap-free on its own AudioContext and knows, per item,
@@ -13,7 +15,17 @@ export class Player {
     this.nextTime = 0;
     this.items = new Map(); // item id -> { receivedMs, playedMs (of finished chunks) }
     this.held = false;
+    this.out = null; // GainNode every chunk plays through (a duck lowers it)
     this.onIdle = () => {};
+  }
+
+  /** The node chunks connect to, made for the current context. */
+  output() {
+    if (this.out?.context !== this.ctx) {
+      this.out = this.ctx.createGain();
+      this.out.connect(this.ctx.destination);
+    }
+    return this.out;
   }
 
   get playing() {
@@ -32,7 +44,7 @@ export class Player {
     this.items.set(itemId, item);
     const source = this.ctx.createBufferSource();
     source.buffer = buffer;
-    source.connect(this.ctx.destination);
+    source.connect(this.output());
     // A little slack after a gap absorbs network jitter; back-to-back chunks stay seamless.
     const startAt = Math.max(this.nextTime, this.ctx.currentTime + 0.05);
     const chunk = { itemId, startAt, durationMs: buffer.duration * 1000, offsetMs: item.receivedMs };
@@ -79,6 +91,38 @@ export class Player {
     this.ctx.resume();
   }
 
+  /**
+   * The server lowered the answer (duet.response.ducked) in what it sends from now on. What is
+   * already buffered was sent at full level: it plays lowered here, until the lowered audio takes over.
+   */
+  duck(gainDb) {
+    if (!this.ctx) return;
+    const gain = this.output().gain;
+    const now = this.ctx.currentTime;
+    const low = 10 ** (gainDb / 20);
+    gain.cancelScheduledValues(now);
+    gain.setValueAtTime(gain.value, now);
+    gain.linearRampToValueAtTime(low, now + RAMP_S);
+    const end = Math.max(this.nextTime, now + RAMP_S);
+    gain.setValueAtTime(low, end);
+    gain.linearRampToValueAtTime(1, end + RAMP_S);
+  }
+
+  /** Full level again at once (duet.response.resumed, or the answer was cleared). */
+  unduck() {
+    if (!this.out || !this.ctx) return;
+    const gain = this.out.gain;
+    const now = this.ctx.currentTime;
+    gain.cancelScheduledValues(now);
+    gain.setValueAtTime(gain.value, now);
+    gain.linearRampToValueAtTime(1, now + RAMP_S);
+  }
+
+  /** The output gain now (1: full level). */
+  get gain() {
+    return this.out ? this.out.gain.value : 1;
+  }
+
   /** Stops everything at once and drops what is buffered; returns ms played of `itemId`. */
   clear(itemId) {
     const played = itemId && this.ctx ? this.playedMs(itemId) : 0;
@@ -90,6 +134,7 @@ export class Player {
       s.disconnect();
     }
     this.nextTime = 0;
+    this.unduck();
     this.release();
     return played;
   }

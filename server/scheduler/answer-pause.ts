@@ -11,8 +11,6 @@ export interface AnswerPauseDeps {
   activeRun: () => ResponseRun | null;
   /** turn_detection.interrupt_response (speech may pause and cut an answer). */
   interruptAllowed: () => boolean;
-  /** How long speech over a spoken answer ducks it before it pauses (0: pause at once; see scheduler.duckMs). */
-  duckMs: () => number;
   /** Confirmed speech: ms of silence since its last voiced frame (0 while voiced). */
   trailingSilenceMs: () => number;
 }
@@ -28,9 +26,10 @@ const DUCK_RECHECK_MS = 64;
  * confirmed (and has lasted scheduler.minInterruptSpeechMs); the pause timeout; resuming on the
  * monitor's word, early or not. The monitor's decisions themselves stay in the scheduler.
  *
- * For clients that cannot pause their own playback (duckMs > 0), the hold starts as a duck: the
- * answer goes on, lowered, and pauses only if the speech outlasts duckMs. A backchannel or a cough
- * then leaves a dip, not the hole a pause longer than the client's buffered audio would leave.
+ * For a spoken answer that has been playing a while (scheduler.duckMs > 0), the hold starts as a
+ * duck: the answer goes on, lowered, and pauses only if the speech outlasts duckMs. A backchannel or
+ * a cough then leaves a dip, not a hole: a plain OpenAI client cannot pause its playback, so a pause
+ * longer than its buffered audio is a hole; a duet-aware one could, but the answer would still stop.
  */
 export class AnswerPause {
   private speakingNow = false;
@@ -93,7 +92,7 @@ export class AnswerPause {
     if (!run || !this.d.interruptAllowed()) return;
     if (run.paused && !this.tentativeNow) {
       // Ducked for earlier speech still awaiting its verdict: this speech may outlast the duck.
-      if (run.ducked) this.armDuck(Math.max(0, this.d.duckMs() - sinceOnsetMs));
+      if (run.ducked) this.armDuck(Math.max(0, this.d.config.duckMs - sinceOnsetMs));
       return;
     }
     this.clear('onset');
@@ -170,7 +169,7 @@ export class AnswerPause {
     const run = this.d.activeRun();
     if (!run || run.paused) return;
     const spokenMs = again ? 0 : performance.now() - this.onsetAtMs;
-    const duckMs = this.d.duckMs();
+    const duckMs = this.d.config.duckMs;
     const playingMs = run.firstEmitAtMs === null ? 0 : performance.now() - run.firstEmitAtMs;
     if (duckMs <= spokenMs || playingMs < this.d.config.duckAfterMs || !run.duck(this.d.config.duckGainDb)) return this.pauseForSpeech(tentative, again);
     if (!again) this.d.metrics.interruptionDetectionMs.observe(spokenMs);

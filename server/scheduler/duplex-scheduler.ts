@@ -54,8 +54,6 @@ export interface SchedulerSettings {
   temperature: number | undefined;
   /** Its language picks the backchannel and command words. */
   transcription?: { language?: string } | null;
-  /** `confirmed`: a client that cannot pause its own playback (a spoken answer ducks before it pauses). */
-  speechStarted?: 'immediate' | 'confirmed';
 }
 
 export interface SchedulerDeps {
@@ -117,7 +115,7 @@ export class DuplexScheduler {
       mayExpire: () => !this.pause.speaking && !this.closed,
       expire: (held) => void this.enqueue(() => this.decide(held, held)),
     });
-    this.pause = new AnswerPause({ events: d.events, metrics: d.metrics, config: d.config, activeRun: () => this.activeRun(), interruptAllowed: () => this.interruptAllowed(), duckMs: () => (this.d.settings().speechStarted === 'confirmed' ? d.config.duckMs : 0), trailingSilenceMs: () => d.trailingSilenceMs?.() ?? 0 });
+    this.pause = new AnswerPause({ events: d.events, metrics: d.metrics, config: d.config, activeRun: () => this.activeRun(), interruptAllowed: () => this.interruptAllowed(), trailingSilenceMs: () => d.trailingSilenceMs?.() ?? 0 });
     this.endOfTurn = buildEndOfTurnChain(d.turns, { model: d.models.endOfTurn, silenceMs: () => this.silenceMs(), modelThreshold: () => this.tuning().modelThreshold });
     this.backchannels = d.turns.backchannels ? new BackchannelClassifier(d.turns.backchannelWords, d.turns.commandWords) : null;
     this.speculative = new SpeculativeStarts({ conversation: d.conversation, metrics: d.metrics, signal: d.signal, historyTurns: d.config.historyTurns });

@@ -36,6 +36,24 @@ test('playback plays at 1x and records exactly which item samples were heard whe
   assert.equal(p.playedMs('a'), 120);
 });
 
+test('playback: a duck lowers only what is buffered (the page lowers its buffer; later deltas come lowered from the server), and full level returns at once', () => {
+  const speaker = new Float32Array(16 * 1000);
+  const p = new Playback(0, speaker, 16);
+  p.enqueue(0, 'a', 'r', new Float32Array(16 * 100).fill(0.5));
+  p.advance(40);
+  assert.equal(p.playHead('a'), 16 * 40);
+  p.setBufferedGain(40, 0.25);
+  p.enqueue(50, 'a', 'r', new Float32Array(16 * 100).fill(0.5)); // arrives after the duck: at its own level
+  p.advance(120);
+  assert.equal(speaker[16 * 30], 0.5, 'played before the duck');
+  assert.equal(speaker[16 * 60], 0.125, 'buffered at the duck: lowered');
+  assert.equal(speaker[16 * 110], 0.5, 'sent after the duck: as received');
+  p.setBufferedGain(120, 1);
+  p.advance(200);
+  assert.equal(speaker[16 * 150], 0.5);
+  assert.equal(p.playHead('a'), 16 * 200);
+});
+
 test('scripted model: audioRule decides a segment by how long it is loud; firstTokenDelayMs delays only the first token', async () => {
   const { instances } = scriptedModelSet({ replies: [{ text: 'one two three' }], tokenDelayMs: 0, firstTokenDelayMs: 150, decisions: ['<1>'], rules: [], decisionDelayMs: 0, audioRule: { minQueryMs: 600, minLevelDbfs: -30 } });
   const tone = (ms: number, dbfs: number) => {

@@ -12,7 +12,7 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const baseScript = fileURLToPath(new URL('../fixtures/client/slow-answers.json', import.meta.url));
 const screenshot = join(repoRoot, 'test-artifacts', 'browser-final.png');
 
-type PlayerView = { held: boolean; scheduled: string[]; receivedMs: Record<string, number> };
+type PlayerView = { held: boolean; gain: number; scheduled: string[]; receivedMs: Record<string, number> };
 
 // The fake microphone loops its file: the trailing silence keeps the first question from coming back during a test.
 const TWO_QUESTIONS = [
@@ -154,6 +154,39 @@ test('page: speech judged noise pauses the answer, then it plays on from where i
   assert.equal(await noiseTurn.getAttribute('data-status'), 'noise');
   assert.match(await noiseTurn.innerText(), /ignored as noise/);
   await until('answering again', async () => (await pageState()) === 'answering');
+  assert.equal(await page.locator('li.turn.assistant').count(), 1);
+  assert.deepEqual(problems, []);
+});
+
+test('page: a short word over a spoken answer lowers it (a duck): playback never stops, and the answer comes back at full level', async (t) => {
+  if (missing()) return t.skip(missing()!);
+  const backchannel = [{ silenceMs: 1000 }, { say: 'What is the tallest mountain in the world?' }, { silenceMs: 3500 }, { say: 'Okay.' }, { silenceMs: 12000 }];
+  const session = await setUp(t, ['<1>', '<2>'], backchannel);
+  const { page, wire, player, pageHandled, problems } = session;
+  const { responseId, itemId } = await firstAnswerPlaying(session);
+  // Sampled in the page every 5 ms: the lowest output gain, and whether playback was ever frozen.
+  await page.evaluate(() => {
+    const seen = ((globalThis as any).duckWatch = { minGain: 1, held: false });
+    setInterval(() => {
+      const view = (globalThis as any).duet.player();
+      seen.minGain = Math.min(seen.minGain, view.gain);
+      seen.held ||= view.held;
+    }, 5);
+  });
+  const ducked = await until('answer ducked', () => wire.find('received', 'duet.response.ducked', (e) => e.response_id === responseId), 20000);
+  assert.equal(ducked.gain_db, -15);
+  const resumed = await until('full level again', () => wire.find('received', 'duet.response.resumed', (e) => e.response_id === responseId), 20000);
+  await until('page handled the resume', () => pageHandled('duet.response.resumed'));
+  const watched = (await page.evaluate(() => (globalThis as any).duckWatch)) as { minGain: number; held: boolean };
+  assert.ok(watched.minGain < 0.3, `the page lowered what it had buffered: gain ${watched.minGain.toFixed(3)}`);
+  assert.equal(watched.held, false, 'playback never froze');
+  assert.ok(['noise', 'backchannel', 'short'].includes(resumed.reason as string), String(resumed.reason));
+  assert.equal(wire.find('received', 'duet.response.paused', (e) => e.response_id === responseId && e.tentative === false), undefined, 'never paused');
+  await until('gain back to 1', async () => (await player()).gain > 0.99);
+  const receivedAtResume = (await player()).receivedMs[itemId]!;
+  await until('more of the same answer', async () => (await player()).receivedMs[itemId]! > receivedAtResume);
+  assert.equal(wire.find('received', 'duet.output_audio.clear'), undefined);
+  assert.equal(wire.find('sent', 'conversation.item.truncate'), undefined);
   assert.equal(await page.locator('li.turn.assistant').count(), 1);
   assert.deepEqual(problems, []);
 });

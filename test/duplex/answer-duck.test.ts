@@ -1,5 +1,5 @@
-// Ducking (scheduler.duckMs): for clients that cannot pause their own playback, speech over an
-// answer first lowers it while it plays on, and pauses it only if the speech outlasts the duck.
+// Ducking (scheduler.duckMs): speech over a spoken answer first lowers it while it plays on, and
+// pauses it only if the speech outlasts the duck, whatever the client's speech_started mode.
 // The scheduler through its narrow port; the spoken channel's duck is tested through the socket
 // (interruption-semantics.test.ts) and in test/voice/output-gain.test.ts.
 import { test } from 'node:test';
@@ -36,7 +36,7 @@ async function ducks(h: ReturnType<typeof harness>): Promise<[string, number][]>
   return (await h.metrics.answerDucks.get()).values.map((v) => [String(v.labels.outcome), v.value]);
 }
 
-test('confirmed mode: the first speech frame ducks the answer, which plays on lowered; a blip brings it back, nothing lost', async () => {
+test('the first speech frame ducks the answer, which plays on lowered; a blip brings it back, nothing lost', async () => {
   const h = harness(['<2>']);
   await untilAnswering(h);
   h.scheduler.voiceOnset(0);
@@ -57,7 +57,7 @@ test('confirmed mode: the first speech frame ducks the answer, which plays on lo
   assert.deepEqual(await ducks(h), [['resumed', 1]]);
 });
 
-test('confirmed mode: speech shorter than the duck keeps the answer lowered until the monitor calls it noise; it never pauses', async () => {
+test('speech shorter than the duck keeps the answer lowered until the monitor calls it noise; it never pauses', async () => {
   // Speech that began 250 ms ago, confirmed now (past minInterruptSpeechMs), ends 30 ms later.
   const h = await speechOverAnswer(['<2>'], { duckMs: 400 }, 250);
   await tick(30);
@@ -72,7 +72,7 @@ test('confirmed mode: speech shorter than the duck keeps the answer lowered unti
   assert.deepEqual(await ducks(h), [['resumed', 1]]);
 });
 
-test('confirmed mode: speech that outlasts the duck pauses the answer (no delta after), and a query then cuts it', async () => {
+test('speech that outlasts the duck pauses the answer (no delta after), and a query then cuts it', async () => {
   // Confirmed 250 ms after the onset: the pause at the duck's end is firm.
   const h = await speechOverAnswer(['<1>'], { duckMs: 300 }, 250);
   await tick(200);
@@ -88,7 +88,7 @@ test('confirmed mode: speech that outlasts the duck pauses the answer (no delta 
   assert.deepEqual(await ducks(h), [['paused', 1]]);
 });
 
-test('confirmed mode: at the end of the duck, speech the VAD hears as silent keeps it lowered; should the speech go on, the answer pauses', async () => {
+test('at the end of the duck, speech the VAD hears as silent keeps it lowered; should the speech go on, the answer pauses', async () => {
   const h = harness(['<2>']);
   await untilAnswering(h);
   h.scheduler.voiceOnset(0);
@@ -102,17 +102,13 @@ test('confirmed mode: at the end of the duck, speech the VAD hears as silent kee
   h.lifetime.abort();
 });
 
-test('immediate mode (duet-aware clients pause playback themselves), or duckMs 0: the answer pauses at once, no duck', async () => {
-  const immediate = harness(['<2>']);
-  immediate.settings.speechStarted = 'immediate';
-  const off = harness(['<2>'], { duckMs: 0 });
-  for (const h of [immediate, off]) {
-    await untilAnswering(h);
-    h.scheduler.voiceOnset(0);
-    assert.equal(count(h, 'duet.response.ducked'), 0);
-    assert.equal(h.events.find((e) => e.type === 'duet.response.paused')?.tentative, true);
-    h.lifetime.abort();
-  }
+test('duckMs 0: the answer pauses at once, no duck', async () => {
+  const h = harness(['<2>'], { duckMs: 0 });
+  await untilAnswering(h);
+  h.scheduler.voiceOnset(0);
+  assert.equal(count(h, 'duet.response.ducked'), 0);
+  assert.equal(h.events.find((e) => e.type === 'duet.response.paused')?.tentative, true);
+  h.lifetime.abort();
 });
 
 test('a session closing during a duck leaves no timer armed', async () => {
@@ -122,7 +118,7 @@ test('a session closing during a duck leaves no timer armed', async () => {
   assert.equal(h.scheduler.pending().timers, 0);
 });
 
-test('confirmed mode: speech within duckAfterMs of the answer starting to play pauses it (the user going on with their turn), later speech ducks it', async () => {
+test('speech within duckAfterMs of the answer starting to play pauses it (the user going on with their turn), later speech ducks it', async () => {
   const h = harness(['<2>'], { duckAfterMs: 150, duckMs: 2000 });
   await untilAnswering(h);
   h.scheduler.voiceOnset(0);
@@ -135,21 +131,11 @@ test('confirmed mode: speech within duckAfterMs of the answer starting to play p
   h.lifetime.abort();
 });
 
-test('a client cancelling a ducked answer (response.cancel), or switching to immediate mode during the duck, leaves nothing armed and nothing sent after', async () => {
+test('a client cancelling a ducked answer (response.cancel) leaves nothing armed and nothing sent after', async () => {
   const cancelled = await speechOverAnswer(['<2>'], {}, 40);
   assert.ok(cancelled.scheduler.cancelResponse());
   const at = cancelled.events.length;
   await tick(200); // past the duck
   assert.deepEqual(cancelled.events.slice(at).map((e) => e.type), [], 'no pause, no delta after the cancel');
   assert.equal(cancelled.scheduler.pending().timers, 0);
-
-  const switched = await speechOverAnswer(['<2>'], {}, 40);
-  switched.settings.speechStarted = 'immediate';
-  await tick(200); // the duck ends as it began: speech still going, so the answer pauses
-  assert.equal(count(switched, 'duet.response.paused'), 1);
-  switched.scheduler.speechStopped();
-  await segmentEnds(switched, 'item_noise', 400);
-  assert.equal(switched.events.find((e) => e.type === 'duet.response.resumed')?.reason, 'noise');
-  await switched.scheduler.settle();
-  assert.equal(answerText(switched.events), ANSWER);
 });

@@ -90,8 +90,8 @@ test('duet client (immediate): a tentative pause at the first speech frames come
   }
 });
 
-test('a speech-like transient during a spoken answer pauses it tentatively and resumes with audio still buffered at the client (no gap)', async () => {
-  const server = await startServer({ voice: { leadMs: 300 }, models: { chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }], tokenDelayMs: 5, decisions: ['<2>'] }) } } });
+test('duck off (scheduler.duckMs 0, and an answer in its first duckAfterMs): a speech-like transient during a spoken answer pauses it tentatively and resumes with audio still buffered at the client (no gap)', async () => {
+  const server = await startServer({ voice: { leadMs: 300 }, scheduler: { duckMs: 0 }, models: { chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }], tokenDelayMs: 5, decisions: ['<2>'] }) } } });
   const client = await TestClient.connect(server.wsUrl);
   try {
     await client.waitFor('session.created');

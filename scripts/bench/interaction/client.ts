@@ -10,9 +10,10 @@ import { PER_MS, RATE } from './sounds.js';
 /**
  * openai: a plain OpenAI Realtime client (as @openai/agents-realtime): on speech_started during
  *   playback it stops playback and truncates to the played ms; it ignores duet.* events.
- * duet: keeps playing through a tentative duet.response.paused, freezes playback on a firm one or on
- *   speech_started while paused (as the page does), continues on resumed, drops
- *   the buffer and truncates on duet.output_audio.clear; speech_started does not cut.
+ * duet: as the page: lowers what it has buffered on duet.response.ducked (the server lowers what it
+ *   sends after), keeps playing through a tentative duet.response.paused, freezes playback on a firm
+ *   one or on speech_started while paused, continues at full level on resumed, drops the buffer and
+ *   truncates on duet.output_audio.clear; speech_started does not cut.
  * vad: the openai client with speech_started announced at once (OpenAI server_vad semantics).
  */
 export type Policy = 'openai' | 'duet' | 'vad';
@@ -243,9 +244,15 @@ export class SimClient {
         // As the page does: confirmed speech over a (tentatively) paused answer freezes playback.
         else if (this.options.policy === 'duet' && this.answerPaused) this.freezePlayback(now);
         break;
-      case 'duet.response.ducked':
-        if (this.lastAudioItem !== null) this.ducks.push({ atMs: now, itemId: this.lastAudioItem, from: this.playback.receivedSamples(this.lastAudioItem), to: null });
+      case 'duet.response.ducked': {
+        if (this.lastAudioItem === null) break;
+        const lowersBuffer = this.options.policy === 'duet';
+        if (lowersBuffer) this.playback.setBufferedGain(now, 10 ** (Number(event.gain_db) / 20));
+        // Heard lowered from the play head (the page lowers its buffer) or from the next delta (the server's own).
+        const from = lowersBuffer ? this.playback.playHead(this.lastAudioItem) : this.playback.receivedSamples(this.lastAudioItem);
+        this.ducks.push({ atMs: now, itemId: this.lastAudioItem, from, to: null });
         break;
+      }
       case 'duet.response.paused':
         this.endDuck();
         this.answerPaused = true;
@@ -255,7 +262,10 @@ export class SimClient {
       case 'duet.response.resumed':
         this.endDuck();
         this.answerPaused = false;
-        if (this.options.policy === 'duet') this.playback.resume(now);
+        if (this.options.policy === 'duet') {
+          this.playback.setBufferedGain(now, 1);
+          this.playback.resume(now);
+        }
         break;
       case 'duet.output_audio.clear':
         this.endDuck();

@@ -19,6 +19,8 @@ interface Queued {
   offset: number;
   samples: Float32Array;
   pos: number;
+  /** The client's own gain on these samples (a duck lowers what was buffered before it). */
+  gain: number;
 }
 
 export class Playback {
@@ -55,7 +57,7 @@ export class Playback {
     this.advance(nowMs);
     const offset = this.received.get(itemId) ?? 0;
     this.received.set(itemId, offset + samples.length);
-    this.queue.push({ itemId, responseId, offset, samples, pos: 0 });
+    this.queue.push({ itemId, responseId, offset, samples, pos: 0, gain: 1 });
   }
 
   pause(nowMs: number): void {
@@ -66,6 +68,18 @@ export class Playback {
   resume(nowMs: number): void {
     this.advance(nowMs);
     this.paused = false;
+  }
+
+  /** Plays everything buffered now at `gain` (1: as received). */
+  setBufferedGain(nowMs: number, gain: number): void {
+    this.advance(nowMs);
+    for (const q of this.queue) q.gain = gain;
+  }
+
+  /** The item's first sample not yet played (where a change to the buffer is first heard). */
+  playHead(itemId: string): number {
+    const queued = this.queue.reduce((n, q) => (q.itemId === itemId ? n + q.samples.length - q.pos : n), 0);
+    return this.receivedSamples(itemId) - queued;
   }
 
   /** Drops everything not yet played; returns the ms dropped. */
@@ -113,7 +127,7 @@ export class Playback {
     const at = Math.round((this.headMs - this.originMs) * this.perMs);
     for (let i = 0; i < n; i++) {
       const k = at + i;
-      if (k >= 0 && k < this.speaker.length) this.speaker[k] = q.samples[q.pos + i]!;
+      if (k >= 0 && k < this.speaker.length) this.speaker[k] = q.samples[q.pos + i]! * q.gain;
     }
     const from = q.offset + q.pos;
     const last = this.spans.at(-1);
