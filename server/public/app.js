@@ -279,7 +279,9 @@ function handle(e) {
       return;
     }
     case 'duet.response.ducked':
-      // Speech over the answer: it goes on lowered (the server lowers what it sends; the page what it holds).
+      // Speech over the answer: it goes on lowered (the server lowers what it sends; the page what it
+      // holds). Only because the page cancels echo itself: the server's canceller, were it on, would
+      // expect the buffered audio to play as it was sent.
       return player.duck(e.gain_db);
     case 'duet.response.paused':
       answerPaused = true;

@@ -10,8 +10,8 @@ import { PER_MS, RATE } from './sounds.js';
 /**
  * openai: a plain OpenAI Realtime client (as @openai/agents-realtime): on speech_started during
  *   playback it stops playback and truncates to the played ms; it ignores duet.* events.
- * duet: as the page: lowers what it has buffered on duet.response.ducked (the server lowers what it
- *   sends after), keeps playing through a tentative duet.response.paused, freezes playback on a firm
+ * duet: as the page: lowers what it has buffered on duet.response.ducked when it cancels echo itself
+ *   (the server lowers what it sends after), keeps playing through a tentative duet.response.paused, freezes playback on a firm
  *   one or on speech_started while paused, continues at full level on resumed, drops the buffer and
  *   truncates on duet.output_audio.clear; speech_started does not cut.
  * vad: the openai client with speech_started announced at once (OpenAI server_vad semantics).
@@ -246,7 +246,9 @@ export class SimClient {
         break;
       case 'duet.response.ducked': {
         if (this.lastAudioItem === null) break;
-        const lowersBuffer = this.options.policy === 'duet';
+        // As the page, which cancels echo itself: with the server's canceller on, lowering the buffer
+        // would make the echo differ from the server's reference of what was sent (and hide a barge-in).
+        const lowersBuffer = this.options.policy === 'duet' && this.options.echoCancellation === false;
         if (lowersBuffer) this.playback.setBufferedGain(now, 10 ** (Number(event.gain_db) / 20));
         // Heard lowered from the play head (the page lowers its buffer) or from the next delta (the server's own).
         const from = lowersBuffer ? this.playback.playHead(this.lastAudioItem) : this.playback.receivedSamples(this.lastAudioItem);
