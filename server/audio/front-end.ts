@@ -20,6 +20,7 @@ import { SampleWindow } from './vad/sample-window.js';
 import { VAD_FRAME_SAMPLES } from './vad/silero.js';
 import type { VadScheduler, VadStream } from './vad/scheduler.js';
 import { TurnDetector, type TurnDetectorSettings } from './vad/turn-detector.js';
+import { QuietFrames } from './vad/quiet-frames.js';
 import type { SpeechOnsetGate } from './echo/session-echo.js';
 import { OnsetBridge } from './echo/onset-bridge.js';
 
@@ -39,6 +40,8 @@ export interface FrontEndTuning {
   vadStateResetMs?: number;
   /** Silence after speech that is reported as `pause_started` (0 or absent: no pause events). */
   pauseEventMs?: number;
+  /** The VAD model skips frames at the room's noise floor between turns (default true; see QuietFrames). */
+  skipQuietFrames?: boolean;
 }
 
 export interface FrontEndOptions {
@@ -84,6 +87,8 @@ export class AudioFrontEnd {
   private settings: TurnDetectionSettings;
   private detector: TurnDetector | null = null;
   private stream: VadStream | null = null;
+  /** The stream's frames at the room's noise floor, which the model need not see (null: it sees all). */
+  private quiet: QuietFrames | null = null;
   /** Bumped whenever VAD results in flight must be ignored (mode change, close). */
   private generation = 0;
   private vadInFlight = false;
@@ -143,6 +148,11 @@ export class AudioFrontEnd {
     return this.vadSkipped;
   }
 
+  /** VAD frames at the room's noise floor that skipped the model (QuietFrames). */
+  get quietVadFrames(): number {
+    return this.quiet?.skipped ?? 0;
+  }
+
   /** Manual mode: samples dropped from the front of an uncommitted buffer longer than maxSegmentMs. */
   get droppedManualSamples(): number {
     return this.manualDropped;
@@ -191,6 +201,7 @@ export class AudioFrontEnd {
     // Audio buffered in manual mode is dropped: the VAD starts on the next frame.
     this.detector = new TurnDetector(detectorSettings);
     this.stream = this.vad!.createStream();
+    this.quiet = this.tuning.skipQuietFrames === false ? null : new QuietFrames();
     this.generation++;
     this.vadInFlight = false;
     this.vadNext = this.window.end;
@@ -319,18 +330,31 @@ export class AudioFrontEnd {
       this.vadNext += skip * VAD_FRAME_SAMPLES;
       this.vadSkipped += skip;
     }
-    const start = this.vadNext;
-    if (start + VAD_FRAME_SAMPLES > this.window.end) {
+    const generation = this.generation;
+    let start = this.vadNext;
+    let frame: Float32Array | null = null;
+    while (start + VAD_FRAME_SAMPLES <= this.window.end) {
+      frame = this.window.view(start, start + VAD_FRAME_SAMPLES);
+      if (!this.quiet?.skip(frame, this.idleForQuietFrames())) break;
+      // The room's noise between turns: counted as the model's last word, without running it.
+      stream.passOver(frame);
+      frame = null;
+      this.vadNext = start + VAD_FRAME_SAMPLES;
+      this.onProbability(this.quiet.probability, start);
+      if (generation !== this.generation) return;
+      start = this.vadNext;
+    }
+    if (frame === null) {
       this.resolveIdle();
       return;
     }
-    const generation = this.generation;
     this.vadInFlight = true;
-    stream.infer(this.window.view(start, start + VAD_FRAME_SAMPLES)).then(
+    stream.infer(frame).then(
       (probability) => {
         if (generation !== this.generation) return;
         this.vadInFlight = false;
         this.vadNext = start + VAD_FRAME_SAMPLES;
+        this.quiet?.heard(probability);
         this.onProbability(probability, start);
         this.pumpVad();
         this.trim();
@@ -341,6 +365,12 @@ export class AudioFrontEnd {
         this.stopVad();
       },
     );
+  }
+
+  /** No speech forming or going on: a frame the model skips cannot end, split or start a turn. */
+  private idleForQuietFrames(): boolean {
+    const detector = this.detector!;
+    return detector.pendingSpeechStart < 0 && !detector.speaking && this.segmentStart < 0 && this.earlyOnsetAt < 0;
   }
 
   private onProbability(vadProbability: number, frameStart: number): void {

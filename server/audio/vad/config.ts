@@ -32,6 +32,7 @@ export function frontEndTuning(config: AudioConfig): FrontEndTuning {
     maxSegmentMs: config.vad.maxSegmentMs,
     maxVadBacklogMs: config.vad.maxBacklogMs,
     vadStateResetMs: config.vad.stateResetSilenceMs,
+    skipQuietFrames: config.vad.skipQuietFrames,
   };
 }
 

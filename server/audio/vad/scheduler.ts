@@ -188,6 +188,11 @@ export class VadStream {
     });
   }
 
+  /** The next frame went by without the model (QuietFrames): the one after it follows on from it. */
+  passOver(frame: Float32Array): void {
+    this.state.follow(frame);
+  }
+
   /** Forgets the recurrent state (a new, unrelated stretch of audio follows). */
   reset(): void {
     this.state.reset();

@@ -33,6 +33,11 @@ export class SileroState {
     this.state.fill(0);
     this.context.fill(0);
   }
+
+  /** A frame went by unseen: v5's next frame starts from its last samples, as if it had been seen. */
+  follow(frame: Float32Array): void {
+    this.context.set(frame.subarray(frame.length - V5_CONTEXT));
+  }
 }
 
 export interface SileroModelOptions {

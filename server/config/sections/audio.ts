@@ -33,6 +33,11 @@ export const AudioSection = Type.Object(
           default: 5000,
           description: 'Fresh VAD model state after this much silence (0: only after each turn, which always happens): Silero drifts deaf on long streams otherwise.',
         }),
+        skipQuietFrames: Type.Boolean({
+          default: true,
+          description:
+            "Between turns, frames no louder than the room's quietest of the last second (within 3 dB, or digital silence) skip the VAD model while it calls the stream silent (probability under 0.1): they count as its last word. A word, an echo or any new sound still goes to the model. false: every frame does.",
+        }),
         maxBatch: Type.Integer({ minimum: 1, default: 64, description: 'Most VAD frames (from different sessions) run in one inference; 1 turns batching off.' }),
         batchWindowMs: Type.Integer({
           minimum: 0,
