@@ -70,6 +70,8 @@ const LEAK_FAST_DOWN_DB = 0.3;
 const FILTER_TAIL_MS = 120;
 /** After this many frames without reference (300 ms) the leak estimate is raised by RESTART_LEAK_DB when it returns. */
 const RESTART_AFTER_FRAMES = 30;
+/** The delay is not estimated once the reference has been silent this long (frames: 500 ms); see updateDelay. */
+const ESTIMATE_AFTER_SILENT_FRAMES = 50;
 const RESTART_LEAK_DB = 8;
 /** The filter's echo estimate is evidence of its alignment when it holds this share of the microphone's energy. */
 const EVIDENCE_SHARE = 0.2;
@@ -451,6 +453,16 @@ export class EchoCanceller {
   }
 
   private updateDelay(): void {
+    // Nothing has played for a while: the microphone's latest blocks are the user or the room,
+    // never echo, so they cannot say where the echo is. A barge-in honoured early in an answer
+    // is the case: the user talking on after the answer stopped is a step in the microphone's
+    // envelope against the reference's last words, which correlates best at long lags (576 ms,
+    // two estimates running, conf ~0.5, against a true 125 ms): the filter moved there, and the
+    // next answers' own echo started turns, one after another (Agents SDK, 0 dB, 2 of 8 runs).
+    if (this.inactiveFrames >= ESTIMATE_AFTER_SILENT_FRAMES) {
+      this.candidateMs = null;
+      return;
+    }
     const estimate = this.estimator.estimate((block) => this.reference.blockEnergy(block));
     if (!estimate || estimate.confidence < 0.35) return;
     this.lastEstimate = estimate;
