@@ -114,6 +114,38 @@ test('canceller: a loudspeaker on a clock 100 ppm slower than the microphone (tw
   assert.ok(next >= 25, `next answer after 2 s: ${next.toFixed(1)} dB`);
 });
 
+test('canceller: once nothing has played for half a second, what the microphone hears (the user talking on after a barge-in) no longer moves the delay estimate', { skip: noEspeak || noSpeex }, async () => {
+  // Through the Agents SDK at 0 dB the user talking on after an early barge-in made the estimate
+  // jump to 576 ms (true: 125) and the filter followed: the next answers interrupted themselves.
+  // Here the microphone, after the answer stops, hears a voice that follows the answer's last
+  // words 450 ms late: no estimate may come of it.
+  const room = ROOMS[0]!;
+  const stopMs = 4000;
+  const sent = concat(assistant.subarray(0, stopMs * 16), silence(6000));
+  const talkingOn = assistant.subarray((stopMs - 450) * 16, (stopMs - 450 + 3000) * 16).map((v) => v * 0.5);
+  let canceller: { lastDelayEstimate: { delayMs: number; confidence: number } | null; delayMs: number | null } | null = null;
+  const estimates: { atMs: number; estimate: unknown }[] = [];
+  let outMs = 0;
+  await simulateEcho({
+    assistant: sent,
+    user: talkingOn,
+    userAtMs: stopMs,
+    room,
+    echoGain: echoGainFor(sent, room, 0.05, 0),
+    networkMs: 30,
+    durationMs: 8000,
+    onCanceller: (c) => (canceller = c),
+    onOutput: (out) => {
+      outMs += out.length / 16;
+      estimates.push({ atMs: outMs, estimate: canceller!.lastDelayEstimate });
+    },
+  });
+  const settled = estimates.find((e) => e.atMs >= stopMs + 800)!.estimate;
+  assert.ok(settled !== null, 'the answer gave an estimate');
+  for (const e of estimates.filter((x) => x.atMs >= stopMs + 800)) assert.equal(e.estimate, settled, `estimate changed at ${e.atMs} ms: ${JSON.stringify(e.estimate)}`);
+  assert.ok(Math.abs(canceller!.delayMs! - (room.delayMs + 30)) < 60, `delay ${canceller!.delayMs} ms`);
+});
+
 test('canceller: a client that sent no microphone audio for 4 s between answers has the next answer read by its clock of then', { skip: noEspeak || noSpeex }, async () => {
   // The samples it never sent never count, so its arrival line stands 4 s higher from then on;
   // read by the old line, the next answer's echo was looked for 4 s back, found nowhere, and
