@@ -458,7 +458,7 @@ export class EchoCanceller {
     // is the case: the user talking on after the answer stopped is a step in the microphone's
     // envelope against the reference's last words, which correlates best at long lags (576 ms,
     // two estimates running, conf ~0.5, against a true 125 ms): the filter moved there, and the
-    // next answers' own echo started turns, one after another (Agents SDK, 0 dB, 2 of 8 runs).
+    // next answers' own echo started turns, one after another (Agents SDK, 0 dB: 4 of 28 runs).
     if (this.inactiveFrames >= ESTIMATE_AFTER_SILENT_FRAMES) {
       this.candidateMs = null;
       return;
