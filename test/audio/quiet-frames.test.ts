@@ -24,7 +24,7 @@ function noiseFrame(dbfs: number, seed: number): Float32Array {
   });
 }
 
-test('quiet frames: after a second of the room, three in four frames at its floor skip the model; louder ones, speech forming, or a model not yet calling it silent never do', () => {
+test('quiet frames: after a second of the room, three in four frames at its floor skip the model; louder ones (or one louder quarter), speech forming, or a model not yet calling it silent never do', () => {
   const q = new QuietFrames();
   let seed = 1;
   q.heard(0.02);
@@ -39,6 +39,11 @@ test('quiet frames: after a second of the room, three in four frames at its floo
   assert.equal(verdicts.filter(Boolean).length, 30, 'three in four skipped');
   assert.deepEqual(verdicts.slice(0, 8), [true, true, true, false, true, true, true, false]);
   assert.equal(q.skip(noiseFrame(-50, seed++), true), false, '10 dB over the floor: a sound the model must hear');
+  q.heard(0.02);
+  // A word starting in the frame's last 8 ms: 5 dB up there, under 2 dB over the whole frame.
+  const onset = noiseFrame(-60, seed++);
+  onset.set(noiseFrame(-55, seed++).subarray(384), 384);
+  assert.equal(q.skip(onset, true), false, 'a quarter above the room: the model must hear it');
   q.heard(0.02);
   assert.equal(q.skip(noiseFrame(-60, seed++), false), false, 'speech forming or going on (not idle)');
   q.heard(0.2);

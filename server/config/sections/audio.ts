@@ -36,7 +36,7 @@ export const AudioSection = Type.Object(
         skipQuietFrames: Type.Boolean({
           default: true,
           description:
-            "Between turns, frames no louder than the room's quietest of the last second (within 3 dB, or digital silence) skip the VAD model while it calls the stream silent (probability under 0.1): they count as its last word. A word, an echo or any new sound still goes to the model. false: every frame does.",
+            "Between turns, three in four frames no louder than the room (each 8 ms of them within 3 dB of the quietest 8 ms of the last second, or digital silence) skip the VAD model while it calls the stream silent (probability under 0.1): they count as its last word. A word, an echo or any new sound still goes to the model. false: every frame does.",
         }),
         maxBatch: Type.Integer({ minimum: 1, default: 64, description: 'Most VAD frames (from different sessions) run in one inference; 1 turns batching off.' }),
         batchWindowMs: Type.Integer({
