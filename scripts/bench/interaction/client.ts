@@ -3,6 +3,7 @@
 // client policies for what it does with its playback when the server signals an interruption.
 import WebSocket from 'ws';
 import { resample } from '../../../server/audio/resample.js';
+import { dbToGain } from '../../../server/voice/output-gain.js';
 import { Playback } from './playback.js';
 import { addEcho, roomTaps, type RoomPath } from './room.js';
 import { PER_MS, RATE } from './sounds.js';
@@ -249,7 +250,7 @@ export class SimClient {
         // As the page, which cancels echo itself: with the server's canceller on, lowering the buffer
         // would make the echo differ from the server's reference of what was sent (and hide a barge-in).
         const lowersBuffer = this.options.policy === 'duet' && this.options.echoCancellation === false;
-        if (lowersBuffer) this.playback.setBufferedGain(now, 10 ** (Number(event.gain_db) / 20));
+        if (lowersBuffer) this.playback.setBufferedGain(now, dbToGain(Number(event.gain_db)));
         // Heard lowered from the play head (the page lowers its buffer) or from the next delta (the server's own).
         const from = lowersBuffer ? this.playback.playHead(this.lastAudioItem) : this.playback.receivedSamples(this.lastAudioItem);
         this.ducks.push({ atMs: now, itemId: this.lastAudioItem, from, to: null });

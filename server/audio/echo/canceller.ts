@@ -70,9 +70,9 @@ const LEAK_FAST_DOWN_DB = 0.3;
 const FILTER_TAIL_MS = 120;
 /** After this many frames without reference (300 ms) the leak estimate is raised by RESTART_LEAK_DB when it returns. */
 const RESTART_AFTER_FRAMES = 30;
+const RESTART_LEAK_DB = 8;
 /** The delay is not estimated once the reference has been silent this long (frames: 500 ms); see updateDelay. */
 const ESTIMATE_AFTER_SILENT_FRAMES = 50;
-const RESTART_LEAK_DB = 8;
 /** The filter's echo estimate is evidence of its alignment when it holds this share of the microphone's energy. */
 const EVIDENCE_SHARE = 0.2;
 /** Output energy over the microphone's below which a frame says the filter is aligned, above which misaligned. */
