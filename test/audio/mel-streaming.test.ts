@@ -205,7 +205,8 @@ test('steady-state streaming allocates nothing per hop', () => {
     };
     run(hops); // warm-up: optimised code, rings at their steady size
     let perHop = Infinity;
-    for (let attempt = 0; attempt < 3 && !(perHop < 1); attempt++) {
+    // Other work in the process (the runner writing its report) may allocate during one attempt: the least of five.
+    for (let attempt = 0; attempt < 5 && !(perHop < 1); attempt++) {
       const before = youngGenerationUsed();
       run(hops);
       const grown = youngGenerationUsed() - before;
