@@ -77,3 +77,25 @@ test('a delay jump (the echo missing, then 150 ms later) makes it stand down unt
   assert.ok(stoodDown >= 300 && stoodDown < 340, `stood down at block ${stoodDown}`);
   assert.equal(model.usable, true, 'relearnt by the end');
 });
+
+test('silentFrame() (every tap silent: between answers) leaves the model as frame() with silent taps does', () => {
+  const ref = referenceEnergies(600, 5);
+  const a = new EchoEnvelope();
+  const b = new EchoEnvelope();
+  const mic = (k: number) => echoOf(ref, k, 9);
+  drive(a, ref, 0, 300, mic);
+  drive(b, ref, 0, 300, mic);
+  // 200 frames of the user (and of silence) with no reference: one model through each door.
+  const random = seededRandom(9);
+  for (let k = 0; k < 200; k++) {
+    const user = k % 50 < 30 ? 1e5 * random() : 3;
+    assert.equal(a.frame(user, () => 0), b.silentFrame(user));
+    assert.equal(a.usable, b.usable);
+  }
+  // The assistant speaks again: both predict the same, frame after frame.
+  for (let k = 300; k < 500; k++) {
+    const at = (j: number) => (k - j >= 300 ? ref[k - j]! : 0);
+    assert.equal(a.frame(mic(k), at), b.frame(mic(k), at), `frame ${k}`);
+  }
+  assert.ok(a.trained);
+});

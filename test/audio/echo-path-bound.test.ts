@@ -3,7 +3,7 @@
 // range; and a microphone that hears no echo shows it within about a second.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EchoPathBound } from '../../server/audio/echo/echo-path-bound.js';
+import { EchoPathBound, loudestPerDelay } from '../../server/audio/echo/echo-path-bound.js';
 import { EchoReference } from '../../server/audio/echo/reference.js';
 import { espeakAvailable, speak } from '../support/espeak.js';
 import { ROOMS, echoGainFor, echoOf, noise, atLevel } from '../support/room.js';
@@ -98,4 +98,43 @@ test('forget(): after the echo path changed, the bound is unknown (holds every o
   assert.equal(bound.echoEnergyBound(400), Number.POSITIVE_INFINITY);
   feed(400, 700);
   assert.notEqual(bound.boundDb, null, 'known again after 3 s more');
+});
+
+test('loudestPerDelay: the sliding maximum gives what the loop over every frame and delay gives (contiguous blocks, repeats, skips)', () => {
+  let seed = 3;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const scratch = { seen: new Uint8Array(4), queue: new Int32Array(4), out: new Float64Array(MAX_DELAY_BLOCKS + 1) };
+  let slidingCases = 0;
+  for (let trial = 0; trial < 300; trial++) {
+    const frames = 1 + Math.floor(random() * 70);
+    const start = 1000 + Math.floor(random() * 50);
+    const blocks = new Float64Array(frames);
+    // One block per frame, now and then one repeated (drift) or skipped (a new run).
+    let b = start;
+    for (let i = 0; i < frames; i++) {
+      blocks[i] = b;
+      const r = random();
+      b += r < 0.03 ? 0 : r < 0.06 && trial % 2 === 0 ? 2 : 1;
+    }
+    // The window is a ring: its frames in any rotation.
+    const rotated = new Float64Array(frames);
+    const shift = Math.floor(random() * frames);
+    for (let i = 0; i < frames; i++) rotated[i] = blocks[(i + shift) % frames]!;
+    const lowest = start;
+    let highest = start;
+    for (const v of blocks) highest = Math.max(highest, v);
+    const base = lowest - MAX_DELAY_BLOCKS;
+    const energies = new Float64Array(highest - base + 1);
+    for (let k = 0; k < energies.length; k++) energies[k] = random() < 0.3 ? 0 : Math.floor(random() * 5000);
+    let contiguous = true;
+    for (let v = lowest; v <= highest; v++) if (!blocks.includes(v)) contiguous = false;
+    if (contiguous) slidingCases++;
+    const got = Array.from(loudestPerDelay(rotated, frames, energies, base, MAX_DELAY_BLOCKS, scratch));
+    for (let d = 0; d <= MAX_DELAY_BLOCKS; d++) {
+      let want = 0;
+      for (let i = 0; i < frames; i++) want = Math.max(want, energies[rotated[i]! - base - d]!);
+      assert.equal(got[d], want, `trial ${trial}, delay ${d}`);
+    }
+  }
+  assert.ok(slidingCases > 100 && slidingCases < 300, `${slidingCases} of 300 windows took the sliding maximum`);
 });

@@ -86,3 +86,26 @@ test('memory is bounded: the ring forgets audio older than its capacity', () => 
   assert.ok(readAll(ref, 0, 1600).every((v) => v === 0), 'forgotten');
   assert.ok(readAll(ref, ref.end - 4000, 1)[0]! > 6000, 'recent audio kept');
 });
+
+test('read() across the ring\'s wrap, before what it holds and past its end equals sample-by-sample lookup; nothing sounds after lastSoundSample', () => {
+  // A 100 ms ring (1600 samples) written with a ramp of distinct values, 2.5 times round.
+  const ref = new EchoReference({ originMs: 0, capacityMs: 100 });
+  assert.equal(ref.lastSoundSample, -1, 'nothing written');
+  const written: number[] = [];
+  for (let f = 0; f < 25; f++) {
+    const chunk = new Float32Array(160);
+    for (let k = 0; k < 160; k++) chunk[k] = f === 24 && k >= 100 ? 0 : ((f * 160 + k) % 2000) / 32768 + 1 / 32768;
+    ref.sent(chunk, 16000, f * 10);
+    for (const v of chunk) written.push(Math.round(v * 32768));
+  }
+  const end = ref.end;
+  assert.equal(end, 4000);
+  const expected = (i: number) => (i < 0 || i >= end || i < end - 1600 ? 0 : written[i]!);
+  for (const [from, n] of [[2300, 500], [2390, 20], [2000, 400], [3900, 300], [-50, 100], [0, 100], [3999, 1], [4100, 10], [2399, 1602]] as const) {
+    const out = readAll(ref, from, n);
+    for (let k = 0; k < n; k++) assert.equal(out[k], expected(from + k), `read(${from}, ${n})[${k}]`);
+  }
+  // The last 60 samples were silence: the last sound is the one before them.
+  assert.equal(ref.lastSoundSample, 24 * 160 + 99);
+  assert.equal(ref.blockEnergy(25), 0);
+});

@@ -48,7 +48,7 @@
 import { DelayEstimator } from './delay-estimator.js';
 import { mainTap } from './drift-tracker.js';
 import { EchoPathBound } from './echo-path-bound.js';
-import { EchoEnvelope } from './echo-envelope.js';
+import { ECHO_ENVELOPE_TAPS, EchoEnvelope } from './echo-envelope.js';
 import { EchoAudibility } from './echo-audibility.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { ReferenceClock } from './reference-clock.js';
@@ -66,6 +66,8 @@ const LEAK_DOWN_DB = 0.03;
 const LEAK_CREEP_DB = 0.05;
 const LEAK_FAR_DB = 10;
 const LEAK_FAST_DOWN_DB = 0.3;
+/** How far before its position a fractional read of the reference reaches, samples (fractional-delay.ts's span, rounded up). */
+const FRACTIONAL_REACH = 8;
 /** The room tail the filter must span after the echo's direct path, ms. */
 const FILTER_TAIL_MS = 120;
 /** After this many frames without reference (300 ms) the leak estimate is raised by RESTART_LEAK_DB when it returns. */
@@ -218,12 +220,19 @@ export class EchoCanceller {
     this.clock.arrived(samples.length, arrivalMs);
     const out = new Float32Array(Math.floor((this.pendingCount + samples.length) / FRAME) * FRAME);
     let written = 0;
-    for (let i = 0; i < samples.length; i++) {
-      const v = Math.round(samples[i] * 32768);
-      this.pending[this.pendingCount++] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    const pending = this.pending;
+    for (let i = 0; i < samples.length; ) {
+      const take = Math.min(FRAME - this.pendingCount, samples.length - i);
+      for (let k = 0, at = this.pendingCount; k < take; k++) {
+        const v = Math.round(samples[i + k] * 32768);
+        pending[at + k] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      }
+      i += take;
+      this.pendingCount += take;
       if (this.pendingCount === FRAME) {
         this.processFrame();
-        for (let k = 0; k < FRAME; k++) out[written + k] = this.out[k] / 32768;
+        const frame = this.out;
+        for (let k = 0; k < FRAME; k++) out[written + k] = frame[k] / 32768;
         written += FRAME;
         this.pendingCount = 0;
       }
@@ -316,7 +325,9 @@ export class EchoCanceller {
     const oldest = nearest - this.filterBlocks - (this.locked ? 0 : this.maxDelayBlocks);
     let refPeak = 0;
     let settledPeak = 0;
-    for (let b = oldest; b <= nearest; b++) {
+    // Blocks past the reference's last sound are silence: between answers nothing is read.
+    const lastSound = this.reference.lastSoundSample;
+    for (let b = oldest, last = Math.min(nearest, Math.floor(lastSound / FRAME)); b <= last; b++) {
       const e = this.reference.blockEnergy(b);
       if (e > refPeak) refPeak = e;
       if (b <= settled && e > settledPeak) settledPeak = e;
@@ -330,12 +341,20 @@ export class EchoCanceller {
 
     let outEnergy: number;
     let trusted = true;
+    let playSilent = false;
     if (this.speex && !this.bypassFlag) {
       const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
-      if (this.clock.driftRate === 0) this.reference.read(Math.round(playFrom), this.play);
-      else this.reference.readFractional(playFrom, this.play);
+      // All of it past the last sound (a fractional read reaches a few samples before playFrom).
+      if (playFrom - FRACTIONAL_REACH > lastSound) {
+        this.play.fill(0);
+        playSilent = true;
+      } else {
+        if (this.clock.driftRate === 0) this.reference.read(Math.round(playFrom), this.play);
+        else this.reference.readFractional(playFrom, this.play);
+        playSilent = isSilent(this.play);
+      }
     }
-    this.quietPlayFrames = this.speex && !this.bypassFlag && isSilent(this.play) ? this.quietPlayFrames + 1 : 0;
+    this.quietPlayFrames = playSilent ? this.quietPlayFrames + 1 : 0;
     // Once the filter's whole history is silence and no echo can be in the frame, the filter
     // would output the microphone itself: the native calls are skipped (most of a session's
     // time: the user speaking or nobody). Its weights stay as they are (silence teaches it
@@ -394,7 +413,11 @@ export class EchoCanceller {
     if (bound !== null && this.leakDb > bound) this.leakDb = bound;
     // The echo the envelope model predicts (0: not usable, or nothing to predict); not run while
     // the canceller is bypassed (the session cancels echo itself).
-    const envelopeEcho = this.bypassFlag ? 0 : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
+    const envelopeEcho = this.bypassFlag
+      ? 0
+      : (now - ECHO_ENVELOPE_TAPS + 1) * FRAME > lastSound
+        ? this.envelope.silentFrame(micEnergy)
+        : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
     this.envelopeEcho[i] = active && this.envelope.usable ? Math.max(envelopeEcho, 1e-3) : 0;
     // Any delay in range, a jumped one included.
     // Read only while the filter is distrusted (allowsOnset).

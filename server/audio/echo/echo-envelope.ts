@@ -73,6 +73,15 @@ export class EchoEnvelope {
       predicted += this.weights[k]! * amp;
       norm += amp * amp;
     }
+    return this.learn(micEnergy, predicted, norm);
+  }
+
+  /** frame() where every tap's reference block is silence (between answers): the same, without the taps. */
+  silentFrame(micEnergy: number): number {
+    return this.learn(micEnergy, 0, 1e-9);
+  }
+
+  private learn(micEnergy: number, predicted: number, norm: number): number {
     const mic = Math.sqrt(micEnergy);
     const error = mic - predicted;
     if (this.trained && predicted * predicted > AUDIBLE_ECHO && mic < predicted * DROPOUT_RATIO) this.missingFrames++;

@@ -33,6 +33,7 @@ export class EchoPathBound {
   private frames = 0;
   private updates = 0;
   private scratch = new Float64Array(256);
+  private readonly scratchLoudest: LoudestScratch;
   /** Per window kept (rows) and delay (columns): g(d), Infinity where the window says nothing. */
   private readonly gains: Float64Array;
   /** Per delay, the tightest kept g(d). */
@@ -46,6 +47,7 @@ export class EchoPathBound {
     private readonly maxDelayBlocks: number,
   ) {
     this.gains = new Float64Array(KEPT * (maxDelayBlocks + 1)).fill(Number.POSITIVE_INFINITY);
+    this.scratchLoudest = { seen: new Uint8Array(128), queue: new Int32Array(maxDelayBlocks + WINDOW_FRAMES + 2), out: new Float64Array(maxDelayBlocks + 1) };
     this.tightest = new Float64Array(maxDelayBlocks + 1).fill(Number.POSITIVE_INFINITY);
   }
 
@@ -126,10 +128,9 @@ export class EchoPathBound {
     this.rowBounds[slot] = 1;
     let maxMic = 0;
     for (let i = 0; i < frames; i++) maxMic = Math.max(maxMic, this.micEnergy[i]!);
+    const loudestAt = loudestPerDelay(this.refBlock, frames, energies, base, this.maxDelayBlocks, this.scratchLoudest);
     for (let d = 0; d < delays; d++) {
-      let loudest = 0;
-      const shift = base + d;
-      for (let i = 0; i < frames; i++) loudest = Math.max(loudest, energies[this.refBlock[i]! - shift]!);
+      const loudest = loudestAt[d]!;
       this.gains[row + d] = loudest < LOUD_REFERENCE ? Number.POSITIVE_INFINITY : (maxMic + 1) / loudest;
     }
     this.recomputeTightest();
@@ -143,4 +144,59 @@ export class EchoPathBound {
       this.tightest[d] = min;
     }
   }
+}
+
+export interface LoudestScratch {
+  seen: Uint8Array;
+  queue: Int32Array;
+  /** maxDelayBlocks + 1 entries: the result. */
+  out: Float64Array;
+}
+
+/**
+ * Per delay d = 0 .. maxDelayBlocks: the loudest reference block a window's frames heard at that
+ * delay, max over i < frames of energies[blocks[i] - d - base], where energies[k] is block
+ * base + k's and base = min(blocks) - maxDelayBlocks. The blocks are nearly always every block
+ * from the lowest to the highest (one per frame; drift or a new run may skip one): then each
+ * delay's max is one window of a sliding maximum over the energies, a monotonic queue in
+ * O(blocks + delays) instead of O(blocks x delays). Otherwise the plain loops.
+ */
+export function loudestPerDelay(blocks: Float64Array, frames: number, energies: Float64Array, base: number, maxDelayBlocks: number, scratch: LoudestScratch): Float64Array {
+  const lowest = base + maxDelayBlocks;
+  let highest = lowest;
+  for (let i = 0; i < frames; i++) highest = Math.max(highest, blocks[i]!);
+  const width = highest - lowest + 1;
+  if (scratch.seen.length < width) scratch.seen = new Uint8Array(width * 2);
+  const seen = scratch.seen;
+  seen.fill(0, 0, width);
+  let distinct = 0;
+  for (let i = 0; i < frames; i++) {
+    const k = blocks[i]! - lowest;
+    if (seen[k] === 0) distinct++;
+    seen[k] = 1;
+  }
+  const out = scratch.out;
+  if (distinct !== width) {
+    for (let d = 0; d <= maxDelayBlocks; d++) {
+      let loudest = 0;
+      const shift = base + d;
+      for (let i = 0; i < frames; i++) loudest = Math.max(loudest, energies[blocks[i]! - shift]!);
+      out[d] = loudest;
+    }
+    return out;
+  }
+  // Delay d reads energies[s .. s + width - 1], s = maxDelayBlocks - d: the windows s = 0 .. maxDelayBlocks.
+  if (scratch.queue.length < maxDelayBlocks + width) scratch.queue = new Int32Array((maxDelayBlocks + width) * 2);
+  const queue = scratch.queue;
+  let head = 0;
+  let tail = 0;
+  for (let k = 0; k < maxDelayBlocks + width; k++) {
+    while (tail > head && energies[queue[tail - 1]!]! <= energies[k]!) tail--;
+    queue[tail++] = k;
+    const s = k - width + 1;
+    if (s < 0) continue;
+    if (queue[head]! < s) head++;
+    out[maxDelayBlocks - s] = Math.max(0, energies[queue[head]!]!);
+  }
+  return out;
 }

@@ -51,6 +51,7 @@ export class EchoReference implements OutputAudioTap {
   private written = 0;
   private erased = 0;
   private runCount = 1;
+  private lastSound = -1;
   private scratch = new Int16Array(0);
 
   constructor(options: EchoReferenceOptions) {
@@ -81,6 +82,16 @@ export class EchoReference implements OutputAudioTap {
   /** 16 kHz samples written from sent frames (silence filling a stall not included). */
   get writtenSamples(): number {
     return this.written;
+  }
+
+  /**
+   * Every sample after this absolute index is silence (0), and so is every block that starts
+   * after it (-1: nothing audible written yet). A bound, not exact: a cut does not lower it. The
+   * canceller skips its per-frame reads of the reference past it (between answers, most of a
+   * session's time).
+   */
+  get lastSoundSample(): number {
+    return this.lastSound;
   }
 
   /** Samples written and then erased by cut() before they were played. */
@@ -117,12 +128,18 @@ export class EchoReference implements OutputAudioTap {
    * audio was cut, or where the ring no longer holds it.
    */
   read(from: number, out: Int16Array): void {
-    const oldest = this.cursor - this.ring.length;
+    // The samples held are [max(0, cursor - ring), cursor): copied in at most two spans (the ring wraps), zeros around them.
     const n = this.ring.length;
-    for (let k = 0; k < out.length; k++) {
-      const i = from + k;
-      out[k] = i >= this.cursor || i < oldest || i < 0 ? 0 : this.ring[i % n];
+    const start = Math.min(Math.max(from, this.cursor - n, 0), from + out.length);
+    const end = Math.max(start, Math.min(from + out.length, this.cursor));
+    out.fill(0, 0, start - from);
+    for (let at = start; at < end; ) {
+      const offset = at % n;
+      const run = Math.min(end - at, n - offset);
+      out.set(this.ring.subarray(offset, offset + run), at - from);
+      at += run;
     }
+    out.fill(0, end - from);
   }
 
   /** Like read(), at a position between samples (fractional-delay.ts). */
@@ -148,9 +165,17 @@ export class EchoReference implements OutputAudioTap {
 
   private write(samples: Float32Array): void {
     const n = this.ring.length;
-    for (let k = 0; k < samples.length; k++) {
-      const v = Math.round(samples[k] * 32768);
-      this.ring[(this.cursor + k) % n] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    for (let k = 0; k < samples.length; ) {
+      // Contiguous spans of the ring (it wraps at most once per span).
+      const offset = (this.cursor + k) % n;
+      const run = Math.min(samples.length - k, n - offset);
+      for (let j = 0; j < run; j++) {
+        const v = Math.round(samples[k + j] * 32768);
+        const clamped = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+        this.ring[offset + j] = clamped;
+        if (clamped !== 0) this.lastSound = this.cursor + k + j;
+      }
+      k += run;
     }
     this.cursor += samples.length;
     this.written += samples.length;
@@ -179,8 +204,10 @@ export class EchoReference implements OutputAudioTap {
         this.energies[block % this.energies.length] = 0;
         continue;
       }
-      for (let i = block * ECHO_BLOCK_SAMPLES, e = i + ECHO_BLOCK_SAMPLES; i < e; i++) {
-        const v = i < 0 ? 0 : this.ring[i % n];
+      // block >= 0 here; its samples lie in one span of the ring unless it wraps there.
+      const first = (block * ECHO_BLOCK_SAMPLES) % n;
+      for (let i = 0; i < ECHO_BLOCK_SAMPLES; i++) {
+        const v = this.ring[first + i < n ? first + i : first + i - n];
         sum += v * v;
       }
       this.energies[block % this.energies.length] = sum / ECHO_BLOCK_SAMPLES;
