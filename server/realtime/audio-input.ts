@@ -29,6 +29,7 @@ function toInputFormat(format: AudioFormat): InputAudioFormat {
 
 /** The per-session audio front-end (VAD + Mel) as the session uses it. */
 export interface TurnDetector {
+  /** 16 kHz samples, valid only during the call (the echo path reuses the array): copy what must be kept. */
   push(samples: Float32Array): void;
   /** Manual commit: everything buffered since the last commit/clear, or null when under 100 ms. */
   commit(): AudioSegment | null;

@@ -40,6 +40,8 @@ export class EchoPathBound {
   private readonly tightest: Float64Array;
   /** Per window kept: whether it bounds any delay (false: its row is all Infinity). */
   private readonly rowBounds = new Uint8Array(KEPT);
+  /** boundDb, as of the last window. */
+  private boundDbCached: number | null = null;
 
   constructor(
     private readonly reference: EchoReference,
@@ -53,9 +55,7 @@ export class EchoPathBound {
 
   /** The echo path's energy gain is at most this (dB, with the safety margin); null while some delay is still unknown. */
   get boundDb(): number | null {
-    let loosest = 0;
-    for (let d = 0; d <= this.maxDelayBlocks; d++) loosest = Math.max(loosest, this.tightest[d]!);
-    return Number.isFinite(loosest) ? 10 * Math.log10(loosest * SAFETY) : null;
+    return this.boundDbCached;
   }
 
   /** The loudest echo (mean square, int16 units) a frame heard while reference block `block` plays can hold; Infinity when unknown. */
@@ -79,6 +79,7 @@ export class EchoPathBound {
     this.gains.fill(Number.POSITIVE_INFINITY);
     this.tightest.fill(Number.POSITIVE_INFINITY);
     this.rowBounds.fill(0);
+    this.boundDbCached = null;
   }
 
   /** One 10 ms microphone frame, heard while reference block `block` was playing (undelayed). */
@@ -102,7 +103,6 @@ export class EchoPathBound {
     const frames = Math.min(this.frames, WINDOW_FRAMES);
     const delays = this.maxDelayBlocks + 1;
     const slot = this.updates++ % KEPT;
-    const row = slot * delays;
     // The reference energies every delay reads, fetched once.
     let lowest = Number.POSITIVE_INFINITY;
     let highest = Number.NEGATIVE_INFINITY;
@@ -121,8 +121,8 @@ export class EchoPathBound {
       const replaced = this.rowBounds[slot] === 1;
       this.rowBounds[slot] = 0;
       if (!replaced) return;
-      this.gains.fill(Number.POSITIVE_INFINITY, row, row + delays);
-      this.recomputeTightest();
+      for (let d = 0; d < delays; d++) this.setGain(slot, d, Number.POSITIVE_INFINITY);
+      this.updateBound();
       return;
     }
     this.rowBounds[slot] = 1;
@@ -131,18 +131,29 @@ export class EchoPathBound {
     const loudestAt = loudestPerDelay(this.refBlock, frames, energies, base, this.maxDelayBlocks, this.scratchLoudest);
     for (let d = 0; d < delays; d++) {
       const loudest = loudestAt[d]!;
-      this.gains[row + d] = loudest < LOUD_REFERENCE ? Number.POSITIVE_INFINITY : (maxMic + 1) / loudest;
+      this.setGain(slot, d, loudest < LOUD_REFERENCE ? Number.POSITIVE_INFINITY : (maxMic + 1) / loudest);
     }
-    this.recomputeTightest();
+    this.updateBound();
   }
 
-  private recomputeTightest(): void {
+  /** Window `slot`'s g(d) becomes `gain`; the tightest kept g(d) follows (a scan of the kept windows only when the tightest one was replaced by a looser). */
+  private setGain(slot: number, d: number, gain: number): void {
     const delays = this.maxDelayBlocks + 1;
-    for (let d = 0; d < delays; d++) {
+    const old = this.gains[slot * delays + d]!;
+    this.gains[slot * delays + d] = gain;
+    if (gain <= this.tightest[d]!) {
+      this.tightest[d] = gain;
+    } else if (old === this.tightest[d]) {
       let min = Number.POSITIVE_INFINITY;
       for (let w = 0; w < KEPT; w++) min = Math.min(min, this.gains[w * delays + d]!);
       this.tightest[d] = min;
     }
+  }
+
+  private updateBound(): void {
+    let loosest = 0;
+    for (let d = 0; d <= this.maxDelayBlocks; d++) loosest = Math.max(loosest, this.tightest[d]!);
+    this.boundDbCached = Number.isFinite(loosest) ? 10 * Math.log10(loosest * SAFETY) : null;
   }
 }
 

@@ -56,7 +56,10 @@ export class SessionEcho {
     return this.deps.enabled() ? this.tap : null;
   }
 
-  /** Microphone audio (16 kHz) that arrived at `arrivalMs` -> what the turn detector hears. */
+  /**
+   * Microphone audio (16 kHz) that arrived at `arrivalMs` -> what the turn detector hears: the
+   * input itself, or (through the canceller) a view of a buffer the next call reuses.
+   */
   process(samples: Float32Array, arrivalMs: number): Float32Array {
     if (!this.canceller) {
       if (!this.reference || !this.deps.enabled()) {
