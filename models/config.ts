@@ -79,6 +79,12 @@ export const TtsConfig = Type.Union([
         default: 'auto',
         description: 'espeak-ng engine: libespeak (Debian library via a python3 worker: fastest, word timings), cli (espeak-ng program), wasm (text2wav, always installed); auto takes the first that starts.',
       }),
+      niceness: Type.Optional(Type.Integer({
+        minimum: 0,
+        maximum: 19,
+        default: 10,
+        description: "CPU niceness of the synthesizer's processes (libespeak's worker, cli's espeak-ng runs; wasm runs in a thread of the server and keeps its priority). Synthesis runs far ahead of playback and can wait; at the server's own priority (0) its bursts stall every session's audio on a busy core.",
+      })),
     },
     { additionalProperties: false },
   ),

@@ -62,7 +62,7 @@ export async function loadBackends(config: Config['models'], log: Logger, failed
   if (config.tts?.kind === 'espeak') {
     try {
       const { createEspeakSynthesizer } = await import('../models/tts/espeak/index.js');
-      const tts = await createEspeakSynthesizer({ defaultVoice: config.tts.defaultVoice, engine: config.tts.engine });
+      const tts = await createEspeakSynthesizer({ defaultVoice: config.tts.defaultVoice, engine: config.tts.engine, niceness: config.tts.niceness });
       const skipped = Object.entries(tts.skipped).map(([engine, why]) => `${engine}: ${why}`).join('; ');
       const status = { available: true, backend: tts.id, ...(skipped ? { reason: `fell back; skipped ${skipped}` } : {}) };
       out.push({ instances: null, vision: false, asr: null, tts, status: () => status, close: () => tts.close() });

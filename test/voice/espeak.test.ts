@@ -1,8 +1,11 @@
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { getPriority } from 'node:os';
 import assert from 'node:assert/strict';
 import { createEspeakSynthesizer, EngineUnavailableError, UnknownVoiceError, type EspeakSynthesizer } from '../../models/tts/espeak/index.js';
 import type { EspeakEngineName } from '../../models/tts/espeak/engine.js';
 import type { LibEspeakEngine } from '../../models/tts/espeak/libespeak-engine.js';
+import { lowerPriority } from '../../models/tts/espeak/process-priority.js';
 import type { SpeechChunk } from '../../models/types.js';
 import { SpeechTrack } from '../../server/voice/speech-track.js';
 
@@ -142,5 +145,43 @@ test('espeak libespeak: a dead worker is replaced on the next request', async (t
     assert.notEqual(engine.workerPid, pid);
   } finally {
     await tts.close();
+  }
+});
+
+test('espeak libespeak: the worker runs at a lower CPU priority (niceness 10 by default, as configured, 0 keeps the server\'s), a replaced one too', async (t) => {
+  const server = getPriority();
+  for (const [niceness, expected] of [[undefined, Math.max(server, 10)], [15, Math.max(server, 15)], [0, server]] as const) {
+    let tts: EspeakSynthesizer;
+    try {
+      tts = await createEspeakSynthesizer({ engine: 'libespeak', niceness });
+    } catch (err) {
+      return t.skip((err as Error).message);
+    }
+    try {
+      const engine = tts.engine as LibEspeakEngine;
+      assert.equal(getPriority(engine.workerPid!), expected, `niceness ${niceness}`);
+      if (niceness === 15) {
+        process.kill(engine.workerPid!, 'SIGKILL');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.ok(durationMs(await synth(tts, { text: 'Back again.' })) > 300);
+        assert.equal(getPriority(engine.workerPid!), expected, 'the replacement worker');
+      }
+    } finally {
+      await tts.close();
+    }
+  }
+});
+
+test('lowerPriority: sets a process\'s niceness (capped at 19); 0 and an unknown pid do nothing', async () => {
+  const child = spawn('sleep', ['5']);
+  try {
+    const before = getPriority(child.pid!);
+    lowerPriority(child.pid, 0);
+    assert.equal(getPriority(child.pid!), before);
+    lowerPriority(child.pid, 25);
+    assert.equal(getPriority(child.pid!), 19);
+    lowerPriority(undefined, 10);
+  } finally {
+    child.kill();
   }
 });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { SpeechChunk } from '../../types.js';
 import { EngineUnavailableError, type EngineRequest, type EspeakEngine } from './engine.js';
 import { int16BytesToFloat, parseWavHeader, type WavLayout } from './pcm.js';
+import { DEFAULT_SYNTHESIZER_NICENESS, lowerPriority } from './process-priority.js';
 
 // The `espeak-ng` program, one process per request, streaming its WAV output
 // (`--stdout`). Used when the binary is installed but Python (for the word-timing
@@ -17,14 +18,16 @@ export class EspeakCliEngine implements EspeakEngine {
   private constructor(
     private readonly program: string,
     readonly sampleRate: number,
+    /** CPU niceness of each request's process (process-priority.ts). */
+    private readonly niceness: number,
   ) {}
 
   /** Checks that the program runs and reads its sample rate from a one-word synthesis. */
-  static async start(program = 'espeak-ng'): Promise<EspeakCliEngine> {
-    const probe = new EspeakCliEngine(program, 0);
+  static async start(program = 'espeak-ng', niceness = DEFAULT_SYNTHESIZER_NICENESS): Promise<EspeakCliEngine> {
+    const probe = new EspeakCliEngine(program, 0, niceness);
     try {
       for await (const chunk of probe.synthesize({ text: 'a', voice: 'en', wordsPerMinute: 175 })) {
-        if (chunk.samples.length > 0) return new EspeakCliEngine(program, chunk.sampleRate);
+        if (chunk.samples.length > 0) return new EspeakCliEngine(program, chunk.sampleRate, niceness);
       }
     } catch (err) {
       throw new EngineUnavailableError(`${program}: ${(err as Error).message}`);
@@ -39,6 +42,7 @@ export class EspeakCliEngine implements EspeakEngine {
     const child = spawn(this.program, ['--stdout', '--stdin', '-v', request.voice, '-s', String(request.wordsPerMinute)], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    lowerPriority(child.pid, this.niceness);
     const kill = () => child.kill('SIGKILL');
     signal?.addEventListener('abort', kill, { once: true });
     let stderr = '';

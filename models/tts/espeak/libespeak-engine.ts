@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { SpeechChunk } from '../../types.js';
 import { EngineUnavailableError, type EngineRequest, type EspeakEngine } from './engine.js';
 import { int16BytesToFloat } from './pcm.js';
+import { DEFAULT_SYNTHESIZER_NICENESS, lowerPriority } from './process-priority.js';
 import { WordTracker } from './word-tracker.js';
 
 // libespeak-ng through its C API, in one long-lived Python (ctypes) worker
@@ -38,6 +39,8 @@ interface Pending {
 export interface LibEspeakOptions {
   /** Python interpreter (default `python3`). */
   python?: string;
+  /** CPU niceness of the worker process (process-priority.ts; default 10, 0: the server's). */
+  niceness?: number;
   startTimeoutMs?: number;
 }
 
@@ -229,6 +232,7 @@ export class LibEspeakEngine implements EspeakEngine {
 
 async function spawnWorker(options: LibEspeakOptions): Promise<{ child: ChildProcessWithoutNullStreams; sampleRate: number }> {
   const child = spawn(options.python ?? 'python3', [WORKER_PATH], { stdio: ['pipe', 'pipe', 'pipe'] });
+  lowerPriority(child.pid, options.niceness ?? DEFAULT_SYNTHESIZER_NICENESS);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const sampleRate = await new Promise<number>((resolve, reject) => {

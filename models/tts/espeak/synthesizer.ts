@@ -31,6 +31,8 @@ export interface EspeakSynthesizerOptions {
   python?: string;
   /** espeak-ng program for the cli engine (default `espeak-ng`). */
   program?: string;
+  /** CPU niceness of the libespeak and cli engines' processes (process-priority.ts; default 10). */
+  niceness?: number;
 }
 
 export class UnknownVoiceError extends Error {
@@ -42,9 +44,9 @@ const ENGINE_ORDER: readonly EspeakEngineName[] = ['libespeak', 'cli', 'wasm'];
 function startEngine(name: EspeakEngineName, options: EspeakSynthesizerOptions): Promise<EspeakEngine> {
   switch (name) {
     case 'libespeak':
-      return LibEspeakEngine.start({ python: options.python });
+      return LibEspeakEngine.start({ python: options.python, niceness: options.niceness });
     case 'cli':
-      return EspeakCliEngine.start(options.program);
+      return EspeakCliEngine.start(options.program, options.niceness);
     case 'wasm':
       return EspeakWasmEngine.start();
   }
