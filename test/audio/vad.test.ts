@@ -186,6 +186,30 @@ test('scheduler: a frame waits up to batchWindowMs for other streams, never when
   slow.close();
 });
 
+test('scheduler: a stream answered by a batch rides in the very next one (a stream behind its audio gets a frame a batch)', async () => {
+  // Another stream's frame arrives while each batch runs; stream A (value 1) has four frames
+  // waiting and asks for the next as soon as one is answered.
+  const others: Array<() => void> = [];
+  const tags: number[][] = [];
+  const model = new ScriptedModel();
+  const infer = model.infer.bind(model);
+  model.infer = (frames, states, count = frames.length) => {
+    tags.push(frames.slice(0, count).map((f) => f[0]!));
+    others.shift()?.();
+    return infer(frames, states, count);
+  };
+  const scheduler = new VadScheduler(model);
+  const a = scheduler.createStream();
+  const rest = Array.from({ length: 4 }, () => scheduler.createStream());
+  const pending: Promise<number>[] = [];
+  for (const [k, s] of rest.entries()) others.push(() => void pending.push(s.infer(new Float32Array(FRAME).fill(2 + k))));
+  for (let frame = 0; frame < 4; frame++) await a.infer(new Float32Array(FRAME).fill(1));
+  await Promise.all(pending);
+  const withA = tags.flatMap((t, i) => (t.includes(1) ? [i] : []));
+  assert.deepEqual(withA, [0, 1, 2, 3], `batches ${JSON.stringify(tags)}`);
+  scheduler.close();
+});
+
 test('scheduler: one frame in flight per stream; maxBatch 1 turns batching off', async () => {
   const model = new ScriptedModel();
   const scheduler = new VadScheduler(model, { maxBatch: 1 });
