@@ -13,6 +13,8 @@
 //   compared)  --server-cpus 0,1 --load-cpus 1 (taskset lists)  --nice N
 //   --server-config JSON (config sections over the bench's, e.g. '{"audio":{"vad":{"batchWindowMs":0}}}')
 //   --server-node-flags '--trace-gc --initial-old-space-size=16' (after npm start's flags)
+//   --echo server,client (every level with Duet's echo canceller, the default session, then with
+//   sessions that cancel echo themselves: duet.echo_cancellation false, as the browser page sends)
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,6 +41,8 @@ export interface ConversationBenchOptions {
   serverNodeFlags: string[];
   /** Every level is run once per worker count (server.workers; 1: one process). */
   workers: number[];
+  /** Every level is run once per echo placement (see EchoPlacement), in this order. */
+  echo: EchoPlacement[];
   /** taskset CPU lists for the server and the load generator (default: cores 0 and 1, where there are two). */
   serverCpus: string | null;
   loadCpus: string | null;
@@ -55,6 +59,7 @@ export const DEFAULTS: ConversationBenchOptions = {
   serverConfig: {},
   serverNodeFlags: [],
   workers: [1],
+  echo: ['server'],
   serverCpus: null,
   loadCpus: null,
   nice: null,
@@ -68,9 +73,13 @@ const SILENCE_MS = 500;
 const LAG_TARGET_MS = 20;
 const LATE_MS = 1500;
 
+/** Who cancels the echo: Duet's canceller (server, the default session) or the client (duet.echo_cancellation false). */
+export type EchoPlacement = 'server' | 'client';
+
 export interface ConversationRow extends ConversationLevelResult {
   /** Server worker processes (server.workers). */
   workers: number;
+  echo: EchoPlacement;
   /** Server CPU over the level as a fraction of one core. */
   serverCpuCores: number;
   /** Server CPU ms per second of one session. */
@@ -98,8 +107,12 @@ export interface ConversationBenchResult {
   listen: ConversationRow | null;
   /** Largest N that passed (0: none), at the first worker count. */
   sessionsHeld: number;
-  /** Per worker count: the largest N that passed. */
+  /** Per worker count: the largest N that passed (echo placement: the first). */
   sessionsHeldByWorkers: Record<string, number>;
+  /** Per echo placement: the largest N that passed (worker count: the first). */
+  sessionsHeldByEcho: Record<string, number>;
+  /** Per level, with both echo placements: client over server, server loop p99 and CPU per session-second. */
+  echoComparison: { sessions: number; loopP99Ratio: number | null; cpuPerSessionSecondRatio: number | null }[];
   /** Per level, the last worker count over the first: server loop p99 and CPU per session-second. */
   workersComparison: { sessions: number; loopP99Ratio: number | null; cpuPerSessionSecondRatio: number | null }[];
   /** Conversation CPU per session-second / listen-only, at the listen row's N. */
@@ -107,11 +120,11 @@ export interface ConversationBenchResult {
   profile: { file: string; busyMs: number; idleMs: number; functions: SelfTime[] } | null;
 }
 
-async function runLevel(worker: LoadWorker, config: Record<string, unknown>, where: Placement, mode: ConversationMode, sessions: number, durationMs: number, nodeFlags: string[] = []): Promise<ConversationRow> {
+async function runLevel(worker: LoadWorker, config: Record<string, unknown>, where: Placement, mode: ConversationMode, sessions: number, durationMs: number, nodeFlags: string[] = [], echo: EchoPlacement = 'server'): Promise<ConversationRow> {
   const server = await ServerHandle.start({ config }, where, nodeFlags);
   const workers = ((config.server as { workers?: number } | undefined)?.workers ?? 1) | 0 || 1;
   try {
-    const params: ConversationLevelParams = { wsUrl: server.wsUrl, sessions, mode, durationMs, silenceMs: SILENCE_MS, bargeInEvery: 3, textEvery: 4, lateMs: LATE_MS, seed: sessions };
+    const params: ConversationLevelParams = { wsUrl: server.wsUrl, sessions, mode, durationMs, silenceMs: SILENCE_MS, bargeInEvery: 3, textEvery: 4, lateMs: LATE_MS, seed: sessions, clientCancelsEcho: echo === 'client' };
     // One short conversation first: a fresh server's first answers pay for JIT and lazy start-up.
     await worker.run<ConversationLevelResult>('conversation', { ...params, sessions: Math.min(2, sessions), durationMs: 1000 });
     const pinnedCores = where.pinned && where.serverCore !== null ? String(where.serverCore) : null;
@@ -127,6 +140,7 @@ async function runLevel(worker: LoadWorker, config: Record<string, unknown>, whe
     return {
       ...r,
       workers,
+      echo,
       serverCpuCores: round(cpuMs / wallMs),
       serverCpuMsPerSessionSecond: round(cpuMs / (sessions * (wallMs / 1000))),
       serverCoresBusy: busy === null ? null : round(busy),
@@ -172,13 +186,14 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
       listen = await runLevel(worker, configFor(o.workers[0]!), where, 'listen', top, o.listenMs);
       if (o.print) console.log(`  listen-only x${top}: ${listen.serverCpuMsPerSessionSecond} ms CPU per session-second`);
     }
-    for (const workers of o.workers) for (const sessions of o.levels) {
-      const profiling = o.profile && sessions === top && workers === o.workers[0] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    // Echo placements back to back at each level: the machine's state changes less between them.
+    for (const workers of o.workers) for (const sessions of o.levels) for (const echo of o.echo) {
+      const profiling = o.profile && sessions === top && workers === o.workers[0] && echo === o.echo[0] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
       const flags = [...profiling, ...o.serverNodeFlags];
       const started = Date.now();
-      rows.push(await runLevel(worker, configFor(workers), where, 'conversation', sessions, o.levelMs, flags));
+      rows.push(await runLevel(worker, configFor(workers), where, 'conversation', sessions, o.levelMs, flags, echo));
       const row = rows.at(-1)!;
-      if (o.print) console.log(`  conversation x${sessions}, ${workers} worker(s): ${row.serverCpuMsPerSessionSecond} ms CPU per session-second, loop p99 ${row.serverLoopDelayP99Ms} ms, ${row.underrunMs.n} underruns`);
+      if (o.print) console.log(`  conversation x${sessions}, ${workers} worker(s), echo cancelled by the ${echo}: ${row.serverCpuMsPerSessionSecond} ms CPU per session-second, loop p99 ${row.serverLoopDelayP99Ms} ms, ${row.underrunMs.n} underruns`);
       if (flags.length > 0) {
         // The server child writes one profile per thread when it exits (server.stop() above):
         // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile, the main thread is 0.
@@ -194,10 +209,16 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
     await worker.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const heldAt = (workers: number) => Math.max(0, ...rows.filter((r) => r.pass && r.workers === workers).map((r) => r.sessions));
+  const firstEcho = o.echo[0]!;
   const first = o.workers[0]!;
   const last = o.workers.at(-1)!;
-  const sameN = rows.find((r) => r.sessions === listen?.sessions && r.workers === first);
+  const heldAt = (workers: number, echo = firstEcho) => Math.max(0, ...rows.filter((r) => r.pass && r.workers === workers && r.echo === echo).map((r) => r.sessions));
+  const rowAt = (sessions: number, workers: number, echo: EchoPlacement = firstEcho) => rows.find((r) => r.sessions === sessions && r.workers === workers && r.echo === echo);
+  const compare = (a: ConversationRow | undefined, b: ConversationRow | undefined) => ({
+    loopP99Ratio: ratio(b?.serverLoopDelayP99Ms ?? null, a?.serverLoopDelayP99Ms ?? null),
+    cpuPerSessionSecondRatio: ratio(b?.serverCpuMsPerSessionSecond ?? null, a?.serverCpuMsPerSessionSecond ?? null),
+  });
+  const sameN = listen ? rowAt(listen.sessions, first) : undefined;
   const result: ConversationBenchResult = {
     machine: machineInfo(loadAtStart),
     placement: where,
@@ -206,6 +227,7 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
       listenMs: o.listenMs,
       serverConfig: sc,
       workers: o.workers.join(' vs '),
+      echo: o.echo.join(' vs '),
       scriptedModel: { tokenDelayMs: 20, decisionDelayMs: 20, monitor: '<1> (every barge-in is a question)', answer: ANSWER },
       tts: 'espeak-ng (models.tts.kind espeak)',
       silenceMs: SILENCE_MS,
@@ -217,14 +239,9 @@ export async function runConversationBench(options: Partial<ConversationBenchOpt
     listen,
     sessionsHeld: heldAt(first),
     sessionsHeldByWorkers: Object.fromEntries(o.workers.map((w) => [String(w), heldAt(w)])),
-    workersComparison:
-      o.workers.length < 2
-        ? []
-        : o.levels.map((sessions) => {
-            const a = rows.find((r) => r.workers === first && r.sessions === sessions);
-            const b = rows.find((r) => r.workers === last && r.sessions === sessions);
-            return { sessions, loopP99Ratio: ratio(b?.serverLoopDelayP99Ms ?? null, a?.serverLoopDelayP99Ms ?? null), cpuPerSessionSecondRatio: ratio(b?.serverCpuMsPerSessionSecond ?? null, a?.serverCpuMsPerSessionSecond ?? null) };
-          }),
+    sessionsHeldByEcho: Object.fromEntries(o.echo.map((e) => [e, heldAt(first, e)])),
+    workersComparison: o.workers.length < 2 ? [] : o.levels.map((sessions) => ({ sessions, ...compare(rowAt(sessions, first), rowAt(sessions, last)) })),
+    echoComparison: o.echo.includes('server') && o.echo.includes('client') ? o.levels.map((sessions) => ({ sessions, ...compare(rowAt(sessions, first, 'server'), rowAt(sessions, first, 'client')) })) : [],
     cpuVsListen: ratio(sameN?.serverCpuMsPerSessionSecond ?? null, listen?.serverCpuMsPerSessionSecond ?? null),
     profile,
   };
@@ -241,10 +258,11 @@ function printConversation(r: ConversationBenchResult): void {
   const all = [...(r.listen ? [r.listen] : []), ...r.rows];
   printTable(
     `Conversations per server (placement: ${r.placement.pinned ? `server core ${r.placement.serverCore}, load generator core ${r.placement.loadCore}` : 'not pinned'}; latencies ms p50 / p95 / max)`,
-    ['mode', 'workers', 'N', 'CPU ms/session-s', 'cores', 'core busy', 'core ms/session-s', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'mic late p99', 'load gen cores', 'pass'],
+    ['mode', 'workers', 'echo', 'N', 'CPU ms/session-s', 'cores', 'core busy', 'core ms/session-s', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'mic late p99', 'load gen cores', 'pass'],
     all.map((x) => [
       x.mode,
       x.workers,
+      x.echo,
       x.sessions,
       x.serverCpuMsPerSessionSecond,
       x.serverCpuCores,
@@ -270,6 +288,7 @@ function printConversation(r: ConversationBenchResult): void {
   );
   console.log(`\nLargest N with server loop p99 < ${LAG_TARGET_MS} ms and no underrun, by workers: ${JSON.stringify(r.sessionsHeldByWorkers)}; conversation / listen-only CPU per session-second: ${r.cpuVsListen ?? '-'}`);
   if (r.workersComparison.length > 0) console.log(`workers ${r.settings.workers}: last / first per level: ${JSON.stringify(r.workersComparison)}`);
+  if (r.echoComparison.length > 0) console.log(`echo cancelled by the client / by the server, per level: ${JSON.stringify(r.echoComparison)}; largest N that passed: ${JSON.stringify(r.sessionsHeldByEcho)}`);
   console.log(`load average at start ${JSON.stringify(r.machine.loadAverageAtStart)}, at end ${JSON.stringify(r.machine.loadAverageAtEnd)}`);
   const errors = all.filter((x) => Object.keys(x.errors).length > 0).map((x) => `${x.mode} x${x.sessions}: ${JSON.stringify(x.errors)}`);
   if (errors.length) console.log(`errors: ${errors.join('; ')}`);
@@ -299,6 +318,13 @@ function parseArgs(argv: string[]): Partial<ConversationBenchOptions> {
   if (listenMs !== undefined) o.listenMs = listenMs;
   const workers = value('--workers');
   if (workers) o.workers = workers.split(',').map(Number).filter((n) => n >= 1);
+  const echo = value('--echo');
+  if (echo) {
+    const placements = echo.split(',');
+    const unknown = placements.filter((e) => e !== 'server' && e !== 'client');
+    if (unknown.length > 0 || placements.length === 0) throw new Error(`--echo: server and/or client, not ${echo}`);
+    o.echo = placements as EchoPlacement[];
+  }
   const serverCpus = value('--server-cpus');
   if (serverCpus) o.serverCpus = serverCpus;
   const loadCpus = value('--load-cpus');

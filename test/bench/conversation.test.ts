@@ -40,9 +40,19 @@ test('an underrun is a delta after the buffer of a still-going answer ran dry; p
   assert.equal(l.firstAudioAt.get('resp_1'), t0);
 });
 
-test('bench:conversation runs a tiny level with a listen-only row', { skip: espeakAvailable() ? false : 'espeak-ng is not installed' }, async () => {
-  const r = await runConversationBench({ levels: [2], levelMs: 5000, listenMs: 3000, write: false, print: false });
-  assert.equal(r.rows.length, 1);
+test('bench:conversation runs a tiny level with a listen-only row, with the echo cancelled by the server and by the client', { skip: espeakAvailable() ? false : 'espeak-ng is not installed' }, async () => {
+  const r = await runConversationBench({ levels: [2], levelMs: 5000, listenMs: 3000, echo: ['server', 'client'], write: false, print: false });
+  assert.deepEqual(
+    r.rows.map((x) => [x.echo, x.serverCancelsEchoSessions]),
+    [
+      ['server', 2],
+      ['client', 0],
+    ],
+    'the client rows\' sessions turned Duet\'s canceller off',
+  );
+  assert.equal(r.echoComparison.length, 1);
+  assert.ok(r.echoComparison[0]!.cpuPerSessionSecondRatio! > 0);
+  assert.equal(r.rows[1]!.turns.missed, 0);
   const row = r.rows[0]!;
   assert.equal(row.mode, 'conversation');
   assert.ok(row.turns.spoken >= 2, `spoken turns: ${row.turns.spoken}`);

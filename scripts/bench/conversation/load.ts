@@ -35,6 +35,8 @@ export interface ConversationLevelParams {
   /** End of speech -> first audio beyond this is a late turn. */
   lateMs: number;
   seed: number;
+  /** Sessions say they cancel echo themselves (duet.echo_cancellation false, as the browser page does): Duet's canceller is off. */
+  clientCancelsEcho?: boolean;
 }
 
 export interface ConversationLevelResult {
@@ -58,6 +60,8 @@ export interface ConversationLevelResult {
   clientCpuCores: number;
   errors: Record<string, number>;
   audioSource: string;
+  /** Sessions whose session.updated said Duet cancels their echo (duet.echo_cancellation). */
+  serverCancelsEchoSessions: number;
 }
 
 interface Shared {
@@ -205,6 +209,7 @@ export async function runConversationLevel(p: ConversationLevelParams): Promise<
     type: 'realtime',
     output_modalities: [p.mode === 'conversation' ? 'audio' : 'text'],
     audio: { input: { format: { type: 'audio/pcm', rate: 16000 }, turn_detection: turnDetection }, output: { format: { type: 'audio/pcm', rate: 24000 } } },
+    ...(p.clientCancelsEcho ? { duet: { echo_cancellation: false } } : {}),
   };
   const sessions = await openSessions(p.wsUrl, p.sessions, session);
   const mics = sessions.map(() => new ChunkQueue());
@@ -253,5 +258,6 @@ export async function runConversationLevel(p: ConversationLevelParams): Promise<
     clientCpuCores,
     errors,
     audioSource: source,
+    serverCancelsEchoSessions: sessions.filter((s) => (s.session.duet as { echo_cancellation?: boolean } | undefined)?.echo_cancellation === true).length,
   };
 }

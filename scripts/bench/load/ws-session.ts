@@ -22,6 +22,8 @@ export class WsSession {
   private listeners: ((a: Arrival) => void)[] = [];
   readonly errors = new Map<string, number>();
   closed = false;
+  /** The session as the server's session.updated described it after open()'s update. */
+  session: Record<string, unknown> = {};
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
@@ -62,7 +64,7 @@ export class WsSession {
     await created;
     const updated = s.expect('session.updated', undefined, timeoutMs);
     s.send({ type: 'session.update', session });
-    await updated;
+    s.session = ((await updated).event.session as Record<string, unknown> | undefined) ?? {};
     return s;
   }
 
