@@ -27,6 +27,20 @@ test('a bound at the noise floor (a headset) is no echo path; one clearly above 
   assert.equal(audible, true);
 });
 
+test("a headset whose bound was measured under a quieter reference than the session's loudest is still no echo path", () => {
+  // As bench:conversation's headsets showed it: the loudest noise frame (-63 dBFS) over windows whose
+  // reference peaked at -25 dBFS, plus 6 dB, under a loudest reference of -20: at most -52 dBFS of
+  // echo, 13 dB over the -65 floor. With a 10 dB margin that counted as an echo path and the filter ran.
+  const headset = new EchoAudibility();
+  let audible = true;
+  for (let k = 0; k < 300; k++) audible = headset.frame(dbfs(k % 7 === 0 ? -63 : -65), dbfs(-20), -63 + 25 + 6);
+  assert.equal(audible, false);
+  // A quiet loudspeaker 18 dB over the same floor is one.
+  const speaker = new EchoAudibility();
+  for (let k = 0; k < 300; k++) audible = speaker.frame(dbfs(-65), dbfs(-20), -65 + 18 + 20);
+  assert.equal(audible, true);
+});
+
 test('a quiet noise floor does not make a faint echo count: below -60 dBFS nothing is worth cancelling', () => {
   const a = new EchoAudibility();
   let audible = true;
