@@ -421,7 +421,8 @@ export class EchoCanceller {
     if (bound !== null && this.leakDb > bound) this.leakDb = bound;
     // The echo the envelope model predicts (0: not usable, or nothing to predict); not run while
     // the canceller is bypassed (the session cancels echo itself).
-    const envelopeEcho = this.bypassFlag
+    // Nor while the microphone hears no echo: there is none to model.
+    const envelopeEcho = this.bypassFlag || this.noEchoPath
       ? 0
       : (now - ECHO_ENVELOPE_TAPS + 1) * FRAME > lastSound
         ? this.envelope.silentFrame(micEnergy)
@@ -490,7 +491,8 @@ export class EchoCanceller {
     // envelope against the reference's last words, which correlates best at long lags (576 ms,
     // two estimates running, conf ~0.5, against a true 125 ms): the filter moved there, and the
     // next answers' own echo started turns, one after another (Agents SDK, 0 dB: 4 of 28 runs).
-    if (this.inactiveFrames >= ESTIMATE_AFTER_SILENT_FRAMES) {
+    // Nor is there a delay to find while the microphone hears no echo (a headset: echo-audibility.ts).
+    if (this.inactiveFrames >= ESTIMATE_AFTER_SILENT_FRAMES || this.noEchoPath) {
       this.candidateMs = null;
       return;
     }
