@@ -15,30 +15,28 @@ test('audible until the path bound is first known; a verdict stands while it is 
   assert.equal(a.frame(dbfs(-65), dbfs(-20), -10), true, 'a louder path shows once the bound is known');
 });
 
-test('a bound at the noise floor (a headset) is no echo path; one clearly above it is', () => {
-  // Noise at -65 dBFS; a headset's bound is its loudest noise frame (-63) over the loudest reference (-20), plus 6 dB.
-  const headset = new EchoAudibility();
+/** The verdict after 3 s of a -20 dBFS reference with this bound, over -65 dBFS noise (with -63 dBFS peaks for a headset). */
+function verdict(boundDb: number, noisePeaks: boolean): boolean {
+  const a = new EchoAudibility();
   let audible = true;
-  for (let k = 0; k < 300; k++) audible = headset.frame(dbfs(k % 7 === 0 ? -63 : -65), dbfs(-20), -63 + 20 + 6);
-  assert.equal(audible, false);
+  for (let k = 0; k < 300; k++) audible = a.frame(dbfs(noisePeaks && k % 7 === 0 ? -63 : -65), dbfs(-20), boundDb);
+  return audible;
+}
+
+test('a bound at the noise floor (a headset) is no echo path; one clearly above it is', () => {
+  // A headset's bound is its loudest noise frame (-63) over the loudest reference (-20), plus 6 dB.
+  assert.equal(verdict(-63 + 20 + 6, true), false);
   // A loudspeaker's echo 20 dB under the reference: its bound says -14 dB.
-  const speaker = new EchoAudibility();
-  for (let k = 0; k < 300; k++) audible = speaker.frame(dbfs(-65), dbfs(-20), -14);
-  assert.equal(audible, true);
+  assert.equal(verdict(-14, false), true);
 });
 
 test("a headset whose bound was measured under a quieter reference than the session's loudest is still no echo path", () => {
   // As bench:conversation's headsets showed it: the loudest noise frame (-63 dBFS) over windows whose
   // reference peaked at -25 dBFS, plus 6 dB, under a loudest reference of -20: at most -52 dBFS of
   // echo, 13 dB over the -65 floor. With a 10 dB margin that counted as an echo path and the filter ran.
-  const headset = new EchoAudibility();
-  let audible = true;
-  for (let k = 0; k < 300; k++) audible = headset.frame(dbfs(k % 7 === 0 ? -63 : -65), dbfs(-20), -63 + 25 + 6);
-  assert.equal(audible, false);
+  assert.equal(verdict(-63 + 25 + 6, true), false);
   // A quiet loudspeaker 18 dB over the same floor is one.
-  const speaker = new EchoAudibility();
-  for (let k = 0; k < 300; k++) audible = speaker.frame(dbfs(-65), dbfs(-20), -65 + 18 + 20);
-  assert.equal(audible, true);
+  assert.equal(verdict(-65 + 18 + 20, false), true);
 });
 
 test('a quiet noise floor does not make a faint echo count: below -60 dBFS nothing is worth cancelling', () => {
