@@ -427,7 +427,9 @@ export class EchoCanceller {
       : (now - ECHO_ENVELOPE_TAPS + 1) * FRAME > lastSound
         ? this.envelope.silentFrame(micEnergy)
         : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
-    this.envelopeEcho[i] = active && this.envelope.usable ? Math.max(envelopeEcho, 1e-3) : 0;
+    // 0 (unknown) while it is not run for want of an echo path: the gate then stands on the
+    // residual the path bound caps, and no candidate is bridged on the model's word.
+    this.envelopeEcho[i] = active && this.envelope.usable && !this.noEchoPath ? Math.max(envelopeEcho, 1e-3) : 0;
     // Any delay in range, a jumped one included.
     // Read only while the filter is distrusted (allowsOnset).
     this.rawResidual[i] = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
