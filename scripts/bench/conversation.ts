@@ -322,7 +322,7 @@ function parseArgs(argv: string[]): Partial<ConversationBenchOptions> {
   if (echo) {
     const placements = echo.split(',');
     const unknown = placements.filter((e) => e !== 'server' && e !== 'client');
-    if (unknown.length > 0 || placements.length === 0) throw new Error(`--echo: server and/or client, not ${echo}`);
+    if (unknown.length > 0) throw new Error(`--echo: server and/or client, not ${echo}`);
     o.echo = placements as EchoPlacement[];
   }
   const serverCpus = value('--server-cpus');

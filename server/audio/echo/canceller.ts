@@ -419,17 +419,17 @@ export class EchoCanceller {
     // The residual cannot be louder than the echo the microphone shows at all (a headset client,
     // a quiet loudspeaker): the leak comes down to that bound at once instead of learning it.
     if (bound !== null && this.leakDb > bound) this.leakDb = bound;
-    // The echo the envelope model predicts (0: not usable, or nothing to predict); not run while
-    // the canceller is bypassed (the session cancels echo itself).
-    // Nor while the microphone hears no echo: there is none to model.
-    const envelopeEcho = this.bypassFlag || this.noEchoPath
+    // The echo the envelope model predicts. It is not run while the canceller is bypassed (the
+    // session cancels echo itself) nor while the microphone hears no echo (none to model); its
+    // record is then 0 (unknown), as while it is untrained: the gate stands on the residual the
+    // path bound caps, and no candidate is bridged on the model's word.
+    const modelled = !this.bypassFlag && !this.noEchoPath;
+    const envelopeEcho = !modelled
       ? 0
       : (now - ECHO_ENVELOPE_TAPS + 1) * FRAME > lastSound
         ? this.envelope.silentFrame(micEnergy)
         : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
-    // 0 (unknown) while it is not run for want of an echo path: the gate then stands on the
-    // residual the path bound caps, and no candidate is bridged on the model's word.
-    this.envelopeEcho[i] = active && this.envelope.usable && !this.noEchoPath ? Math.max(envelopeEcho, 1e-3) : 0;
+    this.envelopeEcho[i] = modelled && active && this.envelope.usable ? Math.max(envelopeEcho, 1e-3) : 0;
     // Any delay in range, a jumped one included.
     // Read only while the filter is distrusted (allowsOnset).
     this.rawResidual[i] = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
