@@ -15,6 +15,15 @@ test('audible until the path bound is first known; a verdict stands while it is 
   assert.equal(a.frame(dbfs(-65), dbfs(-20), -10), true, 'a louder path shows once the bound is known');
 });
 
+test('the verdict is not judged while no reference can echo: a bound that rises between answers (the user spoke over the last one) leaves a headset a headset', () => {
+  const a = new EchoAudibility();
+  for (let k = 0; k < 300; k++) a.frame(dbfs(-65), dbfs(-20), -63 + 20 + 6);
+  assert.equal(a.audible, false);
+  // The answer is over; its tight windows age out and the loose ones of a barge-in remain (+8 dB).
+  for (let k = 0; k < 100; k++) assert.equal(a.frame(dbfs(-30), 0, 8), false);
+  assert.equal(a.frame(dbfs(-65), dbfs(-20), 8), true, 'under the next answer a loud bound is an echo path');
+});
+
 /** The verdict after 3 s of a -20 dBFS reference with this bound, over -65 dBFS noise (with -63 dBFS peaks for a headset). */
 function verdict(boundDb: number, noisePeaks: boolean): boolean {
   const a = new EchoAudibility();
