@@ -7,7 +7,9 @@
 //    pauses, and answers cancelled;
 //  - barge-in over the echo: the user starts speaking 5 s (and 1.5 s) into the session's first answer
 //    (and 5 s into its second, after a whole answer played back); user's first sample
-//    into the microphone -> duet.response.paused at the client, against the same barge-in with
+//    into the microphone -> the answer lowered or paused at the client (duet.response.ducked or
+//    .paused, whichever comes first: an answer playing for more than scheduler.duckAfterMs is
+//    ducked first) and -> duet.response.paused, against the same barge-in with
 //    no echo path (canceller on, and off), how many were missed (no pause within 3 s), and how
 //    many interrupted the answer (the scripted monitor calls every confirmed segment a query, so
 //    a barge-in that pauses but never confirms, a string of blips, is a missed interruption).
@@ -38,6 +40,8 @@ export interface SocketBargeRow {
   answer: 1 | 2;
   /** When the user starts speaking, ms after the answer's first audio. */
   atMs: number;
+  /** User's first sample -> the answer lowered (ducked) or paused at the client, whichever came first. */
+  onsetToHeldMs: (number | 'missed')[];
   onsetToPausedMs: (number | 'missed')[];
   /** Of the reps, how many ended in the answer interrupted (cleared and cancelled: the monitor took the question). */
   interrupted: string;
@@ -69,7 +73,7 @@ async function selfInterruptions(canceller: boolean): Promise<SocketSelfRow> {
   }
 }
 
-async function bargeIn(echoDb: number, canceller: boolean, atMs: number, answer: 1 | 2, user: Float32Array): Promise<{ pausedMs: number | 'missed'; interrupted: boolean }> {
+async function bargeIn(echoDb: number, canceller: boolean, atMs: number, answer: 1 | 2, user: Float32Array): Promise<{ heldMs: number | 'missed'; pausedMs: number | 'missed'; interrupted: boolean }> {
   const s = await session(echoDb, canceller);
   try {
     if (answer === 2) {
@@ -84,12 +88,16 @@ async function bargeIn(echoDb: number, canceller: boolean, atMs: number, answer:
     await new Promise((r) => setTimeout(r, atMs));
     const from = s.client.events.length;
     s.loopback.say(user);
-    const paused = await s.client.waitFor('duet.response.paused', () => true, 3000, from).catch(() => null);
-    // The waiter resolves in the message handler: this continuation runs in the same tick.
-    const at = performance.now();
+    // Each waiter resolves in the message handler: its continuation runs in the same tick.
+    const stamp = (type: string, timeoutMs: number) =>
+      s.client.waitFor(type, () => true, timeoutMs, from).then(() => performance.now(), () => null);
+    const pausedAt = stamp('duet.response.paused', 3000);
+    const heldAt = await Promise.race([stamp('duet.response.ducked', 3000).then((at) => at ?? pausedAt), pausedAt]);
+    const paused = await pausedAt;
     const cleared = await s.client.waitFor('duet.output_audio.clear', () => true, 6000, from).catch(() => null);
-    const pausedMs = !paused || s.loopback.userStartedAt === null ? 'missed' : Math.round(at - s.loopback.userStartedAt);
-    return { pausedMs, interrupted: cleared !== null };
+    const started = s.loopback.userStartedAt;
+    const since = (at: number | null) => (at === null || started === null ? 'missed' : Math.round(at - started));
+    return { heldMs: since(heldAt), pausedMs: since(paused), interrupted: cleared !== null };
   } finally {
     await close(s);
   }
@@ -111,14 +119,16 @@ export async function runSocketEchoBench(): Promise<{ self: SocketSelfRow[]; bar
   ];
   const barge: SocketBargeRow[] = [];
   for (const c of configs) {
+    const onsetToHeldMs: (number | 'missed')[] = [];
     const onsetToPausedMs: (number | 'missed')[] = [];
     let interrupted = 0;
     for (let rep = 0; rep < c.reps; rep++) {
       const r = await bargeIn(c.echoDb, c.canceller, c.atMs, c.answer, user);
+      onsetToHeldMs.push(r.heldMs);
       onsetToPausedMs.push(r.pausedMs);
       if (r.interrupted) interrupted++;
     }
-    barge.push({ canceller: c.canceller ? 'on' : 'off', echo: c.echo, answer: c.answer, atMs: c.atMs, onsetToPausedMs, interrupted: `${interrupted}/${c.reps}` });
+    barge.push({ canceller: c.canceller ? 'on' : 'off', echo: c.echo, answer: c.answer, atMs: c.atMs, onsetToHeldMs, onsetToPausedMs, interrupted: `${interrupted}/${c.reps}` });
   }
   return { self, bargeIn: barge };
 }
