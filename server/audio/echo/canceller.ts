@@ -33,7 +33,11 @@
 // filter is distrusted an onset must stand above the loudest echo the room can return at all,
 // from the microphone alone (EchoPathBound, echo-path-bound.ts). That bound also caps the leak:
 // a headset client, whose microphone hears no echo, shows it within about 1.3 s of speech, so
-// its barge-ins are not held back while the leak would still be learning.
+// its barge-ins are not held back while the leak would still be learning. Where the microphone
+// hears no echo path, the bound, a worst case, needs a smaller margin than the leak's percentile:
+// speech clear of it by 3 dB (1 dB going on) starts whatever the leak says. A headset's leak sits
+// at its bound (its loudest noise plus 6 dB), and with the 12 dB margin over it 6 of 100
+// one-word barge-ins were missed in bench:conversation (none with the canceller off).
 // In the first seconds, before the filter has learnt the room, the gate has a second way to let
 // the user's voice through: the microphone clearly above the echo's loudness as EchoEnvelope
 // predicts it (echo-envelope.ts: learnt from 10 ms energies in about a second, standing down
@@ -163,6 +167,13 @@ export class EchoCanceller {
   private readonly rawResidual = new Float32Array(RECORDS);
   /** The echo energy the envelope model (EchoEnvelope) predicts; 0 while it is untrained. */
   private readonly envelopeEcho = new Float32Array(RECORDS);
+  /**
+   * The loudest echo the path bound allows under the frame's reference peak, where that is a worst
+   * case (see processFrame); Infinity elsewhere.
+   */
+  private readonly boundEcho = new Float32Array(RECORDS);
+  /** Whether the microphone heard no echo path worth cancelling (EchoAudibility) at the frame. */
+  private readonly noPath = new Uint8Array(RECORDS);
   /** Whether the adaptive filter is aligned with the echo (see judgeFilter), and the evidence in a row for (+) or against (-). */
   private filterTrusted = true;
   private filterEvidence = 0;
@@ -266,6 +277,7 @@ export class EchoCanceller {
     let envelopeKnown = true;
     // The raw bound is a worst case already (EchoPathBound): a smaller margin over it.
     const rawMargin = continuing ? RAW_CONTINUE_MARGIN : RAW_ONSET_MARGIN;
+    const rawOverMargin = rawMargin / (continuing ? this.continueMargin : this.onsetMargin);
     for (let k = first; k < last; k++) {
       if (k < this.frames - RECORDS || k >= this.frames) continue;
       const i = k % RECORDS;
@@ -276,7 +288,10 @@ export class EchoCanceller {
       // The user's voice is in the microphone: a filter that adds energy (out above the mic: its
       // echo estimate is wrong) shows no more of the user than the microphone holds.
       heard += trusted ? Math.min(this.outEnergy[i]!, this.micEnergy[i]!) : this.micEnergy[i]!;
-      echo += trusted ? this.residual[i] : this.rawResidual[i] * (rawMargin / (continuing ? this.continueMargin : this.onsetMargin));
+      // The residual estimate is a high percentile, hence its wide margin; where the path bound
+      // caps it (a headset's leak sits at the bound), an onset clear of the bound by the raw
+      // margin cannot be echo alone, whatever the estimate says.
+      echo += trusted ? Math.min(this.residual[i]!, this.boundEcho[i]! * rawOverMargin) : this.rawResidual[i]! * rawOverMargin;
       if (this.active[i]) {
         mic += this.micEnergy[i]!;
         envelopeEcho += this.envelopeEcho[i]!;
@@ -293,8 +308,9 @@ export class EchoCanceller {
   /**
    * Whether a speech candidate may carry on through [start, end) though allowsOnset held it back
    * (OnsetBridge): only where the echo is well modelled (the envelope model usable and the filter
-   * trusted in every frame that can echo). After a delay jump neither holds, and echo candidates
-   * there ran as long as words.
+   * trusted in every frame that can echo), or where the microphone hears no echo path at all (a
+   * headset: the envelope model is not run there; the candidate had to stand clear of the path
+   * bound to start). After a delay jump neither holds, and echo candidates there ran as long as words.
    */
   mayBridge(start: number, end: number): boolean {
     if (this.bypassFlag) return true;
@@ -303,7 +319,7 @@ export class EchoCanceller {
     for (let k = first; k < last; k++) {
       if (k < this.frames - RECORDS || k >= this.frames) return false;
       const i = k % RECORDS;
-      if (this.active[i] && (this.envelopeEcho[i] === 0 || !this.trusted[i])) return false;
+      if (this.active[i] && ((this.envelopeEcho[i] === 0 && !this.noPath[i]) || !this.trusted[i])) return false;
     }
     return true;
   }
@@ -404,6 +420,13 @@ export class EchoCanceller {
     this.active[i] = active ? 1 : 0;
     this.trusted[i] = trusted ? 1 : 0;
     this.micEnergy[i] = micEnergy;
+    this.noPath[i] = this.noEchoPath ? 1 : 0;
+    // The bound times the loudest reference at any delay in range is the loudest echo there can
+    // be. Only while no delay is locked does refPeak span every delay: once locked it spans the
+    // filter, and an echo that jumped past it (a long underrun) started turns in the gate-only mode
+    // (bench:echo). Only where the microphone hears no echo path: elsewhere the leak's estimate,
+    // learnt from the echo itself, is the sharper one anyway.
+    this.boundEcho[i] = !active ? 0 : bound === null || this.locked || !this.noEchoPath ? Number.POSITIVE_INFINITY : refPeak * 10 ** (bound / 10);
     this.residual[i] = active ? refPeakResidual(refPeak, this.leakDb) : 0;
     if (active && trusted && settledPeak > ACTIVE_ENERGY) {
       // A high percentile (~90th: steps of 10:1) of output/reference over the echo: up
