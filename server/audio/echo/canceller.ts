@@ -95,6 +95,8 @@ const ENVELOPE_CONTINUE_MARGIN = 10 ** (3 / 10);
 /** Margins over the raw echo bound while the filter is distrusted (3 and 1 dB: the bound holds 6 dB of safety itself). */
 const RAW_ONSET_MARGIN = 10 ** (3 / 10);
 const RAW_CONTINUE_MARGIN = 10 ** (1 / 10);
+/** A worst-case echo at most this loud (-50 dBFS, mean square int16) is faint enough for those margins where no echo path is heard. */
+const FAINT_ECHO = 32768 ** 2 * 10 ** (-50 / 10);
 
 export interface EchoCancellerOptions {
   reference: EchoReference;
@@ -172,8 +174,6 @@ export class EchoCanceller {
    * case (see processFrame); Infinity elsewhere.
    */
   private readonly boundEcho = new Float32Array(RECORDS);
-  /** Whether the microphone heard no echo path worth cancelling (EchoAudibility) at the frame. */
-  private readonly noPath = new Uint8Array(RECORDS);
   /** Whether the adaptive filter is aligned with the echo (see judgeFilter), and the evidence in a row for (+) or against (-). */
   private filterTrusted = true;
   private filterEvidence = 0;
@@ -308,9 +308,9 @@ export class EchoCanceller {
   /**
    * Whether a speech candidate may carry on through [start, end) though allowsOnset held it back
    * (OnsetBridge): only where the echo is well modelled (the envelope model usable and the filter
-   * trusted in every frame that can echo), or where the microphone hears no echo path at all (a
-   * headset: the envelope model is not run there; the candidate had to stand clear of the path
-   * bound to start). After a delay jump neither holds, and echo candidates there ran as long as words.
+   * trusted in every frame that can echo), or where the microphone hears no echo path and the path
+   * bound says any echo is faint (a headset: the envelope model is not run there; see boundEcho).
+   * After a delay jump neither holds, and echo candidates there ran as long as words.
    */
   mayBridge(start: number, end: number): boolean {
     if (this.bypassFlag) return true;
@@ -319,7 +319,7 @@ export class EchoCanceller {
     for (let k = first; k < last; k++) {
       if (k < this.frames - RECORDS || k >= this.frames) return false;
       const i = k % RECORDS;
-      if (this.active[i] && ((this.envelopeEcho[i] === 0 && !this.noPath[i]) || !this.trusted[i])) return false;
+      if (this.active[i] && ((this.envelopeEcho[i] === 0 && this.boundEcho[i] === Number.POSITIVE_INFINITY) || !this.trusted[i])) return false;
     }
     return true;
   }
@@ -420,13 +420,15 @@ export class EchoCanceller {
     this.active[i] = active ? 1 : 0;
     this.trusted[i] = trusted ? 1 : 0;
     this.micEnergy[i] = micEnergy;
-    this.noPath[i] = this.noEchoPath ? 1 : 0;
     // The bound times the loudest reference at any delay in range is the loudest echo there can
     // be. Only while no delay is locked does refPeak span every delay: once locked it spans the
     // filter, and an echo that jumped past it (a long underrun) started turns in the gate-only mode
-    // (bench:echo). Only where the microphone hears no echo path: elsewhere the leak's estimate,
-    // learnt from the echo itself, is the sharper one anyway.
-    this.boundEcho[i] = !active ? 0 : bound === null || this.locked || !this.noEchoPath ? Number.POSITIVE_INFINITY : refPeak * 10 ** (bound / 10);
+    // (bench:echo). Only where the microphone hears no echo path (elsewhere the leak's estimate,
+    // learnt from the echo itself, is the sharper one anyway), and that loudest echo is faint: an
+    // echo pushed past the bound's delays by a long underrun is not bounded by it, and a quiet
+    // loudspeaker's (-50 dBFS, 15 dB over the floor) then started more turns with this margin.
+    const boundEcho = bound === null || this.locked || !this.noEchoPath ? Number.POSITIVE_INFINITY : refPeak * 10 ** (bound / 10);
+    this.boundEcho[i] = !active ? 0 : boundEcho <= FAINT_ECHO ? boundEcho : Number.POSITIVE_INFINITY;
     this.residual[i] = active ? refPeakResidual(refPeak, this.leakDb) : 0;
     if (active && trusted && settledPeak > ACTIVE_ENERGY) {
       // A high percentile (~90th: steps of 10:1) of output/reference over the echo: up
