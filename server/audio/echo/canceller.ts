@@ -34,10 +34,11 @@
 // from the microphone alone (EchoPathBound, echo-path-bound.ts). That bound also caps the leak:
 // a headset client, whose microphone hears no echo, shows it within about 1.3 s of speech, so
 // its barge-ins are not held back while the leak would still be learning. Where the microphone
-// hears no echo path, the bound, a worst case, needs a smaller margin than the leak's percentile:
-// speech clear of it by 3 dB (1 dB going on) starts whatever the leak says. A headset's leak sits
-// at its bound (its loudest noise plus 6 dB), and with the 12 dB margin over it 6 of 100
-// one-word barge-ins were missed in bench:conversation (none with the canceller off).
+// hears no echo path and the bound says any echo is faint (under -50 dBFS), the bound, a worst
+// case, needs a smaller margin than the leak's percentile: speech clear of it by 3 dB (1 dB going
+// on) starts whatever the leak says, and may be bridged. A headset's leak sits at its bound (its
+// loudest noise plus 6 dB), and with the 12 dB margin over it 4-6 of 100 one-word barge-ins were
+// missed in bench:conversation (none with the canceller off; 0-1 since).
 // In the first seconds, before the filter has learnt the room, the gate has a second way to let
 // the user's voice through: the microphone clearly above the echo's loudness as EchoEnvelope
 // predicts it (echo-envelope.ts: learnt from 10 ms energies in about a second, standing down
