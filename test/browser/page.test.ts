@@ -15,10 +15,13 @@ const screenshot = join(repoRoot, 'test-artifacts', 'browser-final.png');
 type PlayerView = { held: boolean; gain: number; scheduled: string[]; receivedMs: Record<string, number> };
 
 // The fake microphone loops its file: the trailing silence keeps the first question from coming back during a test.
+// The first answer's audio comes about 1.5 s after the first question (500 ms of silence, its first
+// clause at 80 ms a token): the second question starts 3 s after it, so that it lands on audio the
+// page is playing even on a loaded machine (with 1.5 s it came first once in a full run here).
 const TWO_QUESTIONS = [
   { silenceMs: 1000 },
   { say: 'What is the tallest mountain in the world?' },
-  { silenceMs: 1500 },
+  { silenceMs: 3000 },
   { say: 'Wait, tell me about the ocean instead.' },
   { silenceMs: 12000 },
 ];
