@@ -427,7 +427,7 @@ export class EchoCanceller {
     // (bench:echo). Only where the microphone hears no echo path (elsewhere the leak's estimate,
     // learnt from the echo itself, is the sharper one anyway), and that loudest echo is faint: an
     // echo pushed past the bound's delays by a long underrun is not bounded by it, and a quiet
-    // loudspeaker's (-50 dBFS, 15 dB over the floor) then started more turns with this margin.
+    // loudspeaker's (-50 dBFS, 15 dB over the floor) then started more turns, bridged (mayBridge).
     const boundEcho = bound === null || this.locked || !this.noEchoPath ? Number.POSITIVE_INFINITY : refPeak * 10 ** (bound / 10);
     this.boundEcho[i] = !active ? 0 : boundEcho <= FAINT_ECHO ? boundEcho : Number.POSITIVE_INFINITY;
     this.residual[i] = active ? refPeakResidual(refPeak, this.leakDb) : 0;
