@@ -258,7 +258,7 @@ function printConversation(r: ConversationBenchResult): void {
   const all = [...(r.listen ? [r.listen] : []), ...r.rows];
   printTable(
     `Conversations per server (placement: ${r.placement.pinned ? `server core ${r.placement.serverCore}, load generator core ${r.placement.loadCore}` : 'not pinned'}; latencies ms p50 / p95 / max)`,
-    ['mode', 'workers', 'echo', 'N', 'CPU ms/session-s', 'cores', 'core busy', 'core ms/session-s', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed', 'late', 'mic late p99', 'load gen cores', 'pass'],
+    ['mode', 'workers', 'echo', 'N', 'CPU ms/session-s', 'cores', 'core busy', 'core ms/session-s', 'loop p99', 'loop max', 'speech end->stopped', '->first audio', 'barge-in ->audio', 'text ->audio', 'underruns', 'max gap', 'spoken', 'text', 'barge (cut)', 'missed (barge)', 'late', 'mic late p99', 'load gen cores', 'pass'],
     all.map((x) => [
       x.mode,
       x.workers,
@@ -279,7 +279,7 @@ function printConversation(r: ConversationBenchResult): void {
       x.turns.spoken,
       x.turns.text,
       `${x.turns.bargeIns} (${x.turns.bargeInsCut})`,
-      x.turns.missed,
+      `${x.turns.missed} (${x.turns.missedBargeIns})`,
       x.turns.late,
       x.senderLatenessMs.p99,
       x.clientCpuCores,

@@ -53,6 +53,7 @@ test('bench:conversation runs a tiny level with a listen-only row, with the echo
   assert.equal(r.echoComparison.length, 1);
   assert.ok(r.echoComparison[0]!.cpuPerSessionSecondRatio! > 0);
   assert.equal(r.rows[1]!.turns.missed, 0);
+  for (const x of r.rows) assert.ok(x.turns.missedBargeIns <= x.turns.missed && x.turns.missedBargeIns <= x.turns.bargeIns, 'missed barge-ins are among the missed turns and the barge-ins');
   const row = r.rows[0]!;
   assert.equal(row.mode, 'conversation');
   assert.ok(row.turns.spoken >= 2, `spoken turns: ${row.turns.spoken}`);

@@ -42,7 +42,8 @@ export interface ConversationLevelParams {
 export interface ConversationLevelResult {
   sessions: number;
   mode: ConversationMode;
-  turns: { spoken: number; text: number; bargeIns: number; bargeInsCut: number; missed: number; late: number };
+  /** `missedBargeIns`: of the missed turns, those spoken over an answer (a barge-in the server never heard end). */
+  turns: { spoken: number; text: number; bargeIns: number; bargeInsCut: number; missed: number; missedBargeIns: number; late: number };
   /** End of speech -> input_audio_buffer.speech_stopped (includes the silence rule, silenceMs). */
   speechStoppedMs: Summary;
   /** End of speech -> first answer audio at the client (questions asked in silence). */
@@ -79,6 +80,7 @@ interface Shared {
     bargeIns: number;
     bargeInsCut: number;
     missed: number;
+    missedBargeIns: number;
     late: number;
     answers: number;
   };
@@ -144,6 +146,7 @@ class Conversation {
     const endOfSpeech = feeder.sentAt(this.stream, start + clip.length - 1);
     if (!stop) {
       out.missed++;
+      if (barge) out.missedBargeIns++;
       return null;
     }
     out.stopped.push(stop.atMs - endOfSpeech);
@@ -153,6 +156,7 @@ class Conversation {
     const firstAt = () => (id ? this.listener.firstAudioAt.get(id) : undefined);
     if (!id || !(await until(() => firstAt() !== undefined || this.listener.doneAt.has(id), 10000)) || firstAt() === undefined) {
       out.missed++;
+      if (barge) out.missedBargeIns++;
       return null;
     }
     const latency = firstAt()! - endOfSpeech;
@@ -222,7 +226,7 @@ export async function runConversationLevel(p: ConversationLevelParams): Promise<
     feeder,
     clips: clips.map((c, i) => toChunks(overNoiseFloor(c, i + 11))),
     deadline: 0,
-    out: { stopped: [], first: [], bargeFirst: [], textFirst: [], spoken: 0, text: 0, bargeIns: 0, bargeInsCut: 0, missed: 0, late: 0, answers: 0 },
+    out: { stopped: [], first: [], bargeFirst: [], textFirst: [], spoken: 0, text: 0, bargeIns: 0, bargeInsCut: 0, missed: 0, missedBargeIns: 0, late: 0, answers: 0 },
   };
   const conversations = sessions.map((s, i) => new Conversation(s, mics[i]!, i, sh));
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -246,7 +250,7 @@ export async function runConversationLevel(p: ConversationLevelParams): Promise<
   return {
     sessions: p.sessions,
     mode: p.mode,
-    turns: { spoken: o.spoken, text: o.text, bargeIns: o.bargeIns, bargeInsCut: o.bargeInsCut, missed: o.missed, late: o.late },
+    turns: { spoken: o.spoken, text: o.text, bargeIns: o.bargeIns, bargeInsCut: o.bargeInsCut, missed: o.missed, missedBargeIns: o.missedBargeIns, late: o.late },
     speechStoppedMs: summarize(o.stopped),
     firstAudioMs: summarize(o.first),
     bargeInFirstAudioMs: summarize(o.bargeFirst),
