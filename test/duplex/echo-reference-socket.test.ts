@@ -7,7 +7,10 @@ import { atLevel } from '../support/room.js';
 import { ask, close, open, skip, types, USER_DBFS } from '../support/echo-session.js';
 
 test('reference accounting through the socket: every sample sent is tapped once; an interrupted answer is cut by what the client drops', { skip }, async () => {
-  const s = await open(-20);
+  // A microphone that hears no echo: what is tapped and cut does not depend on the room, and on a
+  // loaded machine the -20 dB echo this test used started a turn 0.4 s into the second answer (a
+  // full CI run; see #12), which then ended before the text query could interrupt it.
+  const s = await open(Number.NEGATIVE_INFINITY);
   try {
     ask(s.client);
     const first = await s.client.waitFor('response.done', () => true, 40000);
