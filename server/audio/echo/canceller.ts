@@ -421,15 +421,7 @@ export class EchoCanceller {
     this.active[i] = active ? 1 : 0;
     this.trusted[i] = trusted ? 1 : 0;
     this.micEnergy[i] = micEnergy;
-    // The bound times the loudest reference at any delay in range is the loudest echo there can
-    // be. Only while no delay is locked does refPeak span every delay: once locked it spans the
-    // filter, and an echo that jumped past it (a long underrun) started turns in the gate-only mode
-    // (bench:echo). Only where the microphone hears no echo path (elsewhere the leak's estimate,
-    // learnt from the echo itself, is the sharper one anyway), and that loudest echo is faint: an
-    // echo pushed past the bound's delays by a long underrun is not bounded by it, and a quiet
-    // loudspeaker's (-50 dBFS, 15 dB over the floor) then started more turns, bridged (mayBridge).
-    const boundEcho = bound === null || this.locked || !this.noEchoPath ? Number.POSITIVE_INFINITY : refPeak * 10 ** (bound / 10);
-    this.boundEcho[i] = !active ? 0 : boundEcho <= FAINT_ECHO ? boundEcho : Number.POSITIVE_INFINITY;
+    this.boundEcho[i] = active ? this.faintBoundEcho(refPeak, bound) : 0;
     this.residual[i] = active ? refPeakResidual(refPeak, this.leakDb) : 0;
     if (active && trusted && settledPeak > ACTIVE_ENERGY) {
       // A high percentile (~90th: steps of 10:1) of output/reference over the echo: up
@@ -466,6 +458,23 @@ export class EchoCanceller {
       this.clock.observeTap(frameIndex, mainTap(this.impulse));
     }
     this.frames++;
+  }
+
+  /**
+   * The loudest echo the path bound (`boundDb`) allows under a frame's reference peak, where that
+   * is a worst case and faint; Infinity elsewhere. The bound times the loudest reference at any
+   * delay in range is the loudest echo there can be, but only while no delay is locked does refPeak
+   * span every delay: once locked it spans the filter, and an echo that jumped past it (a long
+   * underrun) started turns in the gate-only mode (bench:echo). Only where the microphone hears no
+   * echo path (elsewhere the leak's estimate, learnt from the echo itself, is the sharper one
+   * anyway), and only when that loudest echo is faint: an echo pushed past the bound's delays by a
+   * long underrun is not bounded by it, and a quiet loudspeaker's (-50 dBFS, 15 dB over the
+   * floor) then started more turns, bridged (mayBridge).
+   */
+  private faintBoundEcho(refPeak: number, boundDb: number | null): number {
+    if (boundDb === null || this.locked || !this.noEchoPath) return Number.POSITIVE_INFINITY;
+    const echo = refPeak * 10 ** (boundDb / 10);
+    return echo <= FAINT_ECHO ? echo : Number.POSITIVE_INFINITY;
   }
 
   /**
