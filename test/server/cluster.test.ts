@@ -101,7 +101,9 @@ test('two workers on one port: global maxSessions, aggregated /metrics, drain cl
 test('SIGTERM while the workers are still starting: each drains once it is up, and the server exits 0', async () => {
   // The primary's drain message reached a worker before it listened for messages and was lost:
   // that worker served on, and the primary gave up at its deadline with exit code 1.
-  const server = spawnServer({ DUET__server__workers: '2', DUET__server__shutdownDeadlineMs: '3000', LOG_LEVEL: 'info' });
+  // The deadline runs from the signal, and the workers must first finish starting: in a loaded
+  // full run they took longer than 3 s + 2 s, and the primary gave up (exit 1) with the drain sent.
+  const server = spawnServer({ DUET__server__workers: '2', DUET__server__shutdownDeadlineMs: '15000', LOG_LEVEL: 'info' });
   const { child, exited } = server;
   try {
     for (let i = 0; i < 300 && !server.output().includes('cluster primary started'); i++) await new Promise((r) => setTimeout(r, 10));
