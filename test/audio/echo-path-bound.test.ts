@@ -13,10 +13,11 @@ const skip = espeakAvailable() ? false : 'espeak-ng is not installed';
 const MAX_DELAY_BLOCKS = 50;
 
 /** A bound fed `mic` frame by frame (aligned with the reference's clock, 10 ms frames) while `assistant` is sent as the pacer sends it. */
-function feeder(assistant: Float32Array, mic: Float32Array): { bound: EchoPathBound; feed: (from: number, to: number, each?: (f: number) => void) => void } {
+function feeder(assistant: Float32Array, mic: Float32Array): { bound: EchoPathBound; feed: (from: number, to: number, each?: (f: number) => void) => void; moves: number[] } {
   const reference = new EchoReference({ originMs: 0 });
   const bound = new EchoPathBound(reference, MAX_DELAY_BLOCKS);
   let sent = 0;
+  const moves: number[] = [];
   const feed = (from: number, to: number, each?: (f: number) => void) => {
     for (let f = from; f < to && f * 160 + 160 <= mic.length; f++) {
       // The answer is sent in 100 ms frames, 300 ms ahead of playback, as the pacer does.
@@ -26,23 +27,25 @@ function feeder(assistant: Float32Array, mic: Float32Array): { bound: EchoPathBo
       }
       let e = 0;
       for (let k = f * 160; k < f * 160 + 160; k++) e += (mic[k]! * 32768) ** 2;
-      bound.push(e / 160, f);
+      // Steady: the canceller's word for the path heard within one run of playback.
+      bound.push(e / 160, f, true);
+      if (bound.moved) moves.push(f);
       each?.(f);
     }
   };
-  return { bound, feed };
+  return { bound, feed, moves };
 }
 
 /** Feeds all of `mic`; returns the gain bound and the echo bound after each frame. */
-function run(assistant: Float32Array, mic: Float32Array): { echoBounds: number[]; bounds: (number | null)[] } {
-  const { bound, feed } = feeder(assistant, mic);
+function run(assistant: Float32Array, mic: Float32Array): { echoBounds: number[]; bounds: (number | null)[]; moves: number[] } {
+  const { bound, feed, moves } = feeder(assistant, mic);
   const bounds: (number | null)[] = [];
   const echoBounds: number[] = [];
   feed(0, Math.floor(mic.length / 160), (f) => {
     bounds.push(bound.boundDb);
     echoBounds.push(bound.echoEnergyBound(f));
   });
-  return { echoBounds, bounds };
+  return { echoBounds, bounds, moves };
 }
 
 test('the echo alone never stands above the bound (4 rooms, echo 0 and +6 dB re the user)', { skip }, () => {
@@ -52,7 +55,8 @@ test('the echo alone never stands above the bound (4 rooms, echo 0 and +6 dB re 
       const echo = echoOf(assistant, room, echoGainFor(assistant, room, 10 ** (-26 / 20), echoDb));
       const hiss = noise(echo.length, -65);
       const mic = echo.map((v, i) => v + hiss[i]!);
-      const { echoBounds } = run(assistant, mic);
+      const { echoBounds, moves } = run(assistant, mic);
+      assert.deepEqual(moves, [], `${room.name} ${echoDb} dB: a steady path was taken for a moved one`);
       let checked = 0;
       let worst = -Infinity;
       for (let f = 0; f < echoBounds.length; f++) {
@@ -98,6 +102,31 @@ test('forget(): after the echo path changed, the bound is unknown (holds every o
   assert.equal(bound.echoEnergyBound(400), Number.POSITIVE_INFINITY);
   feed(400, 700);
   assert.notEqual(bound.boundDb, null, 'known again after 3 s more');
+});
+
+test('a quiet echo that moved 300 ms later (a client underrun) shows as moved within a second, and the bound is forgotten; a steady one never does', { skip }, () => {
+  const answer = speak('The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.')!;
+  const jumpAt = 3000 * 16;
+  for (const room of ROOMS.filter((r) => r.name !== 'far-400ms')) {
+    for (const [echoDbfs, underrun] of [[-54, true], [-58, true], [-54, false]] as const) {
+      // The client ran dry for 300 ms at 3 s and played the rest that much later.
+      const played = new Float32Array(answer.length);
+      played.set(answer.subarray(0, jumpAt));
+      if (underrun) played.set(answer.subarray(jumpAt, answer.length - 4800), jumpAt + 4800);
+      else played.set(answer.subarray(jumpAt), jumpAt);
+      const echo = echoOf(played, room, echoGainFor(answer, room, 10 ** (-26 / 20), echoDbfs + 26));
+      const hiss = noise(echo.length, -65);
+      const { moves, bounds } = run(answer, echo.map((v, i) => v + hiss[i]!));
+      const label = `${room.name} ${echoDbfs} dBFS${underrun ? ', underrun' : ''}`;
+      if (!underrun) {
+        assert.deepEqual(moves, [], label);
+        continue;
+      }
+      // Frames: the echo comes back at 330 ms (3.3 s); seen moved within the next second.
+      assert.ok(moves.length >= 1 && moves[0]! >= 300 && moves[0]! <= 430, `${label}: moved at frames ${moves.join(', ')}`);
+      assert.equal(bounds[moves[0]!], null, `${label}: the bound is unknown once moved`);
+    }
+  }
 });
 
 test('loudestPerDelay: the sliding maximum gives what the loop over every frame and delay gives (contiguous blocks, repeats, skips)', () => {

@@ -31,7 +31,9 @@
 // the echo's delay jumps, the filter's estimate no longer matches it, and the echo passes whole:
 // judgeFilter watches for that (the filter adding energy instead of removing it); while the
 // filter is distrusted an onset must stand above the loudest echo the room can return at all,
-// from the microphone alone (EchoPathBound, echo-path-bound.ts). That bound also caps the leak:
+// from the microphone alone (EchoPathBound, echo-path-bound.ts). A quiet echo gives the filter no
+// such evidence: the bound sees the move itself (moved) and the envelope model below stands down
+// (300 ms underruns, echo -58 to -46 dBFS: echo-only turns 12 -> 3 in 16 runs). The bound caps the leak:
 // a headset client, whose microphone hears no echo, shows it within about 1.3 s of speech, so
 // its barge-ins are not held back while the leak would still be learning. Where the microphone
 // hears no echo path and the bound says any echo is faint (under -50 dBFS), the bound, a worst
@@ -337,7 +339,9 @@ export class EchoCanceller {
     // Where this frame's echo comes from in the reference (a new run is aligned once the last one's echo is over).
     const refPos = this.clock.position(frameIndex, this.inactiveFrames > 0);
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);
-    this.pathBound.push(micEnergy, Math.floor(refPos / FRAME));
+    // Steady: the path heard, within a run of the assistant's speech, as of the last frame.
+    this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), this.inactiveFrames < RESTART_AFTER_FRAMES);
+    if (this.pathBound.moved) this.envelope.standDown();
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
 
     // The reference blocks whose echo may be in this frame: those the filter spans once the

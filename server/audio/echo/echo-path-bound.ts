@@ -26,6 +26,16 @@ const KEPT = 50;
  * the loudest single one (on the simulated rooms the echo came within 0.8 dB of the bound with this: 5.3 dB over it without).
  */
 const SAFETY = 10 ** (6 / 10);
+/**
+ * The bound falling this far (dB) under its highest of the last MOVE_UPDATES updates, all of
+ * them while the path was heard within one run of the assistant's speech, means the echo moved
+ * (see moved). Over a steady path the bound only settles: on the simulated rooms it fell at most
+ * 1.7 dB in any second after the first two; after a 300 ms underrun it fell 7.7-19.8 dB.
+ */
+const MOVE_DROP_DB = 6;
+const MOVE_UPDATES = 10;
+/** Updates (2 s) after the bound is known before a fall means anything. */
+const SETTLE_UPDATES = 20;
 
 export class EchoPathBound {
   private readonly micEnergy = new Float64Array(WINDOW_FRAMES);
@@ -42,6 +52,12 @@ export class EchoPathBound {
   private readonly rowBounds = new Uint8Array(KEPT);
   /** boundDb, as of the last window. */
   private boundDbCached: number | null = null;
+  /** boundDb of the last updates in a row made while the path was steady (push's `steady`), oldest first. */
+  private readonly steadyBounds: number[] = [];
+  private steadySinceUpdate = true;
+  /** Updates in a row with the bound known. */
+  private knownUpdates = 0;
+  private movedFlag = false;
 
   constructor(
     private readonly reference: EchoReference,
@@ -80,16 +96,63 @@ export class EchoPathBound {
     this.tightest.fill(Number.POSITIVE_INFINITY);
     this.rowBounds.fill(0);
     this.boundDbCached = null;
+    this.steadyBounds.length = 0;
+    this.knownUpdates = 0;
   }
 
-  /** One 10 ms microphone frame, heard while reference block `block` was playing (undelayed). */
-  push(micEnergy: number, block: number): void {
+  /**
+   * Whether the last push found the echo moved: the bound fell MOVE_DROP_DB within a second of
+   * steady playback. Every window so far is then forgotten (forget()).
+   *
+   * After a jump in the echo's delay (a client underrun) the windows heard since say that no echo
+   * comes from the old delay, and those kept from before, that none comes from the new one: the
+   * tightest of both says no echo comes at all. A loud echo shows the jump to the filter first
+   * (judgeFilter's distrust forgets the bound); a quiet loudspeaker's (-58 to -46 dBFS over a -65
+   * dBFS floor) gives the filter no evidence, and the bound fell 10-20 dB in a second: the
+   * microphone was then judged to hear no echo path (echo-audibility.ts), the filter and the
+   * envelope model stopped, and the moved echo started turns for the rest of the answer.
+   */
+  get moved(): boolean {
+    return this.movedFlag;
+  }
+
+  /**
+   * One 10 ms microphone frame, heard while reference block `block` was playing (undelayed).
+   * `steady`: the echo path was heard, within one run of the assistant's speech, up to this
+   * frame (a bound that falls then is a moved echo; one that falls as a new answer tightens it
+   * again after a pause, or a headset's, is not watched).
+   */
+  push(micEnergy: number, block: number, steady: boolean): void {
     const i = this.frames % WINDOW_FRAMES;
     this.micEnergy[i] = micEnergy;
     this.refBlock[i] = block;
     this.frames++;
+    this.movedFlag = false;
+    if (!steady) this.steadySinceUpdate = false;
     // A window may be shorter at the start: the bound is there as soon as every delay has heard speech.
-    if (this.frames % EVERY_FRAMES === 0) this.update();
+    if (this.frames % EVERY_FRAMES === 0) {
+      this.update();
+      this.watchForMove();
+    }
+  }
+
+  private watchForMove(): void {
+    const bound = this.boundDbCached;
+    const steady = this.steadySinceUpdate;
+    this.steadySinceUpdate = true;
+    this.knownUpdates = bound === null ? 0 : this.knownUpdates + 1;
+    if (!steady || bound === null) {
+      this.steadyBounds.length = 0;
+      return;
+    }
+    // The bound's first seconds are it settling (it fell 17 dB in the second after it was known).
+    if (this.knownUpdates > SETTLE_UPDATES && this.steadyBounds.length === MOVE_UPDATES && bound < Math.max(...this.steadyBounds) - MOVE_DROP_DB) {
+      this.forget();
+      this.movedFlag = true;
+      return;
+    }
+    this.steadyBounds.push(bound);
+    if (this.steadyBounds.length > MOVE_UPDATES) this.steadyBounds.shift();
   }
 
   /** Reference block energies [base, base + count), in a buffer reused between updates. */
