@@ -339,8 +339,9 @@ export class EchoCanceller {
     // Where this frame's echo comes from in the reference (a new run is aligned once the last one's echo is over).
     const refPos = this.clock.position(frameIndex, this.inactiveFrames > 0);
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);
-    // Steady: the path heard, within a run of the assistant's speech, as of the last frame.
-    this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), this.inactiveFrames < RESTART_AFTER_FRAMES);
+    // Steady: the path heard (a headset's noise-made bound falls too; forgetting it re-ran SpeexDSP:
+    // 5.1 -> 6.1 ms CPU per session-second at 100), within a run of speech, as of the last frame.
+    this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
     if (this.pathBound.moved) this.envelope.standDown();
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
 
@@ -452,8 +453,7 @@ export class EchoCanceller {
         ? this.envelope.silentFrame(micEnergy)
         : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
     this.envelopeEcho[i] = modelled && active && this.envelope.usable ? Math.max(envelopeEcho, 1e-3) : 0;
-    // Any delay in range, a jumped one included.
-    // Read only while the filter is distrusted (allowsOnset).
+    // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).
     this.rawResidual[i] = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
     const echoSecond = this.windowStats(active && !this.noEchoPath, micEnergy, outEnergy, this.residual[i]);
