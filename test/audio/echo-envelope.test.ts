@@ -78,29 +78,21 @@ test('a delay jump (the echo missing, then 150 ms later) makes it stand down unt
   assert.equal(model.usable, true, 'relearnt by the end');
 });
 
-test('a quiet echo that moves (its dropout hidden by the noise floor) makes it stand down within about a second of standing out', () => {
-  // Syllables 25 dB apart at most, as speech has them.
-  const random = seededRandom(4);
-  const ref: number[] = [];
-  for (let b = 0, level = 0; b < 1100; b++) {
-    if (b % 8 === 0) level = random() < 0.3 ? 0 : 1e5 * 10 ** (-2.5 * random());
-    ref.push(level * (0.7 + 0.6 * random()));
-  }
-  // The echo about 8 dB over the microphone's floor: missing, the microphone is not 12 dB under the prediction.
-  const floor = 800;
-  const quiet = (b: number, delay: number) => echoOf(ref, b, delay) + floor;
+test('standDown() (the path bound saw the echo move): unusable while it relearns, then usable again', () => {
+  const ref = referenceEnergies(1000, 4);
   const model = new EchoEnvelope();
-  drive(model, ref, 0, 300, (b) => quiet(b, 9));
+  drive(model, ref, 0, 300, (b) => echoOf(ref, b, 9));
   assert.equal(model.usable, true);
-  let stoodDown = -1;
-  for (let b = 300; b < 1100; b++) {
-    // The client ran dry for 300 ms, then played the rest 30 blocks later.
-    const mic = b < 330 ? floor : quiet(b, 39);
-    model.frame(mic, (k) => (b - k >= 0 ? ref[b - k]! : 0));
-    if (!model.usable && stoodDown < 0) stoodDown = b;
+  model.standDown();
+  assert.equal(model.usable, false);
+  // The echo now 30 blocks later.
+  let usableAgain = -1;
+  for (let b = 300; b < 1000; b++) {
+    model.frame(echoOf(ref, b, 39), (k) => (b - k >= 0 ? ref[b - k]! : 0));
+    if (model.usable && usableAgain < 0) usableAgain = b;
   }
-  assert.ok(stoodDown >= 330 && stoodDown <= 460, `stood down at block ${stoodDown}`);
-  assert.equal(model.usable, true, 'relearnt by the end');
+  // No sooner than DISTRUST_FRAMES (1.5 s), and not never.
+  assert.ok(usableAgain >= 450, `usable again at block ${usableAgain}, ${usableAgain - 300} blocks after standing down`);
 });
 
 test('silentFrame() (every tap silent: between answers) leaves the model as frame() with silent taps does', () => {

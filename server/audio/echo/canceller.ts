@@ -33,7 +33,7 @@
 // filter is distrusted an onset must stand above the loudest echo the room can return at all,
 // from the microphone alone (EchoPathBound, echo-path-bound.ts). A quiet echo gives the filter no
 // such evidence: the bound sees the move itself (moved) and the envelope model below stands down
-// (300 ms underruns, echo -58 to -46 dBFS: echo-only turns 12 -> 3 in 16 runs). The bound caps the leak:
+// (300 ms underruns, echo -58 to -46 dBFS: echo-only turns 12 -> 5 in 16 runs). The bound caps the leak:
 // a headset client, whose microphone hears no echo, shows it within about 1.3 s of speech, so
 // its barge-ins are not held back while the leak would still be learning. Where the microphone
 // hears no echo path and the bound says any echo is faint (under -50 dBFS), the bound, a worst

@@ -36,16 +36,6 @@ const DOUBLE_TALK_HOLD_FRAMES = 30;
 const DROPOUT_RATIO = 0.25;
 const DROPOUT_FRAMES = 5;
 const DISTRUST_FRAMES = 150;
-/**
- * The double-talk hold re-armed without a break for this long (1.5 s of reference) is no user:
- * the echo itself stands out of a prediction that no longer fits it. A quiet loudspeaker's echo
- * (-58 to -46 dBFS over a -65 dBFS floor) never shows the dropout above after a delay jump (the
- * noise under it is not 12 dB down), and the hold then kept the model from ever relearning: a 300
- * ms underrun left it 12 dB under the moved echo for the rest of the answer, and the echo started
- * turns through it. A user's word over the echo is judged (passes the gate or not) within its
- * first 300 ms, and speech that goes on pauses the answer.
- */
-const STUCK_HOLD_FRAMES = 100;
 /** Predicted echo energy (int16 units) below which a missing echo says nothing (~ -60 dBFS). */
 const AUDIBLE_ECHO = 1000;
 /** Reference energy (sum of squares over the taps, int16 units) below which nothing is learnt. */
@@ -60,8 +50,6 @@ export class EchoEnvelope {
   private holdFrames = 0;
   private missingFrames = 0;
   private distrustFrames = 0;
-  /** Frames of reference learnt from in a row during which the hold never ran out. */
-  private heldFrames = 0;
 
   /** Whether the prediction has learnt enough to be used. */
   get trained(): boolean {
@@ -81,7 +69,6 @@ export class EchoEnvelope {
     if (!this.trained) return;
     this.distrustFrames = DISTRUST_FRAMES;
     this.holdFrames = 0;
-    this.heldFrames = 0;
   }
 
   /**
@@ -111,8 +98,7 @@ export class EchoEnvelope {
     const error = mic - predicted;
     if (this.trained && predicted * predicted > AUDIBLE_ECHO && mic < predicted * DROPOUT_RATIO) this.missingFrames++;
     else this.missingFrames = 0;
-    if (this.missingFrames >= DROPOUT_FRAMES || this.heldFrames >= STUCK_HOLD_FRAMES) {
-      this.heldFrames = 0;
+    if (this.missingFrames >= DROPOUT_FRAMES) {
       this.distrustFrames = DISTRUST_FRAMES;
       this.holdFrames = 0;
     } else if (this.distrustFrames > 0) {
@@ -123,8 +109,6 @@ export class EchoEnvelope {
     if (this.distrustFrames > 0) this.holdFrames = 0;
     else if (this.trained && mic > predicted * DOUBLE_TALK_RATIO) this.holdFrames = DOUBLE_TALK_HOLD_FRAMES;
     else if (this.holdFrames > 0) this.holdFrames--;
-    if (norm > MIN_REFERENCE_ENERGY && this.holdFrames > 0) this.heldFrames++;
-    else if (this.holdFrames === 0) this.heldFrames = 0;
     if (norm > MIN_REFERENCE_ENERGY && this.holdFrames === 0) {
       const step = this.trained && error > 0 ? STEP_UP_TRAINED : STEP;
       const scale = (step * error) / norm;
