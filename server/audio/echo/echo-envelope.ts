@@ -10,8 +10,7 @@
 // says how loud the echo in a frame can be, so a user clearly louder than that is heard.
 // The microphone while the user speaks over the echo would teach it the user's voice: after the
 // first second, a frame 6 dB above the prediction stops learning for 300 ms. It stands down (and
-// relearns) after a delay jump: seen as the echo missing, as a hold that never runs out, or by
-// the path bound (standDown).
+// relearns) after a delay jump: seen as the echo missing, or by the path bound (standDown).
 
 /** 10 ms blocks of reference the echo in a frame may come from. */
 export const ECHO_ENVELOPE_TAPS = 75;
