@@ -231,7 +231,7 @@ test('a 300 ms client underrun 3 s into the first answer starts no speech: the e
 
 test('a quiet loudspeaker (echo -58 and -54 dBFS over a -65 dBFS floor) starts no speech after a 300 ms underrun: the path bound sees the echo move', { skip: noEspeak || noSpeex }, async () => {
   // Such an echo gives the filter no evidence of the jump, nor the envelope model a dropout (the
-  // floor is not 12 dB under it). Before the path bound watched itself fall (EchoPathBound.moved),
+  // floor is not 12 dB under it). Before the path bound watched itself fall (EchoPathBound.push),
   // the echo alone started a turn in two of these three. Still not held: the small room at -58 and
   // -54 dBFS and the office at -58, whose echo starts one as it comes back or soon after (and the
   // far room's at -50 and -46, beyond the delays searched): 5 of 16 runs, 12 before.

@@ -28,8 +28,7 @@ function feeder(assistant: Float32Array, mic: Float32Array): { bound: EchoPathBo
       let e = 0;
       for (let k = f * 160; k < f * 160 + 160; k++) e += (mic[k]! * 32768) ** 2;
       // Steady: the canceller's word for the path heard within one run of playback.
-      bound.push(e / 160, f, true);
-      if (bound.moved) moves.push(f);
+      if (bound.push(e / 160, f, true)) moves.push(f);
       each?.(f);
     }
   };

@@ -32,7 +32,7 @@
 // judgeFilter watches for that (the filter adding energy instead of removing it); while the
 // filter is distrusted an onset must stand above the loudest echo the room can return at all,
 // from the microphone alone (EchoPathBound, echo-path-bound.ts). A quiet echo gives the filter no
-// such evidence: the bound sees the move itself (moved) and the envelope model below stands down
+// such evidence: the bound sees the move itself (push) and the envelope model below stands down
 // (300 ms underruns, echo -58 to -46 dBFS: echo-only turns 12 -> 5 in 16 runs). The bound caps the leak:
 // a headset client, whose microphone hears no echo, shows it within about 1.3 s of speech, so
 // its barge-ins are not held back while the leak would still be learning. Where the microphone
@@ -341,8 +341,8 @@ export class EchoCanceller {
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);
     // Steady: the path heard (a headset's noise-made bound falls too; forgetting it re-ran SpeexDSP:
     // 5.1 -> 6.1 ms CPU per session-second at 100), within a run of speech, as of the last frame.
-    this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
-    if (this.pathBound.moved) this.envelope.standDown();
+    const moved = this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
+    if (moved) this.envelope.standDown();
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
 
     // The reference blocks whose echo may be in this frame: those the filter spans once the

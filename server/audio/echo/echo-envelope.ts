@@ -61,7 +61,7 @@ export class EchoEnvelope {
   }
 
   /**
-   * The echo moved, as something else saw (EchoPathBound.moved): the prediction means nothing
+   * The echo moved, as something else saw (EchoPathBound.push): the prediction means nothing
    * until relearnt, as after a dropout it sees itself.
    */
   standDown(): void {

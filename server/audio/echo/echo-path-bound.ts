@@ -29,7 +29,7 @@ const SAFETY = 10 ** (6 / 10);
 /**
  * The bound falling this far (dB) under its highest of the last MOVE_UPDATES updates, all of
  * them while the path was heard within one run of the assistant's speech, means the echo moved
- * (see moved). Over a steady path the bound only settles: on the simulated rooms it fell at most
+ * (see push). Over a steady path the bound only settles: on the simulated rooms it fell at most
  * 1.7 dB in any second after the first two; after a 300 ms underrun it fell 7.7-19.8 dB.
  */
 const MOVE_DROP_DB = 6;
@@ -57,7 +57,6 @@ export class EchoPathBound {
   private steadySinceUpdate = true;
   /** Updates in a row with the bound known. */
   private knownUpdates = 0;
-  private movedFlag = false;
 
   constructor(
     private readonly reference: EchoReference,
@@ -101,58 +100,51 @@ export class EchoPathBound {
   }
 
   /**
-   * Whether the last push found the echo moved: the bound fell MOVE_DROP_DB within a second of
-   * steady playback. Every window so far is then forgotten (forget()).
-   *
-   * After a jump in the echo's delay (a client underrun) the windows heard since say that no echo
-   * comes from the old delay, and those kept from before, that none comes from the new one: the
-   * tightest of both says no echo comes at all. A loud echo shows the jump to the filter first
-   * (judgeFilter's distrust forgets the bound); a quiet loudspeaker's (-58 to -46 dBFS over a -65
-   * dBFS floor) gives the filter no evidence, and the bound fell 10-20 dB in a second: the
-   * microphone was then judged to hear no echo path (echo-audibility.ts), the filter and the
-   * envelope model stopped, and the moved echo started turns for the rest of the answer.
-   */
-  get moved(): boolean {
-    return this.movedFlag;
-  }
-
-  /**
    * One 10 ms microphone frame, heard while reference block `block` was playing (undelayed).
    * `steady`: the echo path was heard, within one run of the assistant's speech, up to this
    * frame (a bound that falls then is a moved echo; one that falls as a new answer tightens it
    * again after a pause, or a headset's, is not watched).
+   *
+   * Returns whether the echo moved: the bound fell MOVE_DROP_DB within a second of steady
+   * playback, and every window so far is forgotten (forget()). After a jump in the echo's delay (a
+   * client underrun) the windows heard since say that no echo comes from the old delay, and those
+   * kept from before, that none comes from the new one: the tightest of both says no echo comes at
+   * all. A loud echo shows the jump to the filter first (judgeFilter's distrust forgets the bound);
+   * a quiet loudspeaker's (-58 to -46 dBFS over a -65 dBFS floor) gives the filter no evidence, and
+   * the bound fell 10-20 dB in a second: the microphone was then judged to hear no echo path
+   * (echo-audibility.ts), the filter and the envelope model stopped, and the moved echo started
+   * turns for the rest of the answer.
    */
-  push(micEnergy: number, block: number, steady: boolean): void {
+  push(micEnergy: number, block: number, steady: boolean): boolean {
     const i = this.frames % WINDOW_FRAMES;
     this.micEnergy[i] = micEnergy;
     this.refBlock[i] = block;
     this.frames++;
-    this.movedFlag = false;
     if (!steady) this.steadySinceUpdate = false;
     // A window may be shorter at the start: the bound is there as soon as every delay has heard speech.
-    if (this.frames % EVERY_FRAMES === 0) {
-      this.update();
-      this.watchForMove();
-    }
+    if (this.frames % EVERY_FRAMES !== 0) return false;
+    this.update();
+    return this.watchForMove();
   }
 
-  private watchForMove(): void {
+  /** After an update: whether the bound fell as only a moved echo makes it (see push); then it forgets. */
+  private watchForMove(): boolean {
     const bound = this.boundDbCached;
     const steady = this.steadySinceUpdate;
     this.steadySinceUpdate = true;
     this.knownUpdates = bound === null ? 0 : this.knownUpdates + 1;
     if (!steady || bound === null) {
       this.steadyBounds.length = 0;
-      return;
+      return false;
     }
     // The bound's first seconds are it settling (it fell 17 dB in the second after it was known).
     if (this.knownUpdates > SETTLE_UPDATES && this.steadyBounds.length === MOVE_UPDATES && bound < Math.max(...this.steadyBounds) - MOVE_DROP_DB) {
       this.forget();
-      this.movedFlag = true;
-      return;
+      return true;
     }
     this.steadyBounds.push(bound);
     if (this.steadyBounds.length > MOVE_UPDATES) this.steadyBounds.shift();
+    return false;
   }
 
   /** Reference block energies [base, base + count), in a buffer reused between updates. */
