@@ -44,11 +44,15 @@
 // In the first seconds, before the filter has learnt the room, the gate has a second way to let
 // the user's voice through: the microphone clearly above the echo's loudness as EchoEnvelope
 // predicts it (echo-envelope.ts: learnt from 10 ms energies in about a second, standing down
-// after a delay jump). A candidate it let through clearly may carry on through a few frames
+// after a delay jump). A third: the same model band by band (EchoSpectrum, echo-spectrum.ts),
+// the user clear of the echo in bands holding 30% of the microphone's energy (15% going on): at
+// 0 dB the user adds ~3 dB to the echo's loudness, short of the envelope's 9 dB, but fills bands
+// the echo leaves quiet. A candidate let through clearly may carry on through a few frames
 // it cannot tell from the echo (OnsetBridge, onset-bridge.ts; mayBridge), where the echo is
 // well modelled: a word that sinks into 0 dB echo before the minimum speech. In bench:echo's
-// early rows (barge-ins 1-3 s into a first answer, four rooms, 0/-6/-10 dB) 7 of 48 are
-// missed, 5 of them at 0 dB and 3 in the far room; 21 before.
+// early rows (barge-ins 1-3 s into a first answer, four rooms, 0/-6/-10 dB) 2 of 48 are
+// missed, both in the far room 3 s in (7 without the spectral model, 21 before the envelope's).
+// The evidence of each frame, and the judgement over a VAD frame's span: onset-gate.ts.
 // Measured on simulated rooms (test/audio/echo-canceller.test.ts, bench:echo) the echo alone
 // never passes; the cost is barge-ins over loud echo in the first seconds of an answer, which
 // need the user louder than the not yet cancelled echo.
@@ -57,6 +61,8 @@ import { mainTap } from './drift-tracker.js';
 import { EchoPathBound } from './echo-path-bound.js';
 import { ECHO_ENVELOPE_TAPS, EchoEnvelope } from './echo-envelope.js';
 import { EchoAudibility } from './echo-audibility.js';
+import { EchoSpectrum } from './echo-spectrum.js';
+import { OnsetGate } from './onset-gate.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { ReferenceClock } from './reference-clock.js';
 import { SpeexEchoCanceller } from './speex.js';
@@ -66,7 +72,6 @@ const FRAME = ECHO_BLOCK_SAMPLES;
 const FRAME_MS = FRAME / SAMPLES_PER_MS;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
-const RECORDS = 512;
 /** Steps of the leak estimate per 10 ms frame (see processFrame). */
 const LEAK_UP_DB = 0.3;
 const LEAK_DOWN_DB = 0.03;
@@ -92,12 +97,6 @@ const TRUST_AFTER = 3;
 const DISTRUST_AFTER = 2;
 /** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again, and the path bound at once. */
 const FORGET_LEAK_AFTER_FRAMES = 10;
-/** Margins of the microphone over the envelope model's echo (EchoEnvelope) for speech to start, and go on. */
-const ENVELOPE_ONSET_MARGIN = 10 ** (9 / 10);
-const ENVELOPE_CONTINUE_MARGIN = 10 ** (3 / 10);
-/** Margins over the raw echo bound while the filter is distrusted (3 and 1 dB: the bound holds 6 dB of safety itself). */
-const RAW_ONSET_MARGIN = 10 ** (3 / 10);
-const RAW_CONTINUE_MARGIN = 10 ** (1 / 10);
 /** A worst-case echo at most this loud (-50 dBFS, mean square int16) is faint enough for those margins where no echo path is heard. */
 const FAINT_ECHO = 32768 ** 2 * 10 ** (-50 / 10);
 
@@ -125,6 +124,7 @@ export class EchoCanceller {
   private readonly estimator: DelayEstimator;
   private readonly pathBound: EchoPathBound;
   private readonly envelope = new EchoEnvelope();
+  private readonly spectrum: EchoSpectrum;
   private readonly filterBlocks: number;
   private readonly maxDelayBlocks: number;
   private readonly marginMs: number;
@@ -163,20 +163,8 @@ export class EchoCanceller {
   /** Whether the microphone can hear the assistant at all (echo-audibility.ts). */
   private readonly audibility = new EchoAudibility();
   private noEchoPath = false;
-  private readonly outEnergy = new Float32Array(RECORDS);
-  private readonly residual = new Float32Array(RECORDS);
-  private readonly active = new Uint8Array(RECORDS);
-  private readonly trusted = new Uint8Array(RECORDS);
-  private readonly micEnergy = new Float32Array(RECORDS);
-  /** The loudest echo the microphone can hear from the room (EchoPathBound), whatever the filter does; Infinity before it is known. */
-  private readonly rawResidual = new Float32Array(RECORDS);
-  /** The echo energy the envelope model (EchoEnvelope) predicts; 0 while it is untrained. */
-  private readonly envelopeEcho = new Float32Array(RECORDS);
-  /**
-   * The loudest echo the path bound allows under the frame's reference peak, where that is a worst
-   * case (see processFrame); Infinity elsewhere.
-   */
-  private readonly boundEcho = new Float32Array(RECORDS);
+  /** The evidence of every frame, and the onset gate's judgement of it (onset-gate.ts). */
+  private readonly gate: OnsetGate;
   /** Whether the adaptive filter is aligned with the echo (see judgeFilter), and the evidence in a row for (+) or against (-). */
   private filterTrusted = true;
   private filterEvidence = 0;
@@ -198,9 +186,11 @@ export class EchoCanceller {
     this.onsetMarginDb = o.onsetMarginDb ?? 12;
     this.onsetMargin = 10 ** (this.onsetMarginDb / 10);
     this.continueMargin = 10 ** ((o.continueMarginDb ?? 6) / 10);
+    this.gate = new OnsetGate(this.onsetMargin, this.continueMargin);
     this.onEchoWindow = o.onEchoWindow;
     this.estimator = new DelayEstimator({ maxDelayMs: o.maxDelayMs ?? 500, windowMs: 4000 });
     this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
+    this.spectrum = new EchoSpectrum(this.reference);
     this.clock = new ReferenceClock(this.reference, SAMPLES_PER_MS, FRAME);
     this.speex = o.linear
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
@@ -268,44 +258,7 @@ export class EchoCanceller {
    * (a smaller one when `continuing` a candidate the gate let start: a word's quieter end).
    */
   allowsOnset(start: number, end: number, continuing = false): boolean {
-    if (this.bypassFlag) return true;
-    const first = Math.floor(start / FRAME);
-    const last = Math.ceil(end / FRAME);
-    let heard = 0;
-    let echo = 0;
-    let anyActive = false;
-    let mic = 0;
-    let envelopeEcho = 0;
-    let rawEcho = 0;
-    let envelopeKnown = true;
-    // The raw bound is a worst case already (EchoPathBound): a smaller margin over it.
-    const rawMargin = continuing ? RAW_CONTINUE_MARGIN : RAW_ONSET_MARGIN;
-    const rawOverMargin = rawMargin / (continuing ? this.continueMargin : this.onsetMargin);
-    for (let k = first; k < last; k++) {
-      if (k < this.frames - RECORDS || k >= this.frames) continue;
-      const i = k % RECORDS;
-      if (this.active[i]) anyActive = true;
-      // A misaligned filter's residual estimate means nothing: the echo passes it whole. Then
-      // the microphone itself must stand above the loudest echo the room can return.
-      const trusted = !this.active[i] || this.trusted[i];
-      // The user's voice is in the microphone: a filter that adds energy (out above the mic: its
-      // echo estimate is wrong) shows no more of the user than the microphone holds.
-      heard += trusted ? Math.min(this.outEnergy[i]!, this.micEnergy[i]!) : this.micEnergy[i]!;
-      // The residual estimate is a high percentile, hence its wide margin; where the path bound
-      // caps it (a headset's leak sits at the bound), an onset clear of the bound by the raw
-      // margin cannot be echo alone, whatever the estimate says.
-      echo += trusted ? Math.min(this.residual[i]!, this.boundEcho[i]! * rawOverMargin) : this.rawResidual[i]! * rawOverMargin;
-      if (this.active[i]) {
-        mic += this.micEnergy[i]!;
-        envelopeEcho += this.envelopeEcho[i]!;
-        rawEcho += this.rawResidual[i]!;
-        if (this.envelopeEcho[i] === 0) envelopeKnown = false;
-      }
-    }
-    if (!anyActive || heard > echo * (continuing ? this.continueMargin : this.onsetMargin)) return true;
-    // The filter cannot yet vouch for the user's voice; the envelope model may: the microphone
-    // clearly above the echo it predicts, and above the loudest echo the room can return.
-    return envelopeKnown && mic > envelopeEcho * (continuing ? ENVELOPE_CONTINUE_MARGIN : ENVELOPE_ONSET_MARGIN);
+    return this.bypassFlag || this.gate.allowsOnset(Math.floor(start / FRAME), Math.ceil(end / FRAME), continuing);
   }
 
   /**
@@ -316,15 +269,7 @@ export class EchoCanceller {
    * After a delay jump neither holds, and echo candidates there ran as long as words.
    */
   mayBridge(start: number, end: number): boolean {
-    if (this.bypassFlag) return true;
-    const first = Math.floor(start / FRAME);
-    const last = Math.ceil(end / FRAME);
-    for (let k = first; k < last; k++) {
-      if (k < this.frames - RECORDS || k >= this.frames) return false;
-      const i = k % RECORDS;
-      if (this.active[i] && ((this.envelopeEcho[i] === 0 && this.boundEcho[i] === Number.POSITIVE_INFINITY) || !this.trusted[i])) return false;
-    }
-    return true;
+    return this.bypassFlag || this.gate.mayBridge(Math.floor(start / FRAME), Math.ceil(end / FRAME));
   }
 
   close(): void {
@@ -421,13 +366,13 @@ export class EchoCanceller {
       outEnergy = micEnergy;
     }
 
-    const i = frameIndex % RECORDS;
-    this.outEnergy[i] = outEnergy;
-    this.active[i] = active ? 1 : 0;
-    this.trusted[i] = trusted ? 1 : 0;
-    this.micEnergy[i] = micEnergy;
-    this.boundEcho[i] = active ? this.faintBoundEcho(refPeak, bound) : 0;
-    this.residual[i] = active ? refPeakResidual(refPeak, this.leakDb) : 0;
+    const evidence = this.gate.next;
+    evidence.outEnergy = outEnergy;
+    evidence.active = active;
+    evidence.trusted = trusted;
+    evidence.micEnergy = micEnergy;
+    evidence.boundEcho = active ? this.faintBoundEcho(refPeak, bound) : 0;
+    evidence.residual = active ? refPeakResidual(refPeak, this.leakDb) : 0;
     if (active && trusted && settledPeak > ACTIVE_ENERGY) {
       // A high percentile (~90th: steps of 10:1) of output/reference over the echo: up
       // LEAK_UP_DB on a frame above it but within the onset margin, down LEAK_DOWN_DB on one
@@ -447,16 +392,19 @@ export class EchoCanceller {
     // record is then 0 (unknown), as while it is untrained: the gate stands on the residual the
     // path bound caps, and no candidate is bridged on the model's word.
     const modelled = !this.bypassFlag && !this.noEchoPath;
-    const envelopeEcho = !modelled
-      ? 0
-      : (now - ECHO_ENVELOPE_TAPS + 1) * FRAME > lastSound
-        ? this.envelope.silentFrame(micEnergy)
-        : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
-    this.envelopeEcho[i] = modelled && active && this.envelope.usable ? Math.max(envelopeEcho, 1e-3) : 0;
+    const tapsSilent = (now - ECHO_ENVELOPE_TAPS + 1) * FRAME > lastSound;
+    const envelopeEcho = !modelled ? 0 : tapsSilent ? this.envelope.silentFrame(micEnergy) : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
+    evidence.envelopeEcho = modelled && active && this.envelope.usable ? Math.max(envelopeEcho, 1e-3) : 0;
+    if (modelled && !tapsSilent) this.spectrum.frame(mic, now, this.envelope.learntLastFrame);
+    else this.spectrum.skip(mic);
+    const spectral = modelled && active && this.envelope.usable && this.spectrum.trained;
+    evidence.spectralClear = spectral ? this.spectrum.clear : 0;
+    evidence.spectralTotal = spectral ? Math.max(this.spectrum.total, 1e-3) : 0;
     // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).
-    this.rawResidual[i] = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
+    evidence.rawResidual = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
-    const echoSecond = this.windowStats(active && !this.noEchoPath, micEnergy, outEnergy, this.residual[i]);
+    const echoSecond = this.windowStats(active && !this.noEchoPath, micEnergy, outEnergy, evidence.residual);
+    this.gate.commit();
     if (echoSecond && this.speex && !idle && this.filterTrusted) {
       this.impulse = this.speex.impulseResponse(this.impulse);
       this.clock.observeTap(frameIndex, mainTap(this.impulse));

@@ -49,10 +49,16 @@ export class EchoEnvelope {
   private holdFrames = 0;
   private missingFrames = 0;
   private distrustFrames = 0;
+  private learntLast = false;
 
   /** Whether the prediction has learnt enough to be used. */
   get trained(): boolean {
     return this.learnt >= TRAINED_AFTER_FRAMES;
+  }
+
+  /** Whether the last frame taught the model (no double-talk hold, reference to learn from). */
+  get learntLastFrame(): boolean {
+    return this.learntLast;
   }
 
   /** Whether the prediction may be used now: trained, and no delay jump is being relearnt. */
@@ -108,7 +114,8 @@ export class EchoEnvelope {
     if (this.distrustFrames > 0) this.holdFrames = 0;
     else if (this.trained && mic > predicted * DOUBLE_TALK_RATIO) this.holdFrames = DOUBLE_TALK_HOLD_FRAMES;
     else if (this.holdFrames > 0) this.holdFrames--;
-    if (norm > MIN_REFERENCE_ENERGY && this.holdFrames === 0) {
+    this.learntLast = norm > MIN_REFERENCE_ENERGY && this.holdFrames === 0;
+    if (this.learntLast) {
       const step = this.trained && error > 0 ? STEP_UP_TRAINED : STEP;
       const scale = (step * error) / norm;
       for (let k = 0; k < ECHO_ENVELOPE_TAPS; k++) {

@@ -1,0 +1,144 @@
+// The onset gate's memory and judgement: what each 10 ms frame of the echo canceller showed (its
+// evidence, recorded as the frame is processed), and whether the VAD frames over a span of them
+// may start speech, or carry a candidate on. Why each kind of evidence exists: canceller.ts.
+
+/** Frames remembered (5.1 s): the VAD asks about frames a few hundred ms old at most. */
+const RECORDS = 512;
+/** Margins of the microphone over the envelope model's echo (EchoEnvelope) for speech to start, and go on. */
+const ENVELOPE_ONSET_MARGIN = 10 ** (9 / 10);
+const ENVELOPE_CONTINUE_MARGIN = 10 ** (3 / 10);
+/** Shares of the microphone's energy in bands clear of the echo (EchoSpectrum) for speech to start, and go on. */
+const SPECTRAL_ONSET_SHARE = 0.3;
+const SPECTRAL_CONTINUE_SHARE = 0.15;
+/** Margins over the raw echo bound while the filter is distrusted (3 and 1 dB: the bound holds 6 dB of safety itself). */
+const RAW_ONSET_MARGIN = 10 ** (3 / 10);
+const RAW_CONTINUE_MARGIN = 10 ** (1 / 10);
+
+/** One frame's evidence: the canceller fills `OnsetGate.next`, then commits it. Energies are mean squares, int16 units. */
+export interface FrameEvidence {
+  /** Reference audio can echo in the frame. */
+  active: boolean;
+  /** The adaptive filter was aligned with the echo (EchoCanceller.judgeFilter). */
+  trusted: boolean;
+  /** The canceller's output, and the microphone. */
+  outEnergy: number;
+  micEnergy: number;
+  /** The residual echo to expect after the filter: the loudest reference that can echo, times the leak. */
+  residual: number;
+  /** The loudest echo the path bound allows where that is a worst case and faint; Infinity elsewhere (EchoCanceller.faintBoundEcho). */
+  boundEcho: number;
+  /** The loudest echo the room can return at any delay (EchoPathBound), while the filter is distrusted; 0 otherwise. */
+  rawResidual: number;
+  /** The echo the envelope model predicts (EchoEnvelope); 0 while it is unusable. */
+  envelopeEcho: number;
+  /** The microphone's energy in bands clear of the echo, and in all bands (EchoSpectrum); total 0 while it is unusable. */
+  spectralClear: number;
+  spectralTotal: number;
+}
+
+export class OnsetGate {
+  /** The evidence of the frame being processed, written by the canceller before commit(). */
+  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0 };
+  private readonly onsetMargin: number;
+  private readonly continueMargin: number;
+  private frames = 0;
+  private readonly active = new Uint8Array(RECORDS);
+  private readonly trusted = new Uint8Array(RECORDS);
+  private readonly outEnergy = new Float32Array(RECORDS);
+  private readonly micEnergy = new Float32Array(RECORDS);
+  private readonly residual = new Float32Array(RECORDS);
+  private readonly boundEcho = new Float32Array(RECORDS);
+  private readonly rawResidual = new Float32Array(RECORDS);
+  private readonly envelopeEcho = new Float32Array(RECORDS);
+  private readonly spectralClear = new Float32Array(RECORDS);
+  private readonly spectralTotal = new Float32Array(RECORDS);
+
+  /** Margins (power ratios) of the output over the residual estimate for speech to start, and go on. */
+  constructor(onsetMargin: number, continueMargin: number) {
+    this.onsetMargin = onsetMargin;
+    this.continueMargin = continueMargin;
+  }
+
+  /** Records `next` as the next frame's evidence. */
+  commit(): void {
+    const i = this.frames % RECORDS;
+    const e = this.next;
+    this.active[i] = e.active ? 1 : 0;
+    this.trusted[i] = e.trusted ? 1 : 0;
+    this.outEnergy[i] = e.outEnergy;
+    this.micEnergy[i] = e.micEnergy;
+    this.residual[i] = e.residual;
+    this.boundEcho[i] = e.boundEcho;
+    this.rawResidual[i] = e.rawResidual;
+    this.envelopeEcho[i] = e.envelopeEcho;
+    this.spectralClear[i] = e.spectralClear;
+    this.spectralTotal[i] = e.spectralTotal;
+    this.frames++;
+  }
+
+  /**
+   * Whether speech may start in frames [first, last): false when, while the reference was
+   * audible, the output there stayed within the residual echo estimate plus the margin (a
+   * smaller one when `continuing` a candidate the gate let start: a word's quieter end), and
+   * neither the envelope model nor the spectral one hears the user clear of the echo.
+   */
+  allowsOnset(first: number, last: number, continuing: boolean): boolean {
+    let heard = 0;
+    let echo = 0;
+    let anyActive = false;
+    let mic = 0;
+    let envelopeEcho = 0;
+    let envelopeKnown = true;
+    let spectralClear = 0;
+    let spectralTotal = 0;
+    let spectralKnown = true;
+    // The raw bound is a worst case already (EchoPathBound): a smaller margin over it.
+    const rawMargin = continuing ? RAW_CONTINUE_MARGIN : RAW_ONSET_MARGIN;
+    const rawOverMargin = rawMargin / (continuing ? this.continueMargin : this.onsetMargin);
+    for (let k = first; k < last; k++) {
+      if (k < this.frames - RECORDS || k >= this.frames) continue;
+      const i = k % RECORDS;
+      if (this.active[i]) anyActive = true;
+      // A misaligned filter's residual estimate means nothing: the echo passes it whole. Then
+      // the microphone itself must stand above the loudest echo the room can return.
+      const trusted = !this.active[i] || this.trusted[i];
+      // The user's voice is in the microphone: a filter that adds energy (out above the mic: its
+      // echo estimate is wrong) shows no more of the user than the microphone holds.
+      heard += trusted ? Math.min(this.outEnergy[i]!, this.micEnergy[i]!) : this.micEnergy[i]!;
+      // The residual estimate is a high percentile, hence its wide margin; where the path bound
+      // caps it (a headset's leak sits at the bound), an onset clear of the bound by the raw
+      // margin cannot be echo alone, whatever the estimate says.
+      echo += trusted ? Math.min(this.residual[i]!, this.boundEcho[i]! * rawOverMargin) : this.rawResidual[i]! * rawOverMargin;
+      if (this.active[i]) {
+        mic += this.micEnergy[i]!;
+        envelopeEcho += this.envelopeEcho[i]!;
+        if (this.envelopeEcho[i] === 0) envelopeKnown = false;
+        if (this.spectralTotal[i] === 0) spectralKnown = false;
+        spectralClear += this.spectralClear[i]!;
+        spectralTotal += this.spectralTotal[i]!;
+      }
+    }
+    if (!anyActive || heard > echo * (continuing ? this.continueMargin : this.onsetMargin)) return true;
+    // The filter cannot yet vouch for the user's voice; the envelope model may: the microphone
+    // clearly above the echo it predicts, and above the loudest echo the room can return.
+    if (envelopeKnown && mic > envelopeEcho * (continuing ? ENVELOPE_CONTINUE_MARGIN : ENVELOPE_ONSET_MARGIN)) return true;
+    // Or the spectral model: the user's voice clear of the echo in bands holding a good share of
+    // the microphone's energy. The user adds to the echo: a microphone under the echo's predicted
+    // loudness is the echo alone.
+    return spectralKnown && (continuing || mic > envelopeEcho) && spectralClear > spectralTotal * (continuing ? SPECTRAL_CONTINUE_SHARE : SPECTRAL_ONSET_SHARE);
+  }
+
+  /**
+   * Whether a candidate may carry on through frames [first, last) though allowsOnset held it back
+   * (OnsetBridge): only where the echo is well modelled (the envelope model usable and the filter
+   * trusted in every frame that can echo), or where the path bound says any echo is faint.
+   */
+  mayBridge(first: number, last: number): boolean {
+    for (let k = first; k < last; k++) {
+      if (k < this.frames - RECORDS || k >= this.frames) return false;
+      const i = k % RECORDS;
+      if (this.active[i] && ((this.envelopeEcho[i] === 0 && this.boundEcho[i] === Number.POSITIVE_INFINITY) || !this.trusted[i])) return false;
+    }
+    return true;
+  }
+}
