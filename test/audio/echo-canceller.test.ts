@@ -289,6 +289,20 @@ test('barge-ins over 0 dB echo 1-1.5 s into the first answer start with the user
   }
 });
 
+test("a new run of playback placed later than the client plays it (a stall the client never had) starts no speech: the echo models wait for the run's echo to confirm them", { skip: noEspeak || noSpeex }, async () => {
+  // The server paused 1 s into a second answer and its reference took the client to have run dry,
+  // while the client played on from its queue: the echo then comes 40-200 ms earlier than the
+  // reference has it. Each of these started a turn while the models were used in a new run at once.
+  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
+  const both = concat(assistant, silence(2000), second);
+  const secondAtMs = assistant.length / 16 + 2000;
+  for (const [room, gapMs] of [[ROOMS[3]!, 40], [ROOMS[3]!, 100], [ROOMS[0]!, 200]] as const) {
+    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: secondAtMs + 1000, gapMs }, durationMs: both.length / 16 + 800 };
+    const { onsets } = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+    assert.deepEqual(onsets.filter((t) => t >= secondAtMs), [], `${room.name}, ${gapMs} ms: the echo started speech`);
+  }
+});
+
 test('a microphone that hears no echo (a headset) stops the filter once the path bound shows it; a loudspeaker keeps it, down to -20 dB', { skip: noEspeak || noSpeex }, async () => {
   const room = ROOMS[0]!;
   const headset = await simulateEcho({ assistant, room, echoGain: 0, networkMs: 30 });

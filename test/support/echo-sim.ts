@@ -39,6 +39,12 @@ export interface EchoSimOptions {
    * assumes: the echo's delay jumps by `gapMs` mid-answer.
    */
   underrun?: { atMs: number; gapMs: number };
+  /**
+   * The server paused sending for `gapMs` at `atMs` and its reference took the client to have
+   * run dry (a new run, placed `gapMs` later), while the client played on from what it had
+   * queued: from then on the echo arrives `gapMs` earlier than the reference places it.
+   */
+  referenceStall?: { atMs: number; gapMs: number };
   noiseDbfs?: number;
   /** The server sent nothing in [fromMs, toMs) (between two answers): playback starts a new run after it. */
   unsent?: { fromMs: number; toMs: number };
@@ -103,7 +109,8 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
     while (sentFrames * frame < total && sentFrames * frame * serverMsPerSample <= arrivalMs) {
       const atMs = (sentFrames * frame) / 16;
       const unsent = o.unsent && atMs >= o.unsent.fromMs && atMs < o.unsent.toMs;
-      if (!unsent) reference.sent(speaker.subarray(sentFrames * frame, Math.min(total, (sentFrames + 1) * frame)), 16000, sentFrames * frame * serverMsPerSample);
+      const stalled = o.referenceStall && atMs >= o.referenceStall.atMs ? o.referenceStall.gapMs : 0;
+      if (!unsent) reference.sent(speaker.subarray(sentFrames * frame, Math.min(total, (sentFrames + 1) * frame)), 16000, sentFrames * frame * serverMsPerSample + stalled);
       sentFrames++;
     }
     const capturedMs = (captured - chunk) / 16;

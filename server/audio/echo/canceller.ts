@@ -70,6 +70,8 @@ import { SpeexEchoCanceller } from './speex.js';
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
 const FRAME_MS = FRAME / SAMPLES_PER_MS;
+/** Frames of a run's echo the envelope model must have learnt from (its echo within its prediction) before the models vouch for anything in that run. */
+const RUN_CONFIRM_FRAMES = 50;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
 /** Steps of the leak estimate per 10 ms frame (see processFrame). */
@@ -125,6 +127,9 @@ export class EchoCanceller {
   private readonly pathBound: EchoPathBound;
   private readonly envelope = new EchoEnvelope();
   private readonly spectrum: EchoSpectrum;
+  /** The reference's run of playback (EchoReference.runs) the models are judged in, and the frames of its echo that confirmed them. */
+  private modelRun = -1;
+  private runConfirmFrames = 0;
   private readonly filterBlocks: number;
   private readonly maxDelayBlocks: number;
   private readonly marginMs: number;
@@ -394,10 +399,23 @@ export class EchoCanceller {
     const modelled = !this.bypassFlag && !this.noEchoPath;
     const tapsSilent = (now - ECHO_ENVELOPE_TAPS + 1) * FRAME > lastSound;
     const envelopeEcho = !modelled ? 0 : tapsSilent ? this.envelope.silentFrame(micEnergy) : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
-    evidence.envelopeEcho = modelled && active && this.envelope.usable ? Math.max(envelopeEcho, 1e-3) : 0;
+
     if (modelled && !tapsSilent) this.spectrum.frame(mic, now, this.envelope.learntLastFrame);
     else this.spectrum.skip(mic);
-    const spectral = modelled && active && this.envelope.usable && this.spectrum.trained;
+    // Each run of playback (an answer; the rest of one after a stall) is placed where the server
+    // expects the client to play it, which may not be where the client does: what the models
+    // learnt vouches for nothing in a new run until its echo has confirmed them
+    // (RUN_CONFIRM_FRAMES frames within the broadband model's double-talk bar). Through the
+    // socket at 0 dB a second answer's echo stood 16 dB over the prediction just after a
+    // tentative pause and resume, and the spectral model let it start turns.
+    if (this.reference.runs !== this.modelRun) {
+      this.modelRun = this.reference.runs;
+      this.runConfirmFrames = 0;
+    }
+    if (this.envelope.learntLastFrame) this.runConfirmFrames++;
+    const usable = modelled && active && this.envelope.usable && this.runConfirmFrames >= RUN_CONFIRM_FRAMES;
+    evidence.envelopeEcho = usable ? Math.max(envelopeEcho, 1e-3) : 0;
+    const spectral = usable && this.spectrum.trained;
     evidence.spectralClear = spectral ? this.spectrum.clear : 0;
     evidence.spectralTotal = spectral ? Math.max(this.spectrum.total, 1e-3) : 0;
     // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).

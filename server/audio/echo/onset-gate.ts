@@ -92,6 +92,7 @@ export class OnsetGate {
     let spectralClear = 0;
     let spectralTotal = 0;
     let spectralKnown = true;
+    let allTrusted = true;
     // The raw bound is a worst case already (EchoPathBound): a smaller margin over it.
     const rawMargin = continuing ? RAW_CONTINUE_MARGIN : RAW_ONSET_MARGIN;
     const rawOverMargin = rawMargin / (continuing ? this.continueMargin : this.onsetMargin);
@@ -102,6 +103,7 @@ export class OnsetGate {
       // A misaligned filter's residual estimate means nothing: the echo passes it whole. Then
       // the microphone itself must stand above the loudest echo the room can return.
       const trusted = !this.active[i] || this.trusted[i];
+      if (!trusted) allTrusted = false;
       // The user's voice is in the microphone: a filter that adds energy (out above the mic: its
       // echo estimate is wrong) shows no more of the user than the microphone holds.
       heard += trusted ? Math.min(this.outEnergy[i]!, this.micEnergy[i]!) : this.micEnergy[i]!;
@@ -125,7 +127,7 @@ export class OnsetGate {
     // Or the spectral model: the user's voice clear of the echo in bands holding a good share of
     // the microphone's energy. The user adds to the echo: a microphone under the echo's predicted
     // loudness is the echo alone.
-    return spectralKnown && (continuing || mic > envelopeEcho) && spectralClear > spectralTotal * (continuing ? SPECTRAL_CONTINUE_SHARE : SPECTRAL_ONSET_SHARE);
+    return spectralKnown && (continuing || (allTrusted && mic > envelopeEcho)) && spectralClear > spectralTotal * (continuing ? SPECTRAL_CONTINUE_SHARE : SPECTRAL_ONSET_SHARE);
   }
 
   /**
