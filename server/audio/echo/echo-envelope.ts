@@ -15,14 +15,14 @@
 /** 10 ms blocks of reference the echo in a frame may come from. */
 export const ECHO_ENVELOPE_TAPS = 75;
 /** NLMS step. */
-const STEP = 0.5;
+export const STEP = 0.5;
 /**
  * Once trained, a frame louder than the prediction teaches it at half that step. At the full step
  * the prediction chased a user whose word rose a few dB a frame (each frame under the 6 dB
  * double-talk bar): 20 dB above the echo by the word's middle, the user was predicted as echo
  * and a barge-in 3 s into a far room's first answer was lost. Quieter frames still teach at once.
  */
-const STEP_UP_TRAINED = 0.25;
+export const STEP_UP_TRAINED = 0.25;
 /** Amplitude over the prediction above which the user may be speaking (2x: 6 dB; the echo alone stayed within 6.3 dB). */
 const DOUBLE_TALK_RATIO = 2;
 /** After such a frame nothing is learnt for this long (300 ms): the rest of the user's word would teach it their voice. */
@@ -40,7 +40,7 @@ const AUDIBLE_ECHO = 1000;
 /** Reference energy (sum of squares over the taps, int16 units) below which nothing is learnt. */
 const MIN_REFERENCE_ENERGY = 10;
 /** Frames of active reference learnt from before the prediction is used. */
-const TRAINED_AFTER_FRAMES = 100;
+export const TRAINED_AFTER_FRAMES = 100;
 
 export class EchoEnvelope {
   private readonly weights = new Float64Array(ECHO_ENVELOPE_TAPS);

@@ -18,7 +18,8 @@
 // in that band over the last ECHO_ENVELOPE_TAPS blocks (NLMS, like the broadband model), plus the
 // band's noise floor. It learns on the frames the broadband model learns on (its double-talk
 // hold and its stand-downs decide for both), and is used while that model is usable.
-import { ECHO_ENVELOPE_TAPS } from './echo-envelope.js';
+// It learns as the broadband model does: the same step, half of it for louder frames once trained, the same training.
+import { ECHO_ENVELOPE_TAPS, STEP, STEP_UP_TRAINED, TRAINED_AFTER_FRAMES } from './echo-envelope.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { RealFft } from '../mel/fft.js';
 
@@ -29,11 +30,6 @@ const LOOKBACK = FFT_SIZE - ECHO_BLOCK_SAMPLES;
 export const BANDS = 16;
 const LOW_HZ = 150;
 const HIGH_HZ = 7000;
-const STEP = 0.5;
-/** A frame louder than the prediction teaches at this step once trained (echo-envelope.ts: STEP_UP_TRAINED). */
-const STEP_UP_TRAINED = 0.25;
-/** Frames learnt from before the prediction is used (the broadband model's count). */
-const TRAINED_AFTER_FRAMES = 100;
 /** Per frame the noise floor may rise by this factor (0.5%: ~2 dB a second) towards a louder microphone; it falls at once. */
 const NOISE_RISE = 1.005;
 /** A band's microphone energy this far over its predicted echo + noise (9 dB) is not the echo's. */
