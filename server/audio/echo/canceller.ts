@@ -412,7 +412,7 @@ export class EchoCanceller {
       this.modelRun = this.reference.runs;
       this.runConfirmFrames = 0;
     }
-    if (this.envelope.learntLastFrame) this.runConfirmFrames++;
+    if (modelled && this.envelope.learntLastFrame) this.runConfirmFrames++;
     const usable = modelled && active && this.envelope.usable && this.runConfirmFrames >= RUN_CONFIRM_FRAMES;
     evidence.envelopeEcho = usable ? Math.max(envelopeEcho, 1e-3) : 0;
     const spectral = usable && this.spectrum.trained;
