@@ -399,7 +399,6 @@ export class EchoCanceller {
     const modelled = !this.bypassFlag && !this.noEchoPath;
     const tapsSilent = (now - ECHO_ENVELOPE_TAPS + 1) * FRAME > lastSound;
     const envelopeEcho = !modelled ? 0 : tapsSilent ? this.envelope.silentFrame(micEnergy) : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
-
     if (modelled && !tapsSilent) this.spectrum.frame(mic, now, this.envelope.learntLastFrame);
     else this.spectrum.skip(mic);
     // Each run of playback (an answer; the rest of one after a stall) is placed where the server
@@ -415,9 +414,9 @@ export class EchoCanceller {
     if (modelled && this.envelope.learntLastFrame) this.runConfirmFrames++;
     const usable = modelled && active && this.envelope.usable && this.runConfirmFrames >= RUN_CONFIRM_FRAMES;
     evidence.envelopeEcho = usable ? Math.max(envelopeEcho, 1e-3) : 0;
-    const spectral = usable && this.spectrum.trained;
-    evidence.spectralClear = spectral ? this.spectrum.clear : 0;
-    evidence.spectralTotal = spectral ? Math.max(this.spectrum.total, 1e-3) : 0;
+    // The spectral model learns on exactly the envelope model's frames: usable, it is trained too.
+    evidence.spectralClear = usable ? this.spectrum.clear : 0;
+    evidence.spectralTotal = usable ? Math.max(this.spectrum.total, 1e-3) : 0;
     // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).
     evidence.rawResidual = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
