@@ -5,7 +5,8 @@
 //  - /metrics: a worker asked for it gets every worker's registry aggregated (prom-client's
 //    AggregatorRegistry: counters and histograms summed, gauges summed)
 //  - SIGTERM/SIGINT: every worker drains (its sessions get the deadline to finish their turn),
-//    the primary exits once all have; a second signal, or the deadline + 2 s, ends them at once
+//    one still loading is stopped (it has no session), the primary exits once all have gone; a
+//    second signal, or the deadline + 2 s, ends them at once
 // A worker that dies outside a drain is replaced; one that dies before it ever listened stops the
 // server (the same failure would repeat).
 import { installStopSignals } from '../stop-signals.js';
@@ -40,8 +41,8 @@ export class ClusterPrimary {
     cluster.on('message', (worker, message) => this.onMessage(worker, message));
     cluster.on('listening', (worker) => {
       this.listening.add(worker.id);
-      // A drain sent while this worker was still loading came before it listened for messages,
-      // and was lost: it would serve on, and the primary give up at its deadline (exit 1).
+      // Began listening after the drain was decided (its SIGTERM still on the way): drain it too,
+      // or it would serve on and the primary give up at its deadline (exit 1).
       if (this.draining) this.send(worker, { duet: 'drain' });
     });
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
@@ -70,7 +71,18 @@ export class ClusterPrimary {
     if (this.draining) return;
     this.draining = true;
     setTimeout(() => this.stopNow(1), this.config.server.shutdownDeadlineMs + 2000).unref();
-    for (const worker of Object.values(cluster.workers ?? {})) this.send(worker, { duet: 'drain' });
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (!worker) continue;
+      if (this.listening.has(worker.id)) this.send(worker, { duet: 'drain' });
+      else {
+        // Still loading: it holds no session (the primary hands out connections only to workers
+        // that listen), so there is nothing to drain. Waiting for it to start first made a stop
+        // during a slow start-up run into the deadline. Its signal handler is not installed yet:
+        // SIGTERM ends it at once; a download it left resumes from its .part file, a lock is taken over.
+        this.log.info({ worker: worker.id }, 'stopping a worker that never served');
+        worker.process.kill('SIGTERM');
+      }
+    }
     this.exitWhenEmpty();
   }
 

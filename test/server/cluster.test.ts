@@ -33,20 +33,15 @@ function gauge(text: string, name: string): number {
 }
 
 test('two workers on one port: global maxSessions, aggregated /metrics, drain closes the sessions of every worker', async () => {
-  const server = spawnServer({ DUET__server__workers: '2', DUET__limits__maxSessions: '3', DUET__server__shutdownDeadlineMs: '3000' });
+  // LOG_LEVEL info: each worker prints fastify's "Server listening" once it serves. Waiting on the
+  // processes alone let a slow second worker (a loaded CI machine) miss every session.
+  const server = spawnServer({ DUET__server__workers: '2', DUET__limits__maxSessions: '3', DUET__server__shutdownDeadlineMs: '3000', LOG_LEVEL: 'info' });
   const { child, port, exited } = server;
   const url = `ws://127.0.0.1:${port}/v1/realtime`;
   const clients: TestClient[] = [];
   try {
-    // Both workers listening: /readyz answers from each (round-robin) once both are up.
-    for (let i = 0; i < 200; i++) {
-      const workers = workerPids(child.pid);
-      const ok = await get(port, '/readyz').then((r) => r.status === 200, () => false);
-      if (ok && workers.length === 2) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await server.waitForOutput(/Server listening/, 2);
     assert.equal(workerPids(child.pid).length, 2, `two worker processes: ${server.output()}`);
-    await new Promise((r) => setTimeout(r, 500)); // the second worker's listener joins the round-robin
 
     for (let i = 0; i < 3; i++) {
       const c = await TestClient.connect(url);
@@ -98,20 +93,21 @@ test('two workers on one port: global maxSessions, aggregated /metrics, drain cl
   }
 });
 
-test('SIGTERM while the workers are still starting: each drains once it is up, and the server exits 0', async () => {
-  // The primary's drain message reached a worker before it listened for messages and was lost:
-  // that worker served on, and the primary gave up at its deadline with exit code 1.
-  // The deadline runs from the signal, and the workers must first finish starting: in a loaded
-  // full run they took longer than 3 s + 2 s, and the primary gave up (exit 1) with the drain sent.
-  const server = spawnServer({ DUET__server__workers: '2', DUET__server__shutdownDeadlineMs: '15000', LOG_LEVEL: 'info' });
+test('SIGTERM while the workers are still starting: those not yet serving are stopped, and the server exits 0', async () => {
+  // First the drain message reached a worker before it listened for messages and was lost: it served
+  // on, and the primary gave up at its deadline with exit code 1. Then the workers were let start so
+  // they could drain, and a loaded machine took longer than the deadline. A worker that has not
+  // listened holds no session: the primary stops it, and none of them ever serves.
+  const server = spawnServer({ DUET__server__workers: '2', DUET__server__shutdownDeadlineMs: '3000', LOG_LEVEL: 'info' });
   const { child, exited } = server;
   try {
-    for (let i = 0; i < 300 && !server.output().includes('cluster primary started'); i++) await new Promise((r) => setTimeout(r, 10));
-    assert.match(server.output(), /cluster primary started/);
+    await server.waitForOutput(/cluster primary started/);
     assert.ok(!server.output().includes('Server listening'), 'no worker listens yet');
     child.kill('SIGTERM');
     assert.equal(await exited, 0, server.output());
     assert.match(server.output(), /every worker drained/);
+    assert.equal(server.output().match(/stopping a worker that never served/g)?.length, 2, server.output());
+    assert.ok(!server.output().includes('Server listening'), `no worker served: ${server.output()}`);
   } finally {
     child.kill('SIGKILL');
   }
