@@ -22,6 +22,8 @@ const CLOCKS: [string, number, number][] = [
   ['two devices 20 ppm', 0, 20],
   ['two devices 100 ppm', 0, 100],
   ['two devices 300 ppm', 0, 300],
+  ['two devices -100 ppm', 0, -100],
+  ['two devices -300 ppm', 0, -300],
 ];
 
 export interface ClockRow {

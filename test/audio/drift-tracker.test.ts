@@ -41,3 +41,22 @@ test('main tap: the largest tap, to a fraction of a sample', () => {
   ir[40] = -5000;
   assert.equal(mainTap(ir), 40);
 });
+
+test('drift tracker: a 300 ppm drift that the filter follows late and in jumps is found roughly, then refined; a still tap as jumpy is no drift', () => {
+  // At 300 ppm (4.8 samples a second) the filter's main tap lags the echo and catches up in jumps
+  // of several samples (bench:echo's clock rows): no fit is within 0.3 samples, and a tracker that
+  // waited for one compensated nothing (ERLE 2-4 dB).
+  const jitter = [0, 2.5, -3, 1.5, 3, -2, -1, 2.8, -2.6, 0.5, 1.8, -1.4];
+  const drifting = new DriftTracker(16000);
+  const still = new DriftTracker(16000);
+  let compensated = 0;
+  for (let t = 1; t <= 24; t++) {
+    // Once the path is read through a rate near the truth, the filter holds it still: its tap steadies.
+    const wobble = Math.abs(drifting.rate * 1e6 - 300) < 60 ? 0.05 * Math.sin(t) : jitter[t % jitter.length]!;
+    drifting.observe(t, 1440 + 4.8 * t - compensated + wobble, compensated);
+    compensated += drifting.rate * 16000;
+    still.observe(t, 1440 + jitter[t % jitter.length]!, 0);
+  }
+  assert.ok(Math.abs(drifting.rate * 1e6 - 300) < 6, `${drifting.rate * 1e6} ppm`);
+  assert.equal(still.rate, 0);
+});

@@ -5,9 +5,8 @@
 // ReferenceClock (reference-clock.ts) places each microphone frame on the reference: by the
 // arrivals of its chunks (network jitter only delays a chunk, so it never moves the line), fixed
 // for each run of the assistant's playback, and read later or earlier as a loudspeaker on another
-// clock drifts (measured from the filter's main tap, read through a fractional delay; 20 and 100
-// ppm are followed in bench:echo, 300 ppm is not: the filter then never holds its main tap still
-// enough to be measured). The delay estimator (delay-estimator.ts) then finds where in the
+// clock drifts (measured from the filter's main tap, read through a fractional delay; ±20 to
+// ±300 ppm are followed in bench:echo's clock rows). The delay estimator (delay-estimator.ts) then finds where in the
 // reference the echo comes from. Before the first estimate the filter starts at delay 0 and
 // spans `filterMs`, which covers echoes arriving up to filterMs - FILTER_TAIL_MS late; it moves
 // (to start at the estimate less a margin) only when the echo is outside that span, since a move
@@ -487,7 +486,6 @@ export class EchoCanceller {
    */
   private forgetLeak(): void {
     this.leakDb = Math.max(this.leakDb, this.pathBound.boundDb ?? 10);
-    this.clock.restartDrift();
   }
 
   private updateDelay(): void {
@@ -522,6 +520,7 @@ export class EchoCanceller {
       if (!covered) {
         this.bulkDelayMs = Math.max(0, estimate.delayMs - this.marginMs);
         this.forgetLeak();
+        this.clock.filterMoved();
       }
     }
   }

@@ -12,13 +12,23 @@
 const WINDOW = 10;
 const MIN_OBSERVATIONS = 5;
 const MIN_SPAN_S = 4;
-/** A fit this loose (RMS residual, samples) is not a steady drift. */
+/**
+ * A fit this loose (RMS residual, samples) is not a steady drift, unless the drift is strong
+ * against it: a residual under TREND_SHARE of the samples the line moves over its span. At 300 ppm
+ * (5 samples a second) the filter follows the echo late and in jumps of 2-10 samples, so no
+ * tight fit ever came and nothing was compensated (ERLE 2-4 dB). Such a rough rate is taken, and
+ * the observations start over: read through it the path is nearly still, the filter's tap steady,
+ * and the next fit measures what is left.
+ */
 const MAX_RESIDUAL = 0.3;
+const TREND_SHARE = 0.2;
 /** Drift compensated at most (ppm), and below this left to the filter (2 ppm: a sample in 30 s). */
 const MAX_PPM = 500;
 const MIN_PPM = 2;
 /** An observation this far (samples) from the line so far: another tap, or the filter relearnt. */
 const MAX_JUMP = 4;
+/** Before a fit, from the last observation, on top of the fastest drift: the jumps of a filter following a drift late. */
+const MAX_JUMP_UNFITTED = 8;
 
 export class DriftTracker {
   private readonly times: number[] = [];
@@ -48,10 +58,12 @@ export class DriftTracker {
     }
     if (this.times.length < MIN_OBSERVATIONS || seconds - this.times[0]! < MIN_SPAN_S) return;
     const fit = linearFit(this.times, this.positions);
-    if (fit.residual > MAX_RESIDUAL) return;
+    const rough = fit.residual > MAX_RESIDUAL;
+    if (rough && fit.residual > TREND_SHARE * Math.abs(fit.slope) * (seconds - this.times[0]!)) return;
     this.fit = fit;
     const rate = fit.slope / this.samplesPerSecond;
     this.rateValue = Math.abs(rate) < MIN_PPM / 1e6 ? 0 : Math.max(-MAX_PPM / 1e6, Math.min(MAX_PPM / 1e6, rate));
+    if (rough) this.restart();
   }
 
   /** Whether `position` is off the line so far (or, before a fit, off the last one by more than the fastest drift allows). */
@@ -59,7 +71,7 @@ export class DriftTracker {
     if (this.fit) return Math.abs(position - (this.fit.intercept + this.fit.slope * seconds)) > MAX_JUMP;
     const last = this.positions.length - 1;
     if (last < 0) return false;
-    const allowed = MAX_JUMP + MAX_PPM * 1e-6 * this.samplesPerSecond * (seconds - this.times[last]!);
+    const allowed = MAX_JUMP_UNFITTED + MAX_PPM * 1e-6 * this.samplesPerSecond * (seconds - this.times[last]!);
     return Math.abs(position - this.positions[last]!) > allowed;
   }
 
@@ -74,7 +86,7 @@ export class DriftTracker {
     return drifted;
   }
 
-  /** The filter moved or relearns: what was observed of it says nothing of it now. */
+  /** The filter moved: where its taps were says nothing of where they are now (the rate stays). */
   restart(): void {
     this.times.length = 0;
     this.positions.length = 0;
