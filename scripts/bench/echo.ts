@@ -18,6 +18,7 @@
 //    SpellingCNN top-1 on the 220 real clips spoken over the assistant (echo-double-talk.ts);
 //  - CPU per session-second: canceller vs VAD + streaming Mel on the same audio.
 //  - early barge-ins, 1-3 s into the session's first and second answer (echo-early.ts).
+//  - barge-ins 100-600 ms after the client ran dry for 300 ms (echo-stall.ts).
 //  - clocks: the client's clock off the server's by up to 1000 ppm, and a loudspeaker and a
 //    microphone on two clocks (echo-clock.ts): ERLE and turns started.
 //  - through the real socket (echo-socket.ts): self-interruptions over a whole answer, and
@@ -36,6 +37,7 @@ import { runSocketEchoBench } from './echo-socket.js';
 import { concat } from '../../test/support/speech.js';
 import { runClockBench } from './echo-clock.js';
 import { runEarlyBargeInBench } from './echo-early.js';
+import { runStallBargeInBench } from './echo-stall.js';
 import { speak } from '../../test/support/espeak.js';
 import { ROOMS, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
 import { readWav } from '../../test/support/wav.js';
@@ -191,6 +193,7 @@ export async function runEchoBench(): Promise<unknown> {
     }
   }
   const early = speexAvailability().available ? await runEarlyBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const stalls = speexAvailability().available ? await runStallBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const clocks = speexAvailability().available ? await runClockBench(silero, concat(assistant, assistant), speak(SECOND_ANSWER)!, USER_DBFS) : null;
   // VAD + streaming Mel on the same amount of audio, for scale.
   const frontEnd = new AudioFrontEnd({
@@ -220,11 +223,15 @@ export async function runEchoBench(): Promise<unknown> {
   const doubleTalk = speexAvailability().available && doubleTalkAssetsPresent() ? await runDoubleTalkBench(assistant, ROOMS[0]!, [-10, 0, 6], USER_DBFS) : null;
   // The closed loop through the real socket, in real time (needs libspeexdsp1 for the 'on' rows).
   const socket = speexAvailability().available ? await runSocketEchoBench() : null;
-  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
+  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, stalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
   console.table(rows);
   if (early) {
     console.log("Early barge-ins (espeak voice) into the session's first and second answer, onset delta vs no echo (ms) at 1.0 / 1.5 / 2.0 / 3.0 s in; underrunTurns: turns started by an underrun 1.5 s into the second answer:");
     console.table(early);
+  }
+  if (stalls) {
+    console.log("Barge-ins after the client ran dry (the server sent nothing for 300 ms at s ms into the second answer), a ms after the audio resumed: onset delta vs no echo (ms):");
+    console.table(stalls);
   }
   if (clocks) {
     console.log("Clocks (0 dB echo): ERLE over the first answer's second half, the second answer's first 2 s and its rest; turns the echo started:");

@@ -96,6 +96,10 @@ const MISALIGNED_ABOVE = 1.1;
 /** Frames of evidence in a row that make the filter trusted, or distrusted. */
 const TRUST_AFTER = 3;
 const DISTRUST_AFTER = 2;
+/** Within this of the microphone's noise floor (6 dB) a frame says nothing of the filter unless its echo estimate stands above it too. */
+const NOISE_EVIDENCE_ABOVE = 10 ** (6 / 10);
+/** The noise floor falls at once to a quieter frame and rises by this factor a frame (~2 dB a second). */
+const NOISE_FLOOR_RISE = 1.005;
 /** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again, and the path bound at once. */
 const FORGET_LEAK_AFTER_FRAMES = 10;
 /** A worst-case echo at most this loud (-50 dBFS, mean square int16) is faint enough for those margins where no echo path is heard. */
@@ -171,6 +175,8 @@ export class EchoCanceller {
   private readonly gate: OnsetGate;
   /** Whether the adaptive filter is aligned with the echo (see judgeFilter), and the evidence in a row for (+) or against (-). */
   private filterTrusted = true;
+  /** The microphone's noise floor (mean square, int16 units). */
+  private noiseFloor = Number.POSITIVE_INFINITY;
   private filterEvidence = 0;
   /** The frame the filter was last distrusted at. */
   private distrustedSince = 0;
@@ -285,6 +291,7 @@ export class EchoCanceller {
     const mic = this.mic;
     mic.set(this.pending);
     const micEnergy = meanSquare(mic);
+    this.noiseFloor = Math.min(this.noiseFloor * NOISE_FLOOR_RISE, micEnergy);
     // Where this frame's echo comes from in the reference (a new run is aligned once the last one's echo is over).
     const refPos = this.clock.position(frameIndex, this.inactiveFrames > 0);
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);
@@ -465,6 +472,13 @@ export class EchoCanceller {
       estimateEnergy += y * y;
     }
     if (estimateEnergy / FRAME < micEnergy * EVIDENCE_SHARE) return this.filterTrusted;
+    const nearFloor = this.noiseFloor * NOISE_EVIDENCE_ABOVE;
+    // Near the noise floor with little estimated either: no echo there to be cancelled or not.
+    // As a run restarts after a stall, its first audio enters the filter's taps ahead of the
+    // echo and lifts the output a dB over a floor-level microphone: two such frames distrusted a
+    // filter that was right, the room's bound and leak were forgotten, and barge-ins in the next
+    // second were missed. Echo predicted where none came (the client ran dry) stands well above it.
+    if (micEnergy < nearFloor && estimateEnergy / FRAME < nearFloor) return this.filterTrusted;
     const aligned = outputEnergy < micEnergy * ALIGNED_BELOW;
     this.filterEvidence = aligned ? Math.max(1, this.filterEvidence + 1) : Math.min(-1, this.filterEvidence - 1);
     if (this.filterEvidence >= TRUST_AFTER && !this.filterTrusted) {

@@ -1,0 +1,58 @@
+// Part of bench:echo: barge-ins just after the client really ran dry. The server sends nothing for
+// STALL_MS at 1 and 2.5 s into a session's second answer (a slow engine, say); the client plays
+// out its queue, is silent, and plays the rest when it comes, as the server's reference has it.
+// The user barges in 100, 300 and 600 ms after the audio resumes. Per room and level: the onset
+// delta against the same speech with no echo (ms), or 'missed' (no onset within 2 s).
+import type { SileroModel } from '../../server/audio/vad/silero.js';
+import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
+import { concat, silence } from '../../test/support/speech.js';
+import { ROOMS, echoGainFor } from '../../test/support/room.js';
+
+const STALL_MS = 300;
+const STALL_AT_MS = [1000, 2500];
+const AFTER_MS = [100, 300, 600];
+const LEVELS_DB = [0, -6, -10];
+const GAP_MS = 2000;
+
+export interface StallBargeInRow {
+  room: string;
+  echoDb: number;
+  /** `s<stall at>a<after>`: onset delta (ms) against no echo, or 'missed'. */
+  [cell: `s${number}a${number}`]: number | 'missed';
+}
+
+export async function runStallBargeInBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<StallBargeInRow[]> {
+  const both = concat(first, silence(GAP_MS), second);
+  const secondAtMs = first.length / 16 + GAP_MS;
+  const userAt = (stallAt: number, after: number) => secondAtMs + stallAt + STALL_MS + after;
+  const baseline = new Map<number, number | undefined>();
+  for (const stallAt of STALL_AT_MS) {
+    for (const after of AFTER_MS) {
+      const at = userAt(stallAt, after);
+      const alone = await onsetsThroughFrontEnd(silero, { assistant: new Float32Array(0), room: ROOMS[0]!, echoGain: 0, networkMs: 30, user, userAtMs: at, durationMs: at + user.length / 16 + 800 }, { gate: false, bypass: true });
+      baseline.set(at, alone.onsets.find((t) => t >= at - 100));
+    }
+  }
+  const rows: StallBargeInRow[] = [];
+  for (const room of ROOMS) {
+    for (const echoDb of LEVELS_DB) {
+      const row: StallBargeInRow = { room: room.name, echoDb };
+      for (const stallAt of STALL_AT_MS) {
+        for (const after of AFTER_MS) {
+          const at = userAt(stallAt, after);
+          const stalledFrom = secondAtMs + stallAt;
+          const r = await onsetsThroughFrontEnd(
+            silero,
+            { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30, unsent: { fromMs: stalledFrom, toMs: stalledFrom + STALL_MS }, user, userAtMs: at, durationMs: at + user.length / 16 + 800 },
+            { gate: true },
+          );
+          const onset = r.onsets.find((t) => t >= at - 100 && t < at + 2000);
+          const base = baseline.get(at);
+          row[`s${stallAt}a${after}`] = onset === undefined || base === undefined ? 'missed' : Math.round(onset - base);
+        }
+      }
+      rows.push(row);
+    }
+  }
+  return rows;
+}
