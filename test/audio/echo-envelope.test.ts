@@ -78,6 +78,23 @@ test('a delay jump (the echo missing, then 150 ms later) makes it stand down unt
   assert.equal(model.usable, true, 'relearnt by the end');
 });
 
+test('a quiet microphone where the filter heard no echo either (echoExpected false) is no delay jump', () => {
+  // 400 ms of silence where the echo was: told that the converged filter expected no echo there
+  // (at 0 dB the model had learnt a user's word as echo, and the user and the answer paused
+  // together), it stays usable; told nothing, it stands down.
+  const ref = referenceEnergies(400, 3);
+  const vetoed = new EchoEnvelope();
+  const alone = new EchoEnvelope();
+  drive(vetoed, ref, 0, 300, (b) => echoOf(ref, b, 9));
+  drive(alone, ref, 0, 300, (b) => echoOf(ref, b, 9));
+  for (let b = 300; b < 340; b++) {
+    vetoed.frame(1, (k) => ref[b - k]!, false);
+    alone.frame(1, (k) => ref[b - k]!);
+  }
+  assert.equal(alone.usable, false, 'a missing echo the filter expected too is a jump');
+  assert.equal(vetoed.usable, true, 'a missing echo the filter did not expect is none');
+});
+
 test('standDown() (the path bound saw the echo move): unusable while it relearns, then usable again', () => {
   const ref = referenceEnergies(1000, 4);
   const model = new EchoEnvelope();

@@ -100,6 +100,9 @@ const DISTRUST_AFTER = 2;
 const NOISE_EVIDENCE_ABOVE = 10 ** (6 / 10);
 /** The noise floor falls at once to a quieter frame and rises by this factor a frame (~2 dB a second). */
 const NOISE_FLOOR_RISE = 1.005;
+/** A trusted filter cancelling this much (dB) that estimates no more echo than 6 dB over the microphone hears no echo there. */
+const HEARS_NO_ECHO_LEAK_DB = -6;
+const HEARS_NO_ECHO_ABOVE = 10 ** (6 / 10);
 /** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again, and the path bound at once. */
 const FORGET_LEAK_AFTER_FRAMES = 10;
 /** A worst-case echo at most this loud (-50 dBFS, mean square int16) is faint enough for those margins where no echo path is heard. */
@@ -328,6 +331,7 @@ export class EchoCanceller {
     let outEnergy: number;
     let trusted = true;
     let playSilent = false;
+    let filterHearsNoEcho = false;
     if (this.speex && !this.bypassFlag) {
       const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
       // All of it past the last sound (a fractional read reaches a few samples before playFrom).
@@ -355,6 +359,11 @@ export class EchoCanceller {
     if (this.speex && !this.bypassFlag && !idle) {
       this.speex.cancel(mic, this.play, this.linearOut);
       const linearEnergy = meanSquare(this.linearOut);
+      if (this.filterTrusted && this.leakDb <= HEARS_NO_ECHO_LEAK_DB) {
+        let estimate = 0;
+        for (let k = 0; k < FRAME; k++) estimate += (mic[k]! - this.linearOut[k]!) ** 2;
+        filterHearsNoEcho = estimate / FRAME < micEnergy * HEARS_NO_ECHO_ABOVE;
+      }
       trusted = this.judgeFilter(mic, micEnergy, linearEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
       // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
       // bounded it before bounds nothing now (EchoPathBound.forget). A 300 ms underrun 3 s into a
@@ -404,7 +413,10 @@ export class EchoCanceller {
     // path bound caps, and no candidate is bridged on the model's word.
     const modelled = !this.bypassFlag && !this.noEchoPath;
     const tapsSilent = (now - ECHO_ENVELOPE_TAPS + 1) * FRAME > lastSound;
-    const envelopeEcho = !modelled ? 0 : tapsSilent ? this.envelope.silentFrame(micEnergy) : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k));
+    // A missing echo is a delay jump to the envelope model only where the filter, trusted and
+    // cancelling, expected echo too: at 0 dB the model had learnt the user's first word as echo
+    // and took the user and the answer pausing together for a jump (far room, 3 s in).
+    const envelopeEcho = !modelled ? 0 : tapsSilent ? this.envelope.silentFrame(micEnergy) : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k), !filterHearsNoEcho);
     if (modelled && !tapsSilent) this.spectrum.frame(mic, now, this.envelope.learntLastFrame);
     else this.spectrum.skip(mic);
     // Each run of playback (an answer; the rest of one after a stall) is placed where the server

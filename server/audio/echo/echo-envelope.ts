@@ -78,10 +78,12 @@ export class EchoEnvelope {
 
   /**
    * One 10 ms frame: the reference's block energies (mean square) from the block playing now
-   * back (`refEnergy(k)`, k = 0 .. TAPS - 1) and the microphone's energy. Returns the echo energy
+   * back (`refEnergy(k)`, k = 0 .. TAPS - 1) and the microphone's energy; `echoExpected` false
+   * when something surer (the converged filter) heard no echo: a quiet microphone is then no
+   * dropout. Returns the echo energy
    * predicted for this frame before learning from it.
    */
-  frame(micEnergy: number, refEnergy: (k: number) => number): number {
+  frame(micEnergy: number, refEnergy: (k: number) => number, echoExpected = true): number {
     let predicted = 0;
     let norm = 1e-9;
     for (let k = 0; k < ECHO_ENVELOPE_TAPS; k++) {
@@ -90,18 +92,18 @@ export class EchoEnvelope {
       predicted += this.weights[k]! * amp;
       norm += amp * amp;
     }
-    return this.learn(micEnergy, predicted, norm);
+    return this.learn(micEnergy, predicted, norm, echoExpected);
   }
 
   /** frame() where every tap's reference block is silence (between answers): the same, without the taps. */
   silentFrame(micEnergy: number): number {
-    return this.learn(micEnergy, 0, 1e-9);
+    return this.learn(micEnergy, 0, 1e-9, true);
   }
 
-  private learn(micEnergy: number, predicted: number, norm: number): number {
+  private learn(micEnergy: number, predicted: number, norm: number, echoExpected: boolean): number {
     const mic = Math.sqrt(micEnergy);
     const error = mic - predicted;
-    if (this.trained && predicted * predicted > AUDIBLE_ECHO && mic < predicted * DROPOUT_RATIO) this.missingFrames++;
+    if (this.trained && echoExpected && predicted * predicted > AUDIBLE_ECHO && mic < predicted * DROPOUT_RATIO) this.missingFrames++;
     else this.missingFrames = 0;
     if (this.missingFrames >= DROPOUT_FRAMES) {
       this.distrustFrames = DISTRUST_FRAMES;
