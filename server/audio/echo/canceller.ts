@@ -178,9 +178,9 @@ export class EchoCanceller {
   private readonly gate: OnsetGate;
   /** Whether the adaptive filter is aligned with the echo (see judgeFilter), and the evidence in a row for (+) or against (-). */
   private filterTrusted = true;
+  private filterEvidence = 0;
   /** The microphone's noise floor (mean square, int16 units). */
   private noiseFloor = Number.POSITIVE_INFINITY;
-  private filterEvidence = 0;
   /** The frame the filter was last distrusted at. */
   private distrustedSince = 0;
   // Window stats.
@@ -359,11 +359,7 @@ export class EchoCanceller {
     if (this.speex && !this.bypassFlag && !idle) {
       this.speex.cancel(mic, this.play, this.linearOut);
       const linearEnergy = meanSquare(this.linearOut);
-      if (this.filterTrusted && this.leakDb <= HEARS_NO_ECHO_LEAK_DB) {
-        let estimate = 0;
-        for (let k = 0; k < FRAME; k++) estimate += (mic[k]! - this.linearOut[k]!) ** 2;
-        filterHearsNoEcho = estimate / FRAME < micEnergy * HEARS_NO_ECHO_ABOVE;
-      }
+      filterHearsNoEcho = this.filterTrusted && this.leakDb <= HEARS_NO_ECHO_LEAK_DB && echoEstimateEnergy(mic, this.linearOut) < micEnergy * HEARS_NO_ECHO_ABOVE;
       trusted = this.judgeFilter(mic, micEnergy, linearEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
       // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
       // bounded it before bounds nothing now (EchoPathBound.forget). A 300 ms underrun 3 s into a
@@ -478,19 +474,15 @@ export class EchoCanceller {
     if (micEnergy <= Math.max(ACTIVE_ENERGY, passesAlone)) return this.filterTrusted;
     // Between the two (a filter that removes little: the echo near the noise) says nothing.
     if (outputEnergy >= micEnergy * ALIGNED_BELOW && outputEnergy <= micEnergy * MISALIGNED_ABOVE) return this.filterTrusted;
-    let estimateEnergy = 0;
-    for (let k = 0; k < FRAME; k++) {
-      const y = mic[k] - this.linearOut[k];
-      estimateEnergy += y * y;
-    }
-    if (estimateEnergy / FRAME < micEnergy * EVIDENCE_SHARE) return this.filterTrusted;
+    const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
+    if (estimateEnergy < micEnergy * EVIDENCE_SHARE) return this.filterTrusted;
     const nearFloor = this.noiseFloor * NOISE_EVIDENCE_ABOVE;
     // Near the noise floor with little estimated either: no echo there to be cancelled or not.
     // As a run restarts after a stall, its first audio enters the filter's taps ahead of the
     // echo and lifts the output a dB over a floor-level microphone: two such frames distrusted a
     // filter that was right, the room's bound and leak were forgotten, and barge-ins in the next
     // second were missed. Echo predicted where none came (the client ran dry) stands well above it.
-    if (micEnergy < nearFloor && estimateEnergy / FRAME < nearFloor) return this.filterTrusted;
+    if (micEnergy < nearFloor && estimateEnergy < nearFloor) return this.filterTrusted;
     const aligned = outputEnergy < micEnergy * ALIGNED_BELOW;
     this.filterEvidence = aligned ? Math.max(1, this.filterEvidence + 1) : Math.min(-1, this.filterEvidence - 1);
     if (this.filterEvidence >= TRUST_AFTER && !this.filterTrusted) {
@@ -580,6 +572,16 @@ function refPeakResidual(refPeak: number, leakDb: number): number {
 function isSilent(frame: Int16Array): boolean {
   for (let k = 0; k < frame.length; k++) if (frame[k] !== 0) return false;
   return true;
+}
+
+/** Mean square of the filter's echo estimate: what it took out of the microphone (mic - its linear output). */
+function echoEstimateEnergy(mic: Int16Array, linearOut: Int16Array): number {
+  let sum = 0;
+  for (let k = 0; k < mic.length; k++) {
+    const y = mic[k]! - linearOut[k]!;
+    sum += y * y;
+  }
+  return sum / mic.length;
 }
 
 function meanSquare(frame: Int16Array): number {
