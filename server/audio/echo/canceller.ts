@@ -294,7 +294,8 @@ export class EchoCanceller {
     const mic = this.mic;
     mic.set(this.pending);
     const micEnergy = meanSquare(mic);
-    this.noiseFloor = Math.min(this.noiseFloor * NOISE_FLOOR_RISE, micEnergy);
+    // From at least -90 dBFS: a frame of digital silence (a muted client) would hold it at 0 for good.
+    this.noiseFloor = Math.min(Math.max(this.noiseFloor, 1) * NOISE_FLOOR_RISE, micEnergy);
     // Where this frame's echo comes from in the reference (a new run is aligned once the last one's echo is over).
     const refPos = this.clock.position(frameIndex, this.inactiveFrames > 0);
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);
