@@ -360,8 +360,10 @@ export class EchoCanceller {
     if (this.speex && !this.bypassFlag && !idle) {
       this.speex.cancel(mic, this.play, this.linearOut);
       const linearEnergy = meanSquare(this.linearOut);
-      filterHearsNoEcho = this.filterTrusted && this.leakDb <= HEARS_NO_ECHO_LEAK_DB && echoEstimateEnergy(mic, this.linearOut) < micEnergy * HEARS_NO_ECHO_ABOVE;
-      trusted = this.judgeFilter(mic, micEnergy, linearEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
+      // What the filter took out of the microphone (its echo estimate), read by both checks below.
+      const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
+      filterHearsNoEcho = this.filterTrusted && this.leakDb <= HEARS_NO_ECHO_LEAK_DB && estimateEnergy < micEnergy * HEARS_NO_ECHO_ABOVE;
+      trusted = this.judgeFilter(micEnergy, linearEnergy, estimateEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
       // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
       // bounded it before bounds nothing now (EchoPathBound.forget). A 300 ms underrun 3 s into a
       // first answer started a turn in 8 of 12 rooms and levels when the old bound was kept.
@@ -471,11 +473,10 @@ export class EchoCanceller {
    * other frames keep the state. While it is distrusted no onset passes
    * the gate over the assistant's voice: its residual estimate would let the echo through.
    */
-  private judgeFilter(mic: Int16Array, micEnergy: number, outputEnergy: number, passesAlone: number): boolean {
+  private judgeFilter(micEnergy: number, outputEnergy: number, estimateEnergy: number, passesAlone: number): boolean {
     if (micEnergy <= Math.max(ACTIVE_ENERGY, passesAlone)) return this.filterTrusted;
     // Between the two (a filter that removes little: the echo near the noise) says nothing.
     if (outputEnergy >= micEnergy * ALIGNED_BELOW && outputEnergy <= micEnergy * MISALIGNED_ABOVE) return this.filterTrusted;
-    const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
     if (estimateEnergy < micEnergy * EVIDENCE_SHARE) return this.filterTrusted;
     const nearFloor = this.noiseFloor * NOISE_EVIDENCE_ABOVE;
     // Near the noise floor with little estimated either: no echo there to be cancelled or not.
