@@ -6,6 +6,7 @@
 // Also: a client underrun (the echo 150 ms later) 1.5 s into the second answer, turns started.
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
+import { bargeInOnset } from './barge-in-onset.js';
 import { concat, silence } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor, type RoomParams } from '../../test/support/room.js';
 
@@ -27,10 +28,7 @@ export async function runEarlyBargeInBench(silero: SileroModel, first: Float32Ar
   const both = concat(first, silence(GAP_MS), second);
   const secondAtMs = first.length / 16 + GAP_MS;
   const sim = (assistant: Float32Array, room: RoomParams, echoDb: number) => ({ assistant, room, echoGain: echoDb === -Infinity ? 0 : echoGainFor(assistant, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30 });
-  const onsetAt = async (assistant: Float32Array, room: RoomParams, echoDb: number, atMs: number): Promise<number | undefined> => {
-    const r = await onsetsThroughFrontEnd(silero, { ...sim(assistant, room, echoDb), user, userAtMs: atMs, durationMs: atMs + user.length / 16 + 800 }, echoDb === -Infinity ? { gate: false, bypass: true } : { gate: true });
-    return r.onsets.find((t) => t >= atMs - 100 && t < atMs + 2000);
-  };
+  const onsetAt = (assistant: Float32Array, room: RoomParams, echoDb: number, atMs: number): Promise<number | undefined> => bargeInOnset(silero, sim(assistant, room, echoDb), user, atMs, echoDb !== -Infinity);
   const rows: EarlyBargeInRow[] = [];
   const baseline = new Map<number, number | undefined>();
   for (const answer of [1, 2] as const) {

@@ -4,7 +4,7 @@
 // The user barges in 100, 300 and 600 ms after the audio resumes. Per room and level: the onset
 // delta against the same speech with no echo (ms), or 'missed' (no onset within 2 s).
 import type { SileroModel } from '../../server/audio/vad/silero.js';
-import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
+import { bargeInOnset } from './barge-in-onset.js';
 import { concat, silence } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
@@ -29,8 +29,7 @@ export async function runStallBargeInBench(silero: SileroModel, first: Float32Ar
   for (const stallAt of STALL_AT_MS) {
     for (const after of AFTER_MS) {
       const at = userAt(stallAt, after);
-      const alone = await onsetsThroughFrontEnd(silero, { assistant: new Float32Array(0), room: ROOMS[0]!, echoGain: 0, networkMs: 30, user, userAtMs: at, durationMs: at + user.length / 16 + 800 }, { gate: false, bypass: true });
-      baseline.set(at, alone.onsets.find((t) => t >= at - 100));
+      baseline.set(at, await bargeInOnset(silero, { assistant: new Float32Array(0), room: ROOMS[0]!, echoGain: 0, networkMs: 30 }, user, at, false));
     }
   }
   const rows: StallBargeInRow[] = [];
@@ -41,12 +40,8 @@ export async function runStallBargeInBench(silero: SileroModel, first: Float32Ar
         for (const after of AFTER_MS) {
           const at = userAt(stallAt, after);
           const stalledFrom = secondAtMs + stallAt;
-          const r = await onsetsThroughFrontEnd(
-            silero,
-            { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30, unsent: { fromMs: stalledFrom, toMs: stalledFrom + STALL_MS }, user, userAtMs: at, durationMs: at + user.length / 16 + 800 },
-            { gate: true },
-          );
-          const onset = r.onsets.find((t) => t >= at - 100 && t < at + 2000);
+          const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30, unsent: { fromMs: stalledFrom, toMs: stalledFrom + STALL_MS } };
+          const onset = await bargeInOnset(silero, sim, user, at, true);
           const base = baseline.get(at);
           row[`s${stallAt}a${after}`] = onset === undefined || base === undefined ? 'missed' : Math.round(onset - base);
         }
