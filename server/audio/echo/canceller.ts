@@ -57,6 +57,7 @@
 // need the user louder than the not yet cancelled echo.
 import { DelayEstimator } from './delay-estimator.js';
 import { mainTap } from './drift-tracker.js';
+import { followNoiseFloor } from './noise-floor.js';
 import { EchoPathBound } from './echo-path-bound.js';
 import { ECHO_ENVELOPE_TAPS, EchoEnvelope } from './echo-envelope.js';
 import { EchoAudibility } from './echo-audibility.js';
@@ -98,8 +99,6 @@ const TRUST_AFTER = 3;
 const DISTRUST_AFTER = 2;
 /** Within this of the microphone's noise floor (6 dB) a frame says nothing of the filter unless its echo estimate stands above it too. */
 const NOISE_EVIDENCE_ABOVE = 10 ** (6 / 10);
-/** The noise floor falls at once to a quieter frame and rises by this factor a frame (~2 dB a second). */
-const NOISE_FLOOR_RISE = 1.005;
 /** A trusted filter cancelling this much (dB) that estimates no more echo than 6 dB over the microphone hears no echo there. */
 const HEARS_NO_ECHO_LEAK_DB = -6;
 const HEARS_NO_ECHO_ABOVE = 10 ** (6 / 10);
@@ -294,8 +293,7 @@ export class EchoCanceller {
     const mic = this.mic;
     mic.set(this.pending);
     const micEnergy = meanSquare(mic);
-    // From at least -90 dBFS: a frame of digital silence (a muted client) would hold it at 0 for good.
-    this.noiseFloor = Math.min(Math.max(this.noiseFloor, 1) * NOISE_FLOOR_RISE, micEnergy);
+    this.noiseFloor = followNoiseFloor(this.noiseFloor, micEnergy);
     // Where this frame's echo comes from in the reference (a new run is aligned once the last one's echo is over).
     const refPos = this.clock.position(frameIndex, this.inactiveFrames > 0);
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);

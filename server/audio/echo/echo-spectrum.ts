@@ -20,6 +20,7 @@
 // hold and its stand-downs decide for both), and is used while that model is usable.
 // It learns as the broadband model does: the same step, half of it for louder frames once trained, the same training.
 import { ECHO_ENVELOPE_TAPS, STEP, STEP_UP_TRAINED, TRAINED_AFTER_FRAMES } from './echo-envelope.js';
+import { followNoiseFloor } from './noise-floor.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { RealFft } from '../mel/fft.js';
 
@@ -30,8 +31,6 @@ const LOOKBACK = FFT_SIZE - ECHO_BLOCK_SAMPLES;
 export const BANDS = 16;
 const LOW_HZ = 150;
 const HIGH_HZ = 7000;
-/** Per frame the noise floor may rise by this factor (0.5%: ~2 dB a second) towards a louder microphone; it falls at once. */
-const NOISE_RISE = 1.005;
 /** A band's microphone energy this far over its predicted echo + noise (9 dB) is not the echo's. */
 const CLEAR_RATIO = 10 ** (9 / 10);
 
@@ -134,7 +133,7 @@ export class EchoSpectrum {
     for (let b = 0; b < BANDS; b++) {
       const p = predicted[b]!;
       const micEnergy = this.micBands[b]!;
-      this.noise[b] = Math.min(this.noise[b]! * NOISE_RISE, micEnergy);
+      this.noise[b] = followNoiseFloor(this.noise[b]!, micEnergy);
       total += micEnergy;
       if (micEnergy > (p * p + this.noise[b]!) * CLEAR_RATIO) clear += micEnergy;
     }
