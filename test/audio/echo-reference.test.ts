@@ -57,6 +57,20 @@ test('runs of contiguous playback: frames sent ahead or on time continue one, a 
   assert.equal(ref.runs, 1, 'back to back (within the stall tolerance)');
   ref.sent(frame24k(0.2), 24000, 2000);
   assert.equal(ref.runs, 2, 'after the client ran dry');
+  // The silence placed before the new run: from the end of what was queued (500 ms) to 2000 ms.
+  const gap = ref.latestRunGap;
+  assert.ok(Math.abs(gap.start - 500 * 16) < 64, `gap start ${gap.start}`);
+  assert.equal(gap.start + gap.samples, 2000 * 16);
+  assert.ok(gap.lastSoundBefore > 400 * 16 && gap.lastSoundBefore < gap.start, `last sound before ${gap.lastSoundBefore}`);
+  assert.equal(gap.afterCut, false);
+  // After a cut the client dropped its queue: the silence before the next run says so.
+  ref.cut(2050);
+  ref.sent(frame24k(0.2), 24000, 2400);
+  assert.equal(ref.runs, 3);
+  assert.equal(ref.latestRunGap.afterCut, true);
+  ref.sent(frame24k(0.2), 24000, 3000);
+  assert.equal(ref.runs, 4);
+  assert.equal(ref.latestRunGap.afterCut, false, 'a later stall is not after the cut');
 });
 
 test('cut on cancel erases what was not played; a resumed answer continues after what is queued', () => {

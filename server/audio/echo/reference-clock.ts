@@ -33,11 +33,15 @@ export class ReferenceClock {
   /** Reference samples the drift compensation takes out of the reading position, and what it was as this run began. */
   private driftSamples = 0;
   private runStartDrift = 0;
+  /** Reference samples skipped: silence the reference placed for a stall the client never had (skipStall). */
+  private skipped = 0;
 
   constructor(
     private readonly reference: EchoReference,
     private readonly samplesPerMs: number,
     private readonly frameSamples: number,
+    /** A run placed after a silence longer than this (samples) forgets the stalls skipped before it. */
+    private readonly resetSkipAfterSamples: number,
   ) {
     this.arrivals = new ArrivalLine(samplesPerMs);
     this.drift = new DriftTracker(samplesPerMs * 1000);
@@ -67,11 +71,13 @@ export class ReferenceClock {
       this.driftSamples -= this.drift.newRun(frame / this.framesPerSecond, this.runStartFrame / this.framesPerSecond);
       this.runStartDrift = this.driftSamples;
       this.runStartFrame = frame;
+      // A run after a silence longer than any client buffers (a new answer) starts where the server placed it.
+      if (this.reference.latestRunGap.samples > this.resetSkipAfterSamples) this.skipped = 0;
       const originMs = this.arrivals.originMs;
       if (Math.abs(originMs - this.alignedOriginMs) > ALIGNMENT_STEP_MS) this.alignedOriginMs = originMs;
     }
     const wallMs = this.alignedOriginMs + (frame * this.frameSamples) / this.samplesPerMs;
-    const position = this.reference.indexAt(wallMs) - this.driftSamples;
+    const position = this.reference.indexAt(wallMs) - this.driftSamples + this.skipped;
     this.driftSamples += this.drift.rate * this.frameSamples;
     return position;
   }
@@ -79,6 +85,14 @@ export class ReferenceClock {
   /** The filter's main tap (samples into it) at frame `frame`, read while it cancels echo. */
   observeTap(frame: number, tap: number): void {
     this.drift.observe(frame / this.framesPerSecond, tap, this.driftSamples - this.runStartDrift);
+  }
+
+  /**
+   * The client played on through silence the reference placed for a stall (it buffered more than
+   * the server models): from now on every frame is read `samples` later, past that silence.
+   */
+  skipStall(samples: number): void {
+    this.skipped += samples;
   }
 
   /**

@@ -30,6 +30,17 @@ export interface OutputAudioTap {
   cut(atMs: number): void;
 }
 
+/** Silence the reference placed where it expects the client to have run dry. */
+export interface RunGap {
+  /** Absolute sample index where the silence starts (the end of what was queued before). */
+  start: number;
+  samples: number;
+  /** lastSoundSample as the silence was placed (-1: nothing audible before it). */
+  lastSoundBefore: number;
+  /** The silence follows a cut: the client dropped what it held, so it surely ran dry. */
+  afterCut: boolean;
+}
+
 export interface EchoReferenceOptions {
   /** Wall time (performance.now()) of sample 0. */
   originMs: number;
@@ -51,6 +62,9 @@ export class EchoReference implements OutputAudioTap {
   private written = 0;
   private erased = 0;
   private runCount = 1;
+  private runGap: RunGap = { start: 0, samples: 0, lastSoundBefore: -1, afterCut: false };
+  /** A cut since the last frame written. */
+  private cutSinceWrite = false;
   private lastSound = -1;
   private scratch = new Int16Array(0);
 
@@ -77,6 +91,11 @@ export class EchoReference implements OutputAudioTap {
    */
   get runs(): number {
     return this.runCount;
+  }
+
+  /** The silence placed before the latest run (EchoReference.runs): a stall, or the pause before an answer. */
+  get latestRunGap(): Readonly<RunGap> {
+    return this.runGap;
   }
 
   /** 16 kHz samples written from sent frames (silence filling a stall not included). */
@@ -114,6 +133,7 @@ export class EchoReference implements OutputAudioTap {
   cut(atMs: number): void {
     if (this.resampler) this.write(this.resampler.flush());
     const at = Math.max(0, Math.round(this.indexAt(atMs)));
+    this.cutSinceWrite = true;
     if (at >= this.cursor) return;
     const from = Math.max(at, this.cursor - this.ring.length);
     for (let i = from; i < this.cursor; i++) this.ring[i % this.ring.length] = 0;
@@ -179,12 +199,14 @@ export class EchoReference implements OutputAudioTap {
     }
     this.cursor += samples.length;
     this.written += samples.length;
+    if (samples.length > 0) this.cutSinceWrite = false;
     this.finishEnergies();
   }
 
   /** Silence up to `at` (a stall at the client). */
   private advanceTo(at: number): void {
     this.runCount++;
+    this.runGap = { start: this.cursor, samples: at - this.cursor, lastSoundBefore: this.lastSound, afterCut: this.cutSinceWrite };
     const n = this.ring.length;
     const from = Math.max(this.cursor, at - n);
     for (let i = from; i < at; i++) this.ring[i % n] = 0;

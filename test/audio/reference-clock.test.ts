@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EchoReference } from '../../server/audio/echo/reference.js';
+import { ReferenceClock } from '../../server/audio/echo/reference-clock.js';
+
+// Where each microphone frame is read in the reference (reference-clock.ts): here, the skip past
+// a stall's silence the client played through (stall-check.ts), kept for the rest of the answer
+// and forgotten when a new answer is placed after a longer silence.
+
+const FRAME = 160;
+
+function tone(ms: number): Float32Array {
+  return new Float32Array(ms * 16).fill(0.1);
+}
+
+test('a skipped stall moves every later frame that much into the reference; a run placed after a silence longer than any client buffers starts over', () => {
+  const reference = new EchoReference({ originMs: 0 });
+  const clock = new ReferenceClock(reference, 16, FRAME, 500 * 16);
+  let frame = 0;
+  const next = (echoOver: boolean) => {
+    clock.arrived(FRAME, (frame + 1) * 10);
+    return clock.position(frame++, echoOver);
+  };
+  reference.sent(tone(1000), 16000, 0);
+  assert.equal(next(false), 0);
+  assert.equal(next(false), FRAME);
+  clock.skipStall(300 * 16);
+  assert.equal(next(false), 2 * FRAME + 300 * 16, 'read past the silence');
+  // A stall (300 ms of silence placed) keeps the skip when its run is aligned.
+  reference.sent(tone(100), 16000, 1300);
+  assert.equal(reference.runs, 2);
+  assert.equal(next(true), 3 * FRAME + 300 * 16, 'a stall run keeps the skip');
+  // A new answer 2 s later: the client surely ran dry, the skip is forgotten.
+  reference.sent(tone(100), 16000, 3400);
+  assert.equal(reference.runs, 3);
+  assert.equal(next(true), 4 * FRAME, 'a new answer starts where the server placed it');
+});
