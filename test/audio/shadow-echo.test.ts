@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ShadowEcho } from '../../server/audio/echo/shadow-echo.js';
+import { EchoReference } from '../../server/audio/echo/reference.js';
+
+// The filter's response applied to another reading of the reference (shadow-echo.ts): the share of
+// a microphone frame it explains is ~1 for the echo read from the right place, ~0 read a frame
+// off, and ~0 for a voice unrelated to the reference; the response's scale does not matter.
+
+function noise(n: number, seed: number): Float32Array {
+  let x = seed;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    out[i] = (x / 2147483648 - 0.5) * 0.5;
+  }
+  return out;
+}
+
+/** A room: direct path at 50 taps, a reflection at 400, in SpeexDSP's int32 scale. */
+const IR = new Int32Array(4800);
+IR[50] = 20000;
+IR[400] = -9000;
+IR[401] = 4000;
+
+function setup(): { reference: EchoReference; echoAt: (from: number, n: number) => Int16Array } {
+  const reference = new EchoReference({ originMs: 0 });
+  const speech = noise(16000, 7);
+  reference.sent(speech, 16000, 0);
+  const echoAt = (from: number, n: number) => {
+    const all = new Int16Array(16000);
+    reference.read(0, all);
+    const out = new Int16Array(n);
+    for (let i = 0; i < n; i++) {
+      let y = 0;
+      for (let k = 0; k < IR.length; k++) if (IR[k] !== 0 && from + i - k >= 0) y += (IR[k]! / 32768) * all[from + i - k]!;
+      out[i] = Math.round(y);
+    }
+    return out;
+  };
+  return { reference, echoAt };
+}
+
+test('the echo read from the right place is explained, a frame off it is not, nor an unrelated voice; the scale does not matter', () => {
+  const { reference, echoAt } = setup();
+  const shadow = new ShadowEcho();
+  shadow.load(IR);
+  const mic = echoAt(8000, 160);
+  assert.ok(shadow.explained(mic, reference, 8000) > 0.99, 'right place');
+  assert.ok(shadow.explained(mic, reference, 8160) < 0.05, 'a frame late');
+  assert.ok(shadow.explained(mic, reference, 7840) < 0.05, 'a frame early');
+  const voice = Int16Array.from(noise(160, 99), (v) => Math.round(v * 8000));
+  assert.ok(shadow.explained(voice, reference, 8000) < 0.1, 'an unrelated voice');
+  // Half echo, half voice of equal energy: about half explained.
+  const both = mic.map((v, i) => v + Math.round(voice[i]! * Math.sqrt(energy(mic) / energy(voice))));
+  const half = shadow.explained(both, reference, 8000);
+  assert.ok(half > 0.35 && half < 0.65, `mixed: ${half}`);
+  const louder = new ShadowEcho();
+  louder.load(IR.map((v) => v * 3));
+  assert.ok(Math.abs(louder.explained(mic, reference, 8000) - shadow.explained(mic, reference, 8000)) < 1e-9, 'scale');
+});
+
+test('a silent reading or an empty response explains nothing', () => {
+  const { reference, echoAt } = setup();
+  const mic = echoAt(8000, 160);
+  const shadow = new ShadowEcho();
+  assert.equal(shadow.explained(mic, reference, 8000), 0, 'nothing loaded');
+  shadow.load(new Int32Array(4800));
+  assert.equal(shadow.explained(mic, reference, 8000), 0, 'all-zero response');
+  shadow.load(IR);
+  assert.equal(shadow.explained(mic, reference, 40000), 0, 'past what was sent');
+});
+
+function energy(x: Int16Array): number {
+  let e = 0;
+  for (const v of x) e += v * v;
+  return e;
+}
