@@ -326,6 +326,45 @@ test("a new run of playback placed later than the client plays it (a stall the c
   }
 });
 
+test('a stall of 200-500 ms the client never had (it buffered more than the server models) starts no speech: the filter finds the echo past the silence, and a barge-in after it is heard', { skip: noEspeak || noSpeex }, async () => {
+  // Each of these started a turn before (stall-check.ts): the echo came the silence earlier than
+  // the reference had it for the rest of the answer, and the filter, reading silence, passed it.
+  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
+  const both = concat(assistant, silence(2000), second);
+  const secondAtMs = assistant.length / 16 + 2000;
+  const cases = [[ROOMS[3]!, 300, 1000], [ROOMS[1]!, 300, 1000], [ROOMS[2]!, 500, 1000], [ROOMS[0]!, 300, 300]] as const;
+  for (const [room, gapMs, intoMs] of cases) {
+    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: secondAtMs + intoMs, gapMs }, durationMs: both.length / 16 + 800 };
+    const r = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+    assert.deepEqual(r.onsets.filter((t) => t >= secondAtMs), [], `${room.name}, ${gapMs} ms at ${intoMs}: the echo started speech`);
+    assert.equal(r.canceller.skippedStalls, 1, `${room.name}, ${gapMs} ms at ${intoMs}: the silence was not skipped`);
+  }
+  // The filter cancels again past the skip: a barge-in 1 s after it is heard as over an echo the filter knows.
+  const room = ROOMS[1]!;
+  const atMs = secondAtMs + 1000 + 300 + 1000;
+  const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), -6), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: secondAtMs + 1000, gapMs: 300 }, user, userAtMs: atMs, durationMs: atMs + 3000 };
+  const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+  const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
+  assert.deepEqual(on.onsets.filter((t) => t >= secondAtMs && t < atMs - 100), [], 'the echo started speech');
+  const onset = on.onsets.find((t) => t >= atMs - 100);
+  assert.ok(onset !== undefined, 'the barge-in was missed');
+  assert.ok(onset - alone.onsets[0]! <= 64, `onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+});
+
+test('a stall the client really had (it ran dry) is not skipped, with or without the user speaking just after it', { skip: noEspeak || noSpeex }, async () => {
+  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
+  const both = concat(assistant, silence(2000), second);
+  const stallAtMs = assistant.length / 16 + 2000 + 2500;
+  for (const room of ROOMS) {
+    // The user 100 ms after the audio resumes: in the far room that is before the silence's echo is over.
+    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent: { fromMs: stallAtMs, toMs: stallAtMs + 300 }, user, userAtMs: stallAtMs + 400, durationMs: stallAtMs + 400 + 3000 };
+    const withUser = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+    assert.equal(withUser.canceller.skippedStalls, 0, `${room.name}: skipped with the user speaking`);
+    const echoOnly = await simulateEcho({ ...sim, user: undefined });
+    assert.equal(echoOnly.canceller.skippedStalls, 0, `${room.name}: skipped`);
+  }
+});
+
 test('a microphone that hears no echo (a headset) stops the filter once the path bound shows it; a loudspeaker keeps it, down to -20 dB', { skip: noEspeak || noSpeex }, async () => {
   const room = ROOMS[0]!;
   const headset = await simulateEcho({ assistant, room, echoGain: 0, networkMs: 30 });

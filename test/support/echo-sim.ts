@@ -52,6 +52,8 @@ export interface EchoSimOptions {
   micGap?: { fromMs: number; toMs: number };
   /** SpeexDSP (true) or the gate alone. */
   linear?: boolean;
+  /** The canceller's stall check (default on; off for comparison). */
+  checkStalls?: boolean;
   /** Total length simulated, ms (default: the assistant's speech + 500 ms). */
   durationMs?: number;
   /** Each chunk of output as it is produced (e.g. into a turn detector, which reads the canceller's onset gate). */
@@ -93,7 +95,7 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   for (let i = 0; i < total; i++) mic[i] = echo[i] + near[i] + hiss[i];
 
   const reference = new EchoReference({ originMs: 0 });
-  const canceller = new EchoCanceller({ reference, linear: o.linear ?? true });
+  const canceller = new EchoCanceller({ reference, linear: o.linear ?? true, checkStalls: o.checkStalls });
   o.onCanceller?.(canceller);
   const output = new Float32Array(total);
   const networkMs = o.networkMs ?? 0;

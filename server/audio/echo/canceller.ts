@@ -11,7 +11,9 @@
 // spans `filterMs`, which covers echoes arriving up to filterMs - FILTER_TAIL_MS late; it moves
 // (to start at the estimate less a margin) only when the echo is outside that span, since a move
 // throws away what it has learnt. After a move, or a long distrust (below), the leak estimate
-// starts over from the room's uncancelled echo.
+// starts over from the room's uncancelled echo. A stall's silence that the client played
+// through (it buffered more than the server models) is found by the filter's own response and
+// read past (stall-check.ts).
 //
 // Cancellation is SpeexDSP's (speex.ts): MDF adaptive filter, then its residual echo
 // suppressor, used only while reference audio can still echo (otherwise the linear output,
@@ -66,6 +68,8 @@ import { OnsetGate } from './onset-gate.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { ReferenceClock } from './reference-clock.js';
 import { SpeexEchoCanceller } from './speex.js';
+import { STALL_CHECK_MAX_MS, StallCheck } from './stall-check.js';
+import { ShadowEcho } from './shadow-echo.js';
 
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
@@ -121,6 +125,8 @@ export interface EchoCancellerOptions {
   onsetMarginDb?: number;
   /** ... and by this for a speech candidate that started above the onset margin to go on. Default 6. */
   continueMarginDb?: number;
+  /** Test a stall's silence against the microphone and read past it when the client played on (stall-check.ts). Default true; off only for comparison (bench:echo). */
+  checkStalls?: boolean;
   /** Every second of echo without near-end speech: ERLE and residual level, dB / dBFS. */
   onEchoWindow?: (erleDb: number, residualDbfs: number) => void;
 }
@@ -135,6 +141,11 @@ export class EchoCanceller {
   /** The reference's run of playback (EchoReference.runs) the models are judged in, and the frames of its echo that confirmed them. */
   private modelRun = -1;
   private runConfirmFrames = 0;
+  /** Whether the client really ran dry in the silence before the latest run (null: not checked), the run it was asked for, and its judge. */
+  private readonly stallCheck: StallCheck | null;
+  private stallCheckRun = 1;
+  private readonly shadow = new ShadowEcho();
+  private shadowLoaded = false;
   private readonly filterBlocks: number;
   private readonly maxDelayBlocks: number;
   private readonly marginMs: number;
@@ -200,10 +211,11 @@ export class EchoCanceller {
     this.continueMargin = 10 ** ((o.continueMarginDb ?? 6) / 10);
     this.gate = new OnsetGate(this.onsetMargin, this.continueMargin);
     this.onEchoWindow = o.onEchoWindow;
+    this.stallCheck = (o.checkStalls ?? true) ? new StallCheck(FRAME) : null;
     this.estimator = new DelayEstimator({ maxDelayMs: o.maxDelayMs ?? 500, windowMs: 4000 });
     this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
     this.spectrum = new EchoSpectrum(this.reference);
-    this.clock = new ReferenceClock(this.reference, SAMPLES_PER_MS, FRAME);
+    this.clock = new ReferenceClock(this.reference, SAMPLES_PER_MS, FRAME, STALL_CHECK_MAX_MS * SAMPLES_PER_MS);
     this.speex = o.linear
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
@@ -217,6 +229,11 @@ export class EchoCanceller {
   /** False while the microphone hears no echo worth cancelling (a headset): the filter is not run. */
   get echoPathAudible(): boolean {
     return !this.noEchoPath;
+  }
+
+  /** Stalls the reference placed that the client was found to have played through (stall-check.ts). */
+  get skippedStalls(): number {
+    return this.stallCheck?.skipped ?? 0;
   }
 
   get lastDelayEstimate(): { delayMs: number; confidence: number } | null {
@@ -331,6 +348,7 @@ export class EchoCanceller {
     let trusted = true;
     let playSilent = false;
     let filterHearsNoEcho = false;
+    let filterRan = false;
     if (this.speex && !this.bypassFlag) {
       const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
       // All of it past the last sound (a fractional read reaches a few samples before playFrom).
@@ -360,6 +378,7 @@ export class EchoCanceller {
       const linearEnergy = meanSquare(this.linearOut);
       // What the filter took out of the microphone (its echo estimate), read by both checks below.
       const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
+      filterRan = true;
       filterHearsNoEcho = this.filterTrusted && this.leakDb <= HEARS_NO_ECHO_LEAK_DB && estimateEnergy < micEnergy * HEARS_NO_ECHO_ABOVE;
       trusted = this.judgeFilter(micEnergy, linearEnergy, estimateEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
       // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
@@ -383,6 +402,10 @@ export class EchoCanceller {
       outEnergy = micEnergy;
     }
 
+    this.checkStall(now, refPos, micEnergy, filterRan);
+    // Just read past a stall's silence, the filter still holds what it read there: until that
+    // has passed its main tap, an onset must stand above the room's whole echo.
+    if (this.stallCheck?.settling) trusted = false;
     const evidence = this.gate.next;
     evidence.outEnergy = outEnergy;
     evidence.active = active;
@@ -442,6 +465,33 @@ export class EchoCanceller {
       this.clock.observeTap(frameIndex, mainTap(this.impulse));
     }
     this.frames++;
+  }
+
+  /**
+   * A stall the client may never have had (stall-check.ts): tested while the delay is locked and
+   * the filter runs; shown, the reference is read past it.
+   */
+  private checkStall(now: number, refPos: number, micEnergy: number, filterRan: boolean): void {
+    const check = this.stallCheck;
+    if (!check) return;
+    if (this.reference.runs !== this.stallCheckRun) {
+      this.stallCheckRun = this.reference.runs;
+      check.newRun(this.reference.latestRunGap);
+      this.shadowLoaded = false;
+    }
+    if (!check.pending && !check.settling) return;
+    if (!this.locked || this.noEchoPath || this.bypassFlag || !this.speex) return check.stop();
+    const speex = this.speex;
+    const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
+    const echoBlock = now - Math.round(this.echoDelayMs / FRAME_MS);
+    const filterLeadBlocks = Math.max(0, Math.round((this.echoDelayMs - this.bulkDelayMs) / FRAME_MS));
+    const skip = check.frame({ echoBlock, micEnergy, noiseFloor: this.noiseFloor, filterRan, filterLeadBlocks }, (samples) => {
+      // The filter changes little over a stall's few frames: its response is read once.
+      if (!this.shadowLoaded) this.shadow.load((this.impulse = speex.impulseResponse(this.impulse)));
+      this.shadowLoaded = true;
+      return this.shadow.explained(this.mic, this.reference, playFrom + samples);
+    });
+    if (skip > 0) this.clock.skipStall(skip);
   }
 
   /**
