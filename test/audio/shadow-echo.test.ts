@@ -76,3 +76,19 @@ function energy(x: Int16Array): number {
   for (const v of x) e += v * v;
   return e;
 }
+
+test('bestShift finds the reading the echo comes from, 150 ms later than placed, and its share equals the direct sum at that shift', () => {
+  const { reference, echoAt } = setup();
+  const shadow = new ShadowEcho();
+  shadow.load(IR);
+  // The microphone hears the echo 150 ms (2400 samples) later than the reference has it.
+  const mic = echoAt(9000 - 2400, 800);
+  const found = shadow.bestShift(mic, reference, 9000, -8000, 1600);
+  assert.equal(found.shift, -2400);
+  assert.ok(found.explained > 0.99, `explained ${found.explained}`);
+  assert.ok(found.asPlaced < 0.05, `as placed ${found.asPlaced}`);
+  assert.ok(Math.abs(found.explained - shadow.explained(mic, reference, 9000 - 2400)) < 1e-6, 'FFT against the direct sum');
+  const placed = shadow.bestShift(echoAt(9000, 800), reference, 9000, -8000, 1600);
+  assert.equal(placed.shift, 0);
+  assert.ok(placed.asPlaced > 0.99);
+});
