@@ -1,0 +1,157 @@
+// Finding the echo again after its delay jumped. When the client runs dry on its own (a network
+// stall the server never saw) it plays the rest of the answer later, and the echo comes that much
+// later than the reference says; the filter, converged on the room, no longer matches it and is
+// distrusted (canceller.ts judgeFilter). SpeexDSP would relearn the room at the new delay in
+// seconds, and the leak and path bound the gate stands on start over: barge-ins 300 ms to 1 s
+// after a 150 or 300 ms underrun, four rooms, 0 and -6 dB, were missed in 88 of 96 cases.
+//
+// The room has not changed, only the delay. When the echo goes missing soon after a distrust
+// (the canceller's call), the filter is held: not run, so it keeps the room (run on, it learnt
+// the room at the wrong delay and cancelled 10 dB where it had cancelled 30), and the path bound
+// learns nothing from a microphone that does not hear what the reference says played. Its
+// response as it was when distrusted is applied to every reading of the reference from 500 ms
+// later to 100 ms earlier than placed (shadow-echo.ts bestShift) against the last 100 ms of
+// microphone, once 100 ms have been heard since. A reading that explains most of it where the
+// one as placed explains next to nothing, found twice within 2 samples, is where the echo comes
+// from now: the reference is read there from then on (ReferenceClock.skipStall) and the frames
+// kept are replayed to the filter at that reading, so its history is the echo's. The reading as
+// placed found best instead (the filter was distrusted for something else) ends the hold, and the
+// frames held are replayed as placed; so does a hold that finds nothing in 400 ms.
+
+/** Microphone samples the search explains (100 ms: over 50 ms a vowel held explained 0.77 at ten pitch periods off), of those kept to replay through the filter once the echo is found (400 ms: the filter's 300 ms and the longest hold). */
+const WINDOW_SAMPLES = 1600;
+const HISTORY_SAMPLES = 6400;
+/** How much later (500 ms: the longest delay searched) and earlier (100 ms) than placed the echo may have moved, samples at 16 kHz. */
+const MOST_LATER = 500 * 16;
+const MOST_EARLIER = 100 * 16;
+/** A search at most every this many frames, and this many per distrust (each is ~3 ms of CPU). */
+const SEARCH_EVERY_FRAMES = 1;
+const MOST_SEARCHES = 20;
+/** A reading is taken when it explains this share of the window, the reading as placed less than AS_PLACED_BELOW (the echo is not there), twice in a row within AGREE samples (a tenth of a millisecond: 0.3 ms off, the filter cancelled 5 dB where it had cancelled 30). */
+const EXPLAINS = 0.6;
+const AS_PLACED_BELOW = 0.1;
+const AGREE = 2;
+/** A best reading explaining less than this share (10%) may be chance: 800 samples of speech are few independent ones. */
+const ABOVE_CHANCE = 0.1;
+/** The longest the filter is held while the echo is searched (400 ms: the underrun itself, then 100 ms of echo to find; no longer than the frames kept to replay). */
+const HOLD_FRAMES = 40;
+/** Moves smaller than this (1 ms) are a drifting clock's, for the drift tracker to follow (reference-clock.ts). */
+const LEAST_MOVE = 16;
+
+export class EchoRealigner {
+  private readonly history = new Int16Array(HISTORY_SAMPLES);
+  /** Samples of `history` recorded since it was last cleared, and the reading position of its first sample. */
+  private filled = 0;
+  private from = 0;
+  /** The reading position the next recorded frame must have for the window to stay contiguous. */
+  private expected = Number.NaN;
+  private searches = MOST_SEARCHES;
+  private sinceSearch = 0;
+  /** Frames since the filter was distrusted (while searching, it is held: see holding). */
+  private sinceDistrust = Number.POSITIVE_INFINITY;
+  /** Searches in a row that found the reading as placed the best of all. */
+  private asPlacedBest = 0;
+  /** Frames the filter was held for, in a row up to the last recorded. */
+  private heldFrames = 0;
+  /** The shift the last search found (NaN: none), to be confirmed by the next. */
+  private candidate = Number.NaN;
+
+  constructor(private readonly frameSamples: number) {}
+
+  /** Records a microphone frame whose filter reading starts at `readFrom` (fractional positions are rounded); `held`: the filter did not hear it. */
+  record(mic: Int16Array, readFrom: number, held: boolean): void {
+    const at = Math.round(readFrom);
+    // A jump in the reading (a new run aligned, a skip): the window starts over.
+    if (at !== this.expected) this.filled = 0;
+    this.heldFrames = held ? this.heldFrames + 1 : 0;
+    this.expected = at + this.frameSamples;
+    const n = this.frameSamples;
+    if (this.filled + n > HISTORY_SAMPLES) {
+      this.history.copyWithin(0, n, this.filled);
+      this.filled -= n;
+      this.from += n;
+    }
+    if (this.filled === 0) this.from = at;
+    this.history.set(mic, this.filled);
+    this.filled += n;
+    this.sinceSearch++;
+    this.sinceDistrust++;
+  }
+
+  /**
+   * Whether the filter should be held (not run: it would learn the room at the wrong reading,
+   * and a move found later would meet a filter that forgot it): while searches remain, for at
+   * most HOLD_FRAMES after the distrust. Found, the frames held are replayed (replay).
+   */
+  get holding(): boolean {
+    return this.searches < MOST_SEARCHES && this.sinceDistrust < HOLD_FRAMES;
+  }
+
+  /** The filter was just distrusted: up to MOST_SEARCHES may follow. */
+  distrusted(): void {
+    this.sinceDistrust = 0;
+    this.searches = 0;
+    this.sinceSearch = SEARCH_EVERY_FRAMES;
+    this.candidate = Number.NaN;
+    this.asPlacedBest = 0;
+  }
+
+  /** Whether a search is due now (the caller then loads the response it searches with). */
+  get due(): boolean {
+    // The window heard wholly since the distrust: one that still holds the echo from before the jump is explained as placed.
+    return this.searches < MOST_SEARCHES && this.sinceSearch >= SEARCH_EVERY_FRAMES && this.filled >= WINDOW_SAMPLES && this.sinceDistrust * this.frameSamples >= WINDOW_SAMPLES;
+  }
+
+  /**
+   * Searches the reading that explains the window (`search`: the filter's response applied to the
+   * reference). Returns the samples to move the reading by (negative: the echo comes later), 0
+   * when nothing is found yet, or null when the reading as placed explains the window: the echo
+   * did not move (the filter was distrusted for something else), and the search is over.
+   */
+  search(search: (mic: Int16Array, from: number, minShift: number, maxShift: number) => { shift: number; explained: number; asPlaced: number }): number | null {
+    if (!this.due) return 0;
+    this.searches++;
+    this.sinceSearch = 0;
+    const windowStart = this.filled - WINDOW_SAMPLES;
+    const found = search(this.history.subarray(windowStart, this.filled), this.from + windowStart, -MOST_LATER, MOST_EARLIER);
+    // As placed: it explains the window outright, or (the user speaking over the echo shares it)
+    // it is the best reading of all, well above chance, twice in a row.
+    this.asPlacedBest = Math.abs(found.shift) <= AGREE && found.explained >= ABOVE_CHANCE ? this.asPlacedBest + 1 : 0;
+    if (found.asPlaced >= EXPLAINS || this.asPlacedBest >= 2) {
+      this.searches = MOST_SEARCHES;
+      return null;
+    }
+    const plausible = found.explained >= EXPLAINS && found.asPlaced < AS_PLACED_BELOW && Math.abs(found.shift) >= LEAST_MOVE;
+    const confirmed = plausible && Math.abs(found.shift - this.candidate) <= AGREE;
+    this.candidate = plausible ? found.shift : Number.NaN;
+    if (!confirmed) return 0;
+    this.searches = MOST_SEARCHES;
+    this.candidate = Number.NaN;
+    return found.shift;
+  }
+
+  /**
+   * After a move of `shift`: hands every frame kept (oldest first, the last recorded included)
+   * with its reading position moved by it, for the filter to hear again as the echo really came,
+   * and forgets them (their positions no longer hold).
+   */
+  replay(shift: number, each: (mic: Int16Array, readFrom: number) => void): void {
+    const n = this.frameSamples;
+    for (let at = 0; at + n <= this.filled; at += n) each(this.history.subarray(at, at + n), this.from + at + shift);
+    this.filled = 0;
+    this.expected = Number.NaN;
+    this.heldFrames = 0;
+  }
+
+  /**
+   * The hold ended with the echo where it was placed (or none found): hands the frames held, as
+   * placed, for the filter to hear what it missed, so its history goes on without a gap (a
+   * filter resumed with a gap took its last audio for just played and misjudged itself).
+   */
+  replayHeld(each: (mic: Int16Array, readFrom: number) => void): void {
+    const n = this.frameSamples;
+    const frames = Math.min(this.heldFrames, Math.floor(this.filled / n));
+    for (let at = this.filled - frames * n; at < this.filled; at += n) each(this.history.subarray(at, at + n), this.from + at);
+    this.heldFrames = 0;
+  }
+}

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EchoRealigner } from '../../server/audio/echo/echo-realign.js';
+
+// The search for the echo after its delay jumped (echo-realign.ts): when it searches, what it
+// takes as found, how long it holds the filter, and what it hands back to be heard again. The
+// search results are scripted; shadow-echo.test.ts tests the search itself.
+
+const FRAME = 160;
+const frame = (value: number) => new Int16Array(FRAME).fill(value);
+
+function recorded(frames: number, held = false): EchoRealigner {
+  const realigner = new EchoRealigner(FRAME);
+  for (let f = 0; f < frames; f++) realigner.record(frame(f), 10_000 + f * FRAME, held);
+  return realigner;
+}
+
+const result = (shift: number, explained: number, asPlaced: number) => () => ({ shift, explained, asPlaced });
+
+test('no search before a distrust, nor before 100 ms of microphone; a move is taken when two searches agree within 2 samples', () => {
+  const realigner = recorded(10);
+  assert.equal(realigner.due, false, 'not distrusted');
+  realigner.distrusted();
+  assert.equal(realigner.due, false, 'nothing heard since the distrust');
+  for (let f = 10; f < 19; f++) realigner.record(frame(1), 10_000 + f * FRAME, true);
+  assert.equal(realigner.due, false, '90 ms heard since');
+  realigner.record(frame(1), 10_000 + 19 * FRAME, true);
+  assert.equal(realigner.due, true, '100 ms');
+  assert.equal(realigner.holding, true);
+  assert.equal(realigner.search(result(-2400, 0.9, 0.02)), 0, 'one search is not enough');
+  realigner.record(frame(1), 10_000 + 20 * FRAME, true);
+  assert.equal(realigner.search(result(-2403, 0.9, 0.02)), 0, '3 samples apart');
+  realigner.record(frame(1), 10_000 + 21 * FRAME, true);
+  assert.equal(realigner.search(result(-2402, 0.85, 0.0)), -2402);
+  assert.equal(realigner.holding, false, 'found: the hold is over');
+  assert.equal(realigner.due, false);
+  const young = new EchoRealigner(FRAME);
+  young.distrusted();
+  for (let f = 0; f < 4; f++) young.record(frame(f), f * FRAME, true);
+  assert.equal(young.due, false, 'only 40 ms recorded');
+});
+
+test('a reading that explains too little, or while the reading as placed explains much, is no move; the reading as placed ends the search', () => {
+  let at = 50_000;
+  const searched = (r: EchoRealigner, found: () => { shift: number; explained: number; asPlaced: number }) => {
+    for (let f = 0; f < 10; f++) r.record(frame(f), (at += FRAME), true);
+    return r.search(found);
+  };
+  const weak = recorded(10);
+  weak.distrusted();
+  assert.equal(searched(weak, result(-2400, 0.5, 0.0)), 0);
+  assert.equal(searched(weak, result(-2400, 0.5, 0.0)), 0, 'explains 50%');
+  const shared = recorded(10);
+  shared.distrusted();
+  assert.equal(searched(shared, result(-2400, 0.8, 0.4)), 0);
+  assert.equal(searched(shared, result(-2400, 0.8, 0.4)), 0, 'as placed explains 40%');
+  const placed = recorded(10);
+  placed.distrusted();
+  assert.equal(searched(placed, result(0, 0.7, 0.7)), null, 'as placed explains 70%: over at once');
+  assert.equal(placed.holding, false);
+  const doubleTalk = recorded(10);
+  doubleTalk.distrusted();
+  assert.equal(searched(doubleTalk, result(1, 0.2, 0.2)), 0);
+  assert.equal(searched(doubleTalk, result(0, 0.15, 0.15)), null, 'as placed the best reading twice, above chance (the user over the echo)');
+});
+
+test('the hold lasts 400 ms at most; a move replays every frame kept at the new reading, an ended hold only the frames held, as placed', () => {
+  const held = recorded(10);
+  held.distrusted();
+  for (let f = 0; f < 39; f++) held.record(frame(100 + f), 10_000 + (10 + f) * FRAME, true);
+  assert.equal(held.holding, true);
+  held.record(frame(200), 10_000 + 49 * FRAME, true);
+  assert.equal(held.holding, false, 'held 40 frames');
+  const replayed: Array<[number, number]> = [];
+  held.replayHeld((mic, readFrom) => replayed.push([mic[0]!, readFrom]));
+  assert.equal(replayed.length, 40);
+  assert.deepEqual(replayed[0], [100, 10_000 + 10 * FRAME]);
+  assert.deepEqual(replayed[39], [200, 10_000 + 49 * FRAME]);
+
+  const moved = recorded(50);
+  const all: Array<[number, number]> = [];
+  moved.replay(-2400, (mic, readFrom) => all.push([mic[0]!, readFrom]));
+  assert.equal(all.length, 40, 'the 400 ms kept');
+  assert.deepEqual(all[0], [10, 10_000 + 10 * FRAME - 2400]);
+  assert.deepEqual(all[39], [49, 10_000 + 49 * FRAME - 2400]);
+  const after: number[] = [];
+  moved.replayHeld((mic) => after.push(mic[0]!));
+  assert.deepEqual(after, [], 'nothing held');
+});
