@@ -13,7 +13,8 @@
 // throws away what it has learnt. After a move, or a long distrust (below), the leak estimate
 // starts over from the room's uncancelled echo. A stall's silence that the client played
 // through (it buffered more than the server models) is found by the filter's own response and
-// read past (stall-check.ts).
+// read past (stall-check.ts); after an underrun the server never saw, the echo is searched for
+// at every delay with that response and read where it is found (echo-realign.ts).
 //
 // Cancellation is SpeexDSP's (speex.ts): MDF adaptive filter, then its residual echo
 // suppressor, used only while reference audio can still echo (otherwise the linear output,
@@ -70,6 +71,7 @@ import { ReferenceClock } from './reference-clock.js';
 import { SpeexEchoCanceller } from './speex.js';
 import { STALL_CHECK_MAX_MS, StallCheck } from './stall-check.js';
 import { ShadowEcho } from './shadow-echo.js';
+import { EchoRealigner } from './echo-realign.js';
 
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
@@ -110,6 +112,12 @@ const HEARS_NO_ECHO_ABOVE = 10 ** (6 / 10);
 const FORGET_LEAK_AFTER_FRAMES = 10;
 /** A worst-case echo at most this loud (-50 dBFS, mean square int16) is faint enough for those margins where no echo path is heard. */
 const FAINT_ECHO = 32768 ** 2 * 10 ** (-50 / 10);
+/** The microphone this far over its noise floor (10 dB) while the filter is distrusted: loud enough to search where the echo went (echo-realign.ts). */
+const REALIGN_LOUD = 10;
+/** After a distrust, the filter's echo estimate this far (9 dB) over the microphone: the echo went missing. */
+const ECHO_MISSING_BELOW_ESTIMATE = 8;
+/** Frames after a distrust in which the echo may be seen missing. */
+const JUMP_WATCH_FRAMES = 10;
 
 export interface EchoCancellerOptions {
   reference: EchoReference;
@@ -146,6 +154,19 @@ export class EchoCanceller {
   private stallCheckRun = 1;
   private readonly shadow = new ShadowEcho();
   private shadowLoaded = false;
+  /** Where the echo went after its delay jumped (echo-realign.ts): the search, the filter's response when distrusted, and the leak it had learnt. */
+  private readonly realigner = new EchoRealigner(FRAME);
+  private readonly realignShadow = new ShadowEcho();
+  private realignResponse: Int32Array | undefined;
+  private leakAtDistrust = 0;
+  /** Frames left to see the echo missing after a distrust (see JUMP_WATCH_FRAMES). */
+  private jumpWatchFrames = 0;
+  /** The filter was found again by moving the reading: trusted again, it keeps the leak it had. */
+  private realigned = false;
+  private realignments = 0;
+  private wasHeld = false;
+  private readonly replayPlay = new Int16Array(FRAME);
+  private readonly replayOut = new Int16Array(FRAME);
   private readonly filterBlocks: number;
   private readonly maxDelayBlocks: number;
   private readonly marginMs: number;
@@ -191,8 +212,11 @@ export class EchoCanceller {
   private filterEvidence = 0;
   /** The microphone's noise floor (mean square, int16 units). */
   private noiseFloor = Number.POSITIVE_INFINITY;
-  /** The frame the filter was last distrusted at. */
+  /** The frame the filter was last distrusted at, and whether the path bound has been forgotten since. */
   private distrustedSince = 0;
+  private boundForgotten = false;
+  /** Distrusted FORGET_LEAK_AFTER_FRAMES while the filter was held: the bound is forgotten when it runs again (unless the echo was found). */
+  private forgetBoundWhenRun = false;
   // Window stats.
   private winFrames = 0;
   private winEcho = 0;
@@ -234,6 +258,11 @@ export class EchoCanceller {
   /** Stalls the reference placed that the client was found to have played through (stall-check.ts). */
   get skippedStalls(): number {
     return this.stallCheck?.skipped ?? 0;
+  }
+
+  /** Times the echo was found again at another reading after its delay jumped (echo-realign.ts). */
+  get realignedJumps(): number {
+    return this.realignments;
   }
 
   get lastDelayEstimate(): { delayMs: number; confidence: number } | null {
@@ -316,7 +345,15 @@ export class EchoCanceller {
     this.estimator.addMicBlock(micEnergy, refPos / FRAME);
     // Steady: the path heard (a headset's noise-made bound falls too; forgetting it re-ran SpeexDSP:
     // 5.1 -> 6.1 ms CPU per session-second at 100), within a run of speech, as of the last frame.
-    const moved = this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
+    // Distrusted, the filter is held while the echo is searched for (echo-realign.ts): not run, it
+    // keeps the room as it knew it; found, it hears the frames held again at the new reading. The
+    // path bound learns nothing then either: the microphone does not hear what the reference says
+    // played (a client that ran dry is silent under loud reference, a bound far too tight).
+    const held = !this.filterTrusted && this.realigner.holding;
+    // The hold is over with the echo where it was placed (or never found): the filter hears what it missed.
+    if (!held && this.wasHeld && this.speex) this.realigner.replayHeld((frame, readFrom) => this.hearAgain(frame, readFrom));
+    this.wasHeld = held;
+    const moved = held ? false : this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
     if (moved) this.envelope.standDown();
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
 
@@ -351,6 +388,7 @@ export class EchoCanceller {
     let filterRan = false;
     if (this.speex && !this.bypassFlag) {
       const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
+      this.realigner.record(mic, playFrom, held);
       // All of it past the last sound (a fractional read reaches a few samples before playFrom).
       if (playFrom - FRACTIONAL_REACH > lastSound) {
         this.play.fill(0);
@@ -373,7 +411,8 @@ export class EchoCanceller {
     let bound = this.pathBound.boundDb;
     this.noEchoPath = !this.audibility.frame(micEnergy, active ? refPeak : 0, bound);
     const idle = (!active && this.quietPlayFrames > this.filterBlocks + 1) || this.noEchoPath;
-    if (this.speex && !this.bypassFlag && !idle) {
+    if (held) trusted = false;
+    if (this.speex && !this.bypassFlag && !idle && !held) {
       this.speex.cancel(mic, this.play, this.linearOut);
       const linearEnergy = meanSquare(this.linearOut);
       // What the filter took out of the microphone (its echo estimate), read by both checks below.
@@ -381,12 +420,16 @@ export class EchoCanceller {
       filterRan = true;
       filterHearsNoEcho = this.filterTrusted && this.leakDb <= HEARS_NO_ECHO_LEAK_DB && estimateEnergy < micEnergy * HEARS_NO_ECHO_ABOVE;
       trusted = this.judgeFilter(micEnergy, linearEnergy, estimateEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
-      // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
-      // bounded it before bounds nothing now (EchoPathBound.forget). A 300 ms underrun 3 s into a
-      // first answer started a turn in 8 of 12 rooms and levels when the old bound was kept.
-      if (!trusted && this.frames - this.distrustedSince === FORGET_LEAK_AFTER_FRAMES) {
-        this.pathBound.forget();
-        bound = null;
+      // The echo gone missing soon after the distrust (the filter's estimate far over the
+      // microphone: the client ran dry) is a jump: the filter is held and the echo searched for.
+      // A filter that merely lags (a drifting clock: 100 ppm lost 8 dB of ERLE to holds) or that
+      // adapted to the user (barge-ins just after a stall came 1-2 s late) is not held.
+      if (this.jumpWatchFrames > 0) {
+        this.jumpWatchFrames--;
+        if (!trusted && estimateEnergy > micEnergy * ECHO_MISSING_BELOW_ESTIMATE) {
+          this.realigner.distrusted();
+          this.jumpWatchFrames = 0;
+        }
       }
       this.out.set(this.linearOut);
       this.speex.suppress(this.out);
@@ -400,6 +443,20 @@ export class EchoCanceller {
     } else {
       this.out.set(mic);
       outEnergy = micEnergy;
+    }
+    if ((filterRan || held) && !this.filterTrusted) {
+      // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
+      // bounded it before bounds nothing now (EchoPathBound.forget). A 300 ms underrun 3 s into a
+      // first answer started a turn in 8 of 12 rooms and levels when the old bound was kept.
+      // (Not while held: the search may yet find the echo where the room's bound still holds.)
+      const distrustedFor = this.frames - this.distrustedSince;
+      if (held && distrustedFor === FORGET_LEAK_AFTER_FRAMES) this.forgetBoundWhenRun = true;
+      if (filterRan && !this.boundForgotten && (distrustedFor === FORGET_LEAK_AFTER_FRAMES || this.forgetBoundWhenRun)) {
+        this.pathBound.forget();
+        bound = null;
+        this.boundForgotten = true;
+      }
+      if (this.realigner.due && micEnergy > this.noiseFloor * REALIGN_LOUD) this.realign();
     }
 
     this.checkStall(now, refPos, micEnergy, filterRan);
@@ -539,12 +596,52 @@ export class EchoCanceller {
       this.filterTrusted = true;
       // Relearning after a long distrust (a delay jump): the leak learnt from the filter as it
       // was says nothing of it now.
-      if (this.frames - this.distrustedSince >= FORGET_LEAK_AFTER_FRAMES) this.forgetLeak();
+      if (this.frames - this.distrustedSince >= FORGET_LEAK_AFTER_FRAMES && !this.realigned) this.forgetLeak();
+      this.realigned = false;
     } else if (this.filterEvidence <= -DISTRUST_AFTER && this.filterTrusted) {
       this.filterTrusted = false;
       this.distrustedSince = this.frames;
+      this.boundForgotten = false;
+      this.forgetBoundWhenRun = false;
+      // The room as the filter knew it, kept to look for the echo with should it turn out to have
+      // gone missing in the next frames (jumpWatchFrames: the client ran dry). Only once the delay
+      // is locked (a young filter's response is no room to search with).
+      if (this.speex && this.locked) {
+        this.realignResponse = this.speex.impulseResponse(this.realignResponse);
+        this.realignShadow.load(this.realignResponse);
+        this.leakAtDistrust = this.leakDb;
+        this.jumpWatchFrames = JUMP_WATCH_FRAMES;
+      }
     }
     return this.filterTrusted;
+  }
+
+  /** Runs the filter on a microphone frame heard before, against the reference read from `readFrom` (its output is not used). */
+  private hearAgain(frame: Int16Array, readFrom: number): void {
+    this.reference.read(readFrom, this.replayPlay);
+    this.speex?.cancel(frame, this.replayPlay, this.replayOut);
+  }
+
+  /** Looks for the echo at another reading of the reference (echo-realign.ts); found, the reference is read there and the filter keeps its leak. */
+  private realign(): void {
+    const move = this.realigner.search((mic, from, minShift, maxShift) => this.realignShadow.bestShift(mic, this.reference, from, minShift, maxShift));
+    if (move === null) {
+      // The echo is where it was placed: the filter, held as it was, is aligned.
+      this.filterTrusted = true;
+      this.filterEvidence = TRUST_AFTER;
+      return;
+    }
+    if (move === 0) return;
+    this.clock.skipStall(move);
+    // The filter heard (or was held through) the last 400 ms against the wrong reading: it hears
+    // them again as they really came, so its history is the echo's and its next frame follows on.
+    if (this.speex) this.realigner.replay(move, (frame, readFrom) => this.hearAgain(frame, readFrom));
+    this.leakDb = this.leakAtDistrust;
+    this.realigned = true;
+    // The filter is the room's again: a distrust counted from here (the bound is forgotten only if it goes on).
+    this.distrustedSince = this.frames;
+    this.forgetBoundWhenRun = false;
+    this.realignments++;
   }
 
   /**
