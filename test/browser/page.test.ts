@@ -37,7 +37,10 @@ async function setUp(t: TestContext, decisions: ('<1>' | '<2>' | '<4>')[], speec
   // Slow tokens and a long first answer, so the second question lands mid-answer.
   const script = join(dir, 'script.json');
   writeFileSync(script, JSON.stringify({ ...JSON.parse(readFileSync(baseScript, 'utf8')), decisions }));
-  const server = await startServer({ models: { chat: { kind: 'scripted', script } }, ...config });
+  // The synthesizer at the server's priority: these tests time the page against a spoken answer,
+  // and with another test file busy on the same cores a niceness-10 espeak was starved until the
+  // second question came before the first answer had played (CI dry run, 2026-12-04).
+  const server = await startServer({ models: { chat: { kind: 'scripted', script }, tts: { kind: 'espeak', niceness: 0 } }, ...config });
   const browser = await launchChromium({ fakeAudioFile: wav });
   t.after(async () => {
     await browser.close();
