@@ -39,8 +39,12 @@ const HOLD_FRAMES = 40;
 const LEAST_MOVE = 16;
 
 export class EchoRealigner {
+  /** A ring of the last frames (a frame never wraps: the ring holds whole frames); `oldest` is where the first kept sample is. */
   private readonly history = new Int16Array(HISTORY_SAMPLES);
-  /** Samples of `history` recorded since it was last cleared, and the reading position of its first sample. */
+  private oldest = 0;
+  /** The last WINDOW_SAMPLES in order, for a search. */
+  private readonly window = new Int16Array(WINDOW_SAMPLES);
+  /** Samples kept since the history was last cleared, and the reading position of the first. */
   private filled = 0;
   private from = 0;
   /** The reading position the next recorded frame must have for the window to stay contiguous. */
@@ -66,13 +70,17 @@ export class EchoRealigner {
     this.heldFrames = held ? this.heldFrames + 1 : 0;
     this.expected = at + this.frameSamples;
     const n = this.frameSamples;
+    // Full: the oldest frame makes room (a ring: copying 400 ms along on every frame cost more than the rest).
     if (this.filled + n > HISTORY_SAMPLES) {
-      this.history.copyWithin(0, n, this.filled);
+      this.oldest = (this.oldest + n) % HISTORY_SAMPLES;
       this.filled -= n;
       this.from += n;
     }
-    if (this.filled === 0) this.from = at;
-    this.history.set(mic, this.filled);
+    if (this.filled === 0) {
+      this.from = at;
+      this.oldest = 0;
+    }
+    this.history.set(mic, (this.oldest + this.filled) % HISTORY_SAMPLES);
     this.filled += n;
     this.sinceSearch++;
     this.sinceDistrust++;
@@ -113,7 +121,8 @@ export class EchoRealigner {
     this.searches++;
     this.sinceSearch = 0;
     const windowStart = this.filled - WINDOW_SAMPLES;
-    const found = search(this.history.subarray(windowStart, this.filled), this.from + windowStart, -MOST_LATER, MOST_EARLIER);
+    for (let at = 0; at < WINDOW_SAMPLES; at += this.frameSamples) this.window.set(this.frameAt(windowStart + at), at);
+    const found = search(this.window, this.from + windowStart, -MOST_LATER, MOST_EARLIER);
     // As placed: it explains the window outright, or (the user speaking over the echo shares it)
     // it is the best reading of all, well above chance, twice in a row.
     this.asPlacedBest = Math.abs(found.shift) <= AGREE && found.explained >= ABOVE_CHANCE ? this.asPlacedBest + 1 : 0;
@@ -137,7 +146,7 @@ export class EchoRealigner {
    */
   replay(shift: number, each: (mic: Int16Array, readFrom: number) => void): void {
     const n = this.frameSamples;
-    for (let at = 0; at + n <= this.filled; at += n) each(this.history.subarray(at, at + n), this.from + at + shift);
+    for (let at = 0; at + n <= this.filled; at += n) each(this.frameAt(at), this.from + at + shift);
     this.filled = 0;
     this.expected = Number.NaN;
     this.heldFrames = 0;
@@ -151,7 +160,13 @@ export class EchoRealigner {
   replayHeld(each: (mic: Int16Array, readFrom: number) => void): void {
     const n = this.frameSamples;
     const frames = Math.min(this.heldFrames, Math.floor(this.filled / n));
-    for (let at = this.filled - frames * n; at < this.filled; at += n) each(this.history.subarray(at, at + n), this.from + at);
+    for (let at = this.filled - frames * n; at < this.filled; at += n) each(this.frameAt(at), this.from + at);
     this.heldFrames = 0;
+  }
+
+  /** The frame kept `at` samples after the first kept one. */
+  private frameAt(at: number): Int16Array {
+    const offset = (this.oldest + at) % HISTORY_SAMPLES;
+    return this.history.subarray(offset, offset + this.frameSamples);
   }
 }
