@@ -69,7 +69,8 @@ import { OnsetGate } from './onset-gate.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { ReferenceClock } from './reference-clock.js';
 import { SpeexEchoCanceller } from './speex.js';
-import { STALL_CHECK_MAX_MS, StallCheck } from './stall-check.js';
+import { STALL_CHECK_MAX_MS } from './stall-check.js';
+import { StallWatch } from './stall-watch.js';
 import { ShadowEcho } from './shadow-echo.js';
 import { EchoRealigner } from './echo-realign.js';
 
@@ -149,15 +150,11 @@ export class EchoCanceller {
   /** The reference's run of playback (EchoReference.runs) the models are judged in, and the frames of its echo that confirmed them. */
   private modelRun = -1;
   private runConfirmFrames = 0;
-  /** Whether the client really ran dry in the silence before the latest run (null: not checked), the run it was asked for, and its judge. */
-  private readonly stallCheck: StallCheck | null;
-  private stallCheckRun = 1;
-  private readonly shadow = new ShadowEcho();
-  private shadowLoaded = false;
-  /** Where the echo went after its delay jumped (echo-realign.ts): the search, the filter's response when distrusted, and the leak it had learnt. */
+  /** Whether the client really ran dry in the silence before the latest run (stall-watch.ts; null: not checked). */
+  private readonly stallWatch: StallWatch | null;
+  /** Where the echo went after its delay jumped (echo-realign.ts): the search, the filter's response when distrusted (copied into its shadow), and the leak it had learnt. */
   private readonly realigner = new EchoRealigner(FRAME);
   private readonly realignShadow = new ShadowEcho();
-  private realignResponse: Int32Array | undefined;
   private leakAtDistrust = 0;
   /** Frames left to see the echo missing after a distrust (see JUMP_WATCH_FRAMES). */
   private jumpWatchFrames = 0;
@@ -186,7 +183,7 @@ export class EchoCanceller {
   private outBuffer = new Float32Array(FRAME * 4);
   // Clocks: where each frame's echo comes from in the reference (ReferenceClock); output frames emitted.
   private readonly clock: ReferenceClock;
-  /** The filter's impulse response, read once a second for the clock's drift. */
+  /** The filter's impulse response as last read (filterResponse). */
   private impulse: Int32Array | undefined;
   private frames = 0;
   // Delay.
@@ -235,7 +232,7 @@ export class EchoCanceller {
     this.continueMargin = 10 ** ((o.continueMarginDb ?? 6) / 10);
     this.gate = new OnsetGate(this.onsetMargin, this.continueMargin);
     this.onEchoWindow = o.onEchoWindow;
-    this.stallCheck = (o.checkStalls ?? true) ? new StallCheck(FRAME) : null;
+    this.stallWatch = (o.checkStalls ?? true) ? new StallWatch(this.reference, FRAME) : null;
     this.estimator = new DelayEstimator({ maxDelayMs: o.maxDelayMs ?? 500, windowMs: 4000 });
     this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
     this.spectrum = new EchoSpectrum(this.reference);
@@ -257,7 +254,7 @@ export class EchoCanceller {
 
   /** Stalls the reference placed that the client was found to have played through (stall-check.ts). */
   get skippedStalls(): number {
-    return this.stallCheck?.skipped ?? 0;
+    return this.stallWatch?.skipped ?? 0;
   }
 
   /** Times the echo was found again at another reading after its delay jumped (echo-realign.ts). */
@@ -462,7 +459,7 @@ export class EchoCanceller {
     this.checkStall(now, refPos, micEnergy, filterRan);
     // Just read past a stall's silence, the filter still holds what it read there: until that
     // has passed its main tap, an onset must stand above the room's whole echo.
-    if (this.stallCheck?.settling) trusted = false;
+    if (this.stallWatch?.settling) trusted = false;
     const evidence = this.gate.next;
     evidence.outEnergy = outEnergy;
     evidence.active = active;
@@ -517,38 +514,33 @@ export class EchoCanceller {
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
     const echoSecond = this.windowStats(active && !this.noEchoPath, micEnergy, outEnergy, evidence.residual);
     this.gate.commit();
-    if (echoSecond && this.speex && !idle && this.filterTrusted) {
-      this.impulse = this.speex.impulseResponse(this.impulse);
-      this.clock.observeTap(frameIndex, mainTap(this.impulse));
-    }
+    if (echoSecond && this.speex && !idle && this.filterTrusted) this.clock.observeTap(frameIndex, mainTap(this.filterResponse()));
     this.frames++;
   }
 
-  /**
-   * A stall the client may never have had (stall-check.ts): tested while the delay is locked and
-   * the filter runs; shown, the reference is read past it.
-   */
+  /** A stall the client may never have had (stall-watch.ts): shown, the reference is read past it. */
   private checkStall(now: number, refPos: number, micEnergy: number, filterRan: boolean): void {
-    const check = this.stallCheck;
-    if (!check) return;
-    if (this.reference.runs !== this.stallCheckRun) {
-      this.stallCheckRun = this.reference.runs;
-      check.newRun(this.reference.latestRunGap);
-      this.shadowLoaded = false;
-    }
-    if (!check.pending && !check.settling) return;
-    if (!this.locked || this.noEchoPath || this.bypassFlag || !this.speex) return check.stop();
-    const speex = this.speex;
-    const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
-    const echoBlock = now - Math.round(this.echoDelayMs / FRAME_MS);
-    const filterLeadBlocks = Math.max(0, Math.round((this.echoDelayMs - this.bulkDelayMs) / FRAME_MS));
-    const skip = check.frame({ echoBlock, micEnergy, noiseFloor: this.noiseFloor, filterRan, filterLeadBlocks }, (samples) => {
-      // The filter changes little over a stall's few frames: its response is read once.
-      if (!this.shadowLoaded) this.shadow.load((this.impulse = speex.impulseResponse(this.impulse)));
-      this.shadowLoaded = true;
-      return this.shadow.explained(this.mic, this.reference, playFrom + samples);
-    });
+    if (!this.stallWatch) return;
+    const skip = this.stallWatch.frame(
+      {
+        mic: this.mic,
+        micEnergy,
+        noiseFloor: this.noiseFloor,
+        filterRan,
+        canJudge: this.locked && !this.noEchoPath && !this.bypassFlag && this.speex !== null,
+        playFrom: refPos - this.bulkDelayMs * SAMPLES_PER_MS,
+        echoBlock: now - Math.round(this.echoDelayMs / FRAME_MS),
+        filterLeadBlocks: Math.max(0, Math.round((this.echoDelayMs - this.bulkDelayMs) / FRAME_MS)),
+      },
+      () => this.filterResponse(),
+    );
     if (skip > 0) this.clock.skipStall(skip);
+  }
+
+  /** The filter's impulse response (only with SpeexDSP), read into one reused buffer: callers copy what they keep. */
+  private filterResponse(): Int32Array {
+    this.impulse = this.speex!.impulseResponse(this.impulse);
+    return this.impulse;
   }
 
   /**
@@ -607,8 +599,7 @@ export class EchoCanceller {
       // gone missing in the next frames (jumpWatchFrames: the client ran dry). Only once the delay
       // is locked (a young filter's response is no room to search with).
       if (this.speex && this.locked) {
-        this.realignResponse = this.speex.impulseResponse(this.realignResponse);
-        this.realignShadow.load(this.realignResponse);
+        this.realignShadow.load(this.filterResponse());
         this.leakAtDistrust = this.leakDb;
         this.jumpWatchFrames = JUMP_WATCH_FRAMES;
       }
