@@ -520,7 +520,7 @@ export class EchoCanceller {
 
   /** A stall the client may never have had (stall-watch.ts): shown, the reference is read past it. */
   private checkStall(now: number, refPos: number, micEnergy: number, filterRan: boolean): void {
-    if (!this.stallWatch) return;
+    if (!this.stallWatch?.watching) return;
     const skip = this.stallWatch.frame(
       {
         mic: this.mic,

@@ -44,14 +44,21 @@ export class StallWatch {
     return this.check.settling;
   }
 
-  /** One frame; `response` reads the filter's impulse response. Returns the samples to read the reference later by from the next frame on, or 0. */
-  frame(f: StallWatchFrame, response: () => Int32Array): number {
+  /**
+   * Whether this frame is to be shown (frame): a silence is under test or the filter settling after
+   * a skip. Asked every frame first, so the frame's record is built only then (most frames: never).
+   */
+  get watching(): boolean {
     if (this.reference.runs !== this.run) {
       this.run = this.reference.runs;
       this.check.newRun(this.reference.latestRunGap);
       this.loaded = false;
     }
-    if (!this.check.pending && !this.check.settling) return 0;
+    return this.check.pending || this.check.settling;
+  }
+
+  /** One frame, while watching; `response` reads the filter's impulse response. Returns the samples to read the reference later by from the next frame on, or 0. */
+  frame(f: StallWatchFrame, response: () => Int32Array): number {
     if (!f.canJudge) {
       this.check.stop();
       return 0;
