@@ -22,16 +22,15 @@
 // passes unchanged and only the gate acts.
 //
 // The onset gate. While the reference is audible, every 10 ms frame records the output energy
-// and the residual echo to expect: the loudest reference energy that can echo in it, times a
-// leak ratio tracked as a high percentile of output/reference (learnt only from frames within
-// the margin, so the user's speech over the echo barely raises it; it starts high, +10 dB, so
-// the first echo of a session is held back while the filter converges). A VAD frame may start
+// and the residual echo to expect: the loudest reference energy that can echo in it, times the
+// leak, a high percentile of output/reference over the echo (echo-leak.ts). A VAD frame may start
 // speech only if its output energy exceeds that estimate by `onsetMarginDb` (12 dB), and a
 // candidate the gate let start goes on above `continueMarginDb` (6 dB): a word's quieter end.
 // That estimate holds only while the filter is aligned with the echo. When the client runs dry
 // and plays the rest of an answer later (a network stall longer than the audio it had queued),
 // the echo's delay jumps, the filter's estimate no longer matches it, and the echo passes whole:
-// judgeFilter watches for that (the filter adding energy instead of removing it); while the
+// FilterTrust watches for that (filter-trust.ts: the filter adding energy instead of removing
+// it), and holds the filter while the echo is searched for at another delay; while the
 // filter is distrusted an onset must stand above the loudest echo the room can return at all,
 // from the microphone alone (EchoPathBound, echo-path-bound.ts). A quiet echo gives the filter no
 // such evidence: the bound sees the move itself (push) and the envelope model below stands down
@@ -71,8 +70,8 @@ import { ReferenceClock } from './reference-clock.js';
 import { SpeexEchoCanceller } from './speex.js';
 import { STALL_CHECK_MAX_MS } from './stall-check.js';
 import { StallWatch } from './stall-watch.js';
-import { ShadowEcho } from './shadow-echo.js';
-import { EchoRealigner } from './echo-realign.js';
+import { EchoLeak } from './echo-leak.js';
+import { FilterTrust } from './filter-trust.js';
 
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
@@ -81,44 +80,19 @@ const FRAME_MS = FRAME / SAMPLES_PER_MS;
 const RUN_CONFIRM_FRAMES = 50;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
-/** Steps of the leak estimate per 10 ms frame (see processFrame). */
-const LEAK_UP_DB = 0.3;
-const LEAK_DOWN_DB = 0.03;
-const LEAK_CREEP_DB = 0.05;
-const LEAK_FAR_DB = 10;
-const LEAK_FAST_DOWN_DB = 0.3;
 /** How far before its position a fractional read of the reference reaches, samples (fractional-delay.ts's span, rounded up). */
 const FRACTIONAL_REACH = 8;
 /** The room tail the filter must span after the echo's direct path, ms. */
 const FILTER_TAIL_MS = 120;
-/** After this many frames without reference (300 ms) the leak estimate is raised by RESTART_LEAK_DB when it returns. */
+/** After this many frames without reference (300 ms) the leak estimate is raised when it returns (EchoLeak.restart). */
 const RESTART_AFTER_FRAMES = 30;
-const RESTART_LEAK_DB = 8;
 /** The delay is not estimated once the reference has been silent this long (frames: 500 ms); see updateDelay. */
 const ESTIMATE_AFTER_SILENT_FRAMES = 50;
-/** The filter's echo estimate is evidence of its alignment when it holds this share of the microphone's energy. */
-const EVIDENCE_SHARE = 0.2;
-/** Output energy over the microphone's below which a frame says the filter is aligned, above which misaligned. */
-const ALIGNED_BELOW = 0.9;
-const MISALIGNED_ABOVE = 1.1;
-/** Frames of evidence in a row that make the filter trusted, or distrusted. */
-const TRUST_AFTER = 3;
-const DISTRUST_AFTER = 2;
-/** Within this of the microphone's noise floor (6 dB) a frame says nothing of the filter unless its echo estimate stands above it too. */
-const NOISE_EVIDENCE_ABOVE = 10 ** (6 / 10);
 /** A trusted filter cancelling this much (dB) that estimates no more echo than 6 dB over the microphone hears no echo there. */
 const HEARS_NO_ECHO_LEAK_DB = -6;
 const HEARS_NO_ECHO_ABOVE = 10 ** (6 / 10);
-/** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again, and the path bound at once. */
-const FORGET_LEAK_AFTER_FRAMES = 10;
 /** A worst-case echo at most this loud (-50 dBFS, mean square int16) is faint enough for those margins where no echo path is heard. */
 const FAINT_ECHO = 32768 ** 2 * 10 ** (-50 / 10);
-/** The microphone this far over its noise floor (10 dB) while the filter is distrusted: loud enough to search where the echo went (echo-realign.ts). */
-const REALIGN_LOUD = 10;
-/** After a distrust, the filter's echo estimate this far (9 dB) over the microphone: the echo went missing. */
-const ECHO_MISSING_BELOW_ESTIMATE = 8;
-/** Frames after a distrust in which the echo may be seen missing. */
-const JUMP_WATCH_FRAMES = 10;
 
 export interface EchoCancellerOptions {
   reference: EchoReference;
@@ -152,16 +126,8 @@ export class EchoCanceller {
   private runConfirmFrames = 0;
   /** Whether the client really ran dry in the silence before the latest run (stall-watch.ts; null: not checked). */
   private readonly stallWatch: StallWatch | null;
-  /** Where the echo went after its delay jumped (echo-realign.ts): the search, the filter's response when distrusted (copied into its shadow), and the leak it had learnt. */
-  private readonly realigner = new EchoRealigner(FRAME);
-  private readonly realignShadow = new ShadowEcho();
-  private leakAtDistrust = 0;
-  /** Frames left to see the echo missing after a distrust (see JUMP_WATCH_FRAMES). */
-  private jumpWatchFrames = 0;
-  /** The filter was found again by moving the reading: trusted again, it keeps the leak it had. */
-  private realigned = false;
-  private realignments = 0;
-  private wasHeld = false;
+  /** Whether the adaptive filter is aligned with the echo, and the hold and search when its delay jumped (filter-trust.ts). */
+  private readonly trust: FilterTrust;
   private readonly replayPlay = new Int16Array(FRAME);
   private readonly replayOut = new Int16Array(FRAME);
   private readonly filterBlocks: number;
@@ -195,7 +161,8 @@ export class EchoCanceller {
   private candidateMs: number | null = null;
   private lastEstimate: { delayMs: number; confidence: number } | null = null;
   // Gate.
-  private leakDb = 10;
+  /** The residual echo to expect under the reference (echo-leak.ts). */
+  private readonly leak = new EchoLeak();
   private inactiveFrames = 0;
   /** Frames in a row whose reference for the filter (`play`) was silence: see processFrame. */
   private quietPlayFrames = 0;
@@ -204,16 +171,8 @@ export class EchoCanceller {
   private noEchoPath = false;
   /** The evidence of every frame, and the onset gate's judgement of it (onset-gate.ts). */
   private readonly gate: OnsetGate;
-  /** Whether the adaptive filter is aligned with the echo (see judgeFilter), and the evidence in a row for (+) or against (-). */
-  private filterTrusted = true;
-  private filterEvidence = 0;
   /** The microphone's noise floor (mean square, int16 units). */
   private noiseFloor = Number.POSITIVE_INFINITY;
-  /** The frame the filter was last distrusted at, and whether the path bound has been forgotten since. */
-  private distrustedSince = 0;
-  private boundForgotten = false;
-  /** Distrusted FORGET_LEAK_AFTER_FRAMES while the filter was held: the bound is forgotten when it runs again (unless the echo was found). */
-  private forgetBoundWhenRun = false;
   // Window stats.
   private winFrames = 0;
   private winEcho = 0;
@@ -240,6 +199,15 @@ export class EchoCanceller {
     this.speex = o.linear
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
+    this.trust = new FilterTrust({
+      frameSamples: FRAME,
+      reference: this.reference,
+      clock: this.clock,
+      leak: this.leak,
+      pathBound: this.pathBound,
+      response: () => this.filterResponse(),
+      hearAgain: (frame, readFrom) => this.hearAgain(frame, readFrom),
+    });
   }
 
   /** The delay the filter is aligned to (its start + the margin), ms; null before the first estimate. */
@@ -259,7 +227,7 @@ export class EchoCanceller {
 
   /** Times the echo was found again at another reading after its delay jumped (echo-realign.ts). */
   get realignedJumps(): number {
-    return this.realignments;
+    return this.trust.realignedJumps;
   }
 
   get lastDelayEstimate(): { delayMs: number; confidence: number } | null {
@@ -346,10 +314,7 @@ export class EchoCanceller {
     // keeps the room as it knew it; found, it hears the frames held again at the new reading. The
     // path bound learns nothing then either: the microphone does not hear what the reference says
     // played (a client that ran dry is silent under loud reference, a bound far too tight).
-    const held = !this.filterTrusted && this.realigner.holding;
-    // The hold is over with the echo where it was placed (or never found): the filter hears what it missed.
-    if (!held && this.wasHeld && this.speex) this.realigner.replayHeld((frame, readFrom) => this.hearAgain(frame, readFrom));
-    this.wasHeld = held;
+    const held = this.trust.holdThisFrame();
     const moved = held ? false : this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
     if (moved) this.envelope.standDown();
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
@@ -372,10 +337,8 @@ export class EchoCanceller {
       if (b <= settled && e > settledPeak) settledPeak = e;
     }
     const active = !this.bypassFlag && refPeak > ACTIVE_ENERGY;
-    // The assistant speaks again after a pause (a resumed or a new answer): the filter may have
-    // drifted while the user spoke over the echo, so the leak estimate starts higher and comes
-    // back down as the echo shows it can.
-    if (active && this.inactiveFrames >= RESTART_AFTER_FRAMES) this.leakDb += RESTART_LEAK_DB;
+    // The assistant speaks again after a pause (a resumed or a new answer): see EchoLeak.restart.
+    if (active && this.inactiveFrames >= RESTART_AFTER_FRAMES) this.leak.restart();
     this.inactiveFrames = active ? 0 : this.inactiveFrames + 1;
 
     let outEnergy: number;
@@ -385,7 +348,7 @@ export class EchoCanceller {
     let filterRan = false;
     if (this.speex && !this.bypassFlag) {
       const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
-      this.realigner.record(mic, playFrom, held);
+      this.trust.record(mic, playFrom, held);
       // All of it past the last sound (a fractional read reaches a few samples before playFrom).
       if (playFrom - FRACTIONAL_REACH > lastSound) {
         this.play.fill(0);
@@ -415,19 +378,15 @@ export class EchoCanceller {
       // What the filter took out of the microphone (its echo estimate), read by both checks below.
       const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
       filterRan = true;
-      filterHearsNoEcho = this.filterTrusted && this.leakDb <= HEARS_NO_ECHO_LEAK_DB && estimateEnergy < micEnergy * HEARS_NO_ECHO_ABOVE;
-      trusted = this.judgeFilter(micEnergy, linearEnergy, estimateEnergy, active ? refPeakResidual(refPeak, this.leakDb) * this.onsetMargin : 0);
-      // The echo gone missing soon after the distrust (the filter's estimate far over the
-      // microphone: the client ran dry) is a jump: the filter is held and the echo searched for.
-      // A filter that merely lags (a drifting clock: 100 ppm lost 8 dB of ERLE to holds) or that
-      // adapted to the user (barge-ins just after a stall came 1-2 s late) is not held.
-      if (this.jumpWatchFrames > 0) {
-        this.jumpWatchFrames--;
-        if (!trusted && estimateEnergy > micEnergy * ECHO_MISSING_BELOW_ESTIMATE) {
-          this.realigner.distrusted();
-          this.jumpWatchFrames = 0;
-        }
-      }
+      filterHearsNoEcho = this.trust.trusted && this.leak.db <= HEARS_NO_ECHO_LEAK_DB && estimateEnergy < micEnergy * HEARS_NO_ECHO_ABOVE;
+      trusted = this.trust.judge(frameIndex, {
+        micEnergy,
+        outputEnergy: linearEnergy,
+        estimateEnergy,
+        passesAlone: active ? this.leak.residual(refPeak) * this.onsetMargin : 0,
+        noiseFloor: this.noiseFloor,
+        locked: this.locked,
+      });
       this.out.set(this.linearOut);
       this.speex.suppress(this.out);
       // The gate judges the suppressed signal (residual echo down 40 dB, the user's voice at most
@@ -435,26 +394,15 @@ export class EchoCanceller {
       // there, and the linear output when the user's voice stands out: the suppressor would cut
       // it by up to 15 dB (double talk: SNR against the clean voice -2 dB suppressed, +12 linear).
       outEnergy = active ? meanSquare(this.out) : linearEnergy;
-      const nearEnd = outEnergy > refPeakResidual(refPeak, this.leakDb) * this.continueMargin;
+      const nearEnd = outEnergy > this.leak.residual(refPeak) * this.continueMargin;
       if (!active || nearEnd || !trusted) this.out.set(this.linearOut);
     } else {
       this.out.set(mic);
       outEnergy = micEnergy;
     }
-    if ((filterRan || held) && !this.filterTrusted) {
-      // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
-      // bounded it before bounds nothing now (EchoPathBound.forget). A 300 ms underrun 3 s into a
-      // first answer started a turn in 8 of 12 rooms and levels when the old bound was kept.
-      // (Not while held: the search may yet find the echo where the room's bound still holds.)
-      const distrustedFor = this.frames - this.distrustedSince;
-      if (held && distrustedFor === FORGET_LEAK_AFTER_FRAMES) this.forgetBoundWhenRun = true;
-      if (filterRan && !this.boundForgotten && (distrustedFor === FORGET_LEAK_AFTER_FRAMES || this.forgetBoundWhenRun)) {
-        this.pathBound.forget();
-        bound = null;
-        this.boundForgotten = true;
-      }
-      if (this.realigner.due && micEnergy > this.noiseFloor * REALIGN_LOUD) this.realign();
-    }
+    // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
+    // bounded it before bounds nothing now (EchoPathBound.forget, by FilterTrust).
+    if (this.trust.endFrame(frameIndex, filterRan, held, micEnergy, this.noiseFloor)) bound = null;
 
     this.checkStall(now, refPos, micEnergy, filterRan);
     // Just read past a stall's silence, the filter still holds what it read there: until that
@@ -466,21 +414,12 @@ export class EchoCanceller {
     evidence.trusted = trusted;
     evidence.micEnergy = micEnergy;
     evidence.boundEcho = active ? this.faintBoundEcho(refPeak, bound) : 0;
-    evidence.residual = active ? refPeakResidual(refPeak, this.leakDb) : 0;
-    if (active && trusted && settledPeak > ACTIVE_ENERGY) {
-      // A high percentile (~90th: steps of 10:1) of output/reference over the echo: up
-      // LEAK_UP_DB on a frame above it but within the onset margin, down LEAK_DOWN_DB on one
-      // below. A frame past the margin (the user, most likely) only creeps it up, so the user's
-      // speech does not teach it to ignore the user, yet a diverged filter is learnt in seconds.
-      const ratioDb = 10 * Math.log10((outEnergy + 1) / refPeak);
-      // Far above the echo (the start, or the filter converging): come down fast.
-      if (ratioDb <= this.leakDb) this.leakDb = Math.max(ratioDb, this.leakDb - (ratioDb < this.leakDb - LEAK_FAR_DB ? LEAK_FAST_DOWN_DB : LEAK_DOWN_DB));
-      else this.leakDb = Math.min(ratioDb, this.leakDb + (ratioDb <= this.leakDb + this.onsetMarginDb ? LEAK_UP_DB : LEAK_CREEP_DB));
-      this.leakDb = Math.max(this.leakDb, -80);
-    }
+    evidence.residual = active ? this.leak.residual(refPeak) : 0;
+    // Learnt from frames whose reference surely echoed, while the filter is trusted.
+    if (active && trusted && settledPeak > ACTIVE_ENERGY) this.leak.learn(outEnergy, refPeak, this.onsetMarginDb);
     // The residual cannot be louder than the echo the microphone shows at all (a headset client,
     // a quiet loudspeaker): the leak comes down to that bound at once instead of learning it.
-    if (bound !== null && this.leakDb > bound) this.leakDb = bound;
+    if (bound !== null) this.leak.capAt(bound);
     // The echo the envelope model predicts. It is not run while the canceller is bypassed (the
     // session cancels echo itself) nor while the microphone hears no echo (none to model); its
     // record is then 0 (unknown), as while it is untrained: the gate stands on the residual the
@@ -514,7 +453,7 @@ export class EchoCanceller {
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
     const echoSecond = this.windowStats(active && !this.noEchoPath, micEnergy, outEnergy, evidence.residual);
     this.gate.commit();
-    if (echoSecond && this.speex && !idle && this.filterTrusted) this.clock.observeTap(frameIndex, mainTap(this.filterResponse()));
+    if (echoSecond && this.speex && !idle && this.trust.trusted) this.clock.observeTap(frameIndex, mainTap(this.filterResponse()));
     this.frames++;
   }
 
@@ -560,88 +499,10 @@ export class EchoCanceller {
     return echo <= FAINT_ECHO ? echo : Number.POSITIVE_INFINITY;
   }
 
-  /**
-   * Whether the filter is aligned with the echo. Its echo estimate is y = mic - output. Aligned,
-   * y is the echo and takes its energy out of the microphone whatever the user adds (output ~
-   * mic - y); misaligned (the delay jumped because the client ran dry and plays the rest later,
-   * or SpeexDSP reset a diverged filter and relearns) y is uncorrelated with the microphone and
-   * adds its energy (output ~ mic + y). Frames where y holds a real share of the microphone, and
-   * the microphone alone would pass the gate (so the filter decides), are evidence either way;
-   * other frames keep the state. While it is distrusted no onset passes
-   * the gate over the assistant's voice: its residual estimate would let the echo through.
-   */
-  private judgeFilter(micEnergy: number, outputEnergy: number, estimateEnergy: number, passesAlone: number): boolean {
-    if (micEnergy <= Math.max(ACTIVE_ENERGY, passesAlone)) return this.filterTrusted;
-    // Between the two (a filter that removes little: the echo near the noise) says nothing.
-    if (outputEnergy >= micEnergy * ALIGNED_BELOW && outputEnergy <= micEnergy * MISALIGNED_ABOVE) return this.filterTrusted;
-    if (estimateEnergy < micEnergy * EVIDENCE_SHARE) return this.filterTrusted;
-    const nearFloor = this.noiseFloor * NOISE_EVIDENCE_ABOVE;
-    // Near the noise floor with little estimated either: no echo there to be cancelled or not.
-    // As a run restarts after a stall, its first audio enters the filter's taps ahead of the
-    // echo and lifts the output a dB over a floor-level microphone: two such frames distrusted a
-    // filter that was right, the room's bound and leak were forgotten, and barge-ins in the next
-    // second were missed. Echo predicted where none came (the client ran dry) stands well above it.
-    if (micEnergy < nearFloor && estimateEnergy < nearFloor) return this.filterTrusted;
-    const aligned = outputEnergy < micEnergy * ALIGNED_BELOW;
-    this.filterEvidence = aligned ? Math.max(1, this.filterEvidence + 1) : Math.min(-1, this.filterEvidence - 1);
-    if (this.filterEvidence >= TRUST_AFTER && !this.filterTrusted) {
-      this.filterTrusted = true;
-      // Relearning after a long distrust (a delay jump): the leak learnt from the filter as it
-      // was says nothing of it now.
-      if (this.frames - this.distrustedSince >= FORGET_LEAK_AFTER_FRAMES && !this.realigned) this.forgetLeak();
-      this.realigned = false;
-    } else if (this.filterEvidence <= -DISTRUST_AFTER && this.filterTrusted) {
-      this.filterTrusted = false;
-      this.distrustedSince = this.frames;
-      this.boundForgotten = false;
-      this.forgetBoundWhenRun = false;
-      // The room as the filter knew it, kept to look for the echo with should it turn out to have
-      // gone missing in the next frames (jumpWatchFrames: the client ran dry). Only once the delay
-      // is locked (a young filter's response is no room to search with).
-      if (this.speex && this.locked) {
-        this.realignShadow.load(this.filterResponse());
-        this.leakAtDistrust = this.leakDb;
-        this.jumpWatchFrames = JUMP_WATCH_FRAMES;
-      }
-    }
-    return this.filterTrusted;
-  }
-
   /** Runs the filter on a microphone frame heard before, against the reference read from `readFrom` (its output is not used). */
   private hearAgain(frame: Int16Array, readFrom: number): void {
     this.reference.read(readFrom, this.replayPlay);
     this.speex?.cancel(frame, this.replayPlay, this.replayOut);
-  }
-
-  /** Looks for the echo at another reading of the reference (echo-realign.ts); found, the reference is read there and the filter keeps its leak. */
-  private realign(): void {
-    const move = this.realigner.search((mic, from, minShift, maxShift) => this.realignShadow.bestShift(mic, this.reference, from, minShift, maxShift));
-    if (move === null) {
-      // The echo is where it was placed: the filter, held as it was, is aligned.
-      this.filterTrusted = true;
-      this.filterEvidence = TRUST_AFTER;
-      return;
-    }
-    if (move === 0) return;
-    this.clock.skipStall(move);
-    // The filter heard (or was held through) the last 400 ms against the wrong reading: it hears
-    // them again as they really came, so its history is the echo's and its next frame follows on.
-    if (this.speex) this.realigner.replay(move, (frame, readFrom) => this.hearAgain(frame, readFrom));
-    this.leakDb = this.leakAtDistrust;
-    this.realigned = true;
-    // The filter is the room's again: a distrust counted from here (the bound is forgotten only if it goes on).
-    this.distrustedSince = this.frames;
-    this.forgetBoundWhenRun = false;
-    this.realignments++;
-  }
-
-  /**
-   * The filter starts over (moved, or relearning after a delay jump): the leak goes back up to
-   * the echo the room returns uncancelled (the path bound; +10 dB before it is known), and
-   * comes down again as the output shows it can.
-   */
-  private forgetLeak(): void {
-    this.leakDb = Math.max(this.leakDb, this.pathBound.boundDb ?? 10);
   }
 
   private updateDelay(): void {
@@ -675,7 +536,7 @@ export class EchoCanceller {
       const covered = estimate.delayMs >= start && estimate.delayMs + FILTER_TAIL_MS <= this.bulkDelayMs + this.filterBlocks * FRAME_MS;
       if (!covered) {
         this.bulkDelayMs = Math.max(0, estimate.delayMs - this.marginMs);
-        this.forgetLeak();
+        this.leak.forget(this.pathBound.boundDb);
         this.clock.filterMoved();
       }
     }
@@ -700,11 +561,6 @@ export class EchoCanceller {
     this.winNearEnd = false;
     return echoSecond;
   }
-}
-
-/** The residual echo energy to expect under a reference peak, given the leak (dB). */
-function refPeakResidual(refPeak: number, leakDb: number): number {
-  return refPeak * 10 ** (leakDb / 10);
 }
 
 function isSilent(frame: Int16Array): boolean {

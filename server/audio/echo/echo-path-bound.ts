@@ -109,7 +109,7 @@ export class EchoPathBound {
    * playback, and every window so far is forgotten (forget()). After a jump in the echo's delay (a
    * client underrun) the windows heard since say that no echo comes from the old delay, and those
    * kept from before, that none comes from the new one: the tightest of both says no echo comes at
-   * all. A loud echo shows the jump to the filter first (judgeFilter's distrust forgets the bound);
+   * all. A loud echo shows the jump to the filter first (FilterTrust's distrust forgets the bound);
    * a quiet loudspeaker's (-58 to -46 dBFS over a -65 dBFS floor) gives the filter no evidence, and
    * the bound fell 10-20 dB in a second: the microphone was then judged to hear no echo path
    * (echo-audibility.ts), the filter and the envelope model stopped, and the moved echo started

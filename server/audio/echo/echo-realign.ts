@@ -1,7 +1,7 @@
 // Finding the echo again after its delay jumped. When the client runs dry on its own (a network
 // stall the server never saw) it plays the rest of the answer later, and the echo comes that much
 // later than the reference says; the filter, converged on the room, no longer matches it and is
-// distrusted (canceller.ts judgeFilter). SpeexDSP would relearn the room at the new delay in
+// distrusted (filter-trust.ts). SpeexDSP would relearn the room at the new delay in
 // seconds, and the leak and path bound the gate stands on start over: barge-ins 300 ms to 1 s
 // after a 150 or 300 ms underrun, four rooms, 0 and -6 dB, were missed in 88 of 96 cases.
 //

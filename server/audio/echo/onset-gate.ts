@@ -18,7 +18,7 @@ const RAW_CONTINUE_MARGIN = 10 ** (1 / 10);
 export interface FrameEvidence {
   /** Reference audio can echo in the frame. */
   active: boolean;
-  /** The adaptive filter was aligned with the echo (EchoCanceller.judgeFilter). */
+  /** The adaptive filter was aligned with the echo (FilterTrust, filter-trust.ts). */
   trusted: boolean;
   /** The canceller's output, and the microphone. */
   outEnergy: number;

@@ -1,0 +1,220 @@
+// Whether the canceller's adaptive filter is aligned with the echo, and what follows when it is
+// not. While it is distrusted no onset passes the gate over the assistant's voice on its word:
+// its residual estimate (the leak) would let the echo through, so an onset must stand above the
+// loudest echo the room can return at all (EchoPathBound).
+//
+// The filter's echo estimate is y = mic - output. Aligned, y is the echo and takes its energy out
+// of the microphone whatever the user adds (output ~ mic - y); misaligned (the delay jumped
+// because the client ran dry and plays the rest later, or SpeexDSP reset a diverged filter and
+// relearns) y is uncorrelated with the microphone and adds its energy (output ~ mic + y). Frames
+// where y holds a real share of the microphone, and the microphone alone would pass the gate (so
+// the filter decides), are evidence either way; other frames keep the state.
+//
+// Distrusted long (100 ms), the echo no longer comes the way it did: the path bound is forgotten,
+// and the leak once the filter is trusted again (it relearnt). Unless the echo only moved: when it
+// goes missing soon after the distrust (the filter's estimate far over the microphone: the client
+// ran dry), the filter is held and the echo searched for at other readings of the reference with
+// the response the filter had (echo-realign.ts, shadow-echo.ts). Found, the reference is read
+// there, the filter hears the frames kept again at that reading and keeps its leak.
+import type { EchoLeak } from './echo-leak.js';
+import type { EchoPathBound } from './echo-path-bound.js';
+import { EchoRealigner } from './echo-realign.js';
+import type { EchoReference } from './reference.js';
+import type { ReferenceClock } from './reference-clock.js';
+import { ShadowEcho } from './shadow-echo.js';
+
+/** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
+const ACTIVE_ENERGY = 10;
+/** The filter's echo estimate is evidence of its alignment when it holds this share of the microphone's energy. */
+const EVIDENCE_SHARE = 0.2;
+/** Output energy over the microphone's below which a frame says the filter is aligned, above which misaligned. */
+const ALIGNED_BELOW = 0.9;
+const MISALIGNED_ABOVE = 1.1;
+/** Frames of evidence in a row that make the filter trusted, or distrusted. */
+const TRUST_AFTER = 3;
+const DISTRUST_AFTER = 2;
+/** Within this of the microphone's noise floor (6 dB) a frame says nothing of the filter unless its echo estimate stands above it too. */
+const NOISE_EVIDENCE_ABOVE = 10 ** (6 / 10);
+/** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again, and the path bound at once. */
+const FORGET_AFTER_FRAMES = 10;
+/** The microphone this far over its noise floor (10 dB) while the filter is distrusted: loud enough to search where the echo went. */
+const REALIGN_LOUD = 10;
+/** After a distrust, the filter's echo estimate this far (9 dB) over the microphone: the echo went missing. */
+const ECHO_MISSING_BELOW_ESTIMATE = 8;
+/** Frames after a distrust in which the echo may be seen missing. */
+const JUMP_WATCH_FRAMES = 10;
+
+export interface FilterTrustDeps {
+  frameSamples: number;
+  reference: EchoReference;
+  /** Read past a move found (ReferenceClock.skipStall). */
+  clock: ReferenceClock;
+  leak: EchoLeak;
+  pathBound: EchoPathBound;
+  /** The filter's impulse response, in a buffer the next read reuses. */
+  response: () => Int32Array;
+  /** Runs the filter on a microphone frame heard before, against the reference read from `readFrom` (its output unused). */
+  hearAgain: (frame: Int16Array, readFrom: number) => void;
+}
+
+/** A frame the filter ran on: energies (mean square, int16 units) of the microphone, the filter's output and its echo estimate. */
+export interface FilterFrame {
+  micEnergy: number;
+  outputEnergy: number;
+  estimateEnergy: number;
+  /** The microphone energy that would pass the gate alone (the residual times the onset margin; 0 with no reference): below it the filter decides nothing. */
+  passesAlone: number;
+  noiseFloor: number;
+  /** The echo's delay is locked: only then is the response a room to search with. */
+  locked: boolean;
+}
+
+export class FilterTrust {
+  private trustedNow = true;
+  /** Evidence in a row for (+) or against (-) the filter's alignment. */
+  private evidence = 0;
+  /** The frame the filter was last distrusted at, and whether the path bound has been forgotten since. */
+  private distrustedSince = 0;
+  private boundForgotten = false;
+  /** Distrusted FORGET_AFTER_FRAMES while the filter was held: the bound is forgotten when it runs again (unless the echo was found). */
+  private forgetBoundWhenRun = false;
+  /** Where the echo went after its delay jumped: the search, the filter's response when distrusted (copied into its shadow), and the leak it had learnt. */
+  private readonly realigner: EchoRealigner;
+  private readonly shadow = new ShadowEcho();
+  private leakAtDistrust = 0;
+  /** Frames left to see the echo missing after a distrust (see JUMP_WATCH_FRAMES). */
+  private jumpWatchFrames = 0;
+  /** The filter was found again by moving the reading: trusted again, it keeps the leak it had. */
+  private realigned = false;
+  private realignments = 0;
+  private wasHeld = false;
+
+  constructor(private readonly d: FilterTrustDeps) {
+    this.realigner = new EchoRealigner(d.frameSamples);
+  }
+
+  get trusted(): boolean {
+    return this.trustedNow;
+  }
+
+  /** Times the echo was found again at another reading after its delay jumped. */
+  get realignedJumps(): number {
+    return this.realignments;
+  }
+
+  /**
+   * At a frame's start: whether the filter is held (not run: it keeps the room as it knew it,
+   * while the echo is searched for). A hold just over with the echo where it was placed (or never
+   * found) has the filter hear the frames it missed, as placed.
+   */
+  holdThisFrame(): boolean {
+    const held = !this.trustedNow && this.realigner.holding;
+    if (!held && this.wasHeld) this.realigner.replayHeld(this.d.hearAgain);
+    this.wasHeld = held;
+    return held;
+  }
+
+  /** Keeps a microphone frame and where the filter reads the reference for it (`held`: the filter did not hear it). */
+  record(mic: Int16Array, playFrom: number, held: boolean): void {
+    this.realigner.record(mic, playFrom, held);
+  }
+
+  /** A frame the filter ran on (frame index `frame`): whether the filter is trusted now. */
+  judge(frame: number, f: FilterFrame): boolean {
+    const trusted = this.weigh(frame, f);
+    // The echo gone missing soon after the distrust (the filter's estimate far over the
+    // microphone: the client ran dry) is a jump: the filter is held and the echo searched for.
+    // A filter that merely lags (a drifting clock: 100 ppm lost 8 dB of ERLE to holds) or that
+    // adapted to the user (barge-ins just after a stall came 1-2 s late) is not held.
+    if (this.jumpWatchFrames > 0) {
+      this.jumpWatchFrames--;
+      if (!trusted && f.estimateEnergy > f.micEnergy * ECHO_MISSING_BELOW_ESTIMATE) {
+        this.realigner.distrusted();
+        this.jumpWatchFrames = 0;
+      }
+    }
+    return trusted;
+  }
+
+  /**
+   * At a frame's end, while distrusted (the filter ran, or was held): forgets the path bound once
+   * the distrust has lasted (true when it did so now), and searches where the echo went when due.
+   * A 300 ms underrun 3 s into a first answer started a turn in 8 of 12 rooms and levels when the
+   * old bound was kept. While held the bound waits: the search may yet find the echo where the
+   * room's bound still holds.
+   */
+  endFrame(frame: number, filterRan: boolean, held: boolean, micEnergy: number, noiseFloor: number): boolean {
+    if (!(filterRan || held) || this.trustedNow) return false;
+    const distrustedFor = frame - this.distrustedSince;
+    if (held && distrustedFor === FORGET_AFTER_FRAMES) this.forgetBoundWhenRun = true;
+    let forgot = false;
+    if (filterRan && !this.boundForgotten && (distrustedFor === FORGET_AFTER_FRAMES || this.forgetBoundWhenRun)) {
+      this.d.pathBound.forget();
+      this.boundForgotten = true;
+      forgot = true;
+    }
+    if (this.realigner.due && micEnergy > noiseFloor * REALIGN_LOUD) this.realign(frame);
+    return forgot;
+  }
+
+  private weigh(frame: number, f: FilterFrame): boolean {
+    const { micEnergy, outputEnergy, estimateEnergy } = f;
+    if (micEnergy <= Math.max(ACTIVE_ENERGY, f.passesAlone)) return this.trustedNow;
+    // Between the two (a filter that removes little: the echo near the noise) says nothing.
+    if (outputEnergy >= micEnergy * ALIGNED_BELOW && outputEnergy <= micEnergy * MISALIGNED_ABOVE) return this.trustedNow;
+    if (estimateEnergy < micEnergy * EVIDENCE_SHARE) return this.trustedNow;
+    const nearFloor = f.noiseFloor * NOISE_EVIDENCE_ABOVE;
+    // Near the noise floor with little estimated either: no echo there to be cancelled or not.
+    // As a run restarts after a stall, its first audio enters the filter's taps ahead of the
+    // echo and lifts the output a dB over a floor-level microphone: two such frames distrusted a
+    // filter that was right, the room's bound and leak were forgotten, and barge-ins in the next
+    // second were missed. Echo predicted where none came (the client ran dry) stands well above it.
+    if (micEnergy < nearFloor && estimateEnergy < nearFloor) return this.trustedNow;
+    const aligned = outputEnergy < micEnergy * ALIGNED_BELOW;
+    this.evidence = aligned ? Math.max(1, this.evidence + 1) : Math.min(-1, this.evidence - 1);
+    if (this.evidence >= TRUST_AFTER && !this.trustedNow) {
+      this.trustedNow = true;
+      // Relearning after a long distrust (a delay jump): the leak learnt from the filter as it
+      // was says nothing of it now.
+      if (frame - this.distrustedSince >= FORGET_AFTER_FRAMES && !this.realigned) this.d.leak.forget(this.d.pathBound.boundDb);
+      this.realigned = false;
+    } else if (this.evidence <= -DISTRUST_AFTER && this.trustedNow) {
+      this.trustedNow = false;
+      this.distrustedSince = frame;
+      this.boundForgotten = false;
+      this.forgetBoundWhenRun = false;
+      // The room as the filter knew it, kept to look for the echo with should it turn out to have
+      // gone missing in the next frames (jumpWatchFrames: the client ran dry). Only once the delay
+      // is locked (a young filter's response is no room to search with).
+      if (f.locked) {
+        this.shadow.load(this.d.response());
+        this.leakAtDistrust = this.d.leak.db;
+        this.jumpWatchFrames = JUMP_WATCH_FRAMES;
+      }
+    }
+    return this.trustedNow;
+  }
+
+  /** Looks for the echo at another reading of the reference; found, the reference is read there and the filter keeps its leak. */
+  private realign(frame: number): void {
+    const reference = this.d.reference;
+    const move = this.realigner.search((mic, from, minShift, maxShift) => this.shadow.bestShift(mic, reference, from, minShift, maxShift));
+    if (move === null) {
+      // The echo is where it was placed: the filter, held as it was, is aligned.
+      this.trustedNow = true;
+      this.evidence = TRUST_AFTER;
+      return;
+    }
+    if (move === 0) return;
+    this.d.clock.skipStall(move);
+    // The filter heard (or was held through) the last 400 ms against the wrong reading: it hears
+    // them again as they really came, so its history is the echo's and its next frame follows on.
+    this.realigner.replay(move, this.d.hearAgain);
+    this.d.leak.restore(this.leakAtDistrust);
+    this.realigned = true;
+    // The filter is the room's again: a distrust counted from here (the bound is forgotten only if it goes on).
+    this.distrustedSince = frame;
+    this.forgetBoundWhenRun = false;
+    this.realignments++;
+  }
+}

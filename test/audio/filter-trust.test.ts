@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EchoLeak } from '../../server/audio/echo/echo-leak.js';
+import { FilterTrust, type FilterFrame } from '../../server/audio/echo/filter-trust.js';
+import type { EchoPathBound } from '../../server/audio/echo/echo-path-bound.js';
+import type { ReferenceClock } from '../../server/audio/echo/reference-clock.js';
+import type { EchoReference } from '../../server/audio/echo/reference.js';
+
+// Whether the adaptive filter is aligned (filter-trust.ts): the evidence each frame gives, the
+// hold when the echo goes missing after a distrust, and what a long distrust forgets. Frames are
+// given as energies; the canceller tests run it on real rooms with SpeexDSP (echo-canceller.test.ts),
+// and echo-realign.test.ts / shadow-echo.test.ts test the search it starts.
+
+const FRAME = 160;
+
+function setup() {
+  const calls = { forgets: 0, skips: [] as number[], heard: 0 };
+  const leak = new EchoLeak();
+  const pathBound = { boundDb: -20 as number | null, forget: () => { calls.forgets++; } };
+  const trust = new FilterTrust({
+    frameSamples: FRAME,
+    reference: {} as EchoReference,
+    clock: { skipStall: (n: number) => calls.skips.push(n) } as unknown as ReferenceClock,
+    leak,
+    pathBound: pathBound as unknown as EchoPathBound,
+    response: () => new Int32Array(4800).fill(1),
+    hearAgain: () => {
+      calls.heard++;
+    },
+  });
+  return { trust, leak, calls, pathBound };
+}
+
+const MIC = 1e6;
+/** A frame where the filter takes the echo out (aligned), or adds its estimate (misaligned); `missing`: its estimate far over the microphone (the echo did not come). */
+const aligned: FilterFrame = { micEnergy: MIC, outputEnergy: MIC * 0.01, estimateEnergy: MIC, passesAlone: 0, noiseFloor: 100, locked: true };
+const misaligned: FilterFrame = { ...aligned, outputEnergy: MIC * 2, estimateEnergy: MIC };
+const missing: FilterFrame = { ...aligned, outputEnergy: MIC * 20, estimateEnergy: MIC * 20 };
+
+test('two misaligned frames in a row distrust the filter, three aligned trust it again; frames that say nothing keep the state', () => {
+  const { trust } = setup();
+  assert.equal(trust.judge(0, misaligned), true, 'one frame is not enough');
+  assert.equal(trust.judge(1, misaligned), false);
+  assert.equal(trust.judge(2, { ...misaligned, outputEnergy: MIC }), false, 'output equal to the microphone says nothing');
+  assert.equal(trust.judge(3, { ...misaligned, micEnergy: 5 }), false, 'silence says nothing');
+  assert.equal(trust.judge(4, { ...misaligned, passesAlone: MIC * 2 }), false, 'the microphone would not pass the gate anyway');
+  assert.equal(trust.judge(5, { ...misaligned, noiseFloor: MIC }), false, 'at the noise floor with little estimated');
+  assert.equal(trust.judge(6, aligned), false);
+  assert.equal(trust.judge(7, aligned), false);
+  assert.equal(trust.judge(8, aligned), true);
+  assert.equal(trust.holdThisFrame(), false, 'a distrust with the echo there is no hold');
+});
+
+test('a distrust that lasts 100 ms forgets the path bound at once, and the leak when trusted again', () => {
+  const { trust, leak, calls } = setup();
+  for (let i = 0; i < 400; i++) leak.learn(MIC * 1e-4, MIC, 12);
+  const learnt = leak.db;
+  trust.judge(0, misaligned);
+  trust.judge(1, misaligned);
+  for (let f = 1; f <= 11; f++) {
+    if (f > 1) trust.judge(f, misaligned);
+    assert.equal(trust.endFrame(f, true, false, MIC, 100), f === 11, `frame ${f}`);
+  }
+  assert.equal(calls.forgets, 1);
+  for (let f = 12; f < 15; f++) trust.judge(f, aligned);
+  assert.equal(trust.trusted, true);
+  assert.equal(leak.db, -20, `the leak (${learnt} dB) goes back up to the bound`);
+});
+
+test('the echo gone missing right after a distrust holds the filter; the bound waits for it to run again', () => {
+  const { trust, calls } = setup();
+  trust.judge(0, missing);
+  trust.judge(1, missing);
+  assert.equal(trust.trusted, false);
+  const heldFrames: boolean[] = [];
+  for (let f = 2; f < 60; f++) {
+    const held = trust.holdThisFrame();
+    heldFrames.push(held);
+    trust.record(new Int16Array(FRAME), 10_000 + f * FRAME, held);
+    // Quiet microphone: no search is due (nothing loud to explain), so the hold runs out.
+    trust.endFrame(f, !held, held, 50, 100);
+    if (!held) trust.judge(f, misaligned);
+  }
+  const holdLength = heldFrames.indexOf(false);
+  assert.ok(holdLength >= 30 && holdLength <= 40, `held for ${holdLength} frames`);
+  assert.ok(calls.heard > 0 && calls.heard <= 40, `the frames held were heard again as placed (${calls.heard})`);
+  assert.equal(calls.forgets, 1, 'the bound is forgotten once, when the filter runs again');
+  assert.deepEqual(calls.skips, [], 'nothing found, nothing skipped');
+});
+
+test('before the delay is locked a distrust holds nothing (a young filter is no room to search with)', () => {
+  const { trust } = setup();
+  trust.judge(0, { ...missing, locked: false });
+  trust.judge(1, { ...missing, locked: false });
+  assert.equal(trust.trusted, false);
+  assert.equal(trust.holdThisFrame(), false);
+});
