@@ -86,7 +86,7 @@ test('bench:interaction runs a barge-in end to end for a plain OpenAI client and
     assert.ok(rec.responseLatencyMs !== null && rec.responseLatencyMs > 0, label);
     assert.equal(typeof rec.interruptionSuccess, 'boolean', label);
     assert.equal(typeof rec.falseInterruption, 'boolean', label);
-    assert.ok(Number.isInteger(rec.audibleGaps) && Number.isInteger(rec.repeats), label);
+    assert.ok(Number.isInteger(rec.audibleGaps) && Number.isInteger(rec.repeats) && Number.isInteger(rec.longestHoleMs), label);
     assert.ok((rec.detail.decisions as string[]).some((d) => d.endsWith('interrupt')), `${label}: the monitor interrupted the answer`);
   }
   const row = r.rows.find((x) => x.policy === 'duet')!;

@@ -164,10 +164,40 @@ test('page: speech judged noise pauses the answer, then it plays on from where i
   assert.deepEqual(problems, []);
 });
 
-test('page: a short word over a spoken answer lowers it (a duck): playback never stops, and the answer comes back at full level', async (t) => {
+test('page: a transient over a spoken answer (100 ms of a word: a click, a cough) pauses it on the server at once and resumes it as a blip; playback never stops', async (t) => {
+  if (missing()) return t.skip(missing()!);
+  const transient = [{ silenceMs: 1000 }, { say: 'What is the tallest mountain in the world?' }, { silenceMs: 4000 }, { say: 'Okay then.', fromMs: 150, fragmentMs: 100 }, { silenceMs: 12000 }];
+  const session = await setUp(t, ['<1>', '<2>'], transient);
+  const { page, wire, player, problems } = session;
+  const { responseId, itemId } = await firstAnswerPlaying(session);
+  await page.evaluate(() => {
+    const seen = ((globalThis as any).holdWatch = { minGain: 1, held: false });
+    setInterval(() => {
+      const view = (globalThis as any).duet.player();
+      seen.minGain = Math.min(seen.minGain, view.gain);
+      seen.held ||= view.held;
+    }, 5);
+  });
+  const paused = await until('answer paused', () => wire.find('received', 'duet.response.paused', (e) => e.response_id === responseId), 20000);
+  assert.equal(paused.tentative, true, 'paused at the first speech frames');
+  const resumed = await until('resumed', () => wire.find('received', 'duet.response.resumed', (e) => e.response_id === responseId), 5000);
+  assert.equal(resumed.reason, 'blip');
+  assert.ok((resumed.buffered_audio_ms as number) > 0, `the page still had ${String(resumed.buffered_audio_ms)} ms to play when output resumed`);
+  const receivedAtResume = (await player()).receivedMs[itemId]!;
+  await until('more of the same answer', async () => (await player()).receivedMs[itemId]! > receivedAtResume);
+  const watched = (await page.evaluate(() => (globalThis as any).holdWatch)) as { minGain: number; held: boolean };
+  assert.equal(watched.held, false, 'playback never froze');
+  assert.ok(watched.minGain > 0.99, `never lowered: gain ${watched.minGain.toFixed(3)}`);
+  assert.equal(wire.find('received', 'input_audio_buffer.speech_started', (e) => e.audio_start_ms > 6000), undefined, 'the transient was never announced');
+  assert.equal(wire.find('received', 'duet.output_audio.clear'), undefined);
+  assert.equal(wire.find('sent', 'conversation.item.truncate'), undefined);
+  assert.deepEqual(problems, []);
+});
+
+test('page, server with the duck on (scheduler.duckMs 800): a short word over a spoken answer lowers it: playback never stops, and the answer comes back at full level', async (t) => {
   if (missing()) return t.skip(missing()!);
   const backchannel = [{ silenceMs: 1000 }, { say: 'What is the tallest mountain in the world?' }, { silenceMs: 3500 }, { say: 'Okay.' }, { silenceMs: 12000 }];
-  const session = await setUp(t, ['<1>', '<2>'], backchannel);
+  const session = await setUp(t, ['<1>', '<2>'], backchannel, { scheduler: { duckMs: 800 } });
   const { page, wire, player, pageHandled, problems } = session;
   const { responseId, itemId } = await firstAnswerPlaying(session);
   // Sampled in the page every 5 ms: the lowest output gain, and whether playback was ever frozen.

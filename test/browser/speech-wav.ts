@@ -9,7 +9,8 @@ const wav = createRequire(import.meta.url)('node-wav') as {
   encode(channels: Float32Array[], options: { sampleRate: number; float: boolean; bitDepth: number }): Buffer;
 };
 
-export type SpeechPart = { say: string } | { silenceMs: number };
+/** Spoken words, silence, or `fragmentMs` of spoken words taken from `fromMs` into them (a transient: too short for the VAD's minimum speech). */
+export type SpeechPart = { say: string; fromMs?: number; fragmentMs?: number } | { silenceMs: number };
 
 export interface SpeechWav {
   sampleRate: number;
@@ -40,8 +41,13 @@ export function writeSpeechWav(path: string, parts: SpeechPart[]): SpeechWav {
         const decoded = wav.decode(readFileSync(file));
         sampleRate = decoded.sampleRate;
         const startMs = (samples * 1000) / sampleRate;
-        pieces.push(decoded.channelData[0]!);
-        spoken.push({ text: part.say, startMs, endMs: startMs + (decoded.channelData[0]!.length * 1000) / sampleRate });
+        let voice = decoded.channelData[0]!;
+        if (part.fragmentMs !== undefined) {
+          const from = Math.round(((part.fromMs ?? 0) * sampleRate) / 1000);
+          voice = voice.slice(from, from + Math.round((part.fragmentMs * sampleRate) / 1000));
+        }
+        pieces.push(voice);
+        spoken.push({ text: part.say, startMs, endMs: startMs + (voice.length * 1000) / sampleRate });
       }
       samples += pieces[pieces.length - 1]!.length;
     });

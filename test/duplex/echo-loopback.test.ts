@@ -68,7 +68,7 @@ test('a client whose clock runs 1000 ppm fast against the server keeps the cance
   }
 });
 
-test('a spoken barge-in over the echo (6 dB below the user) is still honoured: the answer ducked at once, speech_started, then paused', { skip }, async () => {
+test('a spoken barge-in over the echo (6 dB below the user) is still honoured: the answer paused at once (tentatively), then speech_started', { skip }, async () => {
   // At 0 dB bench:echo interrupts 3 of 3 (5 of 5 in a second answer) on a quiet machine, but with
   // another real-time test on the other core it missed in 3 of 6 runs: too close to the edge for a test.
   const s = await open(-6);
@@ -81,14 +81,13 @@ test('a spoken barge-in over the echo (6 dB below the user) is still honoured: t
     const from = s.client.events.length;
     s.loopback.say(atLevel(speak('Wait, stop please. I have a question about the river.', 'en-gb+f3')!, USER_DBFS));
     const started = await s.client.waitFor('input_audio_buffer.speech_started', () => true, 6000, from);
-    const ducked = await s.client.waitFor('duet.response.ducked', () => true, 6000, from);
     const paused = await s.client.waitFor('duet.response.paused', () => true, 6000, from);
     const done = s.client.events.findIndex((e) => e.type === 'response.done');
     assert.ok(done < 0 || done > s.client.events.indexOf(paused), 'paused while the answer was still speaking');
-    // The answer is lowered at the first speech frames (tentative), before the VAD confirms the
-    // speech, and pauses once the sentence outlasts the duck (scheduler.duckMs).
-    assert.ok(s.client.events.indexOf(ducked) < s.client.events.indexOf(started));
-    assert.ok(s.client.events.indexOf(ducked) < s.client.events.indexOf(paused));
+    // The answer pauses at the first speech frames (tentative), before the VAD confirms the speech.
+    assert.equal(paused.tentative, true);
+    assert.ok(s.client.events.indexOf(paused) < s.client.events.indexOf(started));
+    assert.equal(types(s.client.events.slice(from), 'duet.response.ducked').length, 0, 'no duck by default');
   } finally {
     await close(s);
   }

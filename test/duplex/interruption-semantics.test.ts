@@ -90,8 +90,8 @@ test('duet client (immediate): a tentative pause at the first speech frames come
   }
 });
 
-test('duck off (scheduler.duckMs 0, and an answer in its first duckAfterMs): a speech-like transient during a spoken answer pauses it tentatively and resumes with audio still buffered at the client (no gap)', async () => {
-  const server = await startServer({ voice: { leadMs: 300 }, scheduler: { duckMs: 0 }, models: { chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }], tokenDelayMs: 5, decisions: ['<2>'] }) } } });
+test('default pause (and with the duck on, an answer in its first duckAfterMs): a speech-like transient during a spoken answer pauses it tentatively and resumes with audio still buffered at the client (no gap)', async () => {
+  const server = await startServer({ voice: { leadMs: 300 }, models: { chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }], tokenDelayMs: 5, decisions: ['<2>'] }) } } });
   const client = await TestClient.connect(server.wsUrl);
   try {
     await client.waitFor('session.created');
@@ -133,8 +133,8 @@ function audioPeak(events: { type: string; delta?: unknown }[]): number {
 }
 
 /** A spoken answer playing to a plain OpenAI client (the default `confirmed` mode) that streams a 16 kHz microphone. */
-async function spokenAnswer(decisions: ('<1>' | '<2>')[]) {
-  const server = await startServer({ voice: { leadMs: 300 }, models: { chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Second.' }], tokenDelayMs: 5, decisions }) } } });
+async function spokenAnswer(decisions: ('<1>' | '<2>')[], scheduler: Record<string, unknown> = {}) {
+  const server = await startServer({ voice: { leadMs: 300 }, scheduler, models: { chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }, { text: 'Second.' }], tokenDelayMs: 5, decisions }) } } });
   const client = await TestClient.connect(server.wsUrl);
   await client.waitFor('session.created');
   client.send({ type: 'session.update', session: { audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } } });
@@ -151,8 +151,32 @@ function overQuiet(speech: Float32Array): Float32Array {
   return concat(quiet, speech, silence(1200));
 }
 
-test('plain OpenAI client, spoken answer: a short word over it ducks the answer, which plays on lowered with no gap and comes back at full level', async () => {
+test('plain OpenAI client, spoken answer (default): a short word over it pauses the answer at its first frames, unannounced, and the noise verdict resumes it where it stopped: nothing sent while paused, the answer whole', async () => {
   const { server, client } = await spokenAnswer(['<2>']);
+  try {
+    const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
+    await streamAudio(client, overQuiet(fixture.samples.slice(onset, onset + 450 * 16)), 1);
+    const resumed = await client.waitFor('duet.response.resumed', () => true, 8000);
+    assert.equal(resumed.reason, 'noise');
+    const paused = index(client.events, 'duet.response.paused');
+    const resumedAt = client.events.indexOf(resumed);
+    assert.ok(paused >= 0 && paused < resumedAt, `paused ${paused}, resumed ${resumedAt}`);
+    assert.equal(client.events[paused]!.tentative, true, 'paused at the first speech frames, before the VAD confirmed the word');
+    assert.equal(index(client.events, 'duet.response.ducked'), -1, 'no duck by default');
+    assert.equal(client.events.slice(paused, resumedAt).filter((e) => e.type === 'response.output_audio.delta').length, 0, 'nothing sent while paused');
+    const done = await client.waitFor('response.done', () => true, 30000);
+    assert.equal((done.response as { status: string }).status, 'completed');
+    const transcript = client.events.filter((e) => e.type === 'response.output_audio_transcript.delta').map((e) => e.delta).join('');
+    assert.equal(transcript, ANSWER);
+    for (const type of ['input_audio_buffer.speech_started', 'conversation.item.truncated']) assert.equal(index(client.events, type), -1, `no ${type}`);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+test('plain OpenAI client, spoken answer, with the duck on (scheduler.duckMs 800): a short word over it ducks the answer, which plays on lowered with no gap and comes back at full level', async () => {
+  const { server, client } = await spokenAnswer(['<2>'], { duckMs: 800 });
   try {
     const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
     await streamAudio(client, overQuiet(fixture.samples.slice(onset, onset + 450 * 16)), 1);
@@ -180,8 +204,8 @@ test('plain OpenAI client, spoken answer: a short word over it ducks the answer,
   }
 });
 
-test('plain OpenAI client, spoken answer: speech that outlasts the duck pauses the answer (nothing sent), and a question then cuts it', async () => {
-  const { server, client } = await spokenAnswer(['<1>']);
+test('plain OpenAI client, spoken answer, with the duck on (scheduler.duckMs 800): speech that outlasts the duck pauses the answer (nothing sent), and a question then cuts it', async () => {
+  const { server, client } = await spokenAnswer(['<1>'], { duckMs: 800 });
   try {
     await streamAudio(client, overQuiet(question), 1);
     const cancelled = await client.waitFor('response.done', (e) => (e.response as { status: string }).status === 'cancelled', 10000);

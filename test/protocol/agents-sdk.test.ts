@@ -25,8 +25,8 @@ interface Harness {
   waitFor: (type: string, predicate?: (e: RawEvent) => boolean, from?: number, timeoutMs?: number) => Promise<RawEvent>;
 }
 
-async function connect(models: Record<string, unknown>): Promise<Harness> {
-  const server = await startServer({ auth: { apiKeys: [KEY] }, models: { asr: null, ...models } });
+async function connect(models: Record<string, unknown>, config: Record<string, unknown>): Promise<Harness> {
+  const server = await startServer({ auth: { apiKeys: [KEY] }, models: { asr: null, ...models }, ...config });
   const transport = new OpenAIRealtimeWebSocket();
   const agent = new RealtimeAgent({ name: 'Assistant', instructions: 'Be brief.' });
   const session = new RealtimeSession(agent, { transport });
@@ -53,8 +53,8 @@ async function connect(models: Record<string, unknown>): Promise<Harness> {
 }
 
 /** A session of the SDK against a fresh server; after `body`, neither the SDK nor the wire saw an error. */
-async function withSdk(models: Record<string, unknown>, body: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await connect(models);
+async function withSdk(models: Record<string, unknown>, body: (h: Harness) => Promise<void>, config: Record<string, unknown> = {}): Promise<void> {
+  const h = await connect(models, config);
   try {
     await body(h);
     assert.deepEqual(h.errors, []);
@@ -149,7 +149,34 @@ test('Agents SDK, default config: speech during a spoken answer makes the SDK tr
   });
 });
 
-test('Agents SDK, default config: a short word over a spoken answer (a backchannel) leaves no hole: its audio keeps coming, lowered, then at full level', async () => {
+test('Agents SDK, default config: a short word over a spoken answer (a backchannel) pauses it at once and the noise verdict resumes it where it stopped: no audio_interrupted, the answer whole', async () => {
+  const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, rests under a tall tree, watches the birds, and sleeps until the evening comes and the stars come out.';
+  await withSdk({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }], tokenDelayMs: 5, decisions: ['<2>'] }) } }, async (h) => {
+    await settledSession(h);
+    let interrupted = 0;
+    h.session.on('audio_interrupted', () => void (interrupted += 1));
+    h.session.sendMessage('Tell me about the fox.');
+    await h.waitFor('response.output_audio.delta');
+    const fixture = loadSpeech('two-turns-clean');
+    const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
+    await speakOver(h, 3000, fixture.samples.slice(onset, onset + 450 * 16));
+    const resumed = await h.waitFor('duet.response.resumed');
+    assert.equal(resumed.reason, 'noise');
+    const done = await h.waitFor('response.done');
+    assert.equal((done.response as { status: string }).status, 'completed');
+    assert.equal(interrupted, 0, 'no audio_interrupted');
+    const paused = h.events.findIndex((e) => e.type === 'duet.response.paused');
+    assert.ok(paused >= 0 && paused < h.events.indexOf(resumed), 'paused, then resumed');
+    assert.equal(h.events[paused]!.tentative, true, 'paused at the first speech frames');
+    assert.equal(h.events.filter((e) => e.type === 'duet.response.ducked').length, 0, 'no duck by default');
+    assert.equal(h.events.slice(paused, h.events.indexOf(resumed)).filter((e) => e.type === 'response.output_audio.delta').length, 0, 'nothing sent while paused');
+    const transcript = h.events.filter((e) => e.type === 'response.output_audio_transcript.delta').map((e) => e.delta).join('');
+    assert.equal(transcript, ANSWER, 'the answer whole, nothing repeated');
+    assert.equal(h.events.filter((e) => e.type === 'input_audio_buffer.speech_started' || e.type === 'conversation.item.truncated').length, 0);
+  });
+});
+
+test('Agents SDK, server with the duck on (scheduler.duckMs 800): a short word over a spoken answer (a backchannel) leaves no hole: its audio keeps coming, lowered, then at full level', async () => {
   const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, rests under a tall tree, watches the birds, and sleeps until the evening comes and the stars come out.';
   await withSdk({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }], tokenDelayMs: 5, decisions: ['<2>'] }) } }, async (h) => {
     await settledSession(h);
@@ -188,7 +215,7 @@ test('Agents SDK, default config: a short word over a spoken answer (a backchann
     // -15 dB is 0.18 of the level: far under the peak heard before the duck.
     assert.ok(peak(ducked, back) < 0.4 * peak(0, ducked), `peak ${peak(ducked, back).toFixed(3)} while ducked, ${peak(0, ducked).toFixed(3)} before`);
     assert.ok(peak(back, Infinity) > 0.6 * peak(0, ducked), 'full level again after the verdict');
-  });
+  }, { scheduler: { duckMs: 800 } });
 });
 
 test('Agents SDK, default config: speech the monitor calls noise (<2>) never interrupts its playback; a question (<1>) does, and the next answer plays', async () => {
@@ -205,9 +232,9 @@ test('Agents SDK, default config: speech the monitor calls noise (<2>) never int
     await speakOver(h); // a backchannel, as far as the monitor is concerned
     const resumed = await h.waitFor('duet.response.resumed');
     assert.equal(resumed.reason, 'noise');
-    // A client that cannot pause its playback: the answer was ducked first, then paused as the sentence went on.
-    const ducked = h.events.findIndex((e) => e.type === 'duet.response.ducked');
-    assert.ok(ducked >= 0 && ducked < h.events.findIndex((e) => e.type === 'duet.response.paused'), 'ducked, then paused');
+    // Paused on the server at the first speech frames; the client was told nothing it would cut for.
+    const paused = h.events.findIndex((e) => e.type === 'duet.response.paused');
+    assert.ok(paused >= 0 && paused < h.events.indexOf(resumed), 'paused, then resumed');
     assert.equal(interrupted, 0, 'no audio_interrupted for noise');
     assert.equal(h.events.filter((e) => e.type === 'input_audio_buffer.speech_started' || e.type === 'conversation.item.truncated').length, 0);
     await speakOver(h, 1500); // a real question

@@ -17,7 +17,7 @@ import { placement, ServerHandle } from '../load/processes.js';
 import { machineInfo, writeResults } from '../load/report.js';
 import { serverConfigFlag } from '../load/server-config-flag.js';
 import { SimClient, SPEECH_STARTED_SETTING, type Policy } from './client.js';
-import { scoreRep, AUDIBLE_GAP_MS, CUT_GAP_MS, STOP_WITHIN_MS, TAKEOVER_MS, TAKEOVER_WORDS } from './metrics.js';
+import { scoreRep, AUDIBLE_GAP_MS, CUT_RULE, STOP_WITHIN_MS, TAKEOVER_MS, TAKEOVER_WORDS } from './metrics.js';
 import { aggregate, formatEarlyStarts, formatRows, type RepRecord, type Row } from './report.js';
 import type { RoomPath } from './room.js';
 import { SCENARIOS, type Prepared, type Scenario } from './scenarios.js';
@@ -103,6 +103,7 @@ async function runOne(wsUrl: string, { scenario, policy, rep, seed, prepared, ro
       seed,
       takeover: null,
       falseInterruption: null,
+      longestHoleMs: null,
       interruptionSuccess: null,
       onsetToStopMs: null,
       onsetToDuckMs: null,
@@ -184,7 +185,7 @@ export async function runInteractionBench(options: Partial<InteractionOptions> =
       speechStartedRequested: SPEECH_STARTED_SETTING,
       speechStartedSetting: accepted,
       userSpeech: `espeak-ng${realWords() ? ' and ../shared/audio/alphanumeric real clips' : ' (../shared absent: no real clips)'}`,
-      rules: { takeover: `>= ${TAKEOVER_MS} ms or > ${TAKEOVER_WORDS} words heard`, audibleGapMs: AUDIBLE_GAP_MS, cutGapMs: CUT_GAP_MS, bargeInStopWithinMs: STOP_WITHIN_MS },
+      rules: { takeover: `>= ${TAKEOVER_MS} ms or > ${TAKEOVER_WORDS} words heard`, audibleGapMs: AUDIBLE_GAP_MS, cut: CUT_RULE, bargeInStopWithinMs: STOP_WITHIN_MS },
     },
     rows,
     records,

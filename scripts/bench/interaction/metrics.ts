@@ -9,16 +9,22 @@ export const TAKEOVER_MS = 1000;
 export const TAKEOVER_WORDS = 3;
 /** A hole in an answer's playback longer than this is audible. */
 export const AUDIBLE_GAP_MS = 40;
-/** A stop or hole longer than this cuts the answer (a false interruption where it should have gone on). */
-export const CUT_GAP_MS = 100;
+/**
+ * An answer is cut (a false interruption where it should have gone on) when it did not go on: the
+ * client truncated it, audio was skipped, or it stopped for good with more to say. A hole (paused,
+ * then resumed where it stopped) is not a cut: it is reported apart, as longestHoleMs.
+ */
+export const CUT_RULE = 'truncated, audio skipped, or stopped for good with more to say; a hole (paused, then resumed where it stopped) is reported apart (longestHoleMs)';
 /** A barge-in succeeds when the new answer is heard and the old one stopped within this of the barge-in's end. */
 export const STOP_WITHIN_MS = 1000;
 
 export interface RepMetrics {
   /** The system took the turn (FD-Bench rule) where the scenario says whether it should. */
   takeover: boolean | null;
-  /** The answer in progress was cut at the client (stop/hole > 100 ms, skipped audio, or a truncate) where it should have gone on. */
+  /** The answer in progress was cut at the client (truncated, audio skipped, or stopped for good) where it should have gone on. */
   falseInterruption: boolean | null;
+  /** Where the answer should have gone on: the longest hole in its playback (ms, 0: none), a pause heard though it went on. */
+  longestHoleMs: number | null;
   /** Barge-in: the old answer stopped and the new one was heard. */
   interruptionSuccess: boolean | null;
   /** Barge-in: speech onset -> the last sample of the old answer the client played. */
@@ -71,8 +77,10 @@ function answersCreated(client: SimClient, fromMs: number, toMs: number): { item
 interface Continuity {
   gaps: number;
   repeats: number;
-  /** Holes > 100 ms or skipped audio in the window, or the answer stopping for good inside it while it had more to say. */
+  /** Skipped audio in the window, a truncate, or the answer stopping for good inside it while it had more to say. */
   cut: boolean;
+  /** The longest hole in the window, ms (0: none). */
+  longestHoleMs: number;
   lastSampleMs: number | null;
   holes: { atMs: number; ms: number; cause: string }[];
 }
@@ -83,6 +91,7 @@ function continuity(client: SimClient, itemId: string, responseId: string, fromM
   let gaps = 0;
   let repeats = 0;
   let cut = false;
+  let longestHoleMs = 0;
   const holes: Continuity['holes'] = [];
   for (let i = 1; i < spans.length; i++) {
     const a = spans[i - 1]!;
@@ -95,7 +104,8 @@ function continuity(client: SimClient, itemId: string, responseId: string, fromM
       const stop = client.cuts.some((c) => Math.abs(c.atMs - a.endMs) < 25);
       holes.push({ atMs: Math.round(a.endMs - client.originMs), ms: Math.round(hole), cause: stop ? 'client stop' : 'underrun' });
     }
-    if (hole > CUT_GAP_MS || b.from > a.to) cut = true;
+    longestHoleMs = Math.max(longestHoleMs, Math.round(hole));
+    if (b.from > a.to) cut = true;
     if (b.from < a.to) repeats++;
   }
   const last = spans.at(-1);
@@ -106,7 +116,7 @@ function continuity(client: SimClient, itemId: string, responseId: string, fromM
     if (!(completed && last.to >= client.playback.receivedSamples(itemId))) cut = true;
   }
   if (client.truncates.some((t) => t.itemId === itemId && t.atMs >= fromMs && t.atMs <= toMs)) cut = true;
-  return { gaps, repeats, cut, lastSampleMs: last ? last.endMs : null, holes };
+  return { gaps, repeats, cut, longestHoleMs, lastSampleMs: last ? last.endMs : null, holes };
 }
 
 /** The item's lowered stretch that began after `fromMs`, as the client played it. */
@@ -131,7 +141,7 @@ function cutsIn(cuts: Cut[], fromMs: number, toMs: number): Cut[] {
 }
 
 export function scoreRep(scenario: Scenario, client: SimClient, m: Marks): RepMetrics {
-  const none: RepMetrics = { takeover: null, falseInterruption: null, interruptionSuccess: null, onsetToStopMs: null, onsetToDuckMs: null, duckedMs: null, responseLatencyMs: null, audibleGaps: null, repeats: null, detail: {} };
+  const none: RepMetrics = { takeover: null, falseInterruption: null, longestHoleMs: null, interruptionSuccess: null, onsetToStopMs: null, onsetToDuckMs: null, duckedMs: null, responseLatencyMs: null, audibleGaps: null, repeats: null, detail: {} };
   const pausesReceived = client.log.filter((e) => e.type === 'duet.response.paused').map((e) => ({ atMs: e.atMs, tentative: e.event.tentative === true }));
   const decisions = client.log.filter((e) => e.type === 'duet.monitor.state').map((e) => `${String(e.event.state)} ${String(e.event.action)}`);
   const late = Float64Array.from(client.micLatenessMs).sort();
@@ -186,6 +196,7 @@ export function scoreRep(scenario: Scenario, client: SimClient, m: Marks): RepMe
         ...none,
         takeover: newer.some((a) => heard(client, a.itemId)),
         falseInterruption: c.cut,
+        longestHoleMs: c.longestHoleMs,
         onsetToDuckMs: duck.onsetToDuckMs,
         duckedMs: duck.duckedMs,
         audibleGaps: c.gaps,
@@ -206,6 +217,7 @@ export function scoreRep(scenario: Scenario, client: SimClient, m: Marks): RepMe
       return {
         ...none,
         falseInterruption: before.cut,
+        longestHoleMs: before.longestHoleMs,
         interruptionSuccess: stopped && next !== undefined && heard(client, next.itemId),
         onsetToStopMs: stoppedAt !== null && stoppedAt > onset ? stoppedAt - onset : null,
         onsetToDuckMs: duckHeard(client, m.answer.itemId, onset).onsetToDuckMs,

@@ -23,6 +23,8 @@ export interface Row {
   reps: number;
   takeoverRate: number | null;
   falseInterruptionRate: number | null;
+  /** Where the answer should have gone on: the longest hole heard in it (a pause, not a cut). */
+  longestHoleMs: { n: number; p50: number | null; p95: number | null };
   interruptionSuccessRate: number | null;
   onsetToStopMs: { n: number; p50: number | null; p95: number | null };
   /** Speech onset -> the answer heard lowered (a duck: confirmed-mode clients). */
@@ -68,6 +70,7 @@ export function aggregate(records: RepRecord[], scenarios: Scenario[], policies:
         reps: reps.length,
         takeoverRate: rate(ok.map((r) => r.takeover)),
         falseInterruptionRate: rate(ok.map((r) => r.falseInterruption)),
+        longestHoleMs: pct(ok.map((r) => r.longestHoleMs ?? null)),
         interruptionSuccessRate: rate(ok.map((r) => r.interruptionSuccess)),
         onsetToStopMs: pct(ok.map((r) => r.onsetToStopMs)),
         onsetToDuckMs: pct(ok.map((r) => r.onsetToDuckMs ?? null)),
@@ -92,7 +95,7 @@ export function formatRows(policy: Policy, rows: Row[], scenarios: Scenario[]): 
   const kind = new Map(scenarios.map((s) => [s.name, s.kind]));
   return formatTable(
     `policy ${policy}`,
-    ['scenario', 'reps', 'takeover', '', 'false int.', 'int. success', 'onset->stop p50/p95', 'onset->duck p50/p95', 'ducked ms p50/p95', 'latency p50/p95', 'gaps>40ms', 'repeats', 'fail', 'errors', 'mic late p99'],
+    ['scenario', 'reps', 'takeover', '', 'false int.', 'hole ms p50/p95', 'int. success', 'onset->stop p50/p95', 'onset->duck p50/p95', 'ducked ms p50/p95', 'latency p50/p95', 'gaps>40ms', 'repeats', 'fail', 'errors', 'mic late p99'],
     rows
       .filter((r) => r.policy === policy)
       .map((r) => [
@@ -101,6 +104,7 @@ export function formatRows(policy: Policy, rows: Row[], scenarios: Scenario[]): 
         r.takeoverRate,
         r.takeoverRate === null ? '' : TAKEOVER_WANTED[kind.get(r.scenario)!],
         r.falseInterruptionRate,
+        pair(r.longestHoleMs),
         r.interruptionSuccessRate,
         pair(r.onsetToStopMs),
         pair(r.onsetToDuckMs),
