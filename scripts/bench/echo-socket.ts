@@ -8,8 +8,8 @@
 //  - barge-in over the echo: the user starts speaking 5 s (and 1.5 s) into the session's first answer
 //    (and 5 s into its second, after a whole answer played back); user's first sample
 //    into the microphone -> the answer lowered or paused at the client (duet.response.ducked or
-//    .paused, whichever comes first: an answer playing for more than scheduler.duckAfterMs is
-//    ducked first) and -> duet.response.paused, against the same barge-in with
+//    .paused, whichever comes first: with scheduler.duckMs above 0, an answer playing for more
+//    than scheduler.duckAfterMs is ducked first) and -> duet.response.paused, against the same barge-in with
 //    no echo path (canceller on, and off), how many were missed (no pause within 3 s), and how
 //    many interrupted the answer (the scripted monitor calls every confirmed segment a query, so
 //    a barge-in that pauses but never confirms, a string of blips, is a missed interruption).
