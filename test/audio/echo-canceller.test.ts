@@ -351,6 +351,36 @@ test('a stall of 200-500 ms the client never had (it buffered more than the serv
   assert.ok(onset - alone.onsets[0]! <= 64, `onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
 });
 
+test('a stall the client played through in part (its playback lags the model: it ran dry for less than the silence) starts no speech, and a barge-in after it is heard: the part is found', { skip: noEspeak || noSpeex }, async () => {
+  // The echo comes the part played through earlier than placed, read neither as placed nor past
+  // the silence. Each of the four started a turn before (stall-watch.ts), and each barge-in was missed.
+  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
+  const both = concat(assistant, silence(2000), second);
+  const secondAtMs = assistant.length / 16 + 2000;
+  // The reference stalls from a whole 100 ms frame sent; the client ran dry from the same moment, for the silence less the part.
+  const stallAt = (intoMs: number) => Math.ceil((secondAtMs + intoMs) / 100) * 100;
+  const partial = (room: RoomParams, gapMs: number, partMs: number, intoMs: number) => ({ assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: stallAt(intoMs), gapMs }, underrun: { atMs: stallAt(intoMs), gapMs: gapMs - partMs } });
+  const echoOnly = [[ROOMS[0]!, 500, 375, 1000], [ROOMS[1]!, 500, 375, 1000], [ROOMS[2]!, 500, 250, 300], [ROOMS[3]!, 500, 250, 300]] as const;
+  for (const [room, gapMs, partMs, intoMs] of echoOnly) {
+    const sim = { ...partial(room, gapMs, partMs, intoMs), echoGain: echoGainFor(both, room, activeRms(user), 0), durationMs: both.length / 16 + 800 };
+    const r = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+    assert.deepEqual(r.onsets.filter((t) => t >= secondAtMs), [], `${room.name}, ${partMs} of ${gapMs} ms at ${intoMs}: the echo started speech`);
+    assert.equal(r.canceller.skippedStalls, 1, `${room.name}, ${partMs} of ${gapMs} ms at ${intoMs}: the part played through was not read past`);
+  }
+  const bargeIns = [[ROOMS[0]!, 300, 150, 1000], [ROOMS[1]!, 300, 75, 1000], [ROOMS[2]!, 200, 50, 1000], [ROOMS[3]!, 200, 100, 300]] as const;
+  for (const [room, gapMs, partMs, intoMs] of bargeIns) {
+    const atMs = stallAt(intoMs) + gapMs + 600;
+    const sim = { ...partial(room, gapMs, partMs, intoMs), echoGain: echoGainFor(both, room, activeRms(user), 0), user, userAtMs: atMs, durationMs: atMs + 3000 };
+    const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+    const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
+    const label = `${room.name}, ${partMs} of ${gapMs} ms at ${intoMs}`;
+    assert.deepEqual(on.onsets.filter((t) => t >= secondAtMs && t < atMs - 100), [], `${label}: the echo started speech`);
+    const onset = on.onsets.find((t) => t >= atMs - 100);
+    assert.ok(onset !== undefined, `${label}: the barge-in was missed`);
+    assert.ok(onset - alone.onsets[0]! <= 64, `${label}: onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+  }
+});
+
 test('a stall the client really had (it ran dry) is not skipped, with or without the user speaking just after it', { skip: noEspeak || noSpeex }, async () => {
   const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
   const both = concat(assistant, silence(2000), second);

@@ -14,7 +14,7 @@ import type { EchoReference } from '../../server/audio/echo/reference.js';
 const FRAME = 160;
 
 function setup() {
-  const calls = { forgets: 0, skips: [] as number[], heard: 0 };
+  const calls = { forgets: 0, skips: [] as number[], heard: 0, readings: [] as number[] };
   const leak = new EchoLeak();
   const pathBound = { boundDb: -20 as number | null, forget: () => { calls.forgets++; } };
   const trust = new FilterTrust({
@@ -24,8 +24,9 @@ function setup() {
     leak,
     pathBound: pathBound as unknown as EchoPathBound,
     response: () => new Int32Array(4800).fill(1),
-    hearAgain: () => {
+    hearAgain: (_frame, readFrom) => {
       calls.heard++;
+      calls.readings.push(readFrom);
     },
   });
   return { trust, leak, calls, pathBound };
@@ -94,4 +95,24 @@ test('before the delay is locked a distrust holds nothing (a young filter is no 
   trust.judge(1, { ...missing, locked: false });
   assert.equal(trust.trusted, false);
   assert.equal(trust.holdThisFrame(), false);
+});
+
+test('a reading moved while distrusted (a stall found played through) replays the frames kept at the new reading, keeps the leak it had, and ends the search', () => {
+  const { trust: moved, leak, calls } = setup();
+  for (let i = 0; i < 400; i++) leak.learn(MIC * 1e-4, MIC, 12);
+  const learnt = leak.db;
+  for (let f = 0; f < 5; f++) moved.record(new Int16Array(FRAME), 10_000 + f * FRAME, false);
+  moved.judge(5, missing);
+  moved.judge(6, missing);
+  assert.equal(moved.holdThisFrame(), true, 'held: the echo went missing');
+  leak.forget(null);
+  moved.readingMoved(7, 800);
+  assert.deepEqual(calls.readings, [0, 1, 2, 3, 4].map((f) => 10_000 + f * FRAME + 800), 'the frames kept, heard again 800 samples later');
+  assert.equal(leak.db, learnt, 'the leak it had');
+  assert.equal(moved.holdThisFrame(), false, 'the hold and the search are over');
+  assert.equal(calls.forgets, 0);
+  const { trust, calls: untouched } = setup();
+  trust.readingMoved(0, 800);
+  assert.equal(trust.trusted, true);
+  assert.equal(untouched.heard, 0, 'a trusted filter: nothing to hear again');
 });

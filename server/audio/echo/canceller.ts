@@ -13,7 +13,8 @@
 // throws away what it has learnt. After a move, or a long distrust (below), the leak estimate
 // starts over from the room's uncancelled echo. A stall's silence that the client played
 // through (it buffered more than the server models) is found by the filter's own response and
-// read past (stall-check.ts); after an underrun the server never saw, the echo is searched for
+// read past (stall-check.ts), as is the part of one a lagging client played through
+// (stall-watch.ts); after an underrun the server never saw, the echo is searched for
 // at every delay with that response and read where it is found (echo-realign.ts).
 //
 // Cancellation is SpeexDSP's (speex.ts): MDF adaptive filter, then its residual echo
@@ -473,7 +474,10 @@ export class EchoCanceller {
       },
       () => this.filterResponse(),
     );
-    if (skip > 0) this.clock.skipStall(skip);
+    if (skip > 0) {
+      this.clock.skipStall(skip);
+      this.trust.readingMoved(this.frames, skip);
+    }
   }
 
   /** The filter's impulse response (only with SpeexDSP), read into one reused buffer: callers copy what they keep. */

@@ -116,13 +116,17 @@ export class EchoRealigner {
    * when nothing is found yet, or null when the reading as placed explains the window: the echo
    * did not move (the filter was distrusted for something else), and the search is over.
    */
-  search(search: (mic: Int16Array, from: number, minShift: number, maxShift: number) => { shift: number; explained: number; asPlaced: number }): number | null {
+  search(
+    search: (mic: Int16Array, from: number, minShift: number, maxShift: number) => { shift: number; explained: number; asPlaced: number },
+    /** The shifts searched (default: from 500 ms later to 100 ms earlier than placed). */
+    range: { min: number; max: number } = { min: -MOST_LATER, max: MOST_EARLIER },
+  ): number | null {
     if (!this.due) return 0;
     this.searches++;
     this.sinceSearch = 0;
     const windowStart = this.filled - WINDOW_SAMPLES;
     for (let at = 0; at < WINDOW_SAMPLES; at += this.frameSamples) this.window.set(this.frameAt(windowStart + at), at);
-    const found = search(this.window, this.from + windowStart, -MOST_LATER, MOST_EARLIER);
+    const found = search(this.window, this.from + windowStart, range.min, range.max);
     // As placed: it explains the window outright, or (the user speaking over the echo shares it)
     // it is the best reading of all, well above chance, twice in a row.
     this.asPlacedBest = Math.abs(found.shift) <= AGREE && found.explained >= ABOVE_CHANCE ? this.asPlacedBest + 1 : 0;
@@ -137,6 +141,12 @@ export class EchoRealigner {
     this.searches = MOST_SEARCHES;
     this.candidate = Number.NaN;
     return found.shift;
+  }
+
+  /** The echo was found by other means (a stall's silence found played through: stall-watch.ts): no more searches this time. */
+  endSearch(): void {
+    this.searches = MOST_SEARCHES;
+    this.candidate = Number.NaN;
   }
 
   /**

@@ -81,7 +81,8 @@ export class FilterTrust {
   /** Where the echo went after its delay jumped: the search, the filter's response when distrusted (copied into its shadow), and the leak it had learnt. */
   private readonly realigner: EchoRealigner;
   private readonly shadow = new ShadowEcho();
-  private leakAtDistrust = 0;
+  /** The leak when the filter was last distrusted with the delay locked (null: not so distrusted). */
+  private leakAtDistrust: number | null = null;
   /** Frames left to see the echo missing after a distrust (see JUMP_WATCH_FRAMES). */
   private jumpWatchFrames = 0;
   /** The filter was found again by moving the reading: trusted again, it keeps the leak it had. */
@@ -157,6 +158,24 @@ export class FilterTrust {
     return forgot;
   }
 
+  /**
+   * The reference is read `move` samples later from the next frame on: a stall's silence was found
+   * played through, in whole or in part (stall-watch.ts). A filter distrusted meanwhile was reading
+   * the echo's new place wrong, not facing a new room: as after a realignment it hears the frames
+   * kept again at the new reading, keeps the leak it had, and the search for the echo ends. (A part
+   * played through is found only once 100 ms of the echo are back; by then the filter, reading the
+   * run as placed, had been distrusted and held, and barge-ins after 50 ms parts were missed.)
+   */
+  readingMoved(frame: number, move: number): void {
+    if (this.trustedNow) return;
+    this.realigner.endSearch();
+    this.realigner.replay(move, this.d.hearAgain);
+    if (this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
+    this.realigned = true;
+    this.distrustedSince = frame;
+    this.forgetBoundWhenRun = false;
+  }
+
   private weigh(frame: number, f: FilterFrame): boolean {
     const { micEnergy, outputEnergy, estimateEnergy } = f;
     if (micEnergy <= Math.max(ACTIVE_ENERGY, f.passesAlone)) return this.trustedNow;
@@ -186,6 +205,7 @@ export class FilterTrust {
       // The room as the filter knew it, kept to look for the echo with should it turn out to have
       // gone missing in the next frames (jumpWatchFrames: the client ran dry). Only once the delay
       // is locked (a young filter's response is no room to search with).
+      this.leakAtDistrust = null;
       if (f.locked) {
         this.shadow.load(this.d.response());
         this.leakAtDistrust = this.d.leak.db;
@@ -210,7 +230,7 @@ export class FilterTrust {
     // The filter heard (or was held through) the last 400 ms against the wrong reading: it hears
     // them again as they really came, so its history is the echo's and its next frame follows on.
     this.realigner.replay(move, this.d.hearAgain);
-    this.d.leak.restore(this.leakAtDistrust);
+    if (this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
     this.realigned = true;
     // The filter is the room's again: a distrust counted from here (the bound is forgotten only if it goes on).
     this.distrustedSince = frame;

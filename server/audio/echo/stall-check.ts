@@ -23,7 +23,9 @@ const EXPLAINS_BETTER_BY = 0.3;
 /** Frames in a row one reading must explain. */
 const DECIDE_AFTER = 2;
 /** Frames judged per silence at most (each costs a convolution of the filter's response, ~0.5 ms). */
-const MOST_JUDGED = 40;
+const MOST_JUDGED = 60;
+/** A frame neither reading explains this share of is new sound: the echo come back early (a part played through: stall-watch.ts) or the user. */
+const UNEXPLAINED_BELOW = 0.1;
 /** The echo's frames after the silence began within which the client may be found to have played on (2 s). */
 const WATCH_BLOCKS = 200;
 /** Silence up to this long (500 ms) may be a stall the client played through; longer, it surely ran dry. */
@@ -55,6 +57,7 @@ export class StallCheck {
   /** The silence under test: its first block, its length in blocks and samples; null when none is. */
   private gap: { start: number; blocks: number; samples: number } | null = null;
   private judged = 0;
+  private unexplainedNow = false;
   private playedOnVotes = 0;
   private ranDryVotes = 0;
   /** Frames after a skip in which the filter still holds what it read as placed. */
@@ -83,6 +86,11 @@ export class StallCheck {
     this.judged = this.playedOnVotes = this.ranDryVotes = 0;
   }
 
+  /** Whether the last frame was loud and neither reading explained it (see UNEXPLAINED_BELOW). */
+  get unexplained(): boolean {
+    return this.unexplainedNow;
+  }
+
   /** Whether a silence is being tested. */
   get pending(): boolean {
     return this.gap !== null;
@@ -91,6 +99,22 @@ export class StallCheck {
   /** Whether the reference was just read past a silence and the filter has not caught up: its word is not to be taken. */
   get settling(): boolean {
     return this.settleFrames > 0;
+  }
+
+  /** The silence under test (its first reference block and its length in samples), or null. */
+  get silence(): { startBlock: number; samples: number } | null {
+    return this.gap && { startBlock: this.gap.start, samples: this.gap.samples };
+  }
+
+  /**
+   * The client was found (by a search: stall-watch.ts) to have played through `samples` of the
+   * silence and run dry for the rest: the test ends as for a silence played through, and the
+   * filter settles for `filterLeadBlocks` and the frames the search took to decide.
+   */
+  playedPartly(filterLeadBlocks: number): void {
+    this.gap = null;
+    this.settleFrames = filterLeadBlocks + DECIDE_AFTER + SETTLE_SLACK;
+    this.skips++;
   }
 
   /** Stops testing (and settling), keeping the reference as it is read now. */
@@ -107,6 +131,7 @@ export class StallCheck {
    */
   frame(f: StallFrame, explained: (skip: number) => number): number {
     if (this.settleFrames > 0) this.settleFrames--;
+    this.unexplainedNow = false;
     const gap = this.gap;
     if (!gap || f.echoBlock < gap.start) return 0;
     if (f.echoBlock > gap.start + gap.blocks + WATCH_BLOCKS || this.judged >= MOST_JUDGED) {
@@ -118,7 +143,11 @@ export class StallCheck {
     const asPlaced = explained(0);
     const pastSilence = explained(gap.samples);
     const playedOn = pastSilence >= EXPLAINS && pastSilence >= asPlaced + EXPLAINS_BETTER_BY;
-    const ranDry = asPlaced >= EXPLAINS && asPlaced >= pastSilence + EXPLAINS_BETTER_BY;
+    // Only the run after the silence, placed, shows the client ran dry for all of it: within the
+    // silence the reading as placed explains the room's tail of what came before, whatever the
+    // client did next (a client that played part of the silence through was taken for one that ran dry).
+    const ranDry = f.echoBlock >= gap.start + gap.blocks && asPlaced >= EXPLAINS && asPlaced >= pastSilence + EXPLAINS_BETTER_BY;
+    this.unexplainedNow = asPlaced < UNEXPLAINED_BELOW && pastSilence < UNEXPLAINED_BELOW;
     this.playedOnVotes = playedOn ? this.playedOnVotes + 1 : 0;
     this.ranDryVotes = ranDry ? this.ranDryVotes + 1 : 0;
     if (this.ranDryVotes >= DECIDE_AFTER) this.gap = null;
