@@ -64,6 +64,19 @@ async function setUp(t: TestContext, decisions: ('<1>' | '<2>' | '<4>')[], speec
   };
 }
 
+/** Samples the page's player every 5 ms from now on: the lowest output gain, and whether playback was ever frozen. */
+async function watchPlayer(page: Awaited<ReturnType<typeof setUp>>['page']): Promise<() => Promise<{ minGain: number; held: boolean }>> {
+  await page.evaluate(() => {
+    const seen = ((globalThis as any).playerWatch = { minGain: 1, held: false });
+    setInterval(() => {
+      const view = (globalThis as any).duet.player();
+      seen.minGain = Math.min(seen.minGain, view.gain);
+      seen.held ||= view.held;
+    }, 5);
+  });
+  return async () => (await page.evaluate(() => (globalThis as any).playerWatch)) as { minGain: number; held: boolean };
+}
+
 const missing = () => chromiumMissing() ?? (espeakAvailable() ? null : 'espeak-ng not installed (it speaks the test questions)');
 
 /** Start, connect, and wait until the first question is answered aloud; returns the answer's ids. */
@@ -170,14 +183,7 @@ test('page: a transient over a spoken answer (100 ms of a word: a click, a cough
   const session = await setUp(t, ['<1>', '<2>'], transient);
   const { page, wire, player, problems } = session;
   const { responseId, itemId } = await firstAnswerPlaying(session);
-  await page.evaluate(() => {
-    const seen = ((globalThis as any).holdWatch = { minGain: 1, held: false });
-    setInterval(() => {
-      const view = (globalThis as any).duet.player();
-      seen.minGain = Math.min(seen.minGain, view.gain);
-      seen.held ||= view.held;
-    }, 5);
-  });
+  const watched = await watchPlayer(page);
   const paused = await until('answer paused', () => wire.find('received', 'duet.response.paused', (e) => e.response_id === responseId), 20000);
   assert.equal(paused.tentative, true, 'paused at the first speech frames');
   const resumed = await until('resumed', () => wire.find('received', 'duet.response.resumed', (e) => e.response_id === responseId), 5000);
@@ -185,9 +191,9 @@ test('page: a transient over a spoken answer (100 ms of a word: a click, a cough
   assert.ok((resumed.buffered_audio_ms as number) > 0, `the page still had ${String(resumed.buffered_audio_ms)} ms to play when output resumed`);
   const receivedAtResume = (await player()).receivedMs[itemId]!;
   await until('more of the same answer', async () => (await player()).receivedMs[itemId]! > receivedAtResume);
-  const watched = (await page.evaluate(() => (globalThis as any).holdWatch)) as { minGain: number; held: boolean };
-  assert.equal(watched.held, false, 'playback never froze');
-  assert.ok(watched.minGain > 0.99, `never lowered: gain ${watched.minGain.toFixed(3)}`);
+  const seen = await watched();
+  assert.equal(seen.held, false, 'playback never froze');
+  assert.ok(seen.minGain > 0.99, `never lowered: gain ${seen.minGain.toFixed(3)}`);
   assert.equal(wire.find('received', 'input_audio_buffer.speech_started', (e) => e.audio_start_ms > 6000), undefined, 'the transient was never announced');
   assert.equal(wire.find('received', 'duet.output_audio.clear'), undefined);
   assert.equal(wire.find('sent', 'conversation.item.truncate'), undefined);
@@ -200,15 +206,7 @@ test('page, server with the duck on (scheduler.duckMs 800): a short word over a 
   const session = await setUp(t, ['<1>', '<2>'], backchannel, { scheduler: { duckMs: 800 } });
   const { page, wire, player, pageHandled, problems } = session;
   const { responseId, itemId } = await firstAnswerPlaying(session);
-  // Sampled in the page every 5 ms: the lowest output gain, and whether playback was ever frozen.
-  await page.evaluate(() => {
-    const seen = ((globalThis as any).duckWatch = { minGain: 1, held: false });
-    setInterval(() => {
-      const view = (globalThis as any).duet.player();
-      seen.minGain = Math.min(seen.minGain, view.gain);
-      seen.held ||= view.held;
-    }, 5);
-  });
+  const watch = await watchPlayer(page);
   const ducked = await until('answer ducked', () => wire.find('received', 'duet.response.ducked', (e) => e.response_id === responseId), 20000);
   assert.equal(ducked.gain_db, -15);
   await until('full level again', () => wire.find('received', 'duet.response.resumed', (e) => e.response_id === responseId), 20000);
@@ -217,7 +215,7 @@ test('page, server with the duck on (scheduler.duckMs 800): a short word over a 
   await until('the word judged', () => wire.find('received', 'duet.response.resumed', (e) => e.response_id === responseId && e.reason !== 'blip'), 6000).catch(() => undefined);
   const resumed = wire.received.filter((e: WireEvent) => e.type === 'duet.response.resumed' && e.response_id === responseId).at(-1)!;
   await until('page handled the resume', () => pageHandled('duet.response.resumed'));
-  const watched = (await page.evaluate(() => (globalThis as any).duckWatch)) as { minGain: number; held: boolean };
+  const watched = await watch();
   assert.ok(watched.minGain < 0.3, `the page lowered what it had buffered: gain ${watched.minGain.toFixed(3)}`);
   assert.equal(watched.held, false, 'playback never froze');
   assert.ok(['noise', 'backchannel', 'short', 'blip'].includes(resumed.reason as string), String(resumed.reason));

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scriptFile, startServer } from '../support/server.js';
-import { TestClient } from '../support/client.js';
+import { TestClient, type Ev } from '../support/client.js';
 import { scriptedModelSet } from '../../models/scripted/index.js';
 import type { Script } from '../../models/scripted/script.js';
 import { concat, firstTurn, loadSpeech, silence, streamAudio } from '../support/speech.js';
@@ -151,13 +151,26 @@ function overQuiet(speech: Float32Array): Float32Array {
   return concat(quiet, speech, silence(1200));
 }
 
+/** A short word (450 ms of a real utterance) over the answer; the monitor calls it noise: returns the resume. */
+async function wordOver(client: TestClient): Promise<Ev> {
+  const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
+  await streamAudio(client, overQuiet(fixture.samples.slice(onset, onset + 450 * 16)), 1);
+  const resumed = await client.waitFor('duet.response.resumed', () => true, 8000);
+  assert.equal(resumed.reason, 'noise');
+  return resumed;
+}
+
+/** The answer's whole text reached the client, and the word over it was never announced. */
+function assertWholeAndUnannounced(client: TestClient): void {
+  const transcript = client.events.filter((e) => e.type === 'response.output_audio_transcript.delta').map((e) => e.delta).join('');
+  assert.equal(transcript, ANSWER);
+  for (const type of ['input_audio_buffer.speech_started', 'conversation.item.truncated']) assert.equal(index(client.events, type), -1, `no ${type}`);
+}
+
 test('plain OpenAI client, spoken answer (default): a short word over it pauses the answer at its first frames, unannounced, and the noise verdict resumes it where it stopped: nothing sent while paused, the answer whole', async () => {
   const { server, client } = await spokenAnswer(['<2>']);
   try {
-    const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
-    await streamAudio(client, overQuiet(fixture.samples.slice(onset, onset + 450 * 16)), 1);
-    const resumed = await client.waitFor('duet.response.resumed', () => true, 8000);
-    assert.equal(resumed.reason, 'noise');
+    const resumed = await wordOver(client);
     const paused = index(client.events, 'duet.response.paused');
     const resumedAt = client.events.indexOf(resumed);
     assert.ok(paused >= 0 && paused < resumedAt, `paused ${paused}, resumed ${resumedAt}`);
@@ -166,9 +179,7 @@ test('plain OpenAI client, spoken answer (default): a short word over it pauses 
     assert.equal(client.events.slice(paused, resumedAt).filter((e) => e.type === 'response.output_audio.delta').length, 0, 'nothing sent while paused');
     const done = await client.waitFor('response.done', () => true, 30000);
     assert.equal((done.response as { status: string }).status, 'completed');
-    const transcript = client.events.filter((e) => e.type === 'response.output_audio_transcript.delta').map((e) => e.delta).join('');
-    assert.equal(transcript, ANSWER);
-    for (const type of ['input_audio_buffer.speech_started', 'conversation.item.truncated']) assert.equal(index(client.events, type), -1, `no ${type}`);
+    assertWholeAndUnannounced(client);
   } finally {
     client.close();
     await server.stop();
@@ -178,10 +189,7 @@ test('plain OpenAI client, spoken answer (default): a short word over it pauses 
 test('plain OpenAI client, spoken answer, with the duck on (scheduler.duckMs 800): a short word over it ducks the answer, which plays on lowered with no gap and comes back at full level', async () => {
   const { server, client } = await spokenAnswer(['<2>'], { duckMs: 800 });
   try {
-    const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
-    await streamAudio(client, overQuiet(fixture.samples.slice(onset, onset + 450 * 16)), 1);
-    const resumed = await client.waitFor('duet.response.resumed', () => true, 8000);
-    assert.equal(resumed.reason, 'noise');
+    const resumed = await wordOver(client);
     const ducked = index(client.events, 'duet.response.ducked');
     const resumedAt = client.events.indexOf(resumed);
     assert.ok(ducked >= 0 && ducked < resumedAt, `ducked ${ducked}, resumed ${resumedAt}`);
@@ -195,9 +203,7 @@ test('plain OpenAI client, spoken answer, with the duck on (scheduler.duckMs 800
     const done = await client.waitFor('response.done', () => true, 30000);
     assert.equal((done.response as { status: string }).status, 'completed');
     assert.ok(audioPeak(client.events.slice(resumedAt)) > 0.6 * before, 'full level after the duck');
-    const transcript = client.events.filter((e) => e.type === 'response.output_audio_transcript.delta').map((e) => e.delta).join('');
-    assert.equal(transcript, ANSWER);
-    for (const type of ['input_audio_buffer.speech_started', 'conversation.item.truncated']) assert.equal(index(client.events, type), -1, `no ${type}`);
+    assertWholeAndUnannounced(client);
   } finally {
     client.close();
     await server.stop();

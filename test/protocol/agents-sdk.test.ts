@@ -149,22 +149,28 @@ test('Agents SDK, default config: speech during a spoken answer makes the SDK tr
   });
 });
 
+/** The SDK asks for an answer, and a short word (450 ms of a real utterance) comes over it, which the monitor calls noise: the resume, and a count of the SDK's audio_interrupted. */
+async function backchannelOver(h: Harness): Promise<{ resumed: RawEvent; interrupted: () => number }> {
+  await settledSession(h);
+  let interrupted = 0;
+  h.session.on('audio_interrupted', () => void (interrupted += 1));
+  h.session.sendMessage('Tell me about the fox.');
+  await h.waitFor('response.output_audio.delta');
+  const fixture = loadSpeech('two-turns-clean');
+  const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
+  await speakOver(h, 3000, fixture.samples.slice(onset, onset + 450 * 16));
+  const resumed = await h.waitFor('duet.response.resumed');
+  assert.equal(resumed.reason, 'noise');
+  return { resumed, interrupted: () => interrupted };
+}
+
 test('Agents SDK, default config: a short word over a spoken answer (a backchannel) pauses it at once and the noise verdict resumes it where it stopped: no audio_interrupted, the answer whole', async () => {
   const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, rests under a tall tree, watches the birds, and sleeps until the evening comes and the stars come out.';
   await withSdk({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }], tokenDelayMs: 5, decisions: ['<2>'] }) } }, async (h) => {
-    await settledSession(h);
-    let interrupted = 0;
-    h.session.on('audio_interrupted', () => void (interrupted += 1));
-    h.session.sendMessage('Tell me about the fox.');
-    await h.waitFor('response.output_audio.delta');
-    const fixture = loadSpeech('two-turns-clean');
-    const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
-    await speakOver(h, 3000, fixture.samples.slice(onset, onset + 450 * 16));
-    const resumed = await h.waitFor('duet.response.resumed');
-    assert.equal(resumed.reason, 'noise');
+    const { resumed, interrupted } = await backchannelOver(h);
     const done = await h.waitFor('response.done');
     assert.equal((done.response as { status: string }).status, 'completed');
-    assert.equal(interrupted, 0, 'no audio_interrupted');
+    assert.equal(interrupted(), 0, 'no audio_interrupted');
     const paused = h.events.findIndex((e) => e.type === 'duet.response.paused');
     assert.ok(paused >= 0 && paused < h.events.indexOf(resumed), 'paused, then resumed');
     assert.equal(h.events[paused]!.tentative, true, 'paused at the first speech frames');
@@ -179,9 +185,6 @@ test('Agents SDK, default config: a short word over a spoken answer (a backchann
 test('Agents SDK, server with the duck on (scheduler.duckMs 800): a short word over a spoken answer (a backchannel) leaves no hole: its audio keeps coming, lowered, then at full level', async () => {
   const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, rests under a tall tree, watches the birds, and sleeps until the evening comes and the stars come out.';
   await withSdk({ chat: { kind: 'scripted', script: scriptFile({ replies: [{ text: ANSWER }], tokenDelayMs: 5, decisions: ['<2>'] }) } }, async (h) => {
-    await settledSession(h);
-    let interrupted = 0;
-    h.session.on('audio_interrupted', () => void (interrupted += 1));
     // What the app is handed to play: arrival time and peak of each chunk.
     const chunks: { atMs: number; peak: number }[] = [];
     h.session.on('audio', (event: { data: ArrayBuffer }) => {
@@ -193,15 +196,9 @@ test('Agents SDK, server with the duck on (scheduler.duckMs 800): a short word o
       const type = (raw as RawEvent).type;
       if (type === 'duet.response.ducked' || type === 'duet.response.resumed') marks[type] ??= performance.now();
     });
-    h.session.sendMessage('Tell me about the fox.');
-    await h.waitFor('response.output_audio.delta');
-    const fixture = loadSpeech('two-turns-clean');
-    const onset = Math.round(fixture.truth.turns[0]!.onsetMs * 16);
-    await speakOver(h, 3000, fixture.samples.slice(onset, onset + 450 * 16));
-    const resumed = await h.waitFor('duet.response.resumed');
-    assert.equal(resumed.reason, 'noise');
+    const { interrupted } = await backchannelOver(h);
     await h.waitFor('response.done');
-    assert.equal(interrupted, 0, 'no audio_interrupted');
+    assert.equal(interrupted(), 0, 'no audio_interrupted');
     assert.equal(h.events.filter((e) => e.type === 'duet.response.paused').length, 0, 'never paused');
     assert.ok(h.events.some((e) => e.type === 'duet.response.ducked'));
     // Chunks come every 100 ms or so (the pacer's frames): a pause over the word and its verdict would leave a gap of a second.
