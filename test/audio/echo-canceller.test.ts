@@ -401,7 +401,9 @@ test('a barge-in after the client ran dry on its own (an underrun the server nev
   const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
   const both = concat(assistant, silence(2000), second);
   const secondAtMs = assistant.length / 16 + 2000;
-  const cases = [[ROOMS[0]!, 0, 1000, 150, 600], [ROOMS[1]!, -6, 2500, 300, 300], [ROOMS[3]!, 0, 2500, 300, 1000]] as const;
+  // The small room at 0 dB, 300 ms at 2.5 s: missed while the frames from before the underrun were
+  // replayed at the new reading too (the filter then cancelled 10-17 dB where it had cancelled 25-30).
+  const cases = [[ROOMS[0]!, 0, 1000, 150, 600], [ROOMS[1]!, -6, 2500, 300, 300], [ROOMS[3]!, 0, 2500, 300, 1000], [ROOMS[0]!, 0, 2500, 300, 300]] as const;
   for (const [room, echoDb, intoMs, gapMs, afterMs] of cases) {
     const atMs = secondAtMs + intoMs + gapMs + afterMs;
     const name = `${room.name} ${echoDb} dB, ${gapMs} ms at ${intoMs}, user ${afterMs} ms after`;

@@ -86,4 +86,13 @@ test('the hold lasts 400 ms at most; a move replays every frame kept at the new 
   const after: number[] = [];
   moved.replayHeld((mic) => after.push(mic[0]!));
   assert.deepEqual(after, [], 'nothing held');
+  // Only the last frames when asked (those since the echo moved); every frame kept is forgotten.
+  const recent = recorded(50);
+  const some: Array<[number, number]> = [];
+  recent.replay(-2400, (mic, readFrom) => some.push([mic[0]!, readFrom]), 12);
+  assert.equal(some.length, 12);
+  assert.deepEqual(some[0], [38, 10_000 + 38 * FRAME - 2400]);
+  const again: number[] = [];
+  recent.replay(-2400, (mic) => again.push(mic[0]!));
+  assert.deepEqual(again, [], 'forgotten after a replay');
 });

@@ -14,7 +14,8 @@
 // microphone, once 100 ms have been heard since. A reading that explains most of it where the
 // one as placed explains next to nothing, found twice within 2 samples, is where the echo comes
 // from now: the reference is read there from then on (ReferenceClock.skipStall) and the frames
-// kept are replayed to the filter at that reading, so its history is the echo's. The reading as
+// kept since the jump are replayed to the filter at that reading, so its history is the echo's
+// (filter-trust.ts: those before it came where they were read). The reading as
 // placed found best instead (the filter was distrusted for something else) ends the hold, and the
 // frames held are replayed as placed; so does a hold that finds nothing in 400 ms.
 
@@ -150,13 +151,14 @@ export class EchoRealigner {
   }
 
   /**
-   * After a move of `shift`: hands every frame kept (oldest first, the last recorded included)
-   * with its reading position moved by it, for the filter to hear again as the echo really came,
-   * and forgets them (their positions no longer hold).
+   * After a move of `shift`: hands the last `frames` frames kept (oldest first, the last recorded
+   * included; default all) with their reading positions moved by it, for the filter to hear again
+   * as the echo really came, and forgets every frame kept (their positions no longer hold).
    */
-  replay(shift: number, each: (mic: Int16Array, readFrom: number) => void): void {
+  replay(shift: number, each: (mic: Int16Array, readFrom: number) => void, frames = Number.POSITIVE_INFINITY): void {
     const n = this.frameSamples;
-    for (let at = 0; at + n <= this.filled; at += n) each(this.frameAt(at), this.from + at + shift);
+    const kept = Math.floor(this.filled / n);
+    for (let at = Math.max(0, kept - frames) * n; at + n <= this.filled; at += n) each(this.frameAt(at), this.from + at + shift);
     this.filled = 0;
     this.expected = Number.NaN;
     this.heldFrames = 0;
