@@ -112,9 +112,7 @@ export class StallCheck {
    * filter settles for `filterLeadBlocks` and the frames the search took to decide.
    */
   playedPartly(filterLeadBlocks: number): void {
-    this.gap = null;
-    this.settleFrames = filterLeadBlocks + DECIDE_AFTER + SETTLE_SLACK;
-    this.skips++;
+    this.readPast(filterLeadBlocks);
   }
 
   /** Stops testing (and settling), keeping the reference as it is read now. */
@@ -152,9 +150,14 @@ export class StallCheck {
     this.ranDryVotes = ranDry ? this.ranDryVotes + 1 : 0;
     if (this.ranDryVotes >= DECIDE_AFTER) this.gap = null;
     if (this.playedOnVotes < DECIDE_AFTER) return 0;
-    this.gap = null;
-    this.settleFrames = f.filterLeadBlocks + DECIDE_AFTER + SETTLE_SLACK;
-    this.skips++;
+    this.readPast(f.filterLeadBlocks);
     return gap.samples;
+  }
+
+  /** The test ends with the reference read past (all or part of) the silence: the filter settles for its lead and the frames that decided. */
+  private readPast(filterLeadBlocks: number): void {
+    this.gap = null;
+    this.settleFrames = filterLeadBlocks + DECIDE_AFTER + SETTLE_SLACK;
+    this.skips++;
   }
 }
