@@ -381,6 +381,34 @@ test('a stall the client played through in part (its playback lags the model: it
   }
 });
 
+test('a stall the client ran dry for longer than placed (its own clock decides: tens of samples more after an event-loop block) starts no speech, and a barge-in after it is heard: the echo is found later than placed', { skip: noEspeak || noSpeex }, async () => {
+  // The echo comes those samples later than placed. Before, the search for a part played through
+  // looked only earlier (it took a pitch period's alias), and the frames heard again at the reading
+  // found reached back before the silence: each of these started a turn or was missed.
+  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
+  const both = concat(assistant, silence(2000), second);
+  const secondAtMs = assistant.length / 16 + 2000;
+  const stallAt = (intoMs: number) => Math.ceil((secondAtMs + intoMs) / 100) * 100;
+  const longer = (room: RoomParams, gapMs: number, extraSamples: number, intoMs: number) => ({ assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: stallAt(intoMs), gapMs }, underrun: { atMs: stallAt(intoMs), gapMs: gapMs + extraSamples / 16 } });
+  for (const [room, gapMs, extra] of [[ROOMS[0]!, 200, 150], [ROOMS[1]!, 30, 150]] as const) {
+    const sim = { ...longer(room, gapMs, extra, 1000), echoGain: echoGainFor(both, room, activeRms(user), 0), durationMs: both.length / 16 + 800 };
+    const r = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+    assert.deepEqual(r.onsets.filter((t) => t >= secondAtMs), [], `${room.name}, ${gapMs} ms placed, ${extra} samples longer: the echo started speech`);
+    assert.equal(r.canceller.skippedStalls, 1, `${room.name}, ${gapMs} ms placed, ${extra} samples longer: the echo was not found`);
+  }
+  for (const [room, gapMs, extra] of [[ROOMS[1]!, 200, 34], [ROOMS[3]!, 200, 60]] as const) {
+    const atMs = stallAt(1000) + gapMs + 600;
+    const sim = { ...longer(room, gapMs, extra, 1000), echoGain: echoGainFor(both, room, activeRms(user), 0), user, userAtMs: atMs, durationMs: atMs + 3000 };
+    const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+    const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
+    const label = `${room.name}, ${gapMs} ms placed, ${extra} samples longer`;
+    assert.deepEqual(on.onsets.filter((t) => t >= secondAtMs && t < atMs - 100), [], `${label}: the echo started speech`);
+    const onset = on.onsets.find((t) => t >= atMs - 100);
+    assert.ok(onset !== undefined, `${label}: the barge-in was missed`);
+    assert.ok(onset - alone.onsets[0]! <= 64, `${label}: onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+  }
+});
+
 test('a stall the client really had (it ran dry) is not skipped, with or without the user speaking just after it', { skip: noEspeak || noSpeex }, async () => {
   const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
   const both = concat(assistant, silence(2000), second);

@@ -97,7 +97,7 @@ test('before the delay is locked a distrust holds nothing (a young filter is no 
   assert.equal(trust.holdThisFrame(), false);
 });
 
-test('a reading moved while distrusted (a stall found played through) replays the frames kept at the new reading, keeps the leak it had, and ends the search', () => {
+test('a reading moved while distrusted (a stall found played through) replays the frames since the silence at the new reading, keeps the leak it had, and ends the search', () => {
   const { trust: moved, leak, calls } = setup();
   for (let i = 0; i < 400; i++) leak.learn(MIC * 1e-4, MIC, 12);
   const learnt = leak.db;
@@ -106,13 +106,13 @@ test('a reading moved while distrusted (a stall found played through) replays th
   moved.judge(6, missing);
   assert.equal(moved.holdThisFrame(), true, 'held: the echo went missing');
   leak.forget(null);
-  moved.readingMoved(7, 800);
-  assert.deepEqual(calls.readings, [0, 1, 2, 3, 4].map((f) => 10_000 + f * FRAME + 800), 'the frames kept, heard again 800 samples later');
+  moved.readingMoved(7, 800, 3);
+  assert.deepEqual(calls.readings, [2, 3, 4].map((f) => 10_000 + f * FRAME + 800), 'the frames since the silence, heard again 800 samples later (those before it came as placed)');
   assert.equal(leak.db, learnt, 'the leak it had');
   assert.equal(moved.holdThisFrame(), false, 'the hold and the search are over');
   assert.equal(calls.forgets, 0);
   const { trust, calls: untouched } = setup();
-  trust.readingMoved(0, 800);
+  trust.readingMoved(0, 800, 3);
   assert.equal(trust.trusted, true);
   assert.equal(untouched.heard, 0, 'a trusted filter: nothing to hear again');
 });

@@ -96,7 +96,7 @@ test('frames of the run after the silence explained as placed end the test with 
 test('a part of the silence found played through (by the search: stall-watch.ts) ends the test as a skip, and the filter settles', () => {
   const check = started();
   assert.deepEqual(check.silence, { startBlock: 1000, samples: GAP_SAMPLES });
-  check.playedPartly(4);
+  check.foundBySearch(4);
   assert.equal(check.pending, false);
   assert.equal(check.silence, null);
   assert.equal(check.skipped, 1);

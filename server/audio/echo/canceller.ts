@@ -458,10 +458,10 @@ export class EchoCanceller {
     this.frames++;
   }
 
-  /** A stall the client may never have had (stall-watch.ts): shown, the reference is read past it. */
+  /** A stall the client may not have had as placed (stall-watch.ts): the reference is read where its echo is found. */
   private checkStall(now: number, refPos: number, micEnergy: number, filterRan: boolean): void {
     if (!this.stallWatch?.watching) return;
-    const skip = this.stallWatch.frame(
+    const { move, framesSinceSilence } = this.stallWatch.frame(
       {
         mic: this.mic,
         micEnergy,
@@ -474,9 +474,9 @@ export class EchoCanceller {
       },
       () => this.filterResponse(),
     );
-    if (skip > 0) {
-      this.clock.skipStall(skip);
-      this.trust.readingMoved(this.frames, skip);
+    if (move !== 0) {
+      this.clock.skipStall(move);
+      this.trust.readingMoved(this.frames, move, framesSinceSilence);
     }
   }
 

@@ -165,11 +165,15 @@ export class FilterTrust {
    * kept again at the new reading, keeps the leak it had, and the search for the echo ends. (A part
    * played through is found only once 100 ms of the echo are back; by then the filter, reading the
    * run as placed, had been distrusted and held, and barge-ins after 50 ms parts were missed.)
+   * Only the last `frames` are heard again: those since the silence's echo began. The echo before
+   * it came where it was placed, and replayed moved it taught the filter a room that is not there
+   * (a silence the client ran dry 34 samples longer than placed: the filter cancelled nothing after,
+   * and barge-ins 600 ms later were missed).
    */
-  readingMoved(frame: number, move: number): void {
+  readingMoved(frame: number, move: number, frames: number): void {
     if (this.trustedNow) return;
     this.realigner.endSearch();
-    this.realigner.replay(move, this.d.hearAgain);
+    this.realigner.replay(move, this.d.hearAgain, frames);
     if (this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
     this.realigned = true;
     this.distrustedSince = frame;

@@ -107,11 +107,12 @@ export class StallCheck {
   }
 
   /**
-   * The client was found (by a search: stall-watch.ts) to have played through `samples` of the
-   * silence and run dry for the rest: the test ends as for a silence played through, and the
-   * filter settles for `filterLeadBlocks` and the frames the search took to decide.
+   * The echo was found (by a search: stall-watch.ts) at another reading: the client played through
+   * part of the silence and ran dry for the rest, or ran dry for longer than placed. The test ends
+   * as for a silence played through, and the filter settles for `filterLeadBlocks` and the frames
+   * the search took to decide.
    */
-  playedPartly(filterLeadBlocks: number): void {
+  foundBySearch(filterLeadBlocks: number): void {
     this.readPast(filterLeadBlocks);
   }
 

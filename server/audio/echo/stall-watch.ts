@@ -9,6 +9,13 @@
 // ms after was missed in 66 of 72, and the echo alone started 20 turns in 120. So once the echo is
 // back, every reading within the silence is searched (echo-realign.ts's search, over the silence's
 // shifts) and the reference is read at the one found.
+//
+// The silence placed is the server's model of the client, and the client's own clock decides how
+// long it really ran dry: tens of samples either way after an event-loop block (a 318 ms block:
+// placed 460 samples, the client silent for 494). So the search also spans readings a little
+// later than placed. Searched only within the silence, the echo 34 samples later was taken at a
+// pitch period's alias (101 samples earlier), the filter cancelled nothing, and the echo alone
+// started a turn (the 0 dB loopback test, 1 in 8 runs under a busy loop and blocks).
 import { EchoRealigner } from './echo-realign.js';
 import type { EchoReference } from './reference.js';
 import { ShadowEcho } from './shadow-echo.js';
@@ -18,6 +25,8 @@ import { StallCheck } from './stall-check.js';
 const LOUD_OVER_FLOOR = 10;
 /** A part played through is at least 1 ms, and 1 ms short of the whole silence: a whole one is the two-reading test's. */
 const LEAST_PART = 16;
+/** How much longer than placed the client may have run dry (50 ms; more is an underrun the server never saw: echo-realign.ts). */
+const MOST_LONGER = 50 * 16;
 
 /** One microphone frame as the canceller saw it. */
 export interface StallWatchFrame {
@@ -76,17 +85,22 @@ export class StallWatch {
     return this.check.pending || this.check.settling;
   }
 
-  /** One frame, while watching; `response` reads the filter's impulse response. Returns the samples to read the reference later by from the next frame on, or 0. */
-  frame(f: StallWatchFrame, response: () => Int32Array): number {
+  /**
+   * One frame, while watching; `response` reads the filter's impulse response. Returns the samples
+   * to read the reference later by from the next frame on (0: none), and the frames since the
+   * silence's echo began (this one included): those heard at the wrong reading.
+   */
+  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number } {
     if (!f.canJudge) {
       this.check.stop();
-      return 0;
+      return { move: 0, framesSinceSilence: 0 };
     }
     const { echoBlock, micEnergy, noiseFloor, filterRan, filterLeadBlocks } = f;
     const silence = this.check.silence;
+    const framesSinceSilence = silence ? Math.max(1, echoBlock - silence.startBlock + 1) : 0;
     const skip = this.check.frame({ echoBlock, micEnergy, noiseFloor, filterRan, filterLeadBlocks }, (samples) => this.judge(response).explained(f.mic, this.reference, f.playFrom + samples));
-    if (skip > 0 || silence === null || !this.check.pending) return skip;
-    return this.searchPart(f, silence, response);
+    const move = skip > 0 || silence === null || !this.check.pending ? skip : this.searchPart(f, silence, response);
+    return { move, framesSinceSilence };
   }
 
   /** The filter changes little over a stall's few frames: its response is read once per silence. */
@@ -96,7 +110,7 @@ export class StallWatch {
     return this.shadow;
   }
 
-  /** The part of the silence played through, searched once 100 ms of echo are back (samples to read the reference later by, or 0). */
+  /** The part of the silence played through (or the silence longer than placed), searched once 100 ms of echo are back (samples to read the reference later by, or 0). */
   private searchPart(f: StallWatchFrame, silence: { startBlock: number; samples: number }, response: () => Int32Array): number {
     if (silence.samples < 3 * LEAST_PART) return 0;
     this.partial.record(f.mic, f.playFrom, false);
@@ -109,9 +123,9 @@ export class StallWatch {
       return 0;
     }
     const shadow = this.judge(response);
-    const move = this.partial.search((mic, from, min, max) => shadow.bestShift(mic, this.reference, from, min, max), { min: LEAST_PART, max: silence.samples - LEAST_PART });
-    if (move === null || move <= 0) return 0;
-    this.check.playedPartly(f.filterLeadBlocks);
+    const move = this.partial.search((mic, from, min, max) => shadow.bestShift(mic, this.reference, from, min, max), { min: -MOST_LONGER, max: silence.samples - LEAST_PART });
+    if (move === null || move === 0) return 0;
+    this.check.foundBySearch(f.filterLeadBlocks);
     return move;
   }
 }
