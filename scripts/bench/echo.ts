@@ -39,7 +39,7 @@ import { runClockBench } from './echo-clock.js';
 import { runEarlyBargeInBench } from './echo-early.js';
 import { runStallBargeInBench } from './echo-stall.js';
 import { runPlayedStallBench } from './echo-played-stall.js';
-import { runPartialStallBench } from './echo-partial-stall.js';
+import { runLongerStallBench, runPartialStallBench } from './echo-partial-stall.js';
 import { runUnderrunBargeInBench } from './echo-underrun.js';
 import { speak } from '../../test/support/espeak.js';
 import { ROOMS, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
@@ -200,6 +200,7 @@ export async function runEchoBench(): Promise<unknown> {
   const underruns = speexAvailability().available ? await runUnderrunBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const playedStalls = speexAvailability().available ? await runPlayedStallBench(silero, assistant, speak(SECOND_ANSWER)!, USER_DBFS) : null;
   const partialStalls = speexAvailability().available ? await runPartialStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const longerStalls = speexAvailability().available ? await runLongerStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const clocks = speexAvailability().available ? await runClockBench(silero, concat(assistant, assistant), speak(SECOND_ANSWER)!, USER_DBFS) : null;
   // VAD + streaming Mel on the same amount of audio, for scale.
   const frontEnd = new AudioFrontEnd({
@@ -229,7 +230,7 @@ export async function runEchoBench(): Promise<unknown> {
   const doubleTalk = speexAvailability().available && doubleTalkAssetsPresent() ? await runDoubleTalkBench(assistant, ROOMS[0]!, [-10, 0, 6], USER_DBFS) : null;
   // The closed loop through the real socket, in real time (needs libspeexdsp1 for the 'on' rows).
   const socket = speexAvailability().available ? await runSocketEchoBench() : null;
-  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, stalls, underruns, playedStalls, partialStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
+  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, stalls, underruns, playedStalls, partialStalls, longerStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
   console.table(rows);
   if (early) {
     console.log("Early barge-ins (espeak voice) into the session's first and second answer, onset delta vs no echo (ms) at 1.0 / 1.5 / 2.0 / 3.0 s in; underrunTurns: turns started by an underrun 1.5 s into the second answer:");
@@ -250,6 +251,11 @@ export async function runEchoBench(): Promise<unknown> {
   if (partialStalls) {
     const p = partialStalls;
     console.log(`Stalls the client played through in part (the reference placed g ms of silence s ms into the second answer; the client, its playback lagging the model, ran dry for g - p ms): turns the echo alone started with the stall check / without it, then a barge-in 600 ms after the audio resumed, onset delta vs no echo (ms) with / without it. In all, ${p.stalls} stalls: turns ${p.turnsWithCheck} / ${p.turnsWithout}, barge-ins missed ${p.missedWithCheck} / ${p.missedWithout}, later than 100 ms ${p.lateWithCheck} / ${p.lateWithout}:`);
+    console.table(p.rows);
+  }
+  if (longerStalls) {
+    const p = longerStalls;
+    console.log(`Stalls the client ran dry for longer than placed (the reference placed g ms of silence s ms into the second answer; the client, by its own clock, ran dry x samples longer): turns the echo alone started with the stall check / without it, then a barge-in 600 ms after the audio resumed, onset delta vs no echo (ms) with / without it. In all, ${p.stalls} stalls: turns ${p.turnsWithCheck} / ${p.turnsWithout}, barge-ins missed ${p.missedWithCheck} / ${p.missedWithout}, later than 100 ms ${p.lateWithCheck} / ${p.lateWithout}:`);
     console.table(p.rows);
   }
   if (clocks) {
