@@ -120,3 +120,18 @@ test('a reading explains only when it beats the other clearly; the test gives up
   late.frame(frame(1000 + 30 + 200 + 1), () => assert.fail('judged past the watch'));
   assert.equal(late.pending, false);
 });
+
+test('the first frame holding the echo of the run after the silence says so once, quiet or not (the canceller raises the leak then)', () => {
+  const check = started();
+  const unsure = () => 0.3;
+  const arrived: number[] = [];
+  // The silence is 30 blocks (300 ms) from block 1000: the run's echo first comes at block 1030.
+  for (let b = 995; b < 1040; b++) {
+    check.frame(frame(b, b === 1030 ? FLOOR : LOUD), unsure);
+    if (check.runArrived) arrived.push(b);
+  }
+  assert.deepEqual(arrived, [1030]);
+  check.newRun({ start: 2000 * 160, samples: 160, lastSoundBefore: 2000 * 160 - 5, afterCut: false });
+  check.frame(frame(2001), unsure);
+  assert.equal(check.runArrived, true, 'the next silence: its run arrives too');
+});

@@ -63,6 +63,9 @@ export class StallCheck {
   /** Frames after a skip in which the filter still holds what it read as placed. */
   private settleFrames = 0;
   private skips = 0;
+  /** Whether the run after the silence under test has reached the filter (its first echo frame seen). */
+  private runHeard = false;
+  private runArrivedNow = false;
 
   constructor(
     /** Samples in one 10 ms block of the reference. */
@@ -84,6 +87,12 @@ export class StallCheck {
     const b = this.blockSamples;
     this.gap = stall ? { start: Math.floor(silence.start / b), blocks: Math.ceil(silence.samples / b), samples: silence.samples } : null;
     this.judged = this.playedOnVotes = this.ranDryVotes = 0;
+    this.runHeard = false;
+  }
+
+  /** Whether the last frame was the first to hold the echo of the run after the silence under test. */
+  get runArrived(): boolean {
+    return this.runArrivedNow;
   }
 
   /** Whether the last frame was loud and neither reading explained it (see UNEXPLAINED_BELOW). */
@@ -131,8 +140,10 @@ export class StallCheck {
   frame(f: StallFrame, explained: (skip: number) => number): number {
     if (this.settleFrames > 0) this.settleFrames--;
     this.unexplainedNow = false;
+    this.runArrivedNow = false;
     const gap = this.gap;
     if (!gap || f.echoBlock < gap.start) return 0;
+    if (!this.runHeard && f.echoBlock >= gap.start + gap.blocks) this.runHeard = this.runArrivedNow = true;
     if (f.echoBlock > gap.start + gap.blocks + WATCH_BLOCKS || this.judged >= MOST_JUDGED) {
       this.gap = null;
       return 0;

@@ -90,17 +90,17 @@ export class StallWatch {
    * to read the reference later by from the next frame on (0: none), and the frames since the
    * silence's echo began (this one included): those heard at the wrong reading.
    */
-  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number } {
+  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number; runArrived: boolean } {
     if (!f.canJudge) {
       this.check.stop();
-      return { move: 0, framesSinceSilence: 0 };
+      return { move: 0, framesSinceSilence: 0, runArrived: false };
     }
     const { echoBlock, micEnergy, noiseFloor, filterRan, filterLeadBlocks } = f;
     const silence = this.check.silence;
     const framesSinceSilence = silence ? Math.max(1, echoBlock - silence.startBlock + 1) : 0;
     const skip = this.check.frame({ echoBlock, micEnergy, noiseFloor, filterRan, filterLeadBlocks }, (samples) => this.judge(response).explained(f.mic, this.reference, f.playFrom + samples));
     const move = skip > 0 || silence === null || !this.check.pending ? skip : this.searchPart(f, silence, response);
-    return { move, framesSinceSilence };
+    return { move, framesSinceSilence, runArrived: this.check.runArrived };
   }
 
   /** The filter changes little over a stall's few frames: its response is read once per silence. */
