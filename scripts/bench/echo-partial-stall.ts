@@ -4,9 +4,9 @@
 // - partial rows: its playback lags the server's model (a jitter buffer deeper than the pacer's
 //   lead), it runs dry for only gapMs - partMs, and its echo then comes partMs earlier than placed,
 //   read neither as placed nor past the silence;
-// - longer rows: it runs dry x samples longer than placed (tens of samples after an event-loop
-//   block: a 318 ms block, placed 460 samples, the client silent for 494), and its echo comes that
-//   much later.
+// - longer rows: it runs dry x samples longer (or, x negative, shorter) than placed (tens of
+//   samples after an event-loop block: a 318 ms block, placed 460 samples, the client silent for
+//   494), and its echo comes that much later.
 // Per room (0 dB): turns the echo alone started, and a barge-in 600 ms after the audio resumed
 // (onset delta against the same speech with no echo, ms, or 'missed'), with the canceller's stall
 // check and with it off, in the same run.
@@ -19,7 +19,8 @@ import { ROOMS, echoGainFor } from '../../test/support/room.js';
 const GAPS_MS = [200, 500];
 const PART_SHARES = [0.25, 0.5, 0.75];
 const LONGER_GAPS_MS = [30, 200];
-const LONGER_SAMPLES = [34, 60, 150];
+/** Samples the client ran dry for longer than placed (negative: shorter); under 16 (1 ms) is fine-align.ts's. */
+const LONGER_SAMPLES = [-8, 5, 12, 34, 60, 150];
 const STALL_AT_MS = [300, 1000];
 const USER_AFTER_MS = 600;
 const GAP_BETWEEN_ANSWERS_MS = 2000;
@@ -59,7 +60,7 @@ export function runPartialStallBench(silero: SileroModel, first: Float32Array, s
   return runStallCases(silero, first, second, user, userDbfs, cases);
 }
 
-/** Stalls the client ran dry for a few samples longer than placed. */
+/** Stalls the client ran dry for a few samples more or less than placed. */
 export function runLongerStallBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<PartialStallSummary> {
   const cases = LONGER_GAPS_MS.flatMap((gapMs) => LONGER_SAMPLES.flatMap((samples) => STALL_AT_MS.map((intoMs) => ({ key: `g${gapMs}x${samples}s${intoMs}`, gapMs, dryMs: gapMs + samples / 16, intoMs }))));
   return runStallCases(silero, first, second, user, userDbfs, cases);

@@ -461,7 +461,7 @@ export class EchoCanceller {
   /** A stall the client may not have had as placed (stall-watch.ts): the reference is read where its echo is found. */
   private checkStall(now: number, refPos: number, micEnergy: number, filterRan: boolean): void {
     if (!this.stallWatch?.watching) return;
-    const { move, framesSinceSilence, runArrived } = this.stallWatch.frame(
+    const { move, framesSinceSilence, runArrived, fine } = this.stallWatch.frame(
       {
         mic: this.mic,
         micEnergy,
@@ -480,10 +480,8 @@ export class EchoCanceller {
     // filter still cancels. bench:echo: partial-stall echo-only turns 4 -> 2 of 48, a stall row's
     // barge-in 928 -> 32 ms late; the other rows the same.
     if (runArrived) this.leak.restart();
-    if (move !== 0) {
-      this.clock.skipStall(move);
-      this.trust.readingMoved(this.frames, move, framesSinceSilence);
-    }
+    if (move !== 0) this.clock.skipStall(move);
+    if (move !== 0) this.trust.readingMoved(this.frames, move, framesSinceSilence, !fine);
   }
 
   /** The filter's impulse response (only with SpeexDSP), read into one reused buffer: callers copy what they keep. */

@@ -168,13 +168,15 @@ export class FilterTrust {
    * Only the last `frames` are heard again: those since the silence's echo began. The echo before
    * it came where it was placed, and replayed moved it taught the filter a room that is not there
    * (a silence the client ran dry 34 samples longer than placed: the filter cancelled nothing after,
-   * and barge-ins 600 ms later were missed).
+   * and barge-ins 600 ms later were missed). `keepLeak` false (a move of a few samples: fine-align.ts):
+   * the filter, run on meanwhile, takes a few hundred ms to cancel as before, and the leak it had let
+   * the echo start a turn; the leak it has now is kept (not forgotten either once trusted again).
    */
-  readingMoved(frame: number, move: number, frames: number): void {
+  readingMoved(frame: number, move: number, frames: number, keepLeak = true): void {
     if (this.trustedNow) return;
     this.realigner.endSearch();
     this.realigner.replay(move, this.d.hearAgain, frames);
-    if (this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
+    if (keepLeak && this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
     this.realigned = true;
     this.distrustedSince = frame;
     this.forgetBoundWhenRun = false;

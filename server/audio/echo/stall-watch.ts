@@ -17,6 +17,7 @@
 // pitch period's alias (101 samples earlier), the filter cancelled nothing, and the echo alone
 // started a turn (the 0 dB loopback test, 1 in 8 runs under a busy loop and blocks).
 import { EchoRealigner } from './echo-realign.js';
+import { FineAlign } from './fine-align.js';
 import type { EchoReference } from './reference.js';
 import { ShadowEcho } from './shadow-echo.js';
 import { StallCheck } from './stall-check.js';
@@ -52,6 +53,8 @@ export class StallWatch {
   /** The search for a part played through, and whether it has started (the echo is back) for this silence. */
   private readonly partial: EchoRealigner;
   private partialStarted = false;
+  /** The run after the silence, searched a few samples either side of where it was placed. */
+  private readonly fine: FineAlign;
 
   constructor(
     private readonly reference: EchoReference,
@@ -59,6 +62,7 @@ export class StallWatch {
   ) {
     this.check = new StallCheck(blockSamples);
     this.partial = new EchoRealigner(blockSamples);
+    this.fine = new FineAlign(blockSamples);
   }
 
   /** Silences read past so far. */
@@ -82,7 +86,7 @@ export class StallWatch {
       this.loaded = false;
       this.partialStarted = false;
     }
-    return this.check.pending || this.check.settling;
+    return this.check.pending || this.check.settling || this.fine.active;
   }
 
   /**
@@ -90,17 +94,29 @@ export class StallWatch {
    * to read the reference later by from the next frame on (0: none), and the frames since the
    * silence's echo began (this one included): those heard at the wrong reading.
    */
-  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number; runArrived: boolean } {
+  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number; runArrived: boolean; fine: boolean } {
     if (!f.canJudge) {
       this.check.stop();
-      return { move: 0, framesSinceSilence: 0, runArrived: false };
+      this.fine.stop();
+      return { move: 0, framesSinceSilence: 0, runArrived: false, fine: false };
     }
     const { echoBlock, micEnergy, noiseFloor, filterRan, filterLeadBlocks } = f;
     const silence = this.check.silence;
     const framesSinceSilence = silence ? Math.max(1, echoBlock - silence.startBlock + 1) : 0;
     const skip = this.check.frame({ echoBlock, micEnergy, noiseFloor, filterRan, filterLeadBlocks }, (samples) => this.judge(response).explained(f.mic, this.reference, f.playFrom + samples));
+    const runArrived = this.check.runArrived;
     const move = skip > 0 || silence === null || !this.check.pending ? skip : this.searchPart(f, silence, response);
-    return { move, framesSinceSilence, runArrived: this.check.runArrived };
+    if (runArrived) this.fine.start();
+    if (move !== 0) {
+      this.fine.stop();
+      return { move, framesSinceSilence, runArrived, fine: false };
+    }
+    if (!this.fine.active) return { move, framesSinceSilence, runArrived, fine: false };
+    // The response searched with is the filter's as the silence was tested (judge): a filter held or distrusted since is not asked.
+    const fineMove = this.fine.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.judge(response).bestShift(mic, this.reference, from, min, max));
+    // Found: the run plays there, which ends any test of the silence (neither reading it weighs is right).
+    if (fineMove !== 0) this.check.foundBySearch(f.filterLeadBlocks);
+    return { move: fineMove, framesSinceSilence, runArrived, fine: fineMove !== 0 };
   }
 
   /** The filter changes little over a stall's few frames: its response is read once per silence. */

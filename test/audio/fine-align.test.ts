@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FineAlign, type ShiftSearch } from '../../server/audio/echo/fine-align.js';
+
+// The search for where the run after a stall really plays, a few samples from where it was placed
+// (fine-align.ts). The search's answers are scripted here; shadow-echo.test.ts tests the search.
+
+const FRAME = 160;
+const LOUD = Int16Array.from({ length: FRAME }, (_, i) => (i % 2 ? 3000 : -3000));
+const QUIET = new Int16Array(FRAME);
+
+function scripted(answers: Array<{ shift: number; explained: number; asPlaced: number }>): { search: ShiftSearch; calls: Array<{ from: number; min: number; max: number; length: number }> } {
+  const calls: Array<{ from: number; min: number; max: number; length: number }> = [];
+  const search: ShiftSearch = (mic, from, min, max) => {
+    calls.push({ from, min, max, length: mic.length });
+    return answers[Math.min(calls.length - 1, answers.length - 1)]!;
+  };
+  return { search, calls };
+}
+
+test('a reading a few samples off that explains the run clearly better than as placed, found twice, is taken once 100 ms are heard', () => {
+  const fine = new FineAlign(FRAME);
+  const { search, calls } = scripted([{ shift: -5, explained: 0.92, asPlaced: 0.3 }]);
+  assert.equal(fine.frame(LOUD, 0, 1, search), 0, 'not started: nothing');
+  fine.start();
+  const moves: number[] = [];
+  for (let f = 0; f < 12; f++) moves.push(fine.frame(LOUD, 50_000 + f * FRAME, 1, search));
+  assert.deepEqual(moves, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -5, 0], 'searched from the 10th frame, taken at the 2nd agreeing search');
+  assert.deepEqual(calls[0], { from: 50_000, min: -32, max: 32, length: 1600 });
+  assert.equal(calls[1]!.from, 50_000 + FRAME, 'the window slides with the frames');
+  assert.equal(fine.active, false);
+});
+
+test('the reading as placed found best ends the search; a better reading short of the bar, or a quiet window, moves nothing', () => {
+  const placed = new FineAlign(FRAME);
+  const asPlaced = scripted([{ shift: 1, explained: 0.95, asPlaced: 0.94 }]);
+  placed.start();
+  for (let f = 0; f < 15; f++) assert.equal(placed.frame(LOUD, f * FRAME, 1, asPlaced.search), 0);
+  assert.equal(asPlaced.calls.length, 1);
+  assert.equal(placed.active, false);
+
+  const unsure = new FineAlign(FRAME);
+  const barely = scripted([{ shift: -9, explained: 0.85, asPlaced: 0.75 }]);
+  unsure.start();
+  for (let f = 0; f < 30; f++) assert.equal(unsure.frame(LOUD, f * FRAME, 1, barely.search), 0);
+  assert.equal(barely.calls.length, 10, 'ten searches at most');
+  assert.equal(unsure.active, false);
+
+  const quiet = new FineAlign(FRAME);
+  const never = scripted([{ shift: -5, explained: 0.92, asPlaced: 0.3 }]);
+  quiet.start();
+  for (let f = 0; f < 30; f++) assert.equal(quiet.frame(QUIET, f * FRAME, 1, never.search), 0);
+  assert.equal(never.calls.length, 0, 'nothing loud enough to search with');
+});
+
+test('a jump in the reading starts the window over (a skip or a new run)', () => {
+  const fine = new FineAlign(FRAME);
+  const { search, calls } = scripted([{ shift: 1, explained: 0.3, asPlaced: 0.3 }]);
+  fine.start();
+  for (let f = 0; f < 9; f++) fine.frame(LOUD, f * FRAME, 1, search);
+  for (let f = 0; f < 9; f++) fine.frame(LOUD, 90_000 + f * FRAME, 1, search);
+  assert.equal(calls.length, 0, 'never 100 ms of one reading');
+  fine.frame(LOUD, 90_000 + 9 * FRAME, 1, search);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0]!.from, 90_000);
+});
