@@ -29,6 +29,21 @@ after(async () => {
   await silero?.release();
 });
 
+/**
+ * The barge-in at `atMs` over the echo in `sim` (its user speaking) is heard: an onset from 100 ms
+ * before it, no more than `slackMs` later than the same speech with no echo, and none from the
+ * echo alone between `echoFromMs` and it. Returns the run over the echo for further checks.
+ */
+async function assertHeardOverEcho(sim: Parameters<typeof onsetsThroughFrontEnd>[1], atMs: number, label: string, echoFromMs = Number.NEGATIVE_INFINITY, slackMs = 64): Promise<Awaited<ReturnType<typeof onsetsThroughFrontEnd>>> {
+  const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+  const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
+  assert.deepEqual(on.onsets.filter((t) => t >= echoFromMs && t < atMs - 100), [], `${label}: the echo started speech`);
+  const onset = on.onsets.find((t) => t >= atMs - 100);
+  assert.ok(onset !== undefined, `${label}: the barge-in was missed`);
+  assert.ok(onset - alone.onsets[0]! <= slackMs, `${label}: onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+  return on;
+}
+
 test('delay estimator: finds a known delay between two speech envelopes within a block', { skip: noEspeak }, () => {
   const blockEnergies = (x: Float32Array) => {
     const out: number[] = [];
@@ -324,12 +339,7 @@ test('a barge-in 600 ms after the client really ran dry for 300 ms 2.5 s into a 
   const room = ROOMS[0]!;
   const asker = atLevel(speak('Wait, stop please. I have a question about the river.', 'en-gb+f3')!, -26);
   const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (-26 / 20), -10), networkMs: 30, unsent: { fromMs: stallAtMs, toMs: stallAtMs + 300 }, user: asker, userAtMs: atMs, durationMs: atMs + 3000 };
-  const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
-  const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
-  assert.deepEqual(on.onsets.filter((t) => t < atMs - 100 && t > stallAtMs - 2500), [], 'the echo started speech');
-  const onset = on.onsets.find((t) => t >= atMs - 100);
-  assert.ok(onset !== undefined, 'the barge-in was missed');
-  assert.ok(onset - alone.onsets[0]! <= 64, `onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+  await assertHeardOverEcho(sim, atMs, 'small-60ms, -10 dB', stallAtMs - 2500);
 });
 
 test("a new run of playback placed later than the client plays it (a stall the client never had) starts no speech: the echo models wait for the run's echo to confirm them", { skip: noEspeak || noSpeex }, async () => {
@@ -363,12 +373,7 @@ test('a stall of 200-500 ms the client never had (it buffered more than the serv
   const room = ROOMS[1]!;
   const atMs = secondAtMs + 1000 + 300 + 1000;
   const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), -6), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: secondAtMs + 1000, gapMs: 300 }, user, userAtMs: atMs, durationMs: atMs + 3000 };
-  const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
-  const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
-  assert.deepEqual(on.onsets.filter((t) => t >= secondAtMs && t < atMs - 100), [], 'the echo started speech');
-  const onset = on.onsets.find((t) => t >= atMs - 100);
-  assert.ok(onset !== undefined, 'the barge-in was missed');
-  assert.ok(onset - alone.onsets[0]! <= 64, `onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+  await assertHeardOverEcho(sim, atMs, 'office-150ms, 300 ms at 1000, -6 dB', secondAtMs);
 });
 
 test('a stall the client played through in part (its playback lags the model: it ran dry for less than the silence) starts no speech, and a barge-in after it is heard: the part is found', { skip: noEspeak || noSpeex }, async () => {
@@ -391,13 +396,7 @@ test('a stall the client played through in part (its playback lags the model: it
   for (const [room, gapMs, partMs, intoMs] of bargeIns) {
     const atMs = stallAt(intoMs) + gapMs + 600;
     const sim = { ...partial(room, gapMs, partMs, intoMs), echoGain: echoGainFor(both, room, activeRms(user), 0), user, userAtMs: atMs, durationMs: atMs + 3000 };
-    const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
-    const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
-    const label = `${room.name}, ${partMs} of ${gapMs} ms at ${intoMs}`;
-    assert.deepEqual(on.onsets.filter((t) => t >= secondAtMs && t < atMs - 100), [], `${label}: the echo started speech`);
-    const onset = on.onsets.find((t) => t >= atMs - 100);
-    assert.ok(onset !== undefined, `${label}: the barge-in was missed`);
-    assert.ok(onset - alone.onsets[0]! <= 64, `${label}: onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+    await assertHeardOverEcho(sim, atMs, `${room.name}, ${partMs} of ${gapMs} ms at ${intoMs}`, secondAtMs);
   }
 });
 
@@ -419,13 +418,7 @@ test('a stall the client ran dry for longer than placed (its own clock decides: 
   for (const [room, gapMs, extra] of [[ROOMS[1]!, 200, 34], [ROOMS[3]!, 200, 60]] as const) {
     const atMs = stallAt(1000) + gapMs + 600;
     const sim = { ...longer(room, gapMs, extra, 1000), echoGain: echoGainFor(both, room, activeRms(user), 0), user, userAtMs: atMs, durationMs: atMs + 3000 };
-    const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
-    const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
-    const label = `${room.name}, ${gapMs} ms placed, ${extra} samples longer`;
-    assert.deepEqual(on.onsets.filter((t) => t >= secondAtMs && t < atMs - 100), [], `${label}: the echo started speech`);
-    const onset = on.onsets.find((t) => t >= atMs - 100);
-    assert.ok(onset !== undefined, `${label}: the barge-in was missed`);
-    assert.ok(onset - alone.onsets[0]! <= 64, `${label}: onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+    await assertHeardOverEcho(sim, atMs, `${room.name}, ${gapMs} ms placed, ${extra} samples longer`, secondAtMs);
   }
 });
 
@@ -443,11 +436,7 @@ test('a stall the client ran dry a few samples longer or shorter than placed (un
     const label = `${room.name}, ${samples} samples off at ${intoMs}`;
     const echoOnly = await onsetsThroughFrontEnd(silero, { ...sim, user: undefined, durationMs: both.length / 16 + 800 }, { gate: true });
     assert.deepEqual(echoOnly.onsets.filter((t) => t >= secondAtMs), [], `${label}: the echo started speech`);
-    const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
-    const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
-    const onset = on.onsets.find((t) => t >= atMs - 100);
-    assert.ok(onset !== undefined, `${label}: the barge-in was missed`);
-    assert.ok(onset - alone.onsets[0]! <= 64, `${label}: onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+    await assertHeardOverEcho(sim, atMs, label, secondAtMs);
   }
 });
 
@@ -478,12 +467,7 @@ test('a barge-in after the client ran dry on its own (an underrun the server nev
     const atMs = secondAtMs + intoMs + gapMs + afterMs;
     const name = `${room.name} ${echoDb} dB, ${gapMs} ms at ${intoMs}, user ${afterMs} ms after`;
     const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), echoDb), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, underrun: { atMs: secondAtMs + intoMs, gapMs }, user, userAtMs: atMs, durationMs: atMs + 3000 };
-    const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
-    const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
-    assert.deepEqual(on.onsets.filter((t) => t >= secondAtMs && t < atMs - 100), [], `${name}: the echo started speech`);
-    const onset = on.onsets.find((t) => t >= atMs - 100);
-    assert.ok(onset !== undefined, `${name}: the barge-in was missed`);
-    assert.ok(onset - alone.onsets[0]! <= 64, `${name}: onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+    const on = await assertHeardOverEcho(sim, atMs, name, secondAtMs);
     assert.ok(on.canceller.realignedJumps >= 1, `${name}: the echo was not found again`);
   }
 });
