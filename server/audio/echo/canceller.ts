@@ -480,8 +480,10 @@ export class EchoCanceller {
     // filter still cancels. bench:echo: partial-stall echo-only turns 4 -> 2 of 48, a stall row's
     // barge-in 928 -> 32 ms late; the other rows the same.
     if (runArrived) this.leak.restart();
-    if (move !== 0) this.clock.skipStall(move);
-    if (move !== 0) this.trust.readingMoved(this.frames, move, framesSinceSilence, !fine);
+    if (move !== 0) {
+      this.clock.skipStall(move);
+      this.trust.readingMoved(this.frames, move, framesSinceSilence, !fine);
+    }
   }
 
   /** The filter's impulse response (only with SpeexDSP), read into one reused buffer: callers copy what they keep. */

@@ -122,12 +122,11 @@ export class EchoRealigner {
     /** The shifts searched (default: from 500 ms later to 100 ms earlier than placed). */
     range: { min: number; max: number } = { min: -MOST_LATER, max: MOST_EARLIER },
   ): number | null {
-    if (!this.due) return 0;
+    const window = this.due ? this.lastWindow() : null;
+    if (!window) return 0;
     this.searches++;
     this.sinceSearch = 0;
-    const windowStart = this.filled - WINDOW_SAMPLES;
-    for (let at = 0; at < WINDOW_SAMPLES; at += this.frameSamples) this.window.set(this.frameAt(windowStart + at), at);
-    const found = search(this.window, this.from + windowStart, range.min, range.max);
+    const found = search(window.mic, window.from, range.min, range.max);
     // As placed: it explains the window outright, or (the user speaking over the echo shares it)
     // it is the best reading of all, well above chance, twice in a row.
     this.asPlacedBest = Math.abs(found.shift) <= AGREE && found.explained >= ABOVE_CHANCE ? this.asPlacedBest + 1 : 0;
@@ -142,6 +141,17 @@ export class EchoRealigner {
     this.searches = MOST_SEARCHES;
     this.candidate = Number.NaN;
     return found.shift;
+  }
+
+  /**
+   * The last WINDOW_SAMPLES kept (100 ms), in order, and the reading of their first sample; null
+   * while fewer are kept. Valid until the next call.
+   */
+  lastWindow(): { mic: Int16Array; from: number } | null {
+    if (this.filled < WINDOW_SAMPLES) return null;
+    const windowStart = this.filled - WINDOW_SAMPLES;
+    for (let at = 0; at < WINDOW_SAMPLES; at += this.frameSamples) this.window.set(this.frameAt(windowStart + at), at);
+    return { mic: this.window, from: this.from + windowStart };
   }
 
   /** The echo was found by other means (a stall's silence found played through: stall-watch.ts): no more searches this time. */

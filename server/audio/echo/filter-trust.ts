@@ -175,6 +175,15 @@ export class FilterTrust {
   readingMoved(frame: number, move: number, frames: number, keepLeak = true): void {
     if (this.trustedNow) return;
     this.realigner.endSearch();
+    this.heardAgainAt(frame, move, frames, keepLeak);
+  }
+
+  /**
+   * The reading moved by `move` while the filter was distrusted: it hears the last `frames` kept
+   * again there, keeps the leak it had (`keepLeak`), and is the room's again, a distrust counted
+   * from here (the bound is forgotten only if it goes on).
+   */
+  private heardAgainAt(frame: number, move: number, frames: number, keepLeak: boolean): void {
     this.realigner.replay(move, this.d.hearAgain, frames);
     if (keepLeak && this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
     this.realigned = true;
@@ -239,12 +248,7 @@ export class FilterTrust {
     // every one since). Those before it came where they were read, and the filter had heard them
     // so: replayed at the new reading they taught it a room that is not there (after a 300 ms
     // underrun it then cancelled 10-17 dB where it had cancelled 25-30, and the echo started turns).
-    this.realigner.replay(move, this.d.hearAgain, frame - this.distrustedSince + DISTRUST_AFTER);
-    if (this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
-    this.realigned = true;
-    // The filter is the room's again: a distrust counted from here (the bound is forgotten only if it goes on).
-    this.distrustedSince = frame;
-    this.forgetBoundWhenRun = false;
+    this.heardAgainAt(frame, move, frame - this.distrustedSince + DISTRUST_AFTER, true);
     this.realignments++;
   }
 }

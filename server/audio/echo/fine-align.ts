@@ -13,8 +13,10 @@
 // again there and settles as after a skip (stall-check.ts), keeping the leak it has now
 // (FilterTrust.readingMoved). Missed 25 -> 4 of those 48, echo-only turns none before or after.
 
-/** Microphone samples searched (100 ms of the run's echo). */
-const WINDOW_SAMPLES = 1600;
+import { EchoRealigner } from './echo-realign.js';
+
+/** Frames the window searched holds (100 ms of the run's echo: EchoRealigner.lastWindow). */
+const WINDOW_FRAMES = 10;
 /** Readings searched either side of the one placed (2 ms). */
 const FINE_RANGE = 32;
 /** A reading is taken when it explains this share of the window, this much more than the reading as placed, twice within AGREE samples; as placed within AGREE and explaining this much ends the search. */
@@ -34,17 +36,16 @@ function meanSquare(x: Int16Array): number {
 export type ShiftSearch = (mic: Int16Array, from: number, minShift: number, maxShift: number) => { shift: number; explained: number; asPlaced: number };
 
 export class FineAlign {
-  private readonly window = new Int16Array(WINDOW_SAMPLES);
-  private filled = 0;
-  /** The reading of the window's first sample, and the one the next frame must have for the window to stay contiguous. */
-  private from = 0;
-  private expected = Number.NaN;
+  /** The microphone frames kept with their readings (the realigner's ring; its own search is not used). */
+  private readonly kept: EchoRealigner;
   /** Frames since the run arrived (-1: not searching). */
   private frames = -1;
   private searches = 0;
   private candidate = Number.NaN;
 
-  constructor(private readonly frameSamples: number) {}
+  constructor(frameSamples: number) {
+    this.kept = new EchoRealigner(frameSamples);
+  }
 
   /** Whether a run's alignment is being searched. */
   get active(): boolean {
@@ -54,8 +55,6 @@ export class FineAlign {
   /** The run after a silence reached the filter: its alignment is searched from now on. */
   start(): void {
     this.frames = 0;
-    this.filled = 0;
-    this.expected = Number.NaN;
     this.searches = 0;
     this.candidate = Number.NaN;
   }
@@ -75,13 +74,15 @@ export class FineAlign {
       this.stop();
       return 0;
     }
-    this.record(mic, Math.round(readFrom));
-    if (this.filled < WINDOW_SAMPLES || meanSquare(this.window) < loudEnergy) return 0;
+    this.kept.record(mic, readFrom, false);
+    // The window must be the run's alone: the frames since it arrived (a jump in the reading starts the ring over).
+    const window = this.frames >= WINDOW_FRAMES ? this.kept.lastWindow() : null;
+    if (!window || meanSquare(window.mic) < loudEnergy) return 0;
     if (++this.searches > MOST_SEARCHES) {
       this.stop();
       return 0;
     }
-    const found = search(this.window, this.from, -FINE_RANGE, FINE_RANGE);
+    const found = search(window.mic, window.from, -FINE_RANGE, FINE_RANGE);
     if (Math.abs(found.shift) <= AGREE) {
       if (found.explained >= EXPLAINS) this.stop();
       this.candidate = Number.NaN;
@@ -93,19 +94,5 @@ export class FineAlign {
     if (!confirmed) return 0;
     this.stop();
     return found.shift;
-  }
-
-  private record(mic: Int16Array, at: number): void {
-    const n = this.frameSamples;
-    if (at !== this.expected) this.filled = 0;
-    this.expected = at + n;
-    if (this.filled + n > WINDOW_SAMPLES) {
-      this.window.copyWithin(0, n, this.filled);
-      this.filled -= n;
-      this.from += n;
-    }
-    if (this.filled === 0) this.from = at;
-    this.window.set(mic, this.filled);
-    this.filled += n;
   }
 }
