@@ -35,3 +35,23 @@ test('a skipped stall moves every later frame that much into the reference; a ru
   assert.equal(reference.runs, 3);
   assert.equal(next(true), 4 * FRAME, 'a new answer starts where the server placed it');
 });
+
+test("a new run aligned to a client clock that has moved moves the reading by whole samples: the filter's sub-sample phase is kept", () => {
+  const reference = new EchoReference({ originMs: 0 });
+  const clock = new ReferenceClock(reference, 16, FRAME, 500 * 16);
+  // The client's clock runs 230 ppm slow: its frames arrive a little later each time.
+  const arrivalMs = (frame: number) => (frame + 1) * 10 * (1 + 230e-6);
+  let frame = 0;
+  const next = (echoOver: boolean) => {
+    clock.arrived(FRAME, arrivalMs(frame));
+    return clock.position(frame++, echoOver);
+  };
+  reference.sent(tone(10_000), 16000, 0);
+  const first = next(false);
+  for (let i = 0; i < 1199; i++) next(false);
+  // 12 s in, a new answer: the arrival line has moved about 2.76 ms (44.2 samples).
+  reference.sent(tone(1000), 16000, 12_000);
+  const moved = next(true) - first - 1200 * FRAME;
+  assert.ok(Math.abs(moved) > 16, `the alignment moved only ${moved} samples`);
+  assert.ok(Math.abs(moved - Math.round(moved)) < 1e-6, `moved ${moved} samples: not whole`);
+});
