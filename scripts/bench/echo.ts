@@ -23,7 +23,9 @@
 //    microphone on two clocks (echo-clock.ts): ERLE and turns started.
 //  - through the real socket (echo-socket.ts): self-interruptions over a whole answer, and
 //    barge-in onset -> paused at the client with and without the echo, canceller on and off.
-// Prints tables; writes bench-results/echo.json. Run: npm run bench:echo  (~7 min).
+// Prints tables; writes bench-results/echo.json. Run: npm run bench:echo  (~25 min); one or more
+// sections alone: npm run bench:echo -- --only rooms,early (SECTIONS below; a section not run is
+// null in the json).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AudioFrontEnd } from '../../server/audio/front-end.js';
@@ -54,6 +56,20 @@ const UNDERRUN = { atMs: 5000, gapMs: 150 };
 const LONG_UNDERRUN = { atMs: 3000, gapMs: 300 };
 
 type Mode = 'on' | 'gate' | 'off';
+
+/** What `--only` may name: the simulated rooms (self-interruptions, ERLE, convergence, barge-in at 7 s, double-talk SNR, CPU), then each further section. */
+export const SECTIONS = ['rooms', 'early', 'stalls', 'underruns', 'played-stalls', 'partial-stalls', 'longer-stalls', 'clocks', 'double-talk', 'socket'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/** `--only a,b`: those sections (an unknown name is an error); none given: all. */
+export function sectionsFromArgs(argv: readonly string[]): Set<Section> {
+  const at = argv.indexOf('--only');
+  if (at < 0) return new Set(SECTIONS);
+  const names = (argv[at + 1] ?? '').split(',').filter(Boolean);
+  const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) throw new Error(`bench:echo --only: ${unknown.length ? `unknown ${unknown.join(', ')}` : 'no section named'}; sections: ${SECTIONS.join(', ')}`);
+  return new Set(names as Section[]);
+}
 
 interface Run {
   onsets: number[];
@@ -116,27 +132,52 @@ function energy(x: Float32Array, from: number, n: number): number {
   return e;
 }
 
+/** CPU ms per second of audio of the server's VAD + streaming Mel front-end on `audio` (three passes). */
+async function vadMelMsPerSecond(silero: SileroModel, audio: Float32Array): Promise<number> {
+  const frontEnd = new AudioFrontEnd({
+    vad: new VadScheduler(silero),
+    mel: melPreset('whisper'),
+    turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 },
+    tuning: { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000 },
+    onEvent: () => {},
+  });
+  const c0 = cpuMs();
+  for (let rep = 0; rep < 3; rep++) {
+    for (let i = 0; i < audio.length; i += 320) {
+      frontEnd.push(audio.subarray(i, i + 320));
+      if (i % 16000 === 0) await frontEnd.whenIdle();
+    }
+    await frontEnd.whenIdle();
+  }
+  const msPerSecond = (cpuMs() - c0) / ((3 * audio.length) / 16000);
+  frontEnd.close();
+  return msPerSecond;
+}
+
 function userVoices(): { name: string; samples: Float32Array }[] {
   const voices = [{ name: 'espeak en-gb+f3', samples: atLevel(speak('Wait, stop please. I have a question about the river.', 'en-gb+f3')!, USER_DBFS) }];
-  const dir = fileURLToPath(new URL('../../../shared/audio/alphanumeric/', import.meta.url));
-  if (existsSync(dir)) {
-    // A few real clips in a row, as one utterance.
-    const clips: Float32Array[] = [];
-    for (const letter of ['b', 'five', 'g']) {
-      const file = readdirSync(`${dir}${letter}`).find((f) => f.endsWith('.wav'));
-      if (file) clips.push(readWav(`${dir}${letter}/${file}`));
-    }
-    if (clips.length) {
-      const all = new Float32Array(clips.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of clips) (all.set(c, at), (at += c.length));
-      voices.push({ name: 'real clips', samples: atLevel(all, USER_DBFS) });
-    }
-  }
+  const clips = realClipsUtterance();
+  if (clips) voices.push({ name: 'real clips', samples: clips });
   return voices;
 }
 
-export async function runEchoBench(): Promise<unknown> {
+/** The real voice of the barge-in rows: three clips of ../shared/audio/alphanumeric in a row ("b", "five", "g"), as one utterance at the user's level; null without ../shared. */
+export function realClipsUtterance(): Float32Array | null {
+  const dir = fileURLToPath(new URL('../../../shared/audio/alphanumeric/', import.meta.url));
+  if (!existsSync(dir)) return null;
+  const clips: Float32Array[] = [];
+  for (const letter of ['b', 'five', 'g']) {
+    const file = readdirSync(`${dir}${letter}`).find((f) => f.endsWith('.wav'));
+    if (file) clips.push(readWav(`${dir}${letter}/${file}`));
+  }
+  if (!clips.length) return null;
+  const all = new Float32Array(clips.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of clips) (all.set(c, at), (at += c.length));
+  return atLevel(all, USER_DBFS);
+}
+
+export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECTIONS)): Promise<unknown> {
   const wallStart = performance.now();
   const silero = await SileroModel.load({ version: 'v5' });
   const assistant = speak(ANSWER);
@@ -145,7 +186,7 @@ export async function runEchoBench(): Promise<unknown> {
   const speechMinutes = assistant.length / 16000 / 60;
   const modes: Mode[] = speexAvailability().available ? ['on', 'gate', 'off'] : ['gate', 'off'];
   const rows: Record<string, unknown>[] = [];
-  const cases: { room: RoomParams; echoDb: number }[] = [
+  const cases: { room: RoomParams; echoDb: number }[] = !sections.has('rooms') ? [] : [
     ...ROOMS.map((room) => ({ room, echoDb: 0 })),
     { room: ROOMS[0]!, echoDb: -20 },
     { room: ROOMS[0]!, echoDb: 6 },
@@ -153,7 +194,7 @@ export async function runEchoBench(): Promise<unknown> {
   ];
   // The user's onset with no echo at all: the baseline of barge-in delays.
   const baseline = new Map<string, number | null>();
-  for (const v of voices) {
+  for (const v of cases.length ? voices : []) {
     const r = await run(silero, new Float32Array(0), v.samples, ROOMS[0]!, -Infinity, 'off');
     baseline.set(v.name, r.onsets.find((t) => t >= USER_AT_MS - 100) ?? null);
   }
@@ -195,43 +236,24 @@ export async function runEchoBench(): Promise<unknown> {
       rows.push(row);
     }
   }
-  const early = speexAvailability().available ? await runEarlyBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
-  const stalls = speexAvailability().available ? await runStallBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
-  const underruns = speexAvailability().available ? await runUnderrunBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
-  const playedStalls = speexAvailability().available ? await runPlayedStallBench(silero, assistant, speak(SECOND_ANSWER)!, USER_DBFS) : null;
-  const partialStalls = speexAvailability().available ? await runPartialStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
-  const longerStalls = speexAvailability().available ? await runLongerStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
-  const clocks = speexAvailability().available ? await runClockBench(silero, concat(assistant, assistant), speak(SECOND_ANSWER)!, USER_DBFS) : null;
-  // VAD + streaming Mel on the same amount of audio, for scale.
-  const frontEnd = new AudioFrontEnd({
-    vad: new VadScheduler(silero),
-    mel: melPreset('whisper'),
-    turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 },
-    tuning: { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000 },
-    onEvent: () => {},
-  });
-  const audio = assistant;
-  const c0 = cpuMs();
-  for (let rep = 0; rep < 3; rep++) {
-    for (let i = 0; i < audio.length; i += 320) {
-      frontEnd.push(audio.subarray(i, i + 320));
-      if (i % 16000 === 0) await frontEnd.whenIdle();
-    }
-    await frontEnd.whenIdle();
-  }
-  const frontEndMsPerSecond = (cpuMs() - c0) / ((3 * audio.length) / 16000);
-  frontEnd.close();
+  const early = sections.has('early') && speexAvailability().available ? await runEarlyBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const stalls = sections.has('stalls') && speexAvailability().available ? await runStallBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const underruns = sections.has('underruns') && speexAvailability().available ? await runUnderrunBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const playedStalls = sections.has('played-stalls') && speexAvailability().available ? await runPlayedStallBench(silero, assistant, speak(SECOND_ANSWER)!, USER_DBFS) : null;
+  const partialStalls = sections.has('partial-stalls') && speexAvailability().available ? await runPartialStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const longerStalls = sections.has('longer-stalls') && speexAvailability().available ? await runLongerStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const clocks = sections.has('clocks') && speexAvailability().available ? await runClockBench(silero, concat(assistant, assistant), speak(SECOND_ANSWER)!, USER_DBFS) : null;
+  // VAD + streaming Mel on the same amount of audio, for scale (with the rooms' canceller CPU).
+  const cpu = cases.length
+    ? { cancellerMsPerSessionSecond: +(cancellerMsTotal / Math.max(cancelledSeconds, 1e-9)).toFixed(2), vadMelMsPerSessionSecond: +(await vadMelMsPerSecond(silero, assistant)).toFixed(2) }
+    : null;
   await silero.release();
-  const cpu = {
-    cancellerMsPerSessionSecond: +(cancellerMsTotal / Math.max(cancelledSeconds, 1e-9)).toFixed(2),
-    vadMelMsPerSessionSecond: +frontEndMsPerSecond.toFixed(2),
-  };
   // Double talk read by a real recognizer (needs ../shared); only with the linear canceller.
-  const doubleTalk = speexAvailability().available && doubleTalkAssetsPresent() ? await runDoubleTalkBench(assistant, ROOMS[0]!, [-10, 0, 6], USER_DBFS) : null;
+  const doubleTalk = sections.has('double-talk') && speexAvailability().available && doubleTalkAssetsPresent() ? await runDoubleTalkBench(assistant, ROOMS[0]!, [-10, 0, 6], USER_DBFS) : null;
   // The closed loop through the real socket, in real time (needs libspeexdsp1 for the 'on' rows).
-  const socket = speexAvailability().available ? await runSocketEchoBench() : null;
+  const socket = sections.has('socket') && speexAvailability().available ? await runSocketEchoBench() : null;
   const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, stalls, underruns, playedStalls, partialStalls, longerStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
-  console.table(rows);
+  if (rows.length) console.table(rows);
   if (early) {
     console.log("Early barge-ins (espeak voice) into the session's first and second answer, onset delta vs no echo (ms) at 1.0 / 1.5 / 2.0 / 3.0 s in; underrunTurns: turns started by an underrun 1.5 s into the second answer:");
     console.table(early);
@@ -265,19 +287,19 @@ export async function runEchoBench(): Promise<unknown> {
   if (doubleTalk) {
     console.log('Double talk: SpellingCNN top-1 on the 220 real clips spoken over the assistant (clean / microphone / cancelled):');
     console.table(doubleTalk);
-  } else console.log('Double talk: skipped (needs libspeexdsp1 and ../shared/models/moonshine-micro with ../shared/audio/alphanumeric)');
+  } else if (sections.has('double-talk')) console.log('Double talk: skipped (needs libspeexdsp1 and ../shared/models/moonshine-micro with ../shared/audio/alphanumeric)');
   if (socket) {
     console.log('Through the socket, one answer played back at 0 dB (small-60ms room):');
     console.table(socket.self);
     console.log("Through the socket, barge-in at atMs into the session's first or second answer: user's first sample -> the answer lowered or paused (duet.response.ducked or .paused, whichever first), and -> paused, at the client (ms):");
     console.table(socket.bargeIn.map((r) => ({ ...r, onsetToHeldMs: r.onsetToHeldMs.join(' / '), onsetToPausedMs: r.onsetToPausedMs.join(' / ') })));
   }
-  console.log(`CPU per session-second: canceller ${cpu.cancellerMsPerSessionSecond} ms, VAD + Mel ${cpu.vadMelMsPerSessionSecond} ms (ratio ${(cpu.cancellerMsPerSessionSecond / cpu.vadMelMsPerSessionSecond).toFixed(2)})`);
+  if (cpu) console.log(`CPU per session-second: canceller ${cpu.cancellerMsPerSessionSecond} ms, VAD + Mel ${cpu.vadMelMsPerSessionSecond} ms (ratio ${(cpu.cancellerMsPerSessionSecond / cpu.vadMelMsPerSessionSecond).toFixed(2)})`);
   mkdirSync('bench-results', { recursive: true });
   writeFileSync('bench-results/echo.json', JSON.stringify(result, null, 2));
   return result;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runEchoBench();
+  await runEchoBench(sectionsFromArgs(process.argv));
 }
