@@ -116,3 +116,50 @@ test('a reading moved while distrusted (a stall found played through) replays th
   assert.equal(trust.trusted, true);
   assert.equal(untouched.heard, 0, 'a trusted filter: nothing to hear again');
 });
+
+/** The user speaking over the echo while the filter cancels it: the output stands over what the gate lets pass alone, below the microphone, the filter's estimate a real share of it. */
+const doubleTalk: FilterFrame = { ...aligned, outputEnergy: MIC * 0.5, estimateEnergy: MIC * 0.5, passesAlone: MIC * 0.01 };
+
+test('a distrust that comes as the user speaks over the echo (SpeexDSP adapting to the voice) forgets the bound and leak only after 500 ms, and the gate trusts the residual for its first 200 ms', () => {
+  const { trust, leak, calls } = setup();
+  for (let i = 0; i < 400; i++) leak.learn(MIC * 1e-4, MIC, 12);
+  const learnt = leak.db;
+  for (let f = 0; f < 6; f++) trust.judge(f, doubleTalk);
+  trust.judge(6, misaligned);
+  trust.judge(7, misaligned);
+  assert.equal(trust.trusted, false);
+  assert.equal(trust.doubleTalkGrace(8), true, 'just distrusted');
+  assert.equal(trust.doubleTalkGrace(7 + 19), true);
+  assert.equal(trust.doubleTalkGrace(7 + 20), false, 'the grace is over');
+  for (let f = 8; f <= 57; f++) {
+    trust.judge(f, misaligned);
+    assert.equal(trust.endFrame(f, true, false, MIC, 100), f === 57, `frame ${f}`);
+  }
+  assert.equal(calls.forgets, 1, 'forgotten after 500 ms');
+  // Trusted again sooner, it keeps the leak it had.
+  const again = setup();
+  for (let i = 0; i < 400; i++) again.leak.learn(MIC * 1e-4, MIC, 12);
+  for (let f = 0; f < 6; f++) again.trust.judge(f, doubleTalk);
+  for (let f = 6; f < 20; f++) {
+    again.trust.judge(f, misaligned);
+    again.trust.endFrame(f, true, false, MIC, 100);
+  }
+  for (let f = 20; f < 23; f++) again.trust.judge(f, aligned);
+  assert.equal(again.trust.trusted, true);
+  assert.equal(again.calls.forgets, 0);
+  assert.equal(again.leak.db, learnt, 'the leak is kept');
+});
+
+test('a distrust with no double talk just before it (a delay jump) has no grace; one long after double talk has none either', () => {
+  const { trust } = setup();
+  trust.judge(0, misaligned);
+  trust.judge(1, misaligned);
+  assert.equal(trust.doubleTalkGrace(2), false);
+  const late = setup();
+  for (let f = 0; f < 6; f++) late.trust.judge(f, doubleTalk);
+  for (let f = 6; f < 20; f++) late.trust.judge(f, aligned);
+  late.trust.judge(20, misaligned);
+  late.trust.judge(21, misaligned);
+  assert.equal(late.trust.trusted, false);
+  assert.equal(late.trust.doubleTalkGrace(22), false, 'the double talk ended 15 frames before');
+});

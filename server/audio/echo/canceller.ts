@@ -412,7 +412,9 @@ export class EchoCanceller {
     const evidence = this.gate.next;
     evidence.outEnergy = outEnergy;
     evidence.active = active;
-    evidence.trusted = trusted;
+    // A distrust that came as the user spoke over the echo: the gate trusts the residual a while (FilterTrust.doubleTalkGrace).
+    const gateTrusts = trusted || (!held && !this.stallWatch?.settling && this.trust.doubleTalkGrace(frameIndex));
+    evidence.trusted = gateTrusts;
     evidence.micEnergy = micEnergy;
     evidence.boundEcho = active ? this.faintBoundEcho(refPeak, bound) : 0;
     evidence.residual = active ? this.leak.residual(refPeak) : 0;
@@ -450,7 +452,7 @@ export class EchoCanceller {
     evidence.spectralClear = usable ? this.spectrum.clear : 0;
     evidence.spectralTotal = usable ? Math.max(this.spectrum.total, 1e-3) : 0;
     // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).
-    evidence.rawResidual = active && !trusted ? this.pathBound.echoEnergyBound(now) : 0;
+    evidence.rawResidual = active && !gateTrusts ? this.pathBound.echoEnergyBound(now) : 0;
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
     const echoSecond = this.windowStats(active && !this.noEchoPath, micEnergy, outEnergy, evidence.residual);
     this.gate.commit();

@@ -16,6 +16,11 @@
 // ran dry), the filter is held and the echo searched for at other readings of the reference with
 // the response the filter had (echo-realign.ts, shadow-echo.ts). Found, the reference is read
 // there, the filter hears the frames kept again at that reading and keeps its leak.
+//
+// A distrust that comes as the user speaks over the echo, while the filter visibly cancelled it,
+// is SpeexDSP adapting to the voice (its double-talk detector is late at a word's start), not a
+// new room: the bound and leak are forgotten only if it lasts 500 ms, and for its first 200 ms
+// the gate goes on trusting the filter's residual, so the word that made it is not cut in two.
 import type { EchoLeak } from './echo-leak.js';
 import type { EchoPathBound } from './echo-path-bound.js';
 import { EchoRealigner } from './echo-realign.js';
@@ -43,6 +48,22 @@ const REALIGN_LOUD = 10;
 const ECHO_MISSING_BELOW_ESTIMATE = 8;
 /** Frames after a distrust in which the echo may be seen missing. */
 const JUMP_WATCH_FRAMES = 10;
+/**
+ * Double talk: frames in a row (50 ms) where the trusted filter cancels echo (its output under the
+ * microphone, its estimate a real share of it) and the output still stands over what the gate lets
+ * pass alone. A distrust within DOUBLE_TALK_WITHIN frames of such a run is the filter adapting to
+ * the voice. bench:echo's office room at 0 dB: the real clips' first word distrusted the filter
+ * (cancelling 40 dB) 150 ms in, 100 ms of it forgot the bound and leak (to +10 dB), and the whole
+ * barge-in was missed. A delay jump distrusts within two frames of its first misaligned one, with
+ * no such run before it (a young filter's echo passing over a low leak is no run either: its
+ * output is not under the microphone).
+ */
+const DOUBLE_TALK_RUN = 5;
+const DOUBLE_TALK_WITHIN = 5;
+/** A double-talk distrust forgets the bound and leak only this long (500 ms): a word is over by then, and a filter still misaligned after it is. */
+const DOUBLE_TALK_FORGET_AFTER_FRAMES = 50;
+/** For this long (200 ms) after a double-talk distrust the gate trusts the filter's residual: the onset that made it goes on. */
+const DOUBLE_TALK_GATE_FRAMES = 20;
 
 export interface FilterTrustDeps {
   frameSamples: number;
@@ -76,7 +97,7 @@ export class FilterTrust {
   /** The frame the filter was last distrusted at, and whether the path bound has been forgotten since. */
   private distrustedSince = 0;
   private boundForgotten = false;
-  /** Distrusted FORGET_AFTER_FRAMES while the filter was held: the bound is forgotten when it runs again (unless the echo was found). */
+  /** Distrusted forgetAfter frames while the filter was held: the bound is forgotten when it runs again (unless the echo was found). */
   private forgetBoundWhenRun = false;
   /** Where the echo went after its delay jumped: the search, the filter's response when distrusted (copied into its shadow), and the leak it had learnt. */
   private readonly realigner: EchoRealigner;
@@ -89,6 +110,12 @@ export class FilterTrust {
   private realigned = false;
   private realignments = 0;
   private wasHeld = false;
+  /** Double-talk frames in a row up to the last, and the last frame such a run had lasted DOUBLE_TALK_RUN (see there). */
+  private doubleTalkRun = 0;
+  private doubleTalkAt = Number.NEGATIVE_INFINITY;
+  /** The last distrust came with double talk; how long it must last to forget the bound and leak. */
+  private doubleTalkDistrust = false;
+  private forgetAfter = FORGET_AFTER_FRAMES;
 
   constructor(private readonly d: FilterTrustDeps) {
     this.realigner = new EchoRealigner(d.frameSamples);
@@ -120,6 +147,11 @@ export class FilterTrust {
     this.realigner.record(mic, playFrom, held);
   }
 
+  /** Whether, at `frame`, a distrust that came as the user spoke over the echo is young enough (DOUBLE_TALK_GATE_FRAMES) for the gate to go on trusting the filter's residual. */
+  doubleTalkGrace(frame: number): boolean {
+    return !this.trustedNow && this.doubleTalkDistrust && frame - this.distrustedSince < DOUBLE_TALK_GATE_FRAMES;
+  }
+
   /** A frame the filter ran on (frame index `frame`): whether the filter is trusted now. */
   judge(frame: number, f: FilterFrame): boolean {
     const trusted = this.weigh(frame, f);
@@ -147,9 +179,9 @@ export class FilterTrust {
   endFrame(frame: number, filterRan: boolean, held: boolean, micEnergy: number, noiseFloor: number): boolean {
     if (!(filterRan || held) || this.trustedNow) return false;
     const distrustedFor = frame - this.distrustedSince;
-    if (held && distrustedFor === FORGET_AFTER_FRAMES) this.forgetBoundWhenRun = true;
+    if (held && distrustedFor === this.forgetAfter) this.forgetBoundWhenRun = true;
     let forgot = false;
-    if (filterRan && !this.boundForgotten && (distrustedFor === FORGET_AFTER_FRAMES || this.forgetBoundWhenRun)) {
+    if (filterRan && !this.boundForgotten && (distrustedFor === this.forgetAfter || this.forgetBoundWhenRun)) {
       this.d.pathBound.forget();
       this.boundForgotten = true;
       forgot = true;
@@ -193,6 +225,9 @@ export class FilterTrust {
 
   private weigh(frame: number, f: FilterFrame): boolean {
     const { micEnergy, outputEnergy, estimateEnergy } = f;
+    const doubleTalk = this.trustedNow && f.passesAlone > 0 && outputEnergy > f.passesAlone && outputEnergy < micEnergy * ALIGNED_BELOW && estimateEnergy >= micEnergy * EVIDENCE_SHARE;
+    this.doubleTalkRun = doubleTalk ? this.doubleTalkRun + 1 : 0;
+    if (this.doubleTalkRun >= DOUBLE_TALK_RUN) this.doubleTalkAt = frame;
     if (micEnergy <= Math.max(ACTIVE_ENERGY, f.passesAlone)) return this.trustedNow;
     // Between the two (a filter that removes little: the echo near the noise) says nothing.
     if (outputEnergy >= micEnergy * ALIGNED_BELOW && outputEnergy <= micEnergy * MISALIGNED_ABOVE) return this.trustedNow;
@@ -210,11 +245,13 @@ export class FilterTrust {
       this.trustedNow = true;
       // Relearning after a long distrust (a delay jump): the leak learnt from the filter as it
       // was says nothing of it now.
-      if (frame - this.distrustedSince >= FORGET_AFTER_FRAMES && !this.realigned) this.d.leak.forget(this.d.pathBound.boundDb);
+      if (frame - this.distrustedSince >= this.forgetAfter && !this.realigned) this.d.leak.forget(this.d.pathBound.boundDb);
       this.realigned = false;
     } else if (this.evidence <= -DISTRUST_AFTER && this.trustedNow) {
       this.trustedNow = false;
       this.distrustedSince = frame;
+      this.doubleTalkDistrust = frame - this.doubleTalkAt <= DOUBLE_TALK_WITHIN;
+      this.forgetAfter = this.doubleTalkDistrust ? DOUBLE_TALK_FORGET_AFTER_FRAMES : FORGET_AFTER_FRAMES;
       this.boundForgotten = false;
       this.forgetBoundWhenRun = false;
       // The room as the filter knew it, kept to look for the echo with should it turn out to have
