@@ -221,6 +221,8 @@ export class FilterTrust {
     this.realigned = true;
     this.distrustedSince = frame;
     this.forgetBoundWhenRun = false;
+    // The echo had moved: no double talk to give the gate grace for.
+    this.doubleTalkDistrust = false;
   }
 
   private weigh(frame: number, f: FilterFrame): boolean {
