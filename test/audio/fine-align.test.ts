@@ -31,26 +31,26 @@ test('a reading a few samples off that explains the run clearly better than as p
   assert.equal(fine.active, false);
 });
 
+/** A started FineAlign fed `frames` frames of `mic` against one scripted answer: every frame must move nothing. */
+function neverMoves(answer: { shift: number; explained: number; asPlaced: number }, frames: number, mic: Int16Array): { fine: FineAlign; calls: unknown[] } {
+  const fine = new FineAlign(FRAME);
+  const { search, calls } = scripted([answer]);
+  fine.start();
+  for (let f = 0; f < frames; f++) assert.equal(fine.frame(mic, f * FRAME, 1, search), 0, `frame ${f}`);
+  return { fine, calls };
+}
+
 test('the reading as placed found best ends the search; a better reading short of the bar, or a quiet window, moves nothing', () => {
-  const placed = new FineAlign(FRAME);
-  const asPlaced = scripted([{ shift: 1, explained: 0.95, asPlaced: 0.94 }]);
-  placed.start();
-  for (let f = 0; f < 15; f++) assert.equal(placed.frame(LOUD, f * FRAME, 1, asPlaced.search), 0);
-  assert.equal(asPlaced.calls.length, 1);
-  assert.equal(placed.active, false);
+  const placed = neverMoves({ shift: 1, explained: 0.95, asPlaced: 0.94 }, 15, LOUD);
+  assert.equal(placed.calls.length, 1);
+  assert.equal(placed.fine.active, false);
 
-  const unsure = new FineAlign(FRAME);
-  const barely = scripted([{ shift: -9, explained: 0.85, asPlaced: 0.75 }]);
-  unsure.start();
-  for (let f = 0; f < 30; f++) assert.equal(unsure.frame(LOUD, f * FRAME, 1, barely.search), 0);
-  assert.equal(barely.calls.length, 10, 'ten searches at most');
-  assert.equal(unsure.active, false);
+  const unsure = neverMoves({ shift: -9, explained: 0.85, asPlaced: 0.75 }, 30, LOUD);
+  assert.equal(unsure.calls.length, 10, 'ten searches at most');
+  assert.equal(unsure.fine.active, false);
 
-  const quiet = new FineAlign(FRAME);
-  const never = scripted([{ shift: -5, explained: 0.92, asPlaced: 0.3 }]);
-  quiet.start();
-  for (let f = 0; f < 30; f++) assert.equal(quiet.frame(QUIET, f * FRAME, 1, never.search), 0);
-  assert.equal(never.calls.length, 0, 'nothing loud enough to search with');
+  const quiet = neverMoves({ shift: -5, explained: 0.92, asPlaced: 0.3 }, 30, QUIET);
+  assert.equal(quiet.calls.length, 0, 'nothing loud enough to search with');
 });
 
 test('a jump in the reading starts the window over (a skip or a new run)', () => {
