@@ -113,9 +113,8 @@ export class FilterTrust {
   /** Double-talk frames in a row up to the last, and the last frame such a run had lasted DOUBLE_TALK_RUN (see there). */
   private doubleTalkRun = 0;
   private doubleTalkAt = Number.NEGATIVE_INFINITY;
-  /** The last distrust came with double talk; how long it must last to forget the bound and leak. */
+  /** The last distrust came with double talk (see forgetAfter). */
   private doubleTalkDistrust = false;
-  private forgetAfter = FORGET_AFTER_FRAMES;
 
   constructor(private readonly d: FilterTrustDeps) {
     this.realigner = new EchoRealigner(d.frameSamples);
@@ -150,6 +149,11 @@ export class FilterTrust {
   /** Whether, at `frame`, a distrust that came as the user spoke over the echo is young enough (DOUBLE_TALK_GATE_FRAMES) for the gate to go on trusting the filter's residual. */
   doubleTalkGrace(frame: number): boolean {
     return !this.trustedNow && this.doubleTalkDistrust && frame - this.distrustedSince < DOUBLE_TALK_GATE_FRAMES;
+  }
+
+  /** How long the distrust must last to forget the bound and leak. */
+  private get forgetAfter(): number {
+    return this.doubleTalkDistrust ? DOUBLE_TALK_FORGET_AFTER_FRAMES : FORGET_AFTER_FRAMES;
   }
 
   /** A frame the filter ran on (frame index `frame`): whether the filter is trusted now. */
@@ -253,7 +257,6 @@ export class FilterTrust {
       this.trustedNow = false;
       this.distrustedSince = frame;
       this.doubleTalkDistrust = frame - this.doubleTalkAt <= DOUBLE_TALK_WITHIN;
-      this.forgetAfter = this.doubleTalkDistrust ? DOUBLE_TALK_FORGET_AFTER_FRAMES : FORGET_AFTER_FRAMES;
       this.boundForgotten = false;
       this.forgetBoundWhenRun = false;
       // The room as the filter knew it, kept to look for the echo with should it turn out to have
