@@ -40,6 +40,36 @@ test('no search before a distrust, nor before 100 ms of microphone; a move is ta
   assert.equal(young.due, false, 'only 40 ms recorded');
 });
 
+test('two readings a few samples apart, each the best of one window, resolve to the one explaining both windows better; too close to call, the next window decides', () => {
+  // The search as a room with a reflection 3 samples after the direct path makes it: asked for
+  // one reading, it says what that reading explains of the window (tagged by its last frame's value).
+  const scripted = (best: Record<number, number>, single: Record<string, number>) => (mic: Int16Array, _from: number, min: number, max: number) => {
+    const window = mic[mic.length - 1]!;
+    if (min === max) return { shift: min, explained: single[`${window}:${min}`] ?? 0, asPlaced: 0 };
+    return { shift: best[window]!, explained: single[`${window}:${best[window]}`]!, asPlaced: 0.02 };
+  };
+  const searching = () => {
+    const r = recorded(10);
+    r.distrusted();
+    for (let f = 1; f <= 10; f++) r.record(frame(f), 10_000 + (10 + f) * FRAME, true);
+    return r;
+  };
+  // The direct path: best in the first window by far, a close second in the next.
+  const clear = searching();
+  const room = scripted({ 10: -2400, 11: -2403 }, { '10:-2400': 0.9, '10:-2403': 0.83, '11:-2403': 0.82, '11:-2400': 0.81 });
+  assert.equal(clear.search(room), 0, 'one window');
+  clear.record(frame(11), 10_000 + 21 * FRAME, true);
+  assert.equal(clear.search(room), -2400, 'explains 1.71 of the two windows, the reflection 1.65');
+  // The two explain the two windows within 3% of one: the third window's best, agreeing, is taken.
+  const close = searching();
+  const tied = scripted({ 10: -2400, 11: -2403, 12: -2403 }, { '10:-2400': 0.88, '10:-2403': 0.87, '11:-2403': 0.82, '11:-2400': 0.82, '12:-2403': 0.85 });
+  assert.equal(close.search(tied), 0);
+  close.record(frame(11), 10_000 + 21 * FRAME, true);
+  assert.equal(close.search(tied), 0, 'too close to call');
+  close.record(frame(12), 10_000 + 22 * FRAME, true);
+  assert.equal(close.search(tied), -2403);
+});
+
 test('a reading that explains too little, or while the reading as placed explains much, is no move; the reading as placed ends the search', () => {
   let at = 50_000;
   const searched = (r: EchoRealigner, found: () => { shift: number; explained: number; asPlaced: number }) => {

@@ -12,7 +12,8 @@
 // response as it was when distrusted is applied to every reading of the reference from 500 ms
 // later to 100 ms earlier than placed (shadow-echo.ts bestShift) against the last 100 ms of
 // microphone, once 100 ms have been heard since. A reading that explains most of it where the
-// one as placed explains next to nothing, found twice within 2 samples, is where the echo comes
+// one as placed explains next to nothing, found twice within 2 samples (or two readings a few
+// samples apart, the one that explains both windows clearly better), is where the echo comes
 // from now: the reference is read there from then on (ReferenceClock.skipStall) and the frames
 // kept since the jump are replayed to the filter at that reading, so its history is the echo's
 // (filter-trust.ts: those before it came where they were read). The reading as
@@ -32,6 +33,10 @@ const MOST_SEARCHES = 20;
 const EXPLAINS = 0.6;
 const AS_PLACED_BELOW = 0.1;
 const AGREE = 2;
+/** Two windows' best readings this close (0.5 ms) but not agreeing are one reading found twice, blurred by a reflection: see search. */
+const NEAR_TIE = 8;
+/** The share of a window (summed over the two) by which one of two near readings must explain more to be taken. */
+const TIE_LEAD = 0.03;
 /** A best reading explaining less than this share (10%) may be chance: 800 samples of speech are few independent ones. */
 const ABOVE_CHANCE = 0.1;
 /** The longest the filter is held while the echo is searched (400 ms: the underrun itself, then 100 ms of echo to find; no longer than the frames kept to replay). */
@@ -60,6 +65,10 @@ export class EchoRealigner {
   private heldFrames = 0;
   /** The shift the last search found (NaN: none), to be confirmed by the next. */
   private candidate = Number.NaN;
+  /** What the candidate explained of its window, and that window (mic, reading of its first sample). */
+  private candidateExplained = 0;
+  private readonly previous = new Int16Array(WINDOW_SAMPLES);
+  private previousFrom = 0;
 
   constructor(private readonly frameSamples: number) {}
 
@@ -135,12 +144,28 @@ export class EchoRealigner {
       return null;
     }
     const plausible = found.explained >= EXPLAINS && found.asPlaced < AS_PLACED_BELOW && Math.abs(found.shift) >= LEAST_MOVE;
-    const confirmed = plausible && Math.abs(found.shift - this.candidate) <= AGREE;
+    let shift = found.shift;
+    let confirmed = plausible && Math.abs(found.shift - this.candidate) <= AGREE;
+    // Two readings a few samples apart, each the best of one window (a reflection explains the
+    // echo nearly as well as the direct path): the one explaining both windows better is taken.
+    if (plausible && !confirmed && Math.abs(found.shift - this.candidate) <= NEAR_TIE) {
+      const candidateNow = search(window.mic, window.from, this.candidate, this.candidate).explained;
+      const foundBefore = search(this.previous, this.previousFrom, found.shift, found.shift).explained;
+      const lead = this.candidateExplained + candidateNow - (foundBefore + found.explained);
+      // Too close to call: the next window decides (it agrees with one of them, or ties again).
+      if (Math.abs(lead) >= TIE_LEAD) {
+        if (lead > 0) shift = this.candidate;
+        confirmed = true;
+      }
+    }
     this.candidate = plausible ? found.shift : Number.NaN;
+    this.candidateExplained = found.explained;
+    this.previous.set(window.mic);
+    this.previousFrom = window.from;
     if (!confirmed) return 0;
     this.searches = MOST_SEARCHES;
     this.candidate = Number.NaN;
-    return found.shift;
+    return shift;
   }
 
   /**
