@@ -247,6 +247,15 @@ test('a 300 ms client underrun 3 s into the first answer starts no speech: the e
   }
 });
 
+test('the far room at +6 dB, a 300 ms underrun 3 s into the first answer: the echo models, back from standing down, vouch for nothing until the echo confirms them', { skip: noEspeak || noSpeex }, async () => {
+  // The echo then comes 730 ms late, past the envelope model's 750 ms of taps with its tail: relearnt
+  // for a second, it let the echo start a turn 3.5 s after the underrun.
+  const room = ROOMS[2]!;
+  const sim = { assistant, room, echoGain: echoGainFor(assistant, room, 10 ** (-26 / 20), 6), networkMs: 30, linear: true, underrun: { atMs: 3000, gapMs: 300 }, durationMs: assistant.length / 16 + 800 };
+  const { onsets } = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+  assert.deepEqual(onsets, [], 'the echo after the underrun started speech');
+});
+
 test('a quiet loudspeaker (echo -58 and -54 dBFS over a -65 dBFS floor) starts no speech after a 300 ms underrun: the path bound sees the echo move', { skip: noEspeak || noSpeex }, async () => {
   // Such an echo gives the filter no evidence of the jump, nor the envelope model a dropout (the
   // floor is not 12 dB under it). Before the path bound watched itself fall (EchoPathBound.push),
@@ -439,6 +448,23 @@ test('a stall the client ran dry a few samples longer or shorter than placed (un
     assert.deepEqual(echoOnly.onsets.filter((t) => t >= secondAtMs), [], `${label}: the echo started speech`);
     await assertHeardOverEcho(sim, atMs, label, secondAtMs);
   }
+});
+
+test("a short stall early in a second answer, small room: a barge-in after it is heard (a word's echo the envelope model's short taps predict early is no dropout), and the echo alone, 34 samples later than placed, starts no speech (the reading found is the direct path's, not a reflection's)", { skip: noEspeak || noSpeex }, async () => {
+  // Both were lost before: the envelope model stood down 1.5 s at the next word's onset (its taps
+  // shorter than the room's delay predicted the echo 50 ms early), so the gate could not bridge
+  // the user's first word; the search took a reading 3 samples off, the filter cancelled 7 dB,
+  // and with its leak restored the echo passed the gate.
+  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
+  const both = concat(assistant, silence(2000), second);
+  const secondAtMs = assistant.length / 16 + 2000;
+  const room = ROOMS[0]!;
+  const at = Math.ceil((secondAtMs + 300) / 100) * 100;
+  const stalled = (extraSamples: number) => ({ assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: at, gapMs: 30 }, underrun: { atMs: at, gapMs: 30 + extraSamples / 16 }, echoGain: echoGainFor(both, room, activeRms(user), 0) });
+  const atMs = at + 30 + 600;
+  await assertHeardOverEcho({ ...stalled(-8), user, userAtMs: atMs, durationMs: atMs + 3000 }, atMs, `${room.name}, 8 samples shorter`, secondAtMs);
+  const echoOnly = await onsetsThroughFrontEnd(silero, { ...stalled(34), durationMs: both.length / 16 + 800 }, { gate: true });
+  assert.deepEqual(echoOnly.onsets.filter((t) => t >= secondAtMs), [], `${room.name}, 34 samples longer: the echo started speech`);
 });
 
 test('a stall the client really had (it ran dry) is not skipped, with or without the user speaking just after it', { skip: noEspeak || noSpeex }, async () => {

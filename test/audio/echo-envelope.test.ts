@@ -71,7 +71,7 @@ test('a delay jump (the echo missing, then 150 ms later) makes it stand down unt
     const mic = b < 315 ? 1 : echoOf(ref, b, 24);
     model.frame(mic, (k) => (b - k >= 0 ? ref[b - k]! : 0));
     if (!model.usable && stoodDown < 0) stoodDown = b;
-    if (stoodDown >= 0 && b < stoodDown + 150) assert.equal(model.usable, false, `usable again at block ${b}, ${b - stoodDown} blocks after standing down`);
+    if (stoodDown >= 0 && b < stoodDown + 100) assert.equal(model.usable, false, `usable again at block ${b}, ${b - stoodDown} blocks after standing down`);
   }
   // While the echo is missing, or as soon as the shifted echo leaves the old prediction's gaps empty.
   assert.ok(stoodDown >= 300 && stoodDown < 340, `stood down at block ${stoodDown}`);
@@ -108,8 +108,8 @@ test('standDown() (the path bound saw the echo move): unusable while it relearns
     model.frame(echoOf(ref, b, 39), (k) => (b - k >= 0 ? ref[b - k]! : 0));
     if (model.usable && usableAgain < 0) usableAgain = b;
   }
-  // No sooner than DISTRUST_FRAMES (1.5 s), and not never.
-  assert.ok(usableAgain >= 450, `usable again at block ${usableAgain}, ${usableAgain - 300} blocks after standing down`);
+  // No sooner than DISTRUST_FRAMES (1 s), and not never.
+  assert.ok(usableAgain >= 400, `usable again at block ${usableAgain}, ${usableAgain - 300} blocks after standing down`);
 });
 
 test('silentFrame() (every tap silent: between answers) leaves the model as frame() with silent taps does', () => {

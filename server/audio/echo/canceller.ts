@@ -77,7 +77,7 @@ import { FilterTrust } from './filter-trust.js';
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
 const FRAME_MS = FRAME / SAMPLES_PER_MS;
-/** Frames of a run's echo the envelope model must have learnt from (its echo within its prediction) before the models vouch for anything in that run. */
+/** Frames of a run's echo the envelope model must have learnt from (its echo within its prediction) before the models vouch for anything in that run, or after it relearnt a delay jump. */
 const RUN_CONFIRM_FRAMES = 50;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
@@ -440,8 +440,12 @@ export class EchoCanceller {
     // learnt vouches for nothing in a new run until its echo has confirmed them
     // (RUN_CONFIRM_FRAMES frames within the broadband model's double-talk bar). Through the
     // socket at 0 dB a second answer's echo stood 16 dB over the prediction just after a
-    // tentative pause and resume, and the spectral model let it start turns.
-    if (this.reference.runs !== this.modelRun) {
+    // tentative pause and resume, and the spectral model let it start turns. So too a model back
+    // from a delay jump: the jump may have taken the echo past its reach (the far room after a
+    // 300 ms underrun: 730 ms, its taps end at 750), and a second of relearning proves nothing
+    // then (bench:echo rooms: the far room at +6 dB, that underrun 3 s into the first answer,
+    // started a turn once the model stood down for a second instead of 1.5).
+    if (this.reference.runs !== this.modelRun || this.envelope.relearning) {
       this.modelRun = this.reference.runs;
       this.runConfirmFrames = 0;
     }
