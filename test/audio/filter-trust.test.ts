@@ -163,3 +163,38 @@ test('a distrust with no double talk just before it (a delay jump) has no grace;
   assert.equal(late.trust.trusted, false);
   assert.equal(late.trust.doubleTalkGrace(22), false, 'the double talk ended 15 frames before');
 });
+
+test('trusted again within 100 ms of a distrust by frames that cancel under 10 dB, with no move found, the filter is vouched for to the gate only once it cancels 10 dB, or after 200 ms; a run with a frame that cancels well vouches at once', () => {
+  const weak: FilterFrame = { ...aligned, outputEnergy: MIC * 0.4 };
+  const { trust } = setup();
+  trust.judge(0, misaligned);
+  assert.equal(trust.judge(1, misaligned), false);
+  trust.judge(2, weak);
+  trust.judge(3, weak);
+  assert.equal(trust.judge(4, weak), true, 'trusted again: 4 dB counts as aligned');
+  assert.equal(trust.proven(4), false, 'but not proven');
+  assert.equal(trust.proven(23), false);
+  assert.equal(trust.proven(24), true, '200 ms on');
+  trust.judge(5, weak);
+  assert.equal(trust.proven(5), false);
+  trust.judge(6, aligned);
+  assert.equal(trust.proven(6), true, 'a frame cancelling 20 dB proves it');
+
+  const strong = setup().trust;
+  strong.judge(0, misaligned);
+  strong.judge(1, misaligned);
+  strong.judge(2, weak);
+  strong.judge(3, aligned);
+  assert.equal(strong.judge(4, weak), true);
+  assert.equal(strong.proven(4), true, 'the run that trusted it had a frame cancelling 20 dB');
+
+  // A distrust of 100 ms or more forgets the leak when trusted again: the residual it expects is honest then.
+  const long = setup().trust;
+  long.judge(0, misaligned);
+  long.judge(1, misaligned);
+  for (let f = 2; f < 12; f++) long.judge(f, { ...misaligned, micEnergy: 5 });
+  long.judge(12, weak);
+  long.judge(13, weak);
+  assert.equal(long.judge(14, weak), true);
+  assert.equal(long.proven(14), true);
+});

@@ -412,8 +412,10 @@ export class EchoCanceller {
     const evidence = this.gate.next;
     evidence.outEnergy = outEnergy;
     evidence.active = active;
-    // A distrust that came as the user spoke over the echo: the gate trusts the residual a while (FilterTrust.doubleTalkGrace).
-    const gateTrusts = trusted || (!held && !this.stallWatch?.settling && this.trust.doubleTalkGrace(frameIndex));
+    // A filter trusted again without proof is not vouched for (FilterTrust.proven); after a
+    // distrust that came as the user spoke over the echo the gate trusts the residual a while
+    // (FilterTrust.doubleTalkGrace).
+    const gateTrusts = (trusted && this.trust.proven(frameIndex)) || (!held && !this.stallWatch?.settling && this.trust.doubleTalkGrace(frameIndex));
     evidence.trusted = gateTrusts;
     evidence.micEnergy = micEnergy;
     evidence.boundEcho = active ? this.faintBoundEcho(refPeak, bound) : 0;

@@ -64,6 +64,16 @@ const DOUBLE_TALK_WITHIN = 5;
 const DOUBLE_TALK_FORGET_AFTER_FRAMES = 50;
 /** For this long (200 ms) after a double-talk distrust the gate trusts the filter's residual: the onset that made it goes on. */
 const DOUBLE_TALK_GATE_FRAMES = 20;
+/**
+ * A filter trusted again soon after a distrust (its leak kept) by frames that cancel less than
+ * this (10 dB), with no move of the reading found, may still be misaligned: 0.5 dB of
+ * cancellation counts as aligned evidence. The gate does not vouch for it (proven) until a frame
+ * shows it cancelling that well, or for PROOF_FRAMES (200 ms). Traced: the client ran dry 150
+ * samples longer than placed after a 30 ms stall; the filter, 150 samples off, cancelled 4.5 dB,
+ * was trusted with the leak of a filter that had cancelled 40 dB, and the echo started a turn.
+ */
+const PROVEN_BELOW = 0.1;
+const PROOF_FRAMES = 20;
 
 export interface FilterTrustDeps {
   frameSamples: number;
@@ -99,6 +109,10 @@ export class FilterTrust {
   private boundForgotten = false;
   /** Distrusted forgetAfter frames while the filter was held: the bound is forgotten when it runs again (unless the echo was found). */
   private forgetBoundWhenRun = false;
+  /** The frame the filter was trusted again without proof (see PROVEN_BELOW); -Infinity when proven. */
+  private unprovenSince = Number.NEGATIVE_INFINITY;
+  /** A frame of the aligned run in progress cancelled PROVEN_BELOW. */
+  private wellInRun = false;
   /** Where the echo went after its delay jumped: the search, the filter's response when distrusted (copied into its shadow), and the leak it had learnt. */
   private readonly realigner: EchoRealigner;
   private readonly shadow = new ShadowEcho();
@@ -147,6 +161,11 @@ export class FilterTrust {
   }
 
   /** Whether, at `frame`, a distrust that came as the user spoke over the echo is young enough (DOUBLE_TALK_GATE_FRAMES) for the gate to go on trusting the filter's residual. */
+  /** Whether the gate may vouch for the filter as trusted (see PROVEN_BELOW). */
+  proven(frame: number): boolean {
+    return frame - this.unprovenSince >= PROOF_FRAMES;
+  }
+
   doubleTalkGrace(frame: number): boolean {
     return !this.trustedNow && this.doubleTalkDistrust && frame - this.distrustedSince < DOUBLE_TALK_GATE_FRAMES;
   }
@@ -246,9 +265,13 @@ export class FilterTrust {
     // second were missed. Echo predicted where none came (the client ran dry) stands well above it.
     if (micEnergy < nearFloor && estimateEnergy < nearFloor) return this.trustedNow;
     const aligned = outputEnergy < micEnergy * ALIGNED_BELOW;
+    const cancelsWell = outputEnergy < micEnergy * PROVEN_BELOW;
+    if (this.trustedNow && cancelsWell) this.unprovenSince = Number.NEGATIVE_INFINITY;
+    this.wellInRun = aligned && this.evidence > 0 ? this.wellInRun || cancelsWell : cancelsWell;
     this.evidence = aligned ? Math.max(1, this.evidence + 1) : Math.min(-1, this.evidence - 1);
     if (this.evidence >= TRUST_AFTER && !this.trustedNow) {
       this.trustedNow = true;
+      if (!this.realigned && !this.wellInRun && !this.doubleTalkDistrust && frame - this.distrustedSince < this.forgetAfter) this.unprovenSince = frame;
       // Relearning after a long distrust (a delay jump): the leak learnt from the filter as it
       // was says nothing of it now.
       if (frame - this.distrustedSince >= this.forgetAfter && !this.realigned) this.d.leak.forget(this.d.pathBound.boundDb);
