@@ -40,7 +40,7 @@ const DOUBLE_TALK_HOLD_FRAMES = 30;
  * 30 ms stall 300 ms into a second answer). Without those false dropouts a shorter run (40 ms, was 50)
  * finds short underruns, and a second of relearning (was 1.5 s) is enough (the canceller then
  * waits for the echo to confirm it: relearning): bench:echo's longer-stall rows missed 10 -> 7,
- * underrun rows 4 -> 3, partial-stall rows 3 -> 2 of 96/96/48, no more turns.
+ * underrun rows 4 -> 3, partial-stall rows 3 -> 2 of 96/96/48, and no row starts more turns.
  */
 const DROPOUT_RATIO = 0.25;
 const DROPOUT_FRAMES = 4;
