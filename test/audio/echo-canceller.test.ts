@@ -450,30 +450,31 @@ test('a stall the client ran dry a few samples longer or shorter than placed (un
   }
 });
 
+/** A second answer whose reference places a gapMs silence intoMs in, the client running dry extraSamples longer (negative: shorter): the echo comes that much later. */
+function stallInSecondAnswer(room: RoomParams, intoMs: number, gapMs: number, extraSamples: number) {
+  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
+  const both = concat(assistant, silence(2000), second);
+  const secondAtMs = assistant.length / 16 + 2000;
+  const at = Math.ceil((secondAtMs + intoMs) / 100) * 100;
+  const sim = { assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: at, gapMs }, underrun: { atMs: at, gapMs: gapMs + extraSamples / 16 }, echoGain: echoGainFor(both, room, activeRms(user), 0), durationMs: both.length / 16 + 800 };
+  return { sim, secondAtMs, resumedAtMs: at + gapMs };
+}
+
 test("a short stall early in a second answer, small room: a barge-in after it is heard (a word's echo the envelope model's short taps predict early is no dropout), and the echo alone, 34 samples later than placed, starts no speech (the reading found is the direct path's, not a reflection's)", { skip: noEspeak || noSpeex }, async () => {
   // Both were lost before: the envelope model stood down 1.5 s at the next word's onset (its taps
   // shorter than the room's delay predicted the echo 50 ms early), so the gate could not bridge
   // the user's first word; the search took a reading 3 samples off, the filter cancelled 7 dB,
   // and with its leak restored the echo passed the gate.
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
-  const room = ROOMS[0]!;
-  const at = Math.ceil((secondAtMs + 300) / 100) * 100;
-  const stalled = (extraSamples: number) => ({ assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: at, gapMs: 30 }, underrun: { atMs: at, gapMs: 30 + extraSamples / 16 }, echoGain: echoGainFor(both, room, activeRms(user), 0) });
-  const atMs = at + 30 + 600;
-  await assertHeardOverEcho({ ...stalled(-8), user, userAtMs: atMs, durationMs: atMs + 3000 }, atMs, `${room.name}, 8 samples shorter`, secondAtMs);
-  const echoOnly = await onsetsThroughFrontEnd(silero, { ...stalled(34), durationMs: both.length / 16 + 800 }, { gate: true });
-  assert.deepEqual(echoOnly.onsets.filter((t) => t >= secondAtMs), [], `${room.name}, 34 samples longer: the echo started speech`);
+  const shorter = stallInSecondAnswer(ROOMS[0]!, 300, 30, -8);
+  const atMs = shorter.resumedAtMs + 600;
+  await assertHeardOverEcho({ ...shorter.sim, user, userAtMs: atMs, durationMs: atMs + 3000 }, atMs, 'small room, 8 samples shorter', shorter.secondAtMs);
+  const longer = stallInSecondAnswer(ROOMS[0]!, 300, 30, 34);
+  const { onsets } = await onsetsThroughFrontEnd(silero, longer.sim, { gate: true });
+  assert.deepEqual(onsets.filter((t) => t >= longer.secondAtMs), [], 'small room, 34 samples longer: the echo started speech');
 });
 
 test('a 30 ms stall the client ran dry 150 samples longer than placed, near room, 1 s into a second answer: the echo alone starts no speech (the filter, trusted again on 4.5 dB of cancelling, is not vouched for until it proves itself)', { skip: noEspeak || noSpeex }, async () => {
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
-  const room = ROOMS[3]!;
-  const at = Math.ceil((secondAtMs + 1000) / 100) * 100;
-  const sim = { assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: at, gapMs: 30 }, underrun: { atMs: at, gapMs: 30 + 150 / 16 }, echoGain: echoGainFor(both, room, activeRms(user), 0), durationMs: both.length / 16 + 800 };
+  const { sim, secondAtMs } = stallInSecondAnswer(ROOMS[3]!, 1000, 30, 150);
   const { onsets } = await onsetsThroughFrontEnd(silero, sim, { gate: true });
   assert.deepEqual(onsets.filter((t) => t >= secondAtMs), [], 'the echo started speech');
 });
