@@ -1,0 +1,33 @@
+// The echo canceller tests' shared setup: the assistant's answer and the user's barge-in spoken
+// by espeak-ng, the real Silero VAD, and the check that a barge-in over echo is heard.
+import assert from 'node:assert/strict';
+import { speexAvailability } from '../../server/audio/echo/speex.js';
+import { SileroModel } from '../../server/audio/vad/silero.js';
+import { onsetsThroughFrontEnd } from './echo-sim.js';
+import { espeakAvailable, speak } from './espeak.js';
+import { atLevel } from './room.js';
+
+const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
+const BARGE_IN = 'Wait, stop please. I have a question.';
+export const noEspeak = espeakAvailable() ? false : 'espeak-ng is not installed';
+export const noSpeex = speexAvailability().available ? false : 'libspeexdsp1 is not installed';
+
+/** The answer, the user's barge-in at -26 dBFS, and Silero v5 (release it after the tests). */
+export async function loadEchoFixture(): Promise<{ assistant: Float32Array; user: Float32Array; silero: SileroModel }> {
+  return { assistant: speak(ANSWER)!, user: atLevel(speak(BARGE_IN, 'en-gb+f3')!, -26), silero: await SileroModel.load({ version: 'v5' }) };
+}
+
+/**
+ * The barge-in at `atMs` over the echo in `sim` (its user speaking) is heard: an onset from 100 ms
+ * before it, no more than `slackMs` later than the same speech with no echo, and none from the
+ * echo alone between `echoFromMs` and it. Returns the run over the echo for further checks.
+ */
+export async function assertHeardOverEcho(silero: SileroModel, sim: Parameters<typeof onsetsThroughFrontEnd>[1], atMs: number, label: string, echoFromMs = Number.NEGATIVE_INFINITY, slackMs = 64): Promise<Awaited<ReturnType<typeof onsetsThroughFrontEnd>>> {
+  const on = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+  const alone = await onsetsThroughFrontEnd(silero, { ...sim, echoGain: 0 }, { gate: false, bypass: true });
+  assert.deepEqual(on.onsets.filter((t) => t >= echoFromMs && t < atMs - 100), [], `${label}: the echo started speech`);
+  const onset = on.onsets.find((t) => t >= atMs - 100);
+  assert.ok(onset !== undefined, `${label}: the barge-in was missed`);
+  assert.ok(onset - alone.onsets[0]! <= slackMs, `${label}: onset ${onset} ms over the echo, ${alone.onsets[0]} ms alone`);
+  return on;
+}
