@@ -1,10 +1,10 @@
 // The echo canceller on simulated linear rooms (test/support/room.ts) with espeak-ng speech:
 // delay estimation, ERLE after convergence, and the onset gate with the real Silero VAD.
 // Stalls and underrun the server placed or never saw: echo-stalls.test.ts.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SileroModel } from '../../server/audio/vad/silero.js';
-import { assertHeardOverEcho, loadEchoFixture, noEspeak, noSpeex } from '../support/echo-fixture.js';
+import { assertHeardOverEcho, noEspeak, noSpeex, useEchoFixture } from '../support/echo-fixture.js';
 import { DelayEstimator } from '../../server/audio/echo/delay-estimator.js';
 import { erleDb, onsetsThroughFrontEnd, simulateEcho } from '../support/echo-sim.js';
 import { speak } from '../support/espeak.js';
@@ -16,13 +16,7 @@ import { realClipsUtterance } from '../../scripts/bench/echo.js';
 let assistant: Float32Array;
 let user: Float32Array;
 let silero: SileroModel;
-before(async () => {
-  if (noEspeak) return;
-  ({ assistant, user, silero } = await loadEchoFixture());
-});
-after(async () => {
-  await silero?.release();
-});
+useEchoFixture((fixture) => ({ assistant, user, silero } = fixture));
 
 test('delay estimator: finds a known delay between two speech envelopes within a block', { skip: noEspeak }, () => {
   const blockEnergies = (x: Float32Array) => {

@@ -1,10 +1,10 @@
 // The echo canceller around stalls on simulated rooms with espeak-ng speech and the real Silero
 // VAD: silences the client really had, played through in whole or in part, ran dry for longer or
 // shorter than placed, and underruns the server never saw. The rest: echo-canceller.test.ts.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SileroModel } from '../../server/audio/vad/silero.js';
-import { assertHeardOverEcho, loadEchoFixture, noEspeak, noSpeex } from '../support/echo-fixture.js';
+import { assertHeardOverEcho, noEspeak, noSpeex, useEchoFixture } from '../support/echo-fixture.js';
 import { onsetsThroughFrontEnd, simulateEcho } from '../support/echo-sim.js';
 import { speak } from '../support/espeak.js';
 import { ROOMS, activeRms, atLevel, echoGainFor, type RoomParams } from '../support/room.js';
@@ -13,13 +13,7 @@ import { concat, silence } from '../support/speech.js';
 let assistant: Float32Array;
 let user: Float32Array;
 let silero: SileroModel;
-before(async () => {
-  if (noEspeak) return;
-  ({ assistant, user, silero } = await loadEchoFixture());
-});
-after(async () => {
-  await silero?.release();
-});
+useEchoFixture((fixture) => ({ assistant, user, silero } = fixture));
 
 test('a barge-in 100 ms after the client really ran dry for 300 ms (the server sent nothing 1 s into a second answer) starts with the user', { skip: noEspeak || noSpeex }, async () => {
   // The run's first audio enters the filter's taps ahead of its echo and lifted the output a dB

@@ -1,5 +1,6 @@
 // The echo canceller tests' shared setup: the assistant's answer and the user's barge-in spoken
 // by espeak-ng, the real Silero VAD, and the check that a barge-in over echo is heard.
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { speexAvailability } from '../../server/audio/echo/speex.js';
 import { SileroModel } from '../../server/audio/vad/silero.js';
@@ -15,6 +16,20 @@ export const noSpeex = speexAvailability().available ? false : 'libspeexdsp1 is 
 /** The answer, the user's barge-in at -26 dBFS, and Silero v5 (release it after the tests). */
 export async function loadEchoFixture(): Promise<{ assistant: Float32Array; user: Float32Array; silero: SileroModel }> {
   return { assistant: speak(ANSWER)!, user: atLevel(speak(BARGE_IN, 'en-gb+f3')!, -26), silero: await SileroModel.load({ version: 'v5' }) };
+}
+
+/** Loads the fixture before a file's tests (handing it to `use`) and releases Silero after them; nothing without espeak-ng. */
+export function useEchoFixture(use: (fixture: Awaited<ReturnType<typeof loadEchoFixture>>) => void): void {
+  let silero: SileroModel | undefined;
+  before(async () => {
+    if (noEspeak) return;
+    const fixture = await loadEchoFixture();
+    silero = fixture.silero;
+    use(fixture);
+  });
+  after(async () => {
+    await silero?.release();
+  });
 }
 
 /**
