@@ -73,6 +73,8 @@ import { STALL_CHECK_MAX_MS } from './stall-check.js';
 import { StallWatch } from './stall-watch.js';
 import { EchoLeak } from './echo-leak.js';
 import { FilterTrust } from './filter-trust.js';
+import { EchoSeconds } from './echo-seconds.js';
+import { echoEstimateEnergy, isSilent, meanSquare } from './frame-energy.js';
 
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
@@ -137,7 +139,6 @@ export class EchoCanceller {
   private readonly onsetMargin: number;
   private readonly onsetMarginDb: number;
   private readonly continueMargin: number;
-  private readonly onEchoWindow: EchoCancellerOptions['onEchoWindow'];
   private bypassFlag = false;
   // Framing.
   private readonly pending = new Int16Array(FRAME);
@@ -174,12 +175,8 @@ export class EchoCanceller {
   private readonly gate: OnsetGate;
   /** The microphone's noise floor (mean square, int16 units). */
   private noiseFloor = Number.POSITIVE_INFINITY;
-  // Window stats.
-  private winFrames = 0;
-  private winEcho = 0;
-  private winMic = 0;
-  private winOut = 0;
-  private winNearEnd = false;
+  /** Per-second statistics: seconds of echo, and their ERLE (echo-seconds.ts). */
+  private readonly seconds: EchoSeconds;
 
   constructor(o: EchoCancellerOptions) {
     this.reference = o.reference;
@@ -191,7 +188,7 @@ export class EchoCanceller {
     this.onsetMargin = 10 ** (this.onsetMarginDb / 10);
     this.continueMargin = 10 ** ((o.continueMarginDb ?? 6) / 10);
     this.gate = new OnsetGate(this.onsetMargin, this.continueMargin);
-    this.onEchoWindow = o.onEchoWindow;
+    this.seconds = new EchoSeconds(this.onsetMargin, o.onEchoWindow);
     this.stallWatch = (o.checkStalls ?? true) ? new StallWatch(this.reference, FRAME) : null;
     this.estimator = new DelayEstimator({ maxDelayMs: o.maxDelayMs ?? 500, windowMs: 4000 });
     this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
@@ -460,7 +457,7 @@ export class EchoCanceller {
     // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).
     evidence.rawResidual = active && !gateTrusts ? this.pathBound.echoEnergyBound(now) : 0;
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
-    const echoSecond = this.windowStats(active && !this.noEchoPath, micEnergy, outEnergy, evidence.residual);
+    const echoSecond = this.seconds.frame(active && !this.noEchoPath, micEnergy, outEnergy, evidence.residual);
     this.gate.commit();
     if (echoSecond && this.speex && !idle && this.trust.trusted) this.clock.observeTap(frameIndex, mainTap(this.filterResponse()));
     this.frames++;
@@ -559,45 +556,4 @@ export class EchoCanceller {
       }
     }
   }
-
-  /** Accumulates per-second echo statistics; true at the end of a second that was half echo at least. */
-  private windowStats(active: boolean, mic: number, out: number, residual: number): boolean {
-    this.winFrames++;
-    if (active) {
-      this.winEcho++;
-      this.winMic += mic;
-      this.winOut += out;
-      if (out > residual * this.onsetMargin) this.winNearEnd = true;
-    }
-    if (this.winFrames < 100) return false;
-    const echoSecond = this.winEcho >= 50;
-    if (this.onEchoWindow && this.winEcho >= 80 && !this.winNearEnd && this.winOut > 0) {
-      this.onEchoWindow(10 * Math.log10(this.winMic / this.winOut), 10 * Math.log10(this.winOut / this.winEcho / 32768 ** 2));
-    }
-    this.winFrames = this.winEcho = 0;
-    this.winMic = this.winOut = 0;
-    this.winNearEnd = false;
-    return echoSecond;
-  }
-}
-
-function isSilent(frame: Int16Array): boolean {
-  for (let k = 0; k < frame.length; k++) if (frame[k] !== 0) return false;
-  return true;
-}
-
-/** Mean square of the filter's echo estimate: what it took out of the microphone (mic - its linear output). */
-function echoEstimateEnergy(mic: Int16Array, linearOut: Int16Array): number {
-  let sum = 0;
-  for (let k = 0; k < mic.length; k++) {
-    const y = mic[k]! - linearOut[k]!;
-    sum += y * y;
-  }
-  return sum / mic.length;
-}
-
-function meanSquare(frame: Int16Array): number {
-  let sum = 0;
-  for (let k = 0; k < frame.length; k++) sum += frame[k] * frame[k];
-  return sum / frame.length;
 }

@@ -14,6 +14,7 @@
 // (FilterTrust.readingMoved). Missed 25 -> 4 of those 48, echo-only turns none before or after.
 
 import { EchoRealigner } from './echo-realign.js';
+import { meanSquare } from './frame-energy.js';
 
 /** Frames the window searched holds (100 ms of the run's echo: EchoRealigner.lastWindow). */
 const WINDOW_FRAMES = 10;
@@ -27,11 +28,6 @@ const AGREE = 2;
 const LAST_FRAMES = 60;
 const MOST_SEARCHES = 10;
 
-function meanSquare(x: Int16Array): number {
-  let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += x[i]! * x[i]!;
-  return sum / x.length;
-}
 
 export type ShiftSearch = (mic: Int16Array, from: number, minShift: number, maxShift: number) => { shift: number; explained: number; asPlaced: number };
 
