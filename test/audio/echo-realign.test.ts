@@ -126,3 +126,15 @@ test('the hold lasts 400 ms at most; a move replays every frame kept at the new 
   recent.replay(-2400, (mic) => again.push(mic[0]!));
   assert.deepEqual(again, [], 'forgotten after a replay');
 });
+
+test('what the last search left unexplained: 1 less the best reading\'s share, 0 before a search since the distrust', () => {
+  const r = recorded(20);
+  r.distrusted();
+  assert.equal(r.unexplained, 0, 'no search yet');
+  for (let f = 0; f < 10; f++) r.record(frame(1), 10_000 + (20 + f) * FRAME, true);
+  r.search(result(-620, 0.06, 0.0));
+  assert.ok(Math.abs(r.unexplained - 0.94) < 1e-9);
+  r.distrusted();
+  assert.equal(r.unexplained, 0, 'a new distrust');
+  assert.equal(r.windowFrames, 10, '100 ms of 10 ms frames');
+});

@@ -209,3 +209,21 @@ test('a barge-in after the client ran dry on its own (an underrun the server nev
     assert.ok(on.canceller.realignedJumps >= 1, `${name}: the echo was not found again`);
   }
 });
+
+test('a barge-in into the gap of an underrun the server never saw, before the echo comes back, is heard (far room, 0 dB): no reading of the reference explains the voice, and the echo is found again under it', { skip: noEspeak || noSpeex }, async () => {
+  // The far room's echo is 430 ms late: the user, 300 ms after the audio resumed, speaks while the
+  // echo is still missing. The distrusted filter left only the room's loudest echo bound, as loud
+  // as the user at 0 dB, and the echo coming back under the voice was never explained well enough
+  // to be found again: missed (bench:echo underrun rows).
+  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
+  const both = concat(assistant, silence(2000), second);
+  const secondAtMs = assistant.length / 16 + 2000;
+  for (const intoMs of [1000, 2500]) {
+    const atMs = secondAtMs + intoMs + 300 + 300;
+    const name = `far room 0 dB, 300 ms at ${intoMs}, user 300 ms after`;
+    const room = ROOMS[2]!;
+    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, underrun: { atMs: secondAtMs + intoMs, gapMs: 300 }, user, userAtMs: atMs, durationMs: atMs + 3000 };
+    const on = await assertHeardOverEcho(silero, sim, atMs, name, secondAtMs);
+    assert.ok(on.canceller.realignedJumps >= 1, `${name}: the echo was not found again`);
+  }
+});

@@ -459,6 +459,9 @@ export class EchoCanceller {
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
     const echoSecond = this.seconds.frame(active && !this.noEchoPath, micEnergy, outEnergy, evidence.residual);
     this.gate.commit();
+    // What of the last frames the search for a missing echo found unexplained (the user speaking into the gap).
+    const unexplained = this.trust.unexplained;
+    if (unexplained.frame === frameIndex) this.gate.markUnexplained(frameIndex + 1 - unexplained.frames, frameIndex + 1, unexplained.share, unexplained.mayStart);
     if (echoSecond && this.speex && !idle && this.trust.trusted) this.clock.observeTap(frameIndex, mainTap(this.filterResponse()));
     this.frames++;
   }

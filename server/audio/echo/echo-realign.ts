@@ -26,9 +26,15 @@ const HISTORY_SAMPLES = 6400;
 /** How much later (500 ms: the longest delay searched) and earlier (100 ms) than placed the echo may have moved, samples at 16 kHz. */
 const MOST_LATER = 500 * 16;
 const MOST_EARLIER = 100 * 16;
-/** A search at most every this many frames, and this many per distrust (each is ~3 ms of CPU). */
+/**
+ * A search at most every this many frames, and this many per distrust (each is ~3 ms of CPU): one
+ * on every frame of the longest hold (HOLD_FRAMES). Each also says how much of the microphone no
+ * reading explains (unexplained): the user speaking into the gap an underrun left is judged on it
+ * until the echo comes back under the voice (with 20, the searches ran out first in a far room's
+ * 300 ms underrun and the barge-in was missed).
+ */
 const SEARCH_EVERY_FRAMES = 1;
-const MOST_SEARCHES = 20;
+const MOST_SEARCHES = 40;
 /** A reading is taken when it explains this share of the window, the reading as placed less than AS_PLACED_BELOW (the echo is not there), twice in a row within AGREE samples (a tenth of a millisecond: 0.3 ms off, the filter cancelled 5 dB where it had cancelled 30). */
 const EXPLAINS = 0.6;
 const AS_PLACED_BELOW = 0.1;
@@ -41,6 +47,14 @@ const TIE_LEAD = 0.03;
 const ABOVE_CHANCE = 0.1;
 /** The longest the filter is held while the echo is searched (400 ms: the underrun itself, then 100 ms of echo to find; no longer than the frames kept to replay). */
 const HOLD_FRAMES = 40;
+/**
+ * How long after the distrust a search's unexplained share may start speech (450 ms): an echo
+ * that went missing at the distrust (less the 20-30 ms the distrust takes) and comes back later
+ * than MOST_LATER is explained by no reading searched, yet it cannot be back before this. (Judged
+ * later, the echo of a 600 ms underrun came back unexplained and started turns in two rooms.)
+ * Later shares only carry on a word the user began.
+ */
+const UNEXPLAINED_WITHIN = MOST_LATER - 50 * 16;
 /** Moves smaller than this (1 ms) are a drifting clock's, for the drift tracker to follow (reference-clock.ts). */
 const LEAST_MOVE = 16;
 
@@ -69,6 +83,8 @@ export class EchoRealigner {
   private candidateExplained = 0;
   private readonly previous = new Int16Array(WINDOW_SAMPLES);
   private previousFrom = 0;
+  /** The best share of its window any reading explained, in the last search (NaN: none yet since the distrust). */
+  private bestExplained = Number.NaN;
 
   constructor(private readonly frameSamples: number) {}
 
@@ -105,6 +121,11 @@ export class EchoRealigner {
     return this.searches < MOST_SEARCHES && this.sinceDistrust < HOLD_FRAMES;
   }
 
+  /** Frames in a search's window. */
+  get windowFrames(): number {
+    return WINDOW_SAMPLES / this.frameSamples;
+  }
+
   /** The filter was just distrusted: up to MOST_SEARCHES may follow. */
   distrusted(): void {
     this.sinceDistrust = 0;
@@ -112,6 +133,22 @@ export class EchoRealigner {
     this.sinceSearch = SEARCH_EVERY_FRAMES;
     this.candidate = Number.NaN;
     this.asPlacedBest = 0;
+    this.bestExplained = Number.NaN;
+  }
+
+  /**
+   * The share of the last search's window that no reading of the reference explains (1 less the
+   * best reading's share; 0 before any search since the distrust). Loud (the search runs only on a
+   * loud microphone) and mostly unexplained, with the room as the filter knew it, the window is
+   * not the echo at any delay in range: the user (or a noise the VAD judges). See onset-gate.ts NOT_ECHO_ONSET_SHARE.
+   */
+  get unexplained(): number {
+    return Number.isNaN(this.bestExplained) ? 0 : 1 - this.bestExplained;
+  }
+
+  /** Whether the last search's window is young enough (UNEXPLAINED_WITHIN) that an echo come back beyond the searched delays cannot be in it. */
+  get unexplainedIsFresh(): boolean {
+    return this.sinceDistrust * this.frameSamples < UNEXPLAINED_WITHIN;
   }
 
   /** Whether a search is due now (the caller then loads the response it searches with). */
@@ -136,6 +173,7 @@ export class EchoRealigner {
     this.searches++;
     this.sinceSearch = 0;
     const found = search(window.mic, window.from, range.min, range.max);
+    this.bestExplained = found.explained;
     // As placed: it explains the window outright, or (the user speaking over the echo shares it)
     // it is the best reading of all, well above chance, twice in a row.
     this.asPlacedBest = Math.abs(found.shift) <= AGREE && found.explained >= ABOVE_CHANCE ? this.asPlacedBest + 1 : 0;

@@ -127,6 +127,10 @@ export class FilterTrust {
   /** Double-talk frames in a row up to the last, and the last frame such a run had lasted DOUBLE_TALK_RUN (see there). */
   private doubleTalkRun = 0;
   private doubleTalkAt = Number.NEGATIVE_INFINITY;
+  /** What of the microphone up to frame `frame` the search for a missing echo found unexplained (see unexplained). */
+  private readonly unexplainedFound = { frame: Number.NEGATIVE_INFINITY, share: 0, frames: 0, mayStart: false };
+  /** The unexplained share of the window whose search moved the reading, carried to the frames until the filter is trusted again. */
+  private shareAtMove = 0;
   /** The last distrust came with double talk (see forgetAfter). */
   private doubleTalkDistrust = false;
 
@@ -170,6 +174,19 @@ export class FilterTrust {
     return !this.trustedNow && this.doubleTalkDistrust && frame - this.distrustedSince < DOUBLE_TALK_GATE_FRAMES;
   }
 
+  /**
+   * The share of the microphone in the `frames` frames up to `frame` that the search for a missing
+   * echo found no reading of the reference explains (EchoRealigner.unexplained), with the filter
+   * distrusted: a search's window (100 ms) when one ran at `frame`; after it moved the reading,
+   * that window's share for each frame until the filter is trusted again (it hears the frames
+   * since the jump again at the new reading and must show it cancels). `mayStart`: soon enough
+   * after the distrust that an echo come back beyond the searched delays cannot be in the window
+   * (EchoRealigner.unexplainedIsFresh); later the share only carries a word on. Read at `frame`'s end.
+   */
+  get unexplained(): { readonly frame: number; readonly share: number; readonly frames: number; readonly mayStart: boolean } {
+    return this.unexplainedFound;
+  }
+
   /** How long the distrust must last to forget the bound and leak. */
   private get forgetAfter(): number {
     return this.doubleTalkDistrust ? DOUBLE_TALK_FORGET_AFTER_FRAMES : FORGET_AFTER_FRAMES;
@@ -209,7 +226,10 @@ export class FilterTrust {
       this.boundForgotten = true;
       forgot = true;
     }
-    if (this.realigner.due && micEnergy > noiseFloor * REALIGN_LOUD) this.realign(frame);
+    if (this.realigner.due && micEnergy > noiseFloor * REALIGN_LOUD) {
+      this.realign(frame);
+      if (!this.trustedNow) this.found(frame, this.realigner.unexplained, this.realigner.windowFrames, this.realigner.unexplainedIsFresh);
+    } else if (this.realigned && this.shareAtMove > 0) this.found(frame, this.shareAtMove, 1, false);
     return forgot;
   }
 
@@ -240,6 +260,7 @@ export class FilterTrust {
    */
   private heardAgainAt(frame: number, move: number, frames: number, keepLeak: boolean): void {
     this.realigner.replay(move, this.d.hearAgain, frames);
+    this.shareAtMove = 0;
     if (keepLeak && this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
     this.realigned = true;
     this.distrustedSince = frame;
@@ -295,6 +316,14 @@ export class FilterTrust {
     return this.trustedNow;
   }
 
+  private found(frame: number, share: number, frames: number, mayStart: boolean): void {
+    const found = this.unexplainedFound;
+    found.frame = frame;
+    found.share = share;
+    found.frames = frames;
+    found.mayStart = mayStart;
+  }
+
   /** Looks for the echo at another reading of the reference; found, the reference is read there and the filter keeps its leak. */
   private realign(frame: number): void {
     const reference = this.d.reference;
@@ -314,6 +343,7 @@ export class FilterTrust {
     // so: replayed at the new reading they taught it a room that is not there (after a 300 ms
     // underrun it then cancelled 10-17 dB where it had cancelled 25-30, and the echo started turns).
     this.heardAgainAt(frame, move, frame - this.distrustedSince + DISTRUST_AFTER, true);
+    this.shareAtMove = this.realigner.unexplained;
     this.realignments++;
   }
 }

@@ -10,6 +10,16 @@ const ENVELOPE_CONTINUE_MARGIN = 10 ** (3 / 10);
 /** Shares of the microphone's energy in bands clear of the echo (EchoSpectrum) for speech to start, and go on. */
 const SPECTRAL_ONSET_SHARE = 0.3;
 const SPECTRAL_CONTINUE_SHARE = 0.15;
+/**
+ * Shares of the microphone no reading of the reference explains (EchoRealigner.unexplained) for
+ * speech to start, and go on. The echo went missing (the client ran dry) and the user spoke into
+ * the gap: the distrusted filter left only the room's loudest echo bound, as loud as the user at
+ * 0 dB (bench:echo underrun rows, far room: 3 barge-ins missed). Echo found at any reading is
+ * explained over 0.6 by the room the filter knew; the gap's first windows, the echo's tail and
+ * chance, 0.17-0.19. Going on, the echo comes back under the user's voice: the user holds half.
+ */
+const NOT_ECHO_ONSET_SHARE = 0.9;
+const NOT_ECHO_CONTINUE_SHARE = 0.5;
 /** Margins over the raw echo bound while the filter is distrusted (3 and 1 dB: the bound holds 6 dB of safety itself). */
 const RAW_ONSET_MARGIN = 10 ** (3 / 10);
 const RAW_CONTINUE_MARGIN = 10 ** (1 / 10);
@@ -52,6 +62,11 @@ export class OnsetGate {
   private readonly envelopeEcho = new Float32Array(RECORDS);
   private readonly spectralClear = new Float32Array(RECORDS);
   private readonly spectralTotal = new Float32Array(RECORDS);
+  /** The share of a frame's microphone no reading of the reference explains, found after it was committed (markUnexplained), and the frame index it is for (stale entries hold older ones). */
+  private readonly unexplained = new Float32Array(RECORDS);
+  private readonly unexplainedFrame = new Float64Array(RECORDS).fill(-1);
+  /** Whether that share may start speech, or only carry a candidate on (markUnexplained's `mayStart`). */
+  private readonly unexplainedStarts = new Uint8Array(RECORDS);
 
   /** Margins (power ratios) of the output over the residual estimate for speech to start, and go on. */
   constructor(onsetMargin: number, continueMargin: number) {
@@ -74,6 +89,21 @@ export class OnsetGate {
     this.spectralClear[i] = e.spectralClear;
     this.spectralTotal[i] = e.spectralTotal;
     this.frames++;
+  }
+
+  /**
+   * In frames [first, last), already committed, the search for a missing echo found `share` of the
+   * microphone unexplained (FilterTrust.unexplained); `mayStart` false: the share may only carry a
+   * candidate on. A frame keeps the most any search found, and may start if any such search said so.
+   */
+  markUnexplained(first: number, last: number, share: number, mayStart: boolean): void {
+    for (let k = Math.max(first, this.frames - RECORDS); k < Math.min(last, this.frames); k++) {
+      const i = k % RECORDS;
+      const again = this.unexplainedFrame[i] === k;
+      this.unexplained[i] = again ? Math.max(this.unexplained[i]!, share) : share;
+      this.unexplainedStarts[i] = (again && this.unexplainedStarts[i]) || (mayStart && share >= NOT_ECHO_ONSET_SHARE) ? 1 : 0;
+      this.unexplainedFrame[i] = k;
+    }
   }
 
   /**
@@ -110,7 +140,9 @@ export class OnsetGate {
       // The residual estimate is a high percentile, hence its wide margin; where the path bound
       // caps it (a headset's leak sits at the bound), an onset clear of the bound by the raw
       // margin cannot be echo alone, whatever the estimate says.
-      echo += trusted ? Math.min(this.residual[i]!, this.boundEcho[i]! * rawOverMargin) : this.rawResidual[i]! * rawOverMargin;
+      // The search for a missing echo found no reading of the reference explaining the microphone there: no echo in it (see NOT_ECHO_ONSET_SHARE).
+      const notEcho = !trusted && this.unexplainedFrame[i] === k && (continuing ? this.unexplained[i]! >= NOT_ECHO_CONTINUE_SHARE : this.unexplainedStarts[i] === 1);
+      if (!notEcho) echo += trusted ? Math.min(this.residual[i]!, this.boundEcho[i]! * rawOverMargin) : this.rawResidual[i]! * rawOverMargin;
       if (this.active[i]) {
         mic += this.micEnergy[i]!;
         envelopeEcho += this.envelopeEcho[i]!;

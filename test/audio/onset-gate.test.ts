@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OnsetGate } from '../../server/audio/echo/onset-gate.js';
+
+// The onset gate's judgement over recorded frames: here, frames the search for a missing echo
+// found unexplained (markUnexplained) while the filter was distrusted. The canceller's own use of
+// the gate is tested through it (echo-canceller.test.ts, echo-stalls.test.ts).
+
+const db = (x: number) => 10 ** (x / 10);
+
+/** `n` frames of a distrusted filter: the microphone at `micDb`, the room's loudest echo bound at `rawDb` (mean squares, dB). */
+function distrusted(gate: OnsetGate, n: number, micDb: number, rawDb: number): void {
+  for (let k = 0; k < n; k++) {
+    Object.assign(gate.next, { active: true, trusted: false, outEnergy: db(micDb), micEnergy: db(micDb), residual: db(20), boundEcho: Infinity, rawResidual: db(rawDb), envelopeEcho: 0, spectralClear: 0, spectralTotal: 0 });
+    gate.commit();
+  }
+}
+
+test('a distrusted filter: the user as loud as the room\'s loudest echo bound does not start speech, unless the search found the frames unexplained (90% to start, soon after the distrust; 50% to go on)', () => {
+  const gate = new OnsetGate(db(12), db(6));
+  distrusted(gate, 20, 66, 68);
+  assert.equal(gate.allowsOnset(10, 14, false), false, 'under the bound');
+  assert.equal(gate.allowsOnset(10, 14, true), false, 'going on');
+  gate.markUnexplained(10, 20, 0.94, true);
+  assert.equal(gate.allowsOnset(10, 14, false), true, '94% unexplained');
+  gate.markUnexplained(10, 20, 0.6, true);
+  assert.equal(gate.allowsOnset(10, 14, false), true, 'a frame keeps the most any search found');
+  distrusted(gate, 10, 66, 68);
+  gate.markUnexplained(20, 30, 0.84, true);
+  assert.equal(gate.allowsOnset(20, 24, false), false, '84%: the gap\'s first windows (the echo\'s tail, chance) reach 83%');
+  assert.equal(gate.allowsOnset(20, 24, true), true, 'going on: the echo coming back under the voice');
+  gate.markUnexplained(30, 31, 0.95, true);
+  distrusted(gate, 10, 66, 68);
+  assert.equal(gate.allowsOnset(30, 31, false), false, 'only frames already committed are marked');
+  // A span mixing a frame found unexplained with others: those others still stand against the bound.
+  gate.markUnexplained(30, 31, 0.95, true);
+  assert.equal(gate.allowsOnset(30, 31, false), true, 'the frame alone');
+  assert.equal(gate.allowsOnset(30, 34, false), false, 'three frames of the four under the bound');
+  distrusted(gate, 10, 66, 40);
+  assert.equal(gate.allowsOnset(40, 44, false), true, 'clear of the bound: no search needed');
+  // Found too long after the distrust (an echo come back beyond the searched delays may be in it): the share only carries a word on.
+  distrusted(gate, 10, 66, 68);
+  gate.markUnexplained(50, 60, 0.97, false);
+  assert.equal(gate.allowsOnset(50, 54, false), false, 'late: no start');
+  assert.equal(gate.allowsOnset(50, 54, true), true, 'late: going on');
+  gate.markUnexplained(50, 60, 0.93, true);
+  assert.equal(gate.allowsOnset(50, 54, false), true, 'a fresh search of the same frames may start');
+});
+
+test('marks are for their frames only: a frame index the ring has reused is not marked', () => {
+  const gate = new OnsetGate(db(12), db(6));
+  distrusted(gate, 20, 66, 68);
+  gate.markUnexplained(0, 20, 0.95, true);
+  distrusted(gate, 512, 66, 68);
+  assert.equal(gate.allowsOnset(512, 516, false), false, '512 frames later, the same slots');
+  assert.equal(gate.allowsOnset(0, 4, false), true, 'out of the ring: nothing to hold it back');
+});
