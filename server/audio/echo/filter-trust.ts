@@ -129,8 +129,6 @@ export class FilterTrust {
   private doubleTalkAt = Number.NEGATIVE_INFINITY;
   /** What of the microphone up to frame `frame` the search for a missing echo found unexplained (see unexplained). */
   private readonly unexplainedFound = { frame: Number.NEGATIVE_INFINITY, share: 0, frames: 0, mayStart: false };
-  /** The unexplained share of the window whose search moved the reading, carried to the frames until the filter is trusted again. */
-  private shareAtMove = 0;
   /** The last distrust came with double talk (see forgetAfter). */
   private doubleTalkDistrust = false;
 
@@ -176,10 +174,8 @@ export class FilterTrust {
 
   /**
    * The share of the microphone in the `frames` frames up to `frame` that the search for a missing
-   * echo found no reading of the reference explains (EchoRealigner.unexplained), with the filter
-   * distrusted: a search's window (100 ms) when one ran at `frame`; after it moved the reading,
-   * that window's share for each frame until the filter is trusted again (it hears the frames
-   * since the jump again at the new reading and must show it cancels). `mayStart`: soon enough
+   * echo found no reading of the reference explains (EchoRealigner.unexplained): the window (100
+   * ms) of a search run at `frame` that left the filter distrusted. `mayStart`: soon enough
    * after the distrust that an echo come back beyond the searched delays cannot be in the window
    * (EchoRealigner.unexplainedIsFresh); later the share only carries a word on. Read at `frame`'s end.
    */
@@ -228,8 +224,8 @@ export class FilterTrust {
     }
     if (this.realigner.due && micEnergy > noiseFloor * REALIGN_LOUD) {
       this.realign(frame);
-      if (!this.trustedNow) this.found(frame, this.realigner.unexplained, this.realigner.windowFrames, this.realigner.unexplainedIsFresh);
-    } else if (this.realigned && this.shareAtMove > 0) this.found(frame, this.shareAtMove, 1, false);
+      if (!this.trustedNow) Object.assign(this.unexplainedFound, { frame, share: this.realigner.unexplained, frames: this.realigner.windowFrames, mayStart: this.realigner.unexplainedIsFresh });
+    }
     return forgot;
   }
 
@@ -260,7 +256,6 @@ export class FilterTrust {
    */
   private heardAgainAt(frame: number, move: number, frames: number, keepLeak: boolean): void {
     this.realigner.replay(move, this.d.hearAgain, frames);
-    this.shareAtMove = 0;
     if (keepLeak && this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
     this.realigned = true;
     this.distrustedSince = frame;
@@ -316,14 +311,6 @@ export class FilterTrust {
     return this.trustedNow;
   }
 
-  private found(frame: number, share: number, frames: number, mayStart: boolean): void {
-    const found = this.unexplainedFound;
-    found.frame = frame;
-    found.share = share;
-    found.frames = frames;
-    found.mayStart = mayStart;
-  }
-
   /** Looks for the echo at another reading of the reference; found, the reference is read there and the filter keeps its leak. */
   private realign(frame: number): void {
     const reference = this.d.reference;
@@ -343,7 +330,6 @@ export class FilterTrust {
     // so: replayed at the new reading they taught it a room that is not there (after a 300 ms
     // underrun it then cancelled 10-17 dB where it had cancelled 25-30, and the echo started turns).
     this.heardAgainAt(frame, move, frame - this.distrustedSince + DISTRUST_AFTER, true);
-    this.shareAtMove = this.realigner.unexplained;
     this.realignments++;
   }
 }
