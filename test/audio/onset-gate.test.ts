@@ -55,3 +55,21 @@ test('marks are for their frames only: a frame index the ring has reused is not 
   assert.equal(gate.allowsOnset(512, 516, false), false, '512 frames later, the same slots');
   assert.equal(gate.allowsOnset(0, 4, false), true, 'out of the ring: nothing to hold it back');
 });
+
+test('the spectral model starts speech only where it may (not for a while after the filter forgot the room); it carries a word on either way', () => {
+  const gate = new OnsetGate(db(12), db(6));
+  // A trusted filter whose residual says nothing (the output at the residual), the envelope model
+  // predicting the echo 3 dB under the microphone, and 40% of the microphone in clear bands.
+  const frames = (n: number, spectralMayStart: boolean) => {
+    for (let k = 0; k < n; k++) {
+      Object.assign(gate.next, { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart });
+      gate.commit();
+    }
+  };
+  frames(4, true);
+  assert.equal(gate.allowsOnset(0, 4, false), true, 'clear bands start speech');
+  frames(4, false);
+  assert.equal(gate.allowsOnset(4, 8, false), false, 'not just after the room was forgotten');
+  assert.equal(gate.allowsOnset(4, 8, true), true, 'a word goes on');
+  assert.equal(gate.allowsOnset(2, 6, false), false, 'a span with any such frame');
+});

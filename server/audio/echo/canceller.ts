@@ -81,6 +81,17 @@ const FRAME = ECHO_BLOCK_SAMPLES;
 const FRAME_MS = FRAME / SAMPLES_PER_MS;
 /** Frames of a run's echo the envelope model must have learnt from (its echo within its prediction) before the models vouch for anything in that run, or after it relearnt a delay jump. */
 const RUN_CONFIRM_FRAMES = 50;
+/**
+ * After the filter was distrusted long enough to forget the room (the echo's delay jumped), the
+ * spectral model may not start speech for this many frames (1 s), only carry a word on. A short
+ * underrun (50 ms, 2 s into a first answer) is no dropout to the envelope model (the room's tail
+ * fills the gap), so both models go on predicting the echo where it came before; the filter,
+ * relearnt at the new delay, is trusted again, and the spectral model found 34% of the echo in
+ * "clear" bands: the echo alone started a turn (a check script of 10-50 ms underruns 2 and 3 s
+ * into a first answer, 48 cases: turns 9 -> 7; 0.5 and 1.5 s the same; both models standing down
+ * instead: turns 6 but barge-ins missed 11 -> 23).
+ */
+const SPECTRAL_STARTS_AFTER_FRAMES = 100;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
 /** How far before its position a fractional read of the reference reaches, samples (fractional-delay.ts's span, rounded up). */
@@ -127,6 +138,8 @@ export class EchoCanceller {
   /** The reference's run of playback (EchoReference.runs) the models are judged in, and the frames of its echo that confirmed them. */
   private modelRun = -1;
   private runConfirmFrames = 0;
+  /** The frame the filter was last distrusted long enough to forget the room (a delay jump): see SPECTRAL_STARTS_AFTER_FRAMES. */
+  private roomForgottenAt = Number.NEGATIVE_INFINITY;
   /** Whether the client really ran dry in the silence before the latest run (stall-watch.ts; null: not checked). */
   private readonly stallWatch: StallWatch | null;
   /** Whether the adaptive filter is aligned with the echo, and the hold and search when its delay jumped (filter-trust.ts). */
@@ -400,7 +413,10 @@ export class EchoCanceller {
     }
     // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
     // bounded it before bounds nothing now (EchoPathBound.forget, by FilterTrust).
-    if (this.trust.endFrame(frameIndex, filterRan, held, micEnergy, this.noiseFloor)) bound = null;
+    if (this.trust.endFrame(frameIndex, filterRan, held, micEnergy, this.noiseFloor)) {
+      bound = null;
+      this.roomForgottenAt = frameIndex;
+    }
 
     this.checkStall(now, refPos, micEnergy, filterRan);
     // Just read past a stall's silence, the filter still holds what it read there: until that
@@ -454,6 +470,7 @@ export class EchoCanceller {
     // The spectral model learns on exactly the envelope model's frames: usable, it is trained too.
     evidence.spectralClear = usable ? this.spectrum.clear : 0;
     evidence.spectralTotal = usable ? Math.max(this.spectrum.total, 1e-3) : 0;
+    evidence.spectralMayStart = frameIndex - this.roomForgottenAt >= SPECTRAL_STARTS_AFTER_FRAMES;
     // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).
     evidence.rawResidual = active && !gateTrusts ? this.pathBound.echoEnergyBound(now) : 0;
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).

@@ -44,11 +44,13 @@ export interface FrameEvidence {
   /** The microphone's energy in bands clear of the echo, and in all bands (EchoSpectrum); total 0 while it is unusable. */
   spectralClear: number;
   spectralTotal: number;
+  /** The spectral model may start speech (not just carry a candidate on): false for a while after the filter forgot the room (EchoCanceller). */
+  spectralMayStart: boolean;
 }
 
 export class OnsetGate {
   /** The evidence of the frame being processed, written by the canceller before commit(). */
-  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0 };
+  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true };
   private readonly onsetMargin: number;
   private readonly continueMargin: number;
   private frames = 0;
@@ -62,6 +64,7 @@ export class OnsetGate {
   private readonly envelopeEcho = new Float32Array(RECORDS);
   private readonly spectralClear = new Float32Array(RECORDS);
   private readonly spectralTotal = new Float32Array(RECORDS);
+  private readonly spectralMayStart = new Uint8Array(RECORDS);
   /** The share of a frame's microphone no reading of the reference explains, found after it was committed (markUnexplained), and the frame index it is for (stale entries hold older ones). */
   private readonly unexplained = new Float32Array(RECORDS);
   private readonly unexplainedFrame = new Float64Array(RECORDS).fill(-1);
@@ -88,6 +91,7 @@ export class OnsetGate {
     this.envelopeEcho[i] = e.envelopeEcho;
     this.spectralClear[i] = e.spectralClear;
     this.spectralTotal[i] = e.spectralTotal;
+    this.spectralMayStart[i] = e.spectralMayStart ? 1 : 0;
     this.frames++;
   }
 
@@ -123,6 +127,7 @@ export class OnsetGate {
     let spectralTotal = 0;
     let spectralKnown = true;
     let allTrusted = true;
+    let spectralMayStart = true;
     // The raw bound is a worst case already (EchoPathBound): a smaller margin over it.
     const rawMargin = continuing ? RAW_CONTINUE_MARGIN : RAW_ONSET_MARGIN;
     const rawOverMargin = rawMargin / (continuing ? this.continueMargin : this.onsetMargin);
@@ -148,6 +153,7 @@ export class OnsetGate {
         envelopeEcho += this.envelopeEcho[i]!;
         if (this.envelopeEcho[i] === 0) envelopeKnown = false;
         if (this.spectralTotal[i] === 0) spectralKnown = false;
+        if (!this.spectralMayStart[i]) spectralMayStart = false;
         spectralClear += this.spectralClear[i]!;
         spectralTotal += this.spectralTotal[i]!;
       }
@@ -159,7 +165,7 @@ export class OnsetGate {
     // Or the spectral model: the user's voice clear of the echo in bands holding a good share of
     // the microphone's energy. The user adds to the echo: a microphone under the echo's predicted
     // loudness is the echo alone.
-    return spectralKnown && (continuing || (allTrusted && mic > envelopeEcho)) && spectralClear > spectralTotal * (continuing ? SPECTRAL_CONTINUE_SHARE : SPECTRAL_ONSET_SHARE);
+    return spectralKnown && (continuing || (allTrusted && spectralMayStart && mic > envelopeEcho)) && spectralClear > spectralTotal * (continuing ? SPECTRAL_CONTINUE_SHARE : SPECTRAL_ONSET_SHARE);
   }
 
   /**
