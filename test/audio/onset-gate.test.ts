@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OnsetGate } from '../../server/audio/echo/onset-gate.js';
+import { OnsetGate, type FrameEvidence } from '../../server/audio/echo/onset-gate.js';
 
 // The onset gate's judgement over recorded frames: here, frames the search for a missing echo
 // found unexplained (markUnexplained) while the filter was distrusted. The canceller's own use of
@@ -8,12 +8,17 @@ import { OnsetGate } from '../../server/audio/echo/onset-gate.js';
 
 const db = (x: number) => 10 ** (x / 10);
 
-/** `n` frames of a distrusted filter: the microphone at `micDb`, the room's loudest echo bound at `rawDb` (mean squares, dB). */
-function distrusted(gate: OnsetGate, n: number, micDb: number, rawDb: number): void {
+/** Commits `n` frames of the same evidence. */
+function commit(gate: OnsetGate, n: number, evidence: FrameEvidence): void {
   for (let k = 0; k < n; k++) {
-    Object.assign(gate.next, { active: true, trusted: false, outEnergy: db(micDb), micEnergy: db(micDb), residual: db(20), boundEcho: Infinity, rawResidual: db(rawDb), envelopeEcho: 0, spectralClear: 0, spectralTotal: 0 });
+    Object.assign(gate.next, evidence);
     gate.commit();
   }
+}
+
+/** `n` frames of a distrusted filter: the microphone at `micDb`, the room's loudest echo bound at `rawDb` (mean squares, dB). */
+function distrusted(gate: OnsetGate, n: number, micDb: number, rawDb: number): void {
+  commit(gate, n, { active: true, trusted: false, outEnergy: db(micDb), micEnergy: db(micDb), residual: db(20), boundEcho: Infinity, rawResidual: db(rawDb), envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true });
 }
 
 test('a distrusted filter: the user as loud as the room\'s loudest echo bound does not start speech, unless the search found the frames unexplained (90% to start, soon after the distrust; 50% to go on)', () => {
@@ -60,12 +65,8 @@ test('the spectral model starts speech only where it may (not for a while after 
   const gate = new OnsetGate(db(12), db(6));
   // A trusted filter whose residual says nothing (the output at the residual), the envelope model
   // predicting the echo 3 dB under the microphone, and 40% of the microphone in clear bands.
-  const frames = (n: number, spectralMayStart: boolean) => {
-    for (let k = 0; k < n; k++) {
-      Object.assign(gate.next, { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart });
-      gate.commit();
-    }
-  };
+  const frames = (n: number, spectralMayStart: boolean) =>
+    commit(gate, n, { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart });
   frames(4, true);
   assert.equal(gate.allowsOnset(0, 4, false), true, 'clear bands start speech');
   frames(4, false);

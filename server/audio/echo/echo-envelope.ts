@@ -110,14 +110,21 @@ export class EchoEnvelope {
       norm += amp * amp;
       if (this.weights[k]! > peakWeight) peakWeight = this.weights[k]!;
     }
-    // What the echo path itself predicts (see DROPOUT_FRAMES): from its first strong tap on.
-    let pathPredicted = 0;
+    // What the echo path itself predicts (see DROPOUT_FRAMES), read only where the echo could
+    // count as missing: the weights are never negative, so it is at most `predicted`.
+    const mayBeMissing = this.trained && echoExpected && Math.sqrt(micEnergy) < predicted * DROPOUT_RATIO;
+    return this.learn(micEnergy, predicted, norm, echoExpected, mayBeMissing ? this.pathPrediction(peakWeight) : 0);
+  }
+
+  /** The prediction from the echo path's first strong tap on (PATH_START_SHARE of `peakWeight`), over the reference amplitudes frame() read. */
+  private pathPrediction(peakWeight: number): number {
+    let predicted = 0;
     let onPath = false;
     for (let k = 0; k < ECHO_ENVELOPE_TAPS; k++) {
       if (!onPath && this.weights[k]! >= peakWeight * PATH_START_SHARE) onPath = true;
-      if (onPath) pathPredicted += this.weights[k]! * this.refAmp[k]!;
+      if (onPath) predicted += this.weights[k]! * this.refAmp[k]!;
     }
-    return this.learn(micEnergy, predicted, norm, echoExpected, pathPredicted);
+    return predicted;
   }
 
   /** frame() where every tap's reference block is silence (between answers): the same, without the taps. */

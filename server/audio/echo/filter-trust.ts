@@ -162,12 +162,12 @@ export class FilterTrust {
     this.realigner.record(mic, playFrom, held);
   }
 
-  /** Whether, at `frame`, a distrust that came as the user spoke over the echo is young enough (DOUBLE_TALK_GATE_FRAMES) for the gate to go on trusting the filter's residual. */
   /** Whether the gate may vouch for the filter as trusted (see PROVEN_BELOW). */
   proven(frame: number): boolean {
     return frame - this.unprovenSince >= PROOF_FRAMES;
   }
 
+  /** Whether, at `frame`, a distrust that came as the user spoke over the echo is young enough (DOUBLE_TALK_GATE_FRAMES) for the gate to go on trusting the filter's residual. */
   doubleTalkGrace(frame: number): boolean {
     return !this.trustedNow && this.doubleTalkDistrust && frame - this.distrustedSince < DOUBLE_TALK_GATE_FRAMES;
   }

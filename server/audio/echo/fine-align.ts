@@ -28,7 +28,6 @@ const AGREE = 2;
 const LAST_FRAMES = 60;
 const MOST_SEARCHES = 10;
 
-
 export type ShiftSearch = (mic: Int16Array, from: number, minShift: number, maxShift: number) => { shift: number; explained: number; asPlaced: number };
 
 export class FineAlign {
