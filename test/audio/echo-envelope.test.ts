@@ -85,9 +85,9 @@ test('a quiet microphone where the filter heard no echo either (echoExpected fal
   const ref = referenceEnergies(400, 3);
   const vetoed = new EchoEnvelope();
   const alone = new EchoEnvelope();
-  drive(vetoed, ref, 0, 300, (b) => echoOf(ref, b, 9));
-  drive(alone, ref, 0, 300, (b) => echoOf(ref, b, 9));
-  for (let b = 300; b < 340; b++) {
+  drive(vetoed, ref, 0, 320, (b) => echoOf(ref, b, 9));
+  drive(alone, ref, 0, 320, (b) => echoOf(ref, b, 9));
+  for (let b = 320; b < 360; b++) {
     vetoed.frame(1, (k) => ref[b - k]!, false);
     alone.frame(1, (k) => ref[b - k]!);
   }
@@ -132,4 +132,42 @@ test('silentFrame() (every tap silent: between answers) leaves the model as fram
     assert.equal(a.frame(mic(k), at), b.frame(mic(k), at), `frame ${k}`);
   }
   assert.ok(a.trained);
+});
+
+test("a pause in the answer that has reached the echo's direct path is no dropout, though the path's tail still predicts echo", () => {
+  // A far room's path, 430 ms late with a tail 150-250 ms past it, learnt from a loud answer.
+  const ref = referenceEnergies(700, 6).map((e, b) => (b >= 500 && b < 560 ? 0 : 100 * e));
+  const withTail = (b: number) => {
+    let e = 0.05 * (ref[b - 43] ?? 0) + 1;
+    for (let k = 58; k <= 68; k++) e += 0.004 * (ref[b - k] ?? 0);
+    return e;
+  };
+  const taps = (b: number) => (k: number) => (b - k >= 0 ? ref[b - k]! : 0);
+  const paused = new EchoEnvelope();
+  const dropped = new EchoEnvelope();
+  for (let b = 0; b < 500; b++) {
+    paused.frame(withTail(b), taps(b));
+    dropped.frame(withTail(b), taps(b));
+  }
+  assert.equal(paused.usable, true);
+  // The pause reaches the direct path at block 543 and the tail at 558: in between, the
+  // microphone at its floor (the tail's echo fainter than the model holds it) is no dropout.
+  for (let b = 500; b < 558; b++) {
+    paused.frame(b < 543 ? withTail(b) : 1, taps(b));
+    assert.equal(paused.usable, true, `stood down at block ${b}, the direct path's reference silent since ${b - 543} blocks`);
+  }
+  // The microphone at its floor while the direct path's reference is loud is one (the client ran dry).
+  for (let b = 500; b < 510; b++) dropped.frame(b < 505 ? withTail(b) : 1, taps(b));
+  assert.equal(dropped.usable, false, 'the echo missing under a loud reference is a dropout');
+});
+
+test('an echo later than the delays the model is built for (its tail past the taps) is never vouched for', () => {
+  // 500 ms and less with a 120 ms tail fits the 750 ms of taps; 700 ms does not.
+  const ref = referenceEnergies(600, 5);
+  for (const [delay, usable] of [[50, true], [70, false]] as const) {
+    const model = new EchoEnvelope();
+    drive(model, ref, 0, 600, (b) => echoOf(ref, b, delay));
+    assert.equal(model.trained, true, `${delay * 10} ms: trained`);
+    assert.equal(model.usable, usable, `${delay * 10} ms: usable`);
+  }
 });

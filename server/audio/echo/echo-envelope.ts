@@ -45,7 +45,30 @@ const DOUBLE_TALK_HOLD_FRAMES = 30;
 const DROPOUT_RATIO = 0.25;
 const DROPOUT_FRAMES = 4;
 const PATH_START_SHARE = 0.1;
+/**
+ * Nor is the echo missing where the path's main lobe (its taps at half the strongest or more)
+ * predicts none: a pause in the answer has reached the direct path, and what the prediction
+ * still holds is its tail's taps (the far room after a second: 20-30% of the strongest, 150-250
+ * ms past it), which the envelope's smear overstates. Such a pause was taken for a dropout, and
+ * the model stood down as the user spoke (the far room at 0 dB, 3 s into a first answer:
+ * predicted 41 dB where the microphone held the noise floor, 25). Reading the main lobe alone:
+ * bench:echo's longer-stall rows missed 6 -> 3 of 96 and two barge-ins 992/1696 -> 64 ms; a
+ * partial-stall one 960 -> 192 ms; a check script of 10-50 ms underruns in a first answer
+ * (48): missed 11 -> 6, echo-only turns 7 -> 7. It leaned on two rules below: canceller.ts
+ * (the residual without the filter) and REACH_TAIL_TAPS.
+ */
+const MAIN_LOBE_SHARE = 0.5;
+const MAIN_LOBE_MIN_SHARE = 0.2;
 const DISTRUST_FRAMES = 100;
+/**
+ * The model vouches for nothing while its strongest tap lies within this many taps (120 ms, the
+ * room tail the filter spans: FILTER_TAIL_MS) of its last: the echo came later than the delays it
+ * was built for (500 ms), and its tail lies past the taps, unpredicted. The far room after a 300 ms
+ * underrun (730 ms): at +6 dB the spectral model took the tail's bands for the user's and the
+ * echo started a turn (bench:echo rooms' long-underrun column), once the model no longer stood
+ * down at the answer's pauses (MAIN_LOBE_SHARE).
+ */
+const REACH_TAIL_TAPS = 12;
 /** Predicted echo energy (int16 units) below which a missing echo says nothing (~ -60 dBFS). */
 const AUDIBLE_ECHO = 1000;
 /** Reference energy (sum of squares over the taps, int16 units) below which nothing is learnt. */
@@ -61,6 +84,8 @@ export class EchoEnvelope {
   private missingFrames = 0;
   private distrustFrames = 0;
   private learntLast = false;
+  /** The tap the echo path is strongest at, as of the last frame(). */
+  private peakTap = 0;
 
   /** Whether the prediction has learnt enough to be used. */
   get trained(): boolean {
@@ -72,9 +97,9 @@ export class EchoEnvelope {
     return this.learntLast;
   }
 
-  /** Whether the prediction may be used now: trained, and no delay jump is being relearnt. */
+  /** Whether the prediction may be used now: trained, no delay jump being relearnt, and the echo within its reach (REACH_TAIL_TAPS). */
   get usable(): boolean {
-    return this.trained && this.distrustFrames === 0;
+    return this.trained && this.distrustFrames === 0 && this.peakTap < ECHO_ENVELOPE_TAPS - REACH_TAIL_TAPS;
   }
 
   /** Whether a delay jump is being relearnt (trained, but standing down). */
@@ -108,7 +133,10 @@ export class EchoEnvelope {
       this.refAmp[k] = amp;
       predicted += this.weights[k]! * amp;
       norm += amp * amp;
-      if (this.weights[k]! > peakWeight) peakWeight = this.weights[k]!;
+      if (this.weights[k]! > peakWeight) {
+        peakWeight = this.weights[k]!;
+        this.peakTap = k;
+      }
     }
     // What the echo path itself predicts (see DROPOUT_FRAMES), read only where the echo could
     // count as missing: the weights are never negative, so it is at most `predicted`.
@@ -116,15 +144,22 @@ export class EchoEnvelope {
     return this.learn(micEnergy, predicted, norm, echoExpected, mayBeMissing ? this.pathPrediction(peakWeight) : 0);
   }
 
-  /** The prediction from the echo path's first strong tap on (PATH_START_SHARE of `peakWeight`), over the reference amplitudes frame() read. */
+  /**
+   * The prediction from the echo path's first strong tap on (PATH_START_SHARE of `peakWeight`),
+   * over the reference amplitudes frame() read; 0 where its main lobe (MAIN_LOBE_SHARE) predicts
+   * under MAIN_LOBE_MIN_SHARE of it.
+   */
   private pathPrediction(peakWeight: number): number {
     let predicted = 0;
+    let mainLobe = 0;
     let onPath = false;
     for (let k = 0; k < ECHO_ENVELOPE_TAPS; k++) {
-      if (!onPath && this.weights[k]! >= peakWeight * PATH_START_SHARE) onPath = true;
-      if (onPath) predicted += this.weights[k]! * this.refAmp[k]!;
+      const w = this.weights[k]!;
+      if (!onPath && w >= peakWeight * PATH_START_SHARE) onPath = true;
+      if (onPath) predicted += w * this.refAmp[k]!;
+      if (w >= peakWeight * MAIN_LOBE_SHARE) mainLobe += w * this.refAmp[k]!;
     }
-    return predicted;
+    return mainLobe >= predicted * MAIN_LOBE_MIN_SHARE ? predicted : 0;
   }
 
   /** frame() where every tap's reference block is silence (between answers): the same, without the taps. */
