@@ -117,6 +117,30 @@ test('a reading moved while distrusted (a stall found played through) replays th
   assert.equal(untouched.heard, 0, 'a trusted filter: nothing to hear again');
 });
 
+test('a reading moved while distrusted trusts the filter at once; distrusted again as it settles (within 300 ms) and trusted, it is still vouched for; later, a short distrust leaves it unproven as any', () => {
+  const { trust } = setup();
+  trust.judge(0, misaligned);
+  trust.judge(1, misaligned);
+  assert.equal(trust.trusted, false);
+  trust.readingMoved(2, 800, 3);
+  assert.equal(trust.trusted, true, 'trusted at once: the echo was found where it plays');
+  assert.equal(trust.proven(2), true);
+  // Settling: distrusted, then trusted again by frames that cancel under 10 dB.
+  const weak: FilterFrame = { ...aligned, outputEnergy: MIC * 0.5 };
+  trust.judge(10, misaligned);
+  trust.judge(11, misaligned);
+  assert.equal(trust.trusted, false);
+  for (let f = 12; f < 15; f++) trust.judge(f, weak);
+  assert.equal(trust.trusted, true);
+  assert.equal(trust.proven(15), true, 'still the filter realigned');
+  // Long after the move the same is a new distrust: not vouched for until it cancels 10 dB, or for 200 ms.
+  trust.judge(100, misaligned);
+  trust.judge(101, misaligned);
+  for (let f = 102; f < 105; f++) trust.judge(f, weak);
+  assert.equal(trust.trusted, true);
+  assert.equal(trust.proven(105), false);
+});
+
 /** The user speaking over the echo while the filter cancels it: the output stands over what the gate lets pass alone, below the microphone, the filter's estimate a real share of it. */
 const doubleTalk: FilterFrame = { ...aligned, outputEnergy: MIC * 0.5, estimateEnergy: MIC * 0.5, passesAlone: MIC * 0.01 };
 
