@@ -166,3 +166,27 @@ test('loudestPerDelay: the sliding maximum gives what the loop over every frame 
   }
   assert.ok(slidingCases > 100 && slidingCases < 300, `${slidingCases} of 300 windows took the sliding maximum`);
 });
+
+test('anyDelayEchoBound: unknown before the path is, then the loudest of the blocks times the gain at the loudest delay, at or over the echo of any of them at any delay', { skip }, () => {
+  const assistant = speak('The quick brown fox jumps over the lazy dog. Then it runs into the forest.')!;
+  const room = ROOMS[2]!;
+  const echo = echoOf(assistant, room, echoGainFor(assistant, room, 10 ** (-26 / 20), 6));
+  const hiss = noise(echo.length, -65);
+  const mic = echo.map((v, i) => v + hiss[i]!);
+  const { bound, feed } = feeder(assistant, mic);
+  assert.equal(bound.anyDelayEchoBound(0, 10), Number.POSITIVE_INFINITY, 'nothing heard yet');
+  const frames = Math.floor(mic.length / 160);
+  feed(0, frames);
+  assert.notEqual(bound.boundDb, null, 'the path is known by the end');
+  // Any 10 ms of echo is at most the loudest reference block times the path's whole energy gain, which the bound's gain at its loudest delay holds.
+  let loudestEcho = 0;
+  for (let f = 0; f < frames; f++) {
+    let e = 0;
+    for (let k = f * 160; k < f * 160 + 160; k++) e += (echo[k]! * 32768) ** 2;
+    loudestEcho = Math.max(loudestEcho, e / 160);
+  }
+  const anyDelay = bound.anyDelayEchoBound(0, frames);
+  assert.ok(anyDelay >= loudestEcho, `bound ${(10 * Math.log10(anyDelay)).toFixed(1)} dB under the loudest echo ${(10 * Math.log10(loudestEcho)).toFixed(1)} dB`);
+  assert.ok(anyDelay < loudestEcho * 10 ** (20 / 10), `bound ${(10 * Math.log10(anyDelay / loudestEcho)).toFixed(1)} dB over the loudest echo: no bound at all`);
+  assert.equal(bound.anyDelayEchoBound(frames + 100, frames + 200), 0, 'silence returns no echo');
+});

@@ -109,6 +109,16 @@ test('a stall the client played through in part (its playback lags the model: it
   }
 });
 
+test('a 500 ms silence the client played half through 1 s into a second answer, far room: the echo of the run after it, come early into the silence, starts no speech, and a barge-in 600 ms after is heard', { skip: noEspeak || noSpeex }, async () => {
+  // The echo came 250 ms before the search found the part, into frames the reference placed as
+  // silence: taken for silence, it started a turn, and the barge-in was missed.
+  const stall = stallInSecondAnswer(ROOMS[2]!, 1000, 500, -250 * 16);
+  const echoOnly = await onsetsThroughFrontEnd(silero, stall.sim, { gate: true });
+  assert.deepEqual(echoOnly.onsets.filter((t) => t >= stall.secondAtMs), [], 'the echo started speech');
+  const atMs = stall.resumedAtMs + 600;
+  await assertHeardOverEcho(silero, { ...stall.sim, user, userAtMs: atMs, durationMs: atMs + 3000 }, atMs, 'far room, 250 of 500 ms played through', stall.secondAtMs, 96);
+});
+
 test('a stall the client ran dry for longer than placed (its own clock decides: tens of samples more after an event-loop block) starts no speech, and a barge-in after it is heard: the echo is found later than placed', { skip: noEspeak || noSpeex }, async () => {
   // The echo comes those samples later than placed. Before, the search for a part played through
   // looked only earlier (it took a pitch period's alias), and the frames heard again at the reading

@@ -424,12 +424,22 @@ export class EchoCanceller {
     if (this.stallWatch?.settling) trusted = false;
     const evidence = this.gate.next;
     evidence.outEnergy = outEnergy;
-    evidence.active = active;
+    // A stall's silence under test (stall-watch.ts) may have been played through in part: where
+    // the reference is silent as placed, the echo of the run after it may come early, at a delay
+    // the path bound's per-delay gains say nothing of. Such frames are judged as a distrusted
+    // filter's, against the loudest echo that run or what came before can return at any delay
+    // (EchoPathBound.anyDelayEchoBound). Taken for silence, the far room's echo of a 500 ms
+    // silence played half through, 1 s into a second answer, started a turn before the search
+    // found the part (bench:echo partial-stall rows: turns 1 -> 0 of 48, and that barge-in missed -> 0 ms;
+    // the other sections identical, the stall rows' barge-ins 100 ms after a resume included).
+    const testedSilence = active ? null : (this.stallWatch?.silence ?? null);
+    const stallMayEcho = testedSilence !== null;
+    evidence.active = active || stallMayEcho;
     // A filter trusted again without proof is not vouched for (FilterTrust.proven); after a
     // distrust that came as the user spoke over the echo the gate trusts the residual a while
     // (FilterTrust.doubleTalkGrace).
     const gateTrusts = (trusted && this.trust.proven(frameIndex)) || (!held && !this.stallWatch?.settling && this.trust.doubleTalkGrace(frameIndex));
-    evidence.trusted = gateTrusts;
+    evidence.trusted = gateTrusts && !stallMayEcho;
     evidence.micEnergy = micEnergy;
     evidence.boundEcho = active ? this.faintBoundEcho(refPeak, bound) : 0;
     const leakResidual = active ? this.leak.residual(refPeak) : 0;
@@ -481,6 +491,7 @@ export class EchoCanceller {
     evidence.spectralMayStart = frameIndex - this.roomForgottenAt >= SPECTRAL_STARTS_AFTER_FRAMES;
     // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).
     evidence.rawResidual = active && !gateTrusts ? this.pathBound.echoEnergyBound(now) : 0;
+    if (testedSilence) evidence.rawResidual = this.pathBound.anyDelayEchoBound(now - this.maxDelayBlocks, now + Math.ceil(testedSilence.samples / FRAME));
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
     const echoSecond = this.seconds.frame(active && !this.noEchoPath, micEnergy, outEnergy, leakResidual);
     this.gate.commit();

@@ -84,6 +84,19 @@ export class EchoPathBound {
   }
 
   /**
+   * The loudest echo (mean square, int16 units) any of reference blocks [first, last] can return
+   * at whatever delay (the path's gain at its loudest delay, `boundDb`); Infinity while unknown.
+   * For audio that may come at a delay other than placed (a stall's silence the client played
+   * through in part: canceller.ts), where echoEnergyBound's per-delay gains bound nothing.
+   */
+  anyDelayEchoBound(first: number, last: number): number {
+    if (this.boundDbCached === null) return Number.POSITIVE_INFINITY;
+    let loudest = 0;
+    for (let b = first; b <= last; b++) loudest = Math.max(loudest, this.reference.blockEnergy(b));
+    return loudest * 10 ** (this.boundDbCached / 10);
+  }
+
+  /**
    * The echo path changed (its delay jumped: the client ran dry and plays the rest later). Every
    * window so far was heard through the old path, and its bound at the new delay can be far too
    * tight (no echo came from there then), so all of them are dropped: the bound is unknown (no

@@ -70,6 +70,11 @@ export class StallWatch {
     return this.check.skipped;
   }
 
+  /** The silence under test (the client may have played it through, in whole or in part: StallCheck.pending); null when none is. */
+  get silence(): { startBlock: number; samples: number } | null {
+    return this.check.silence;
+  }
+
   /** Just read past a silence: the filter still holds what it read there, its word is not to be taken. */
   get settling(): boolean {
     return this.check.settling;
