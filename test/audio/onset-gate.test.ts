@@ -18,7 +18,7 @@ function commit(gate: OnsetGate, n: number, evidence: FrameEvidence): void {
 
 /** `n` frames of a distrusted filter: the microphone at `micDb`, the room's loudest echo bound at `rawDb` (mean squares, dB). */
 function distrusted(gate: OnsetGate, n: number, micDb: number, rawDb: number): void {
-  commit(gate, n, { active: true, trusted: false, outEnergy: db(micDb), micEnergy: db(micDb), residual: db(20), boundEcho: Infinity, rawResidual: db(rawDb), envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true });
+  commit(gate, n, { active: true, trusted: false, outEnergy: db(micDb), micEnergy: db(micDb), residual: db(20), boundEcho: Infinity, rawResidual: db(rawDb), envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true });
 }
 
 test('a distrusted filter: the user as loud as the room\'s loudest echo bound does not start speech, unless the search found the frames unexplained (90% to start, soon after the distrust; 50% to go on)', () => {
@@ -66,11 +66,29 @@ test('the spectral model starts speech only where it may (not for a while after 
   // A trusted filter whose residual says nothing (the output at the residual), the envelope model
   // predicting the echo 3 dB under the microphone, and 40% of the microphone in clear bands.
   const frames = (n: number, spectralMayStart: boolean) =>
-    commit(gate, n, { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart });
+    commit(gate, n, { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart, modelsMayStart: true });
   frames(4, true);
   assert.equal(gate.allowsOnset(0, 4, false), true, 'clear bands start speech');
   frames(4, false);
   assert.equal(gate.allowsOnset(4, 8, false), false, 'not just after the room was forgotten');
   assert.equal(gate.allowsOnset(4, 8, true), true, 'a word goes on');
   assert.equal(gate.allowsOnset(2, 6, false), false, 'a span with any such frame');
+});
+
+test('neither echo model starts speech while the envelope model fits the echo better at another delay; both carry a word on', () => {
+  const gate = new OnsetGate(db(12), db(6));
+  // The envelope model predicting the echo 10 dB under the microphone (over its 9 dB margin), and
+  // 40% of the microphone in clear bands; the filter's residual says nothing.
+  const frames = (n: number, modelsMayStart: boolean, envelopeDb: number, clearShare: number) =>
+    commit(gate, n, { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: db(envelopeDb), spectralClear: db(66) * clearShare, spectralTotal: db(66), spectralMayStart: true, modelsMayStart });
+  frames(4, true, 56, 0);
+  assert.equal(gate.allowsOnset(0, 4, false), true, 'the envelope model starts speech');
+  frames(4, false, 56, 0);
+  assert.equal(gate.allowsOnset(4, 8, false), false, 'not while it fits better elsewhere');
+  assert.equal(gate.allowsOnset(4, 8, true), true, 'a word goes on');
+  frames(4, true, 63, 0.4);
+  assert.equal(gate.allowsOnset(8, 12, false), true, 'the spectral model starts speech');
+  frames(4, false, 63, 0.4);
+  assert.equal(gate.allowsOnset(12, 16, false), false, 'not while the envelope model fits better elsewhere');
+  assert.equal(gate.allowsOnset(12, 16, true), true, 'a word goes on');
 });

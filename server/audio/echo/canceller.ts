@@ -489,6 +489,7 @@ export class EchoCanceller {
     evidence.spectralClear = usable ? this.spectrum.clear : 0;
     evidence.spectralTotal = usable ? Math.max(this.spectrum.total, 1e-3) : 0;
     evidence.spectralMayStart = frameIndex - this.roomForgottenAt >= SPECTRAL_STARTS_AFTER_FRAMES;
+    evidence.modelsMayStart = this.envelope.aligned;
     // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).
     evidence.rawResidual = active && !gateTrusts ? this.pathBound.echoEnergyBound(now) : 0;
     if (testedSilence) evidence.rawResidual = this.pathBound.anyDelayEchoBound(now - this.maxDelayBlocks, now + Math.ceil(testedSilence.samples / FRAME));

@@ -12,6 +12,8 @@
 // first second, a frame 6 dB above the prediction stops learning for 300 ms. It stands down (and
 // relearns) after a delay jump: seen as the echo missing, or by the path bound (standDown).
 
+import { EchoShift, SHIFT_BLOCKS } from './echo-shift.js';
+
 /** 10 ms blocks of reference the echo in a frame may come from. */
 export const ECHO_ENVELOPE_TAPS = 75;
 /** NLMS step. */
@@ -84,6 +86,9 @@ export class EchoEnvelope {
   private missingFrames = 0;
   private distrustFrames = 0;
   private learntLast = false;
+  /** The reference amplitudes frame() read, from SHIFT_BLOCKS before the taps to as many past them, and whether the prediction fits best at its own delay (echo-shift.ts). */
+  private readonly shiftAmps = new Float64Array(ECHO_ENVELOPE_TAPS + 2 * SHIFT_BLOCKS);
+  private readonly shift = new EchoShift();
   /** The tap the echo path is strongest at, as of the last frame(). */
   private peakTap = 0;
 
@@ -100,6 +105,11 @@ export class EchoEnvelope {
   /** Whether the prediction may be used now: trained, no delay jump being relearnt, and the echo within its reach (REACH_TAIL_TAPS). */
   get usable(): boolean {
     return this.trained && this.distrustFrames === 0 && this.peakTap < ECHO_ENVELOPE_TAPS - REACH_TAIL_TAPS;
+  }
+
+  /** Whether the prediction fits the echo best at the delays it learnt (echo-shift.ts): false after a short underrun moved the echo, until relearnt. */
+  get aligned(): boolean {
+    return this.shift.aligned;
   }
 
   /** Whether a delay jump is being relearnt (trained, but standing down). */
@@ -119,7 +129,7 @@ export class EchoEnvelope {
 
   /**
    * One 10 ms frame: the reference's block energies (mean square) from the block playing now
-   * back (`refEnergy(k)`, k = 0 .. TAPS - 1) and the microphone's energy; `echoExpected` false
+   * back (`refEnergy(k)`, k = 0 .. TAPS - 1, and SHIFT_BLOCKS either side: negative k for blocks sent ahead) and the microphone's energy; `echoExpected` false
    * when something surer (the converged filter) heard no echo: a quiet microphone is then no
    * dropout. Returns the echo energy
    * predicted for this frame before learning from it.
@@ -128,8 +138,15 @@ export class EchoEnvelope {
     let predicted = 0;
     let norm = 1e-9;
     let peakWeight = 0;
-    for (let k = 0; k < ECHO_ENVELOPE_TAPS; k++) {
-      const amp = Math.sqrt(refEnergy(k));
+    // The taps, and while the model is trained and not relearning SHIFT_BLOCKS more either side:
+    // its prediction read at other delays (echo-shift.ts; k < 0 reads blocks sent ahead).
+    const watchShift = this.trained && this.distrustFrames === 0;
+    if (!watchShift) this.shift.reset();
+    const reach = watchShift ? SHIFT_BLOCKS : 0;
+    for (let k = -reach; k < ECHO_ENVELOPE_TAPS + reach; k++) {
+      const amp = Math.sqrt(refEnergy(k) || 0);
+      this.shiftAmps[k + SHIFT_BLOCKS] = amp;
+      if (k < 0 || k >= ECHO_ENVELOPE_TAPS) continue;
       this.refAmp[k] = amp;
       predicted += this.weights[k]! * amp;
       norm += amp * amp;
@@ -138,6 +155,7 @@ export class EchoEnvelope {
         this.peakTap = k;
       }
     }
+    if (watchShift) this.shift.frame(this.weights, this.shiftAmps, Math.sqrt(micEnergy));
     // What the echo path itself predicts (see DROPOUT_FRAMES), read only where the echo could
     // count as missing: the weights are never negative, so it is at most `predicted`.
     const mayBeMissing = this.trained && echoExpected && Math.sqrt(micEnergy) < predicted * DROPOUT_RATIO;

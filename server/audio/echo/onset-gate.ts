@@ -46,11 +46,13 @@ export interface FrameEvidence {
   spectralTotal: number;
   /** The spectral model may start speech (not just carry a candidate on): false for a while after the filter forgot the room (EchoCanceller). */
   spectralMayStart: boolean;
+  /** The echo models may start speech: false while the envelope model fits the echo better at another delay (EchoEnvelope.aligned). */
+  modelsMayStart: boolean;
 }
 
 export class OnsetGate {
   /** The evidence of the frame being processed, written by the canceller before commit(). */
-  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true };
+  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true };
   private readonly onsetMargin: number;
   private readonly continueMargin: number;
   private frames = 0;
@@ -65,6 +67,7 @@ export class OnsetGate {
   private readonly spectralClear = new Float32Array(RECORDS);
   private readonly spectralTotal = new Float32Array(RECORDS);
   private readonly spectralMayStart = new Uint8Array(RECORDS);
+  private readonly modelsMayStart = new Uint8Array(RECORDS);
   /** The share of a frame's microphone no reading of the reference explains, found after it was committed (markUnexplained), and the frame index it is for (stale entries hold older ones). */
   private readonly unexplained = new Float32Array(RECORDS);
   private readonly unexplainedFrame = new Float64Array(RECORDS).fill(-1);
@@ -92,6 +95,7 @@ export class OnsetGate {
     this.spectralClear[i] = e.spectralClear;
     this.spectralTotal[i] = e.spectralTotal;
     this.spectralMayStart[i] = e.spectralMayStart ? 1 : 0;
+    this.modelsMayStart[i] = e.modelsMayStart ? 1 : 0;
     this.frames++;
   }
 
@@ -128,6 +132,7 @@ export class OnsetGate {
     let spectralKnown = true;
     let allTrusted = true;
     let spectralMayStart = true;
+    let modelsMayStart = true;
     // The raw bound is a worst case already (EchoPathBound): a smaller margin over it.
     const rawMargin = continuing ? RAW_CONTINUE_MARGIN : RAW_ONSET_MARGIN;
     const rawOverMargin = rawMargin / (continuing ? this.continueMargin : this.onsetMargin);
@@ -154,6 +159,7 @@ export class OnsetGate {
         if (this.envelopeEcho[i] === 0) envelopeKnown = false;
         if (this.spectralTotal[i] === 0) spectralKnown = false;
         if (!this.spectralMayStart[i]) spectralMayStart = false;
+        if (!this.modelsMayStart[i]) modelsMayStart = false;
         spectralClear += this.spectralClear[i]!;
         spectralTotal += this.spectralTotal[i]!;
       }
@@ -161,11 +167,11 @@ export class OnsetGate {
     if (!anyActive || heard > echo * (continuing ? this.continueMargin : this.onsetMargin)) return true;
     // The filter cannot yet vouch for the user's voice; the envelope model may: the microphone
     // clearly above the echo it predicts, and above the loudest echo the room can return.
-    if (envelopeKnown && mic > envelopeEcho * (continuing ? ENVELOPE_CONTINUE_MARGIN : ENVELOPE_ONSET_MARGIN)) return true;
+    if (envelopeKnown && (continuing || modelsMayStart) && mic > envelopeEcho * (continuing ? ENVELOPE_CONTINUE_MARGIN : ENVELOPE_ONSET_MARGIN)) return true;
     // Or the spectral model: the user's voice clear of the echo in bands holding a good share of
     // the microphone's energy. The user adds to the echo: a microphone under the echo's predicted
     // loudness is the echo alone.
-    return spectralKnown && (continuing || (allTrusted && spectralMayStart && mic > envelopeEcho)) && spectralClear > spectralTotal * (continuing ? SPECTRAL_CONTINUE_SHARE : SPECTRAL_ONSET_SHARE);
+    return spectralKnown && (continuing || (allTrusted && spectralMayStart && modelsMayStart && mic > envelopeEcho)) && spectralClear > spectralTotal * (continuing ? SPECTRAL_CONTINUE_SHARE : SPECTRAL_ONSET_SHARE);
   }
 
   /**
