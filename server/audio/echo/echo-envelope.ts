@@ -49,15 +49,17 @@ const DROPOUT_FRAMES = 4;
 const PATH_START_SHARE = 0.1;
 /**
  * Nor is the echo missing where the path's main lobe (its taps at half the strongest or more)
- * predicts none: a pause in the answer has reached the direct path, and what the prediction
- * still holds is its tail's taps (the far room after a second: 20-30% of the strongest, 150-250
- * ms past it), which the envelope's smear overstates. Such a pause was taken for a dropout, and
- * the model stood down as the user spoke (the far room at 0 dB, 3 s into a first answer:
- * predicted 41 dB where the microphone held the noise floor, 25). Reading the main lobe alone:
- * bench:echo's longer-stall rows missed 6 -> 3 of 96 and two barge-ins 992/1696 -> 64 ms; a
- * partial-stall one 960 -> 192 ms; a check script of 10-50 ms underruns in a first answer
- * (48): missed 11 -> 6, echo-only turns 7 -> 7. It leaned on two rules below: canceller.ts
- * (the residual without the filter) and REACH_TAIL_TAPS.
+ * predicts little of it (under MAIN_LOBE_MIN_SHARE of the path's prediction): a pause in the
+ * answer has reached the direct path, and what the prediction still holds is its tail's taps (the
+ * far room after a second: 20-30% of the strongest, 150-250 ms past it), which the envelope's
+ * smear overstates. Such a pause was taken for a dropout, and the model stood down as the user
+ * spoke (the far room at 0 dB, 3 s into a first answer: predicted 41 dB where the microphone held
+ * the noise floor, 25). A share, not a level: the model unlearns a missing echo as it goes (each
+ * such frame halves its prediction), and a level test let a real dropout of a quiet echo pass
+ * unseen. bench:echo's longer-stall rows: missed 6 -> 1 of 96 (two barge-ins 992/1696 -> 64 ms,
+ * two missed ones heard 1856 ms late); a partial-stall one 960 -> 192 ms; a check script of
+ * 10-50 ms underruns in a first answer (48): missed 11 -> 6, echo-only turns 7 -> 7. It leaned on
+ * two rules it came with: canceller.ts (the residual without the filter) and REACH_TAIL_TAPS.
  */
 const MAIN_LOBE_SHARE = 0.5;
 const MAIN_LOBE_MIN_SHARE = 0.2;
