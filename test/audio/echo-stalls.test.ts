@@ -119,6 +119,14 @@ test('a 500 ms silence the client played half through 1 s into a second answer, 
   await assertHeardOverEcho(silero, { ...stall.sim, user, userAtMs: atMs, durationMs: atMs + 3000 }, atMs, 'far room, 250 of 500 ms played through', stall.secondAtMs, 96);
 });
 
+test("a 200 ms silence the client played 50 ms through, 300 ms into a second answer, office: a barge-in 600 ms after is heard at its first word (bridged on the word of a filter cancelling deeply)", { skip: noEspeak || noSpeex }, async () => {
+  // The models vouch for nothing in the new run yet, and "Wait," sank into the quiet end of the
+  // word 6 dB over the residual: the candidate ended short of the minimum speech, heard 960 ms late.
+  const stall = stallInSecondAnswer(ROOMS[1]!, 300, 200, -50 * 16);
+  const atMs = stall.resumedAtMs + 600;
+  await assertHeardOverEcho(silero, { ...stall.sim, user, userAtMs: atMs, durationMs: atMs + 3000 }, atMs, 'office, 50 of 200 ms played through', stall.secondAtMs, 128);
+});
+
 test('a stall the client ran dry for longer than placed (its own clock decides: tens of samples more after an event-loop block) starts no speech, and a barge-in after it is heard: the echo is found later than placed', { skip: noEspeak || noSpeex }, async () => {
   // The echo comes those samples later than placed. Before, the search for a part played through
   // looked only earlier (it took a pitch period's alias), and the frames heard again at the reading

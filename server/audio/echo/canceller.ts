@@ -92,6 +92,8 @@ const RUN_CONFIRM_FRAMES = 50;
  * instead: turns 6 but barge-ins missed 11 -> 23).
  */
 const SPECTRAL_STARTS_AFTER_FRAMES = 100;
+/** A trusted filter's leak at or under which candidates may be bridged on its word (see filterCancels), dB. */
+const BRIDGE_LEAK_DB = -30;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
 /** How far before its position a fractional read of the reference reaches, samples (fractional-delay.ts's span, rounded up). */
@@ -297,8 +299,8 @@ export class EchoCanceller {
 
   /**
    * Whether a speech candidate may carry on through [start, end) though allowsOnset held it back
-   * (OnsetBridge): only where the echo is well modelled (the envelope model usable and the filter
-   * trusted in every frame that can echo), or where the microphone hears no echo path and the path
+   * (OnsetBridge): only where the echo is well modelled (the envelope model usable, or the filter's
+   * leak down to BRIDGE_LEAK_DB, and the filter trusted in every frame that can echo), or where the microphone hears no echo path and the path
    * bound says any echo is faint (a headset: the envelope model is not run there; see boundEcho).
    * After a delay jump neither holds, and echo candidates there ran as long as words.
    */
@@ -490,6 +492,13 @@ export class EchoCanceller {
     evidence.spectralTotal = usable ? Math.max(this.spectrum.total, 1e-3) : 0;
     evidence.spectralMayStart = frameIndex - this.roomForgottenAt >= SPECTRAL_STARTS_AFTER_FRAMES;
     evidence.modelsMayStart = this.envelope.aligned;
+    // A trusted filter whose leak is down to -30 dB models the echo as well as the envelope model:
+    // a candidate may be bridged there (OnsetBridge). After a stall the models vouch for nothing
+    // until the run's echo confirms them, and a user's first word sinking into its quiet end (6 dB
+    // over a residual of such a filter) ended the candidate: bench:echo partial-stall barge-ins
+    // 960 -> 96 and 992 -> 192 ms, an underrun row's 960 -> 64 ms; no turn more (at -20 dB: two
+    // partial-stall rows started one).
+    evidence.filterCancels = evidence.trusted && this.speex !== null && this.leak.db <= BRIDGE_LEAK_DB;
     // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).
     evidence.rawResidual = active && !gateTrusts ? this.pathBound.echoEnergyBound(now) : 0;
     if (testedSilence) evidence.rawResidual = this.pathBound.anyDelayEchoBound(now - this.maxDelayBlocks, now + Math.ceil(testedSilence.samples / FRAME));

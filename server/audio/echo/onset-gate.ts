@@ -48,11 +48,13 @@ export interface FrameEvidence {
   spectralMayStart: boolean;
   /** The echo models may start speech: false while the envelope model fits the echo better at another delay (EchoEnvelope.aligned). */
   modelsMayStart: boolean;
+  /** The adaptive filter, trusted, cancels the echo deeply (its leak low): the echo is well modelled without the echo models. */
+  filterCancels: boolean;
 }
 
 export class OnsetGate {
   /** The evidence of the frame being processed, written by the canceller before commit(). */
-  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true };
+  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false };
   private readonly onsetMargin: number;
   private readonly continueMargin: number;
   private frames = 0;
@@ -68,6 +70,7 @@ export class OnsetGate {
   private readonly spectralTotal = new Float32Array(RECORDS);
   private readonly spectralMayStart = new Uint8Array(RECORDS);
   private readonly modelsMayStart = new Uint8Array(RECORDS);
+  private readonly filterCancels = new Uint8Array(RECORDS);
   /** The share of a frame's microphone no reading of the reference explains, found after it was committed (markUnexplained), and the frame index it is for (stale entries hold older ones). */
   private readonly unexplained = new Float32Array(RECORDS);
   private readonly unexplainedFrame = new Float64Array(RECORDS).fill(-1);
@@ -96,6 +99,7 @@ export class OnsetGate {
     this.spectralTotal[i] = e.spectralTotal;
     this.spectralMayStart[i] = e.spectralMayStart ? 1 : 0;
     this.modelsMayStart[i] = e.modelsMayStart ? 1 : 0;
+    this.filterCancels[i] = e.filterCancels ? 1 : 0;
     this.frames++;
   }
 
@@ -176,14 +180,15 @@ export class OnsetGate {
 
   /**
    * Whether a candidate may carry on through frames [first, last) though allowsOnset held it back
-   * (OnsetBridge): only where the echo is well modelled (the envelope model usable and the filter
-   * trusted in every frame that can echo), or where the path bound says any echo is faint.
+   * (OnsetBridge): only where the echo is well modelled (the envelope model usable, or the filter
+   * cancelling it deeply, and the filter trusted in every frame that can echo), or where the path
+   * bound says any echo is faint.
    */
   mayBridge(first: number, last: number): boolean {
     for (let k = first; k < last; k++) {
       if (k < this.frames - RECORDS || k >= this.frames) return false;
       const i = k % RECORDS;
-      if (this.active[i] && ((this.envelopeEcho[i] === 0 && this.boundEcho[i] === Number.POSITIVE_INFINITY) || !this.trusted[i])) return false;
+      if (this.active[i] && ((this.envelopeEcho[i] === 0 && this.boundEcho[i] === Number.POSITIVE_INFINITY && !this.filterCancels[i]) || !this.trusted[i])) return false;
     }
     return true;
   }
