@@ -62,9 +62,8 @@ import { DelayEstimator } from './delay-estimator.js';
 import { mainTap } from './drift-tracker.js';
 import { followNoiseFloor } from './noise-floor.js';
 import { EchoPathBound } from './echo-path-bound.js';
-import { ECHO_ENVELOPE_TAPS, EchoEnvelope } from './echo-envelope.js';
 import { EchoAudibility } from './echo-audibility.js';
-import { EchoSpectrum } from './echo-spectrum.js';
+import { EchoModels } from './echo-models.js';
 import { OnsetGate } from './onset-gate.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { ReferenceClock } from './reference-clock.js';
@@ -79,19 +78,6 @@ import { echoEstimateEnergy, isSilent, meanSquare } from './frame-energy.js';
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
 const FRAME_MS = FRAME / SAMPLES_PER_MS;
-/** Frames of a run's echo the envelope model must have learnt from (its echo within its prediction) before the models vouch for anything in that run, or after it relearnt a delay jump. */
-const RUN_CONFIRM_FRAMES = 50;
-/**
- * After the filter was distrusted long enough to forget the room (the echo's delay jumped), the
- * spectral model may not start speech for this many frames (1 s), only carry a word on. A short
- * underrun (50 ms, 2 s into a first answer) is no dropout to the envelope model (the room's tail
- * fills the gap), so both models go on predicting the echo where it came before; the filter,
- * relearnt at the new delay, is trusted again, and the spectral model found 34% of the echo in
- * "clear" bands: the echo alone started a turn (a check script of 10-50 ms underruns 2 and 3 s
- * into a first answer, 48 cases: turns 9 -> 7; 0.5 and 1.5 s the same; both models standing down
- * instead: turns 6 but barge-ins missed 11 -> 23).
- */
-const SPECTRAL_STARTS_AFTER_FRAMES = 100;
 /** A trusted filter's leak at or under which candidates may be bridged on its word (see filterCancels), dB. */
 const BRIDGE_LEAK_DB = -30;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
@@ -135,13 +121,8 @@ export class EchoCanceller {
   private readonly speex: SpeexEchoCanceller | null;
   private readonly estimator: DelayEstimator;
   private readonly pathBound: EchoPathBound;
-  private readonly envelope = new EchoEnvelope();
-  private readonly spectrum: EchoSpectrum;
-  /** The reference's run of playback (EchoReference.runs) the models are judged in, and the frames of its echo that confirmed them. */
-  private modelRun = -1;
-  private runConfirmFrames = 0;
-  /** The frame the filter was last distrusted long enough to forget the room (a delay jump): see SPECTRAL_STARTS_AFTER_FRAMES. */
-  private roomForgottenAt = Number.NEGATIVE_INFINITY;
+  /** The echo models (envelope and spectral) and what they may vouch for (echo-models.ts). */
+  private readonly models: EchoModels;
   /** Whether the client really ran dry in the silence before the latest run (stall-watch.ts; null: not checked). */
   private readonly stallWatch: StallWatch | null;
   /** Whether the adaptive filter is aligned with the echo, and the hold and search when its delay jumped (filter-trust.ts). */
@@ -207,7 +188,7 @@ export class EchoCanceller {
     this.stallWatch = (o.checkStalls ?? true) ? new StallWatch(this.reference, FRAME) : null;
     this.estimator = new DelayEstimator({ maxDelayMs: o.maxDelayMs ?? 500, windowMs: 4000 });
     this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
-    this.spectrum = new EchoSpectrum(this.reference);
+    this.models = new EchoModels(this.reference);
     this.clock = new ReferenceClock(this.reference, SAMPLES_PER_MS, FRAME, STALL_CHECK_MAX_MS * SAMPLES_PER_MS);
     this.speex = o.linear
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
@@ -329,7 +310,7 @@ export class EchoCanceller {
     // played (a client that ran dry is silent under loud reference, a bound far too tight).
     const held = this.trust.holdThisFrame();
     const moved = held ? false : this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
-    if (moved) this.envelope.standDown();
+    if (moved) this.models.echoMoved();
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
 
     // The reference blocks whose echo may be in this frame: those the filter spans once the
@@ -417,7 +398,7 @@ export class EchoCanceller {
     // bounded it before bounds nothing now (EchoPathBound.forget, by FilterTrust).
     if (this.trust.endFrame(frameIndex, filterRan, held, micEnergy, this.noiseFloor)) {
       bound = null;
-      this.roomForgottenAt = frameIndex;
+      this.models.roomForgotten(frameIndex);
     }
 
     this.checkStall(now, refPos, micEnergy, filterRan);
@@ -451,47 +432,15 @@ export class EchoCanceller {
     // The residual cannot be louder than the echo the microphone shows at all (a headset client,
     // a quiet loudspeaker): the leak comes down to that bound at once instead of learning it.
     if (bound !== null) this.leak.capAt(bound);
-    // The echo the envelope model predicts. It is not run while the canceller is bypassed (the
-    // session cancels echo itself) nor while the microphone hears no echo (none to model); its
-    // record is then 0 (unknown), as while it is untrained: the gate stands on the residual the
-    // path bound caps, and no candidate is bridged on the model's word.
     const modelled = !this.bypassFlag && !this.noEchoPath;
-    const tapsSilent = (now - ECHO_ENVELOPE_TAPS + 1) * FRAME > lastSound;
-    // A missing echo is a delay jump to the envelope model only where the filter, trusted and
-    // cancelling, expected echo too: at 0 dB the model had learnt the user's first word as echo
-    // and took the user and the answer pausing together for a jump (far room, 3 s in).
-    const envelopeEcho = !modelled ? 0 : tapsSilent ? this.envelope.silentFrame(micEnergy) : this.envelope.frame(micEnergy, (k) => this.reference.blockEnergy(now - k), !filterHearsNoEcho);
-    if (modelled && !tapsSilent) this.spectrum.frame(mic, now, this.envelope.learntLastFrame);
-    else this.spectrum.skip(mic);
-    // Each run of playback (an answer; the rest of one after a stall) is placed where the server
-    // expects the client to play it, which may not be where the client does: what the models
-    // learnt vouches for nothing in a new run until its echo has confirmed them
-    // (RUN_CONFIRM_FRAMES frames within the broadband model's double-talk bar). Through the
-    // socket at 0 dB a second answer's echo stood 16 dB over the prediction just after a
-    // tentative pause and resume, and the spectral model let it start turns. So too a model back
-    // from a delay jump: the jump may have taken the echo past its reach (the far room after a
-    // 300 ms underrun: 730 ms, its taps end at 750), and a second of relearning proves nothing
-    // then (bench:echo rooms: the far room at +6 dB, that underrun 3 s into the first answer,
-    // started a turn once the model stood down for a second instead of 1.5).
-    if (this.reference.runs !== this.modelRun || this.envelope.relearning) {
-      this.modelRun = this.reference.runs;
-      this.runConfirmFrames = 0;
-    }
-    if (modelled && this.envelope.learntLastFrame) this.runConfirmFrames++;
-    const usable = modelled && active && this.envelope.usable && this.runConfirmFrames >= RUN_CONFIRM_FRAMES;
-    evidence.envelopeEcho = usable ? Math.max(envelopeEcho, 1e-3) : 0;
+    const envelopeEcho = this.models.frame({ mic, micEnergy, now, frameIndex, modelled, active, filterHearsNoEcho }, evidence);
     // Without the adaptive filter (no libspeexdsp) the output is the microphone, whose echo the
     // envelope model predicts: the residual to expect is at least that. The leak alone, a high
     // percentile of microphone over reference, let a syllable of the small room's echo 14 dB over
     // it start a turn (bridged on the model's word) once the model no longer stood down at the
     // answer's pauses (echo-envelope.ts, MAIN_LOBE_SHARE). bench:echo rooms, gate mode:
     // self-interruptions in the small room 5.8/min -> 0 at 0 and +6 dB; no barge-in lost.
-    if (!this.speex && usable) evidence.residual = Math.max(leakResidual, envelopeEcho);
-    // The spectral model learns on exactly the envelope model's frames: usable, it is trained too.
-    evidence.spectralClear = usable ? this.spectrum.clear : 0;
-    evidence.spectralTotal = usable ? Math.max(this.spectrum.total, 1e-3) : 0;
-    evidence.spectralMayStart = frameIndex - this.roomForgottenAt >= SPECTRAL_STARTS_AFTER_FRAMES;
-    evidence.modelsMayStart = this.envelope.aligned;
+    if (!this.speex && envelopeEcho > 0) evidence.residual = Math.max(leakResidual, envelopeEcho);
     // A trusted filter whose leak is down to -30 dB models the echo as well as the envelope model:
     // a candidate may be bridged there (OnsetBridge). After a stall the models vouch for nothing
     // until the run's echo confirms them, and a user's first word sinking into its quiet end (6 dB
