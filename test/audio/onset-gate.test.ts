@@ -16,9 +16,12 @@ function commit(gate: OnsetGate, n: number, evidence: FrameEvidence): void {
   }
 }
 
+/** A trusted filter whose residual says nothing (the output at the residual, 6 dB under the microphone), the models unusable, nothing else known: tests override what they are about. */
+const TRUSTED: FrameEvidence = { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false };
+
 /** `n` frames of a distrusted filter: the microphone at `micDb`, the room's loudest echo bound at `rawDb` (mean squares, dB). */
 function distrusted(gate: OnsetGate, n: number, micDb: number, rawDb: number): void {
-  commit(gate, n, { active: true, trusted: false, outEnergy: db(micDb), micEnergy: db(micDb), residual: db(20), boundEcho: Infinity, rawResidual: db(rawDb), envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false });
+  commit(gate, n, { ...TRUSTED, trusted: false, outEnergy: db(micDb), micEnergy: db(micDb), residual: db(20), rawResidual: db(rawDb) });
 }
 
 test('a distrusted filter: the user as loud as the room\'s loudest echo bound does not start speech, unless the search found the frames unexplained (90% to start, soon after the distrust; 50% to go on)', () => {
@@ -66,7 +69,7 @@ test('the spectral model starts speech only where it may (not for a while after 
   // A trusted filter whose residual says nothing (the output at the residual), the envelope model
   // predicting the echo 3 dB under the microphone, and 40% of the microphone in clear bands.
   const frames = (n: number, spectralMayStart: boolean) =>
-    commit(gate, n, { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart, modelsMayStart: true, filterCancels: false });
+    commit(gate, n, { ...TRUSTED, envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart });
   frames(4, true);
   assert.equal(gate.allowsOnset(0, 4, false), true, 'clear bands start speech');
   frames(4, false);
@@ -80,7 +83,7 @@ test('neither echo model starts speech while the envelope model fits the echo be
   // The envelope model predicting the echo 10 dB under the microphone (over its 9 dB margin), and
   // 40% of the microphone in clear bands; the filter's residual says nothing.
   const frames = (n: number, modelsMayStart: boolean, envelopeDb: number, clearShare: number) =>
-    commit(gate, n, { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: db(envelopeDb), spectralClear: db(66) * clearShare, spectralTotal: db(66), spectralMayStart: true, modelsMayStart, filterCancels: false });
+    commit(gate, n, { ...TRUSTED, envelopeEcho: db(envelopeDb), spectralClear: db(66) * clearShare, spectralTotal: db(66), modelsMayStart });
   frames(4, true, 56, 0);
   assert.equal(gate.allowsOnset(0, 4, false), true, 'the envelope model starts speech');
   frames(4, false, 56, 0);
@@ -96,7 +99,7 @@ test('neither echo model starts speech while the envelope model fits the echo be
 test('a candidate may be bridged where the envelope model is usable, or where the trusted filter cancels the echo deeply; not where the filter is distrusted', () => {
   const gate = new OnsetGate(db(12), db(6));
   const frames = (n: number, trusted: boolean, envelopeDb: number, filterCancels: boolean) =>
-    commit(gate, n, { active: true, trusted, outEnergy: db(40), micEnergy: db(66), residual: db(40), boundEcho: Infinity, rawResidual: trusted ? 0 : db(70), envelopeEcho: envelopeDb > 0 ? db(envelopeDb) : 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels });
+    commit(gate, n, { ...TRUSTED, trusted, outEnergy: db(40), residual: db(40), rawResidual: trusted ? 0 : db(70), envelopeEcho: envelopeDb > 0 ? db(envelopeDb) : 0, filterCancels });
   frames(4, true, 63, false);
   assert.equal(gate.mayBridge(0, 4), true, 'the envelope model usable');
   frames(4, true, 0, false);
