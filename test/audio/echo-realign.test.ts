@@ -138,3 +138,79 @@ test('what the last search left unexplained: 1 less the best reading\'s share, 0
   assert.equal(r.unexplained, 0, 'a new distrust');
   assert.equal(r.windowFrames, 10, '100 ms of 10 ms frames');
 });
+
+/**
+ * A search over windows tagged by their last frame's value: each window has a profile (what each
+ * reading explains of it); asked for a range, the search answers the range's best reading.
+ */
+function profiled(profiles: Record<number, (shift: number) => number>) {
+  return (mic: Int16Array, _from: number, min: number, max: number) => {
+    const explains = profiles[mic[mic.length - 1]!]!;
+    let shift = min;
+    for (let s = min; s <= max; s++) if (explains(s) > explains(shift)) shift = s;
+    return { shift, explained: explains(shift), asPlaced: explains(0) };
+  };
+}
+
+/** A peak at `at` explaining `top`, falling by `fall` per sample off it. */
+const peak = (at: number, top: number, fall: number) => (s: number) => Math.max(0, top - fall * Math.abs(s - at));
+
+function refining(): EchoRealigner {
+  const r = new EchoRealigner(FRAME, true);
+  for (let f = 0; f < 10; f++) r.record(frame(f), 10_000 + f * FRAME, false);
+  r.distrusted();
+  for (let f = 1; f <= 10; f++) r.record(frame(f), 10_000 + (10 + f) * FRAME, true);
+  return r;
+}
+
+test('refining: a move found blurred (its neighbours 2 samples off explain nearly as much) is not taken; the readings near it are searched on the next windows, and the first sharp one is', () => {
+  // Soon after the echo came back the window holds the room's tail of what played before the gap:
+  // the peak is flat and a sample off (the far room: 0.80 at -2401, 0.79 at -2400).
+  const blurred = peak(-2401, 0.8, 0.02);
+  const r = refining();
+  const search = profiled({ 10: blurred, 11: blurred, 12: peak(-2401, 0.81, 0.02), 13: peak(-2400, 0.95, 0.15) });
+  assert.equal(r.search(search), 0, 'one window');
+  r.record(frame(11), 10_000 + 21 * FRAME, true);
+  assert.equal(r.search(search), 0, 'confirmed, but blurred: not taken');
+  assert.equal(r.holding, true, 'the filter stays held');
+  r.record(frame(12), 10_000 + 22 * FRAME, true);
+  assert.equal(r.search(search), 0, 'still blurred');
+  r.record(frame(13), 10_000 + 23 * FRAME, true);
+  assert.equal(r.search(search), -2400, 'sharp: taken');
+  assert.equal(r.holding, false);
+  // Without refining (the stall check's search, where the filter is not held), the blurred move is taken at once.
+  const plain = new EchoRealigner(FRAME);
+  for (let f = 0; f < 10; f++) plain.record(frame(f), 10_000 + f * FRAME, false);
+  plain.distrusted();
+  for (let f = 1; f <= 10; f++) plain.record(frame(f), 10_000 + (10 + f) * FRAME, true);
+  assert.equal(plain.search(search), 0);
+  plain.record(frame(11), 10_000 + 21 * FRAME, true);
+  assert.equal(plain.search(search), -2401);
+});
+
+test('refining: never sharp by the end of the hold, no move is taken; a reading elsewhere explaining more than the blurred one ever did (a pitch period alias) starts the search over', () => {
+  const alias = peak(-446, 0.6, 0.003);
+  const never = refining();
+  const flat = profiled({ 10: alias, 11: alias, 1: alias });
+  assert.equal(never.search(flat), 0);
+  never.record(frame(11), 10_000 + 21 * FRAME, true);
+  assert.equal(never.search(flat), 0, 'blurred');
+  let last: number | null = 0;
+  for (let f = 22; never.holding; f++) {
+    never.record(frame(1), 10_000 + f * FRAME, true);
+    if (never.due) last = never.search(flat);
+  }
+  assert.equal(last, 0, 'the hold ended with nothing taken: the filter relearns as placed');
+  // The true move, 10 ms, comes clear in the third window: two windows agreeing on it take it.
+  const found = refining();
+  const truth = peak(-160, 0.7, 0.15);
+  const search = profiled({ 10: alias, 11: alias, 12: (s) => Math.max(alias(s), truth(s)), 13: (s) => Math.max(alias(s), truth(s)) });
+  assert.equal(found.search(search), 0);
+  found.record(frame(11), 10_000 + 21 * FRAME, true);
+  assert.equal(found.search(search), 0, 'the alias, blurred');
+  found.record(frame(12), 10_000 + 22 * FRAME, true);
+  assert.equal(found.search(search), 0, 'elsewhere, explaining more: the search goes on');
+  assert.ok(Math.abs(found.unexplained - 0.3) < 1e-9, 'what no reading explains comes from the whole range while refining');
+  found.record(frame(13), 10_000 + 23 * FRAME, true);
+  assert.equal(found.search(search), -160);
+});

@@ -19,6 +19,13 @@
 // (filter-trust.ts: those before it came where they were read). The reading as
 // placed found best instead (the filter was distrusted for something else) ends the hold, and the
 // frames held are replayed as placed; so does a hold that finds nothing in 400 ms.
+//
+// A window heard soon after the echo came back holds the room's tail of what played before the
+// gap, which no reading predicts: the peak blurs, and the move found came 1-6 samples off, where
+// the filter cancels 20 dB less than the leak it keeps says (bench:echo realign rows: 4 of the 5
+// turns in 48 underruns). A move whose peak is not sharp is refined: the filter stays held, the
+// readings near it are searched on the next windows, and the first sharp one is taken (a pitch
+// period's alias, never sharp, gives way to a reading elsewhere that explains more, or to none).
 
 /** Microphone samples the search explains (100 ms: over 50 ms a vowel held explained 0.77 at ten pitch periods off), of those kept to replay through the filter once the echo is found (400 ms: the filter's 300 ms and the longest hold). */
 const WINDOW_SAMPLES = 1600;
@@ -55,6 +62,25 @@ const HOLD_FRAMES = 40;
  * Later shares only carry on a word the user began.
  */
 const UNEXPLAINED_WITHIN = MOST_LATER - 50 * 16;
+/**
+ * A move found is sharp when it explains its window by this share more than the readings
+ * SHARP_AT samples either side. A window heard soon after the echo came back holds the room's
+ * tail of what played before the gap, which the reading found cannot predict: the search's peak
+ * blurs, and the move found came 1-6 samples off (bench:echo realigns), where the filter cancels
+ * 20 dB less than it had.
+ */
+const SHARP_BY = 0.2;
+const SHARP_AT = 2;
+/** Readings searched either side of a blurred move while it is refined (6 samples: the farthest off seen). */
+const REFINE_RANGE = 8;
+
+type ShiftSearch = (mic: Int16Array, from: number, minShift: number, maxShift: number) => { shift: number; explained: number; asPlaced: number };
+
+/** Whether `shift` explains `window` by SHARP_BY more than the readings SHARP_AT either side. */
+function isSharp(search: ShiftSearch, window: { mic: Int16Array; from: number }, shift: number): boolean {
+  const at = (s: number) => search(window.mic, window.from, s, s).explained;
+  return at(shift) - Math.max(at(shift - SHARP_AT), at(shift + SHARP_AT)) >= SHARP_BY;
+}
 /** Moves smaller than this (1 ms) are a drifting clock's, for the drift tracker to follow (reference-clock.ts). */
 const LEAST_MOVE = 16;
 
@@ -83,10 +109,23 @@ export class EchoRealigner {
   private candidateExplained = 0;
   private readonly previous = new Int16Array(WINDOW_SAMPLES);
   private previousFrom = 0;
+  /** A move found but blurred (see SHARP_BY), refined on the next windows (NaN: none). */
+  private refining = Number.NaN;
+  /** The share of its window the refined reading explained. */
+  private refiningExplained = 0;
   /** The best share of its window any reading explained, in the last search (NaN: none yet since the distrust). */
   private bestExplained = Number.NaN;
 
-  constructor(private readonly frameSamples: number) {}
+  /**
+   * `refineBlurred`: a blurred move is refined before it is taken (see SHARP_BY), while the filter
+   * is held. The stall check's search for a part played through (stall-watch.ts) does not: the
+   * filter runs on meanwhile, and refined there it learnt the wrong reading for longer (bench:echo
+   * partial-stall rows: a barge-in missed, a longer-stall row started a turn).
+   */
+  constructor(
+    private readonly frameSamples: number,
+    private readonly refineBlurred = false,
+  ) {}
 
   /** Records a microphone frame whose filter reading starts at `readFrom` (fractional positions are rounded); `held`: the filter did not hear it. */
   record(mic: Int16Array, readFrom: number, held: boolean): void {
@@ -132,6 +171,7 @@ export class EchoRealigner {
     this.searches = 0;
     this.sinceSearch = SEARCH_EVERY_FRAMES;
     this.candidate = Number.NaN;
+    this.refining = Number.NaN;
     this.asPlacedBest = 0;
     this.bestExplained = Number.NaN;
   }
@@ -164,7 +204,7 @@ export class EchoRealigner {
    * did not move (the filter was distrusted for something else), and the search is over.
    */
   search(
-    search: (mic: Int16Array, from: number, minShift: number, maxShift: number) => { shift: number; explained: number; asPlaced: number },
+    search: ShiftSearch,
     /** The shifts searched (default: from 500 ms later to 100 ms earlier than placed). */
     range: { min: number; max: number } = { min: -MOST_LATER, max: MOST_EARLIER },
   ): number | null {
@@ -173,7 +213,15 @@ export class EchoRealigner {
     this.searches++;
     this.sinceSearch = 0;
     const found = search(window.mic, window.from, range.min, range.max);
+    // The whole range is searched while refining too: what no reading explains is the user's (unexplained).
     this.bestExplained = found.explained;
+    if (!Number.isNaN(this.refining)) {
+      // A reading elsewhere explaining more than the blurred move ever did: that was an alias
+      // (a vowel's pitch period), and the search goes on from this window.
+      const elsewhere = Math.abs(found.shift - this.refining) > REFINE_RANGE && found.explained > this.refiningExplained;
+      if (!elsewhere) return this.refine(search, window);
+      this.refining = Number.NaN;
+    }
     // As placed: it explains the window outright, or (the user speaking over the echo shares it)
     // it is the best reading of all, well above chance, twice in a row.
     this.asPlacedBest = Math.abs(found.shift) <= AGREE && found.explained >= ABOVE_CHANCE ? this.asPlacedBest + 1 : 0;
@@ -201,9 +249,49 @@ export class EchoRealigner {
     this.previous.set(window.mic);
     this.previousFrom = window.from;
     if (!confirmed) return 0;
+    if (this.refineBlurred && !this.lastSearch && !isSharp(search, window, shift)) {
+      this.refining = shift;
+      this.refiningExplained = found.explained;
+      this.candidate = Number.NaN;
+      return 0;
+    }
     this.searches = MOST_SEARCHES;
     this.candidate = Number.NaN;
     return shift;
+  }
+
+  /**
+   * A blurred move found: the readings within REFINE_RANGE of it are searched on this window; the
+   * best so far is taken once its window shows it sharp. None is by the hold's last search: the
+   * search ends there with nothing found.
+   */
+  private refine(search: ShiftSearch, window: { mic: Int16Array; from: number }): number {
+    const near = search(window.mic, window.from, this.refining - REFINE_RANGE, this.refining + REFINE_RANGE);
+    // The window explained best is the one least blurred: its reading is kept.
+    const better = near.explained > this.refiningExplained;
+    if (better) {
+      this.refining = near.shift;
+      this.refiningExplained = near.explained;
+    }
+    const sharp = better && isSharp(search, window, near.shift);
+    if (!this.lastSearch && !sharp) return 0;
+    // Never sharp: the move found may be a pitch period's alias, or any reading near it: none is
+    // taken, and the filter relearns as after a hold that found nothing (taken, a 10 ms underrun
+    // 2 s into a first answer, small room, started turns).
+    if (!sharp) {
+      this.refining = Number.NaN;
+      this.endSearch();
+      return 0;
+    }
+    const shift = this.refining;
+    this.refining = Number.NaN;
+    this.searches = MOST_SEARCHES;
+    return shift;
+  }
+
+  /** Whether this search is the last of the hold (the filter runs again after it). */
+  private get lastSearch(): boolean {
+    return this.searches >= MOST_SEARCHES || this.sinceDistrust + 1 >= HOLD_FRAMES;
   }
 
   /**
@@ -221,6 +309,7 @@ export class EchoRealigner {
   endSearch(): void {
     this.searches = MOST_SEARCHES;
     this.candidate = Number.NaN;
+    this.refining = Number.NaN;
   }
 
   /**

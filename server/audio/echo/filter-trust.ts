@@ -144,7 +144,7 @@ export class FilterTrust {
   private doubleTalkDistrust = false;
 
   constructor(private readonly d: FilterTrustDeps) {
-    this.realigner = new EchoRealigner(d.frameSamples);
+    this.realigner = new EchoRealigner(d.frameSamples, true);
   }
 
   get trusted(): boolean {
