@@ -67,6 +67,7 @@ import { EchoModels } from './echo-models.js';
 import { OnsetGate } from './onset-gate.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { ReferenceClock } from './reference-clock.js';
+import { LockHistory } from './lock-history.js';
 import { SpeexEchoCanceller } from './speex.js';
 import { STALL_CHECK_MAX_MS } from './stall-check.js';
 import { StallWatch } from './stall-watch.js';
@@ -86,6 +87,8 @@ const ACTIVE_ENERGY = 10;
 const FRACTIONAL_REACH = 8;
 /** The room tail the filter must span after the echo's direct path, ms. */
 const FILTER_TAIL_MS = 120;
+/** Microphone frames kept until the delay is first found, heard again at it then (lock-history.ts). */
+const LOCK_HISTORY_FRAMES = 150;
 /** After this many frames without reference (300 ms) the leak estimate is raised when it returns (EchoLeak.restart). */
 const RESTART_AFTER_FRAMES = 30;
 /** The delay is not estimated once the reference has been silent this long (frames: 500 ms); see updateDelay. */
@@ -129,6 +132,8 @@ export class EchoCanceller {
   private readonly trust: FilterTrust;
   private readonly replayPlay = new Int16Array(FRAME);
   private readonly replayOut = new Int16Array(FRAME);
+  /** What the microphone heard before the first lock (with SpeexDSP only; dropped at it). */
+  private lockHistory: LockHistory | null;
   private readonly filterBlocks: number;
   private readonly maxDelayBlocks: number;
   private readonly marginMs: number;
@@ -193,6 +198,7 @@ export class EchoCanceller {
     this.speex = o.linear
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
+    this.lockHistory = this.speex ? new LockHistory(FRAME, LOCK_HISTORY_FRAMES) : null;
     this.trust = new FilterTrust({
       frameSamples: FRAME,
       reference: this.reference,
@@ -312,6 +318,8 @@ export class EchoCanceller {
     const moved = held ? false : this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
     if (moved) this.models.echoMoved();
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
+    // Kept after the delay update: a frame replayed at the lock must not be heard twice.
+    if (!this.locked) this.lockHistory?.record(mic, refPos);
 
     // The reference blocks whose echo may be in this frame: those the filter spans once the
     // delay is known, before that anything from 0 to the longest delay + tail. The leak is
@@ -321,15 +329,8 @@ export class EchoCanceller {
     const nearest = this.locked ? now - Math.round(Math.max(0, this.echoDelayMs - this.marginMs) / FRAME_MS) : now;
     const settled = this.locked ? now - Math.round(this.echoDelayMs / FRAME_MS) : now - this.maxDelayBlocks;
     const oldest = nearest - this.filterBlocks - (this.locked ? 0 : this.maxDelayBlocks);
-    let refPeak = 0;
-    let settledPeak = 0;
-    // Blocks past the reference's last sound are silence: between answers nothing is read.
+    const { refPeak, settledPeak } = this.referencePeaks(oldest, settled, nearest);
     const lastSound = this.reference.lastSoundSample;
-    for (let b = oldest, last = Math.min(nearest, Math.floor(lastSound / FRAME)); b <= last; b++) {
-      const e = this.reference.blockEnergy(b);
-      if (e > refPeak) refPeak = e;
-      if (b <= settled && e > settledPeak) settledPeak = e;
-    }
     const active = !this.bypassFlag && refPeak > ACTIVE_ENERGY;
     // The assistant speaks again after a pause (a resumed or a new answer): see EchoLeak.restart.
     if (active && this.inactiveFrames >= RESTART_AFTER_FRAMES) this.leak.restart();
@@ -512,10 +513,42 @@ export class EchoCanceller {
     return echo <= FAINT_ECHO ? echo : Number.POSITIVE_INFINITY;
   }
 
-  /** Runs the filter on a microphone frame heard before, against the reference read from `readFrom` (its output is not used). */
-  private hearAgain(frame: Int16Array, readFrom: number): void {
+  /** The loudest reference block in [oldest, nearest], and in [oldest, settled] (the reference old enough to have surely echoed). */
+  private referencePeaks(oldest: number, settled: number, nearest: number): { refPeak: number; settledPeak: number } {
+    let refPeak = 0;
+    let settledPeak = 0;
+    // Blocks past the reference's last sound are silence: between answers nothing is read.
+    for (let b = oldest, last = Math.min(nearest, Math.floor(this.reference.lastSoundSample / FRAME)); b <= last; b++) {
+      const e = this.reference.blockEnergy(b);
+      if (e > refPeak) refPeak = e;
+      if (b <= settled && e > settledPeak) settledPeak = e;
+    }
+    return { refPeak, settledPeak };
+  }
+
+  /**
+   * The filter, just moved to the delay first found, hears the frames kept before it again there
+   * (lock-history.ts), and the leak learns from what it leaves, as it would have live had the
+   * filter been there all along (left to learn after the move, the leak stood at the room's bound
+   * while the user spoke: nothing to learn it from).
+   */
+  private replayBeforeLock(): void {
+    const marginBlocks = Math.round(this.marginMs / FRAME_MS);
+    this.lockHistory?.replay(this.bulkDelayMs * SAMPLES_PER_MS, (frame, readFrom) => {
+      // Read before the reference still held, the filter would hear echo of zeros.
+      if (readFrom < this.reference.oldestHeld) return;
+      const outEnergy = this.hearAgain(frame, readFrom);
+      const nearest = Math.floor(readFrom / FRAME);
+      const { refPeak, settledPeak } = this.referencePeaks(nearest - this.filterBlocks, nearest - marginBlocks, nearest);
+      if (refPeak > ACTIVE_ENERGY && settledPeak > ACTIVE_ENERGY) this.leak.learn(outEnergy, refPeak, this.onsetMarginDb);
+    });
+  }
+
+  /** Runs the filter on a microphone frame heard before, against the reference read from `readFrom`: its output's energy. */
+  private hearAgain(frame: Int16Array, readFrom: number): number {
     this.reference.read(readFrom, this.replayPlay);
     this.speex?.cancel(frame, this.replayPlay, this.replayOut);
+    return meanSquare(this.replayOut);
   }
 
   private updateDelay(): void {
@@ -540,18 +573,21 @@ export class EchoCanceller {
     if (!agrees) return;
     if (!this.locked || Math.abs(estimate.delayMs - current) > 20) {
       this.echoDelayMs = estimate.delayMs;
-      this.locked = true;
       // The filter moves only when it does not span the echo already: moving it throws away what
       // it has learnt (about 1.5 s of distrust while it relearns, in which a barge-in must stand
       // above the room's whole echo). Before the first estimate it starts at 0 and spans
       // filterMs, which covers rooms whose echo arrives within filterMs - FILTER_TAIL_MS.
       const start = this.bulkDelayMs + (this.bulkDelayMs > 0 ? this.marginMs / 2 : 0);
       const covered = estimate.delayMs >= start && estimate.delayMs + FILTER_TAIL_MS <= this.bulkDelayMs + this.filterBlocks * FRAME_MS;
+      const firstLock = !this.locked;
+      this.locked = true;
       if (!covered) {
         this.bulkDelayMs = Math.max(0, estimate.delayMs - this.marginMs);
         this.leak.forget(this.pathBound.boundDb);
+        if (firstLock) this.replayBeforeLock();
         this.clock.filterMoved();
       }
+      this.lockHistory = null;
     }
   }
 }

@@ -170,6 +170,11 @@ export class EchoReference implements OutputAudioTap {
     readAtFraction(this.scratch, first, from, out);
   }
 
+  /** The oldest sample still held (read() gives zeros before it). */
+  get oldestHeld(): number {
+    return Math.max(0, this.cursor - this.ring.length);
+  }
+
   /** Mean square (int16 units) of 10 ms block `block`, or 0 when unknown (not yet played out, or forgotten). */
   blockEnergy(block: number): number {
     if (block < 0 || block >= this.energyDone || block < this.energyDone - this.energies.length) return 0;
