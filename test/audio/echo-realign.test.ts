@@ -177,6 +177,7 @@ test('refining: a move found blurred (its neighbours 2 samples off explain nearl
   assert.equal(r.search(search), 0, 'still blurred');
   r.record(frame(13), 10_000 + 23 * FRAME, true);
   assert.equal(r.search(search), -2400, 'sharp: taken');
+  assert.equal(r.lastMoveSharp, true);
   assert.equal(r.holding, false);
   // Without refining (the stall check's search, where the filter is not held), the blurred move is taken at once.
   const plain = new EchoRealigner(FRAME);
@@ -186,6 +187,7 @@ test('refining: a move found blurred (its neighbours 2 samples off explain nearl
   assert.equal(plain.search(search), 0);
   plain.record(frame(11), 10_000 + 21 * FRAME, true);
   assert.equal(plain.search(search), -2401);
+  assert.equal(plain.lastMoveSharp, false, 'taken blurred: said so (the stall check keeps the leak the filter has now)');
 });
 
 test('refining: never sharp by the end of the hold, no move is taken; a reading elsewhere explaining more than the blurred one ever did (a pitch period alias) starts the search over', () => {

@@ -465,7 +465,7 @@ export class EchoCanceller {
   /** A stall the client may not have had as placed (stall-watch.ts): the reference is read where its echo is found. */
   private checkStall(now: number, refPos: number, micEnergy: number, filterRan: boolean): void {
     if (!this.stallWatch?.watching) return;
-    const { move, framesSinceSilence, runArrived, fine } = this.stallWatch.frame(
+    const { move, framesSinceSilence, runArrived, fine, blurred } = this.stallWatch.frame(
       {
         mic: this.mic,
         micEnergy,
@@ -486,7 +486,7 @@ export class EchoCanceller {
     if (runArrived) this.leak.restart();
     if (move !== 0) {
       this.clock.skipStall(move);
-      this.trust.readingMoved(this.frames, move, framesSinceSilence, !fine);
+      this.trust.readingMoved(this.frames, move, framesSinceSilence, !fine && !blurred);
     }
   }
 

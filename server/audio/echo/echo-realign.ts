@@ -113,6 +113,8 @@ export class EchoRealigner {
   private refining = Number.NaN;
   /** The share of its window the refined reading explained. */
   private refiningExplained = 0;
+  /** Whether the last move taken was sharp (SHARP_BY). */
+  private sharpMove = true;
   /** The best share of its window any reading explained, in the last search (NaN: none yet since the distrust). */
   private bestExplained = Number.NaN;
 
@@ -249,7 +251,8 @@ export class EchoRealigner {
     this.previous.set(window.mic);
     this.previousFrom = window.from;
     if (!confirmed) return 0;
-    if (this.refineBlurred && !this.lastSearch && !isSharp(search, window, shift)) {
+    this.sharpMove = isSharp(search, window, shift);
+    if (this.refineBlurred && !this.lastSearch && !this.sharpMove) {
       this.refining = shift;
       this.refiningExplained = found.explained;
       this.candidate = Number.NaN;
@@ -285,6 +288,7 @@ export class EchoRealigner {
     }
     const shift = this.refining;
     this.refining = Number.NaN;
+    this.sharpMove = true;
     this.searches = MOST_SEARCHES;
     return shift;
   }
@@ -303,6 +307,11 @@ export class EchoRealigner {
     const windowStart = this.filled - WINDOW_SAMPLES;
     for (let at = 0; at < WINDOW_SAMPLES; at += this.frameSamples) this.window.set(this.frameAt(windowStart + at), at);
     return { mic: this.window, from: this.from + windowStart };
+  }
+
+  /** Whether the last move found stood out from the readings beside it (SHARP_BY): a blurred one may be a few samples off. */
+  get lastMoveSharp(): boolean {
+    return this.sharpMove;
   }
 
   /** The echo was found by other means (a stall's silence found played through: stall-watch.ts): no more searches this time. */

@@ -99,11 +99,11 @@ export class StallWatch {
    * to read the reference later by from the next frame on (0: none), and the frames since the
    * silence's echo began (this one included): those heard at the wrong reading.
    */
-  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number; runArrived: boolean; fine: boolean } {
+  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number; runArrived: boolean; fine: boolean; blurred: boolean } {
     if (!f.canJudge) {
       this.check.stop();
       this.fine.stop();
-      return { move: 0, framesSinceSilence: 0, runArrived: false, fine: false };
+      return { move: 0, framesSinceSilence: 0, runArrived: false, fine: false, blurred: false };
     }
     const { echoBlock, micEnergy, noiseFloor, filterRan, filterLeadBlocks } = f;
     const silence = this.check.silence;
@@ -114,14 +114,15 @@ export class StallWatch {
     if (runArrived) this.fine.start();
     if (move !== 0) {
       this.fine.stop();
-      return { move, framesSinceSilence, runArrived, fine: false };
+      // A part found by a blurred search (echo-realign.ts SHARP_BY) may be a sample or two off.
+      return { move, framesSinceSilence, runArrived, fine: false, blurred: skip === 0 && !this.partial.lastMoveSharp };
     }
-    if (!this.fine.active) return { move, framesSinceSilence, runArrived, fine: false };
+    if (!this.fine.active) return { move, framesSinceSilence, runArrived, fine: false, blurred: false };
     // The response searched with is the filter's as the silence was tested (judge): a filter held or distrusted since is not asked.
     const fineMove = this.fine.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.judge(response).bestShift(mic, this.reference, from, min, max));
     // Found: the run plays there, which ends any test of the silence (neither reading it weighs is right).
     if (fineMove !== 0) this.check.foundBySearch(f.filterLeadBlocks);
-    return { move: fineMove, framesSinceSilence, runArrived, fine: fineMove !== 0 };
+    return { move: fineMove, framesSinceSilence, runArrived, fine: fineMove !== 0, blurred: false };
   }
 
   /** The filter changes little over a stall's few frames: its response is read once per silence. */
