@@ -144,6 +144,7 @@ export class FilterTrust {
   private doubleTalkDistrust = false;
 
   constructor(private readonly d: FilterTrustDeps) {
+    // Held while it searches, the filter can wait for a blurred move to be refined (echo-realign.ts).
     this.realigner = new EchoRealigner(d.frameSamples, true);
   }
 

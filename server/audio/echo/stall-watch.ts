@@ -97,7 +97,9 @@ export class StallWatch {
   /**
    * One frame, while watching; `response` reads the filter's impulse response. Returns the samples
    * to read the reference later by from the next frame on (0: none), and the frames since the
-   * silence's echo began (this one included): those heard at the wrong reading.
+   * silence's echo began (this one included): those heard at the wrong reading. `fine`: the move
+   * is the run's few samples (fine-align.ts); `blurred`: a part found by a search whose peak was
+   * blurred. Either may be a sample or two off: the filter keeps the leak it has now.
    */
   frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number; runArrived: boolean; fine: boolean; blurred: boolean } {
     if (!f.canJudge) {
