@@ -132,6 +132,8 @@ export class EchoCanceller {
   private readonly trust: FilterTrust;
   private readonly replayPlay = new Int16Array(FRAME);
   private readonly replayOut = new Int16Array(FRAME);
+  /** SpeexDSP's own filter resets seen (SpeexEchoCanceller.resets). */
+  private speexResets = 0;
   /** What the microphone heard before the first lock (with SpeexDSP only; dropped at it). */
   private lockHistory: LockHistory | null;
   private readonly filterBlocks: number;
@@ -394,6 +396,11 @@ export class EchoCanceller {
     } else {
       this.out.set(mic);
       outEnergy = micEnergy;
+    }
+    // SpeexDSP reset its filter on its own (during this frame or a replay): the leak it had learnt is the room's no more.
+    if (this.speex && this.speex.resets !== this.speexResets) {
+      this.speexResets = this.speex.resets;
+      this.leak.forget(bound);
     }
     // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
     // bounded it before bounds nothing now (EchoPathBound.forget, by FilterTrust).

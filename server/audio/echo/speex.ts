@@ -96,12 +96,20 @@ export interface SpeexOptions {
   noiseSuppressDb: number;
 }
 
+/** Frames in a row of output louder than input after which a reset is looked for (SpeexDSP resets at 50 of its own, stricter, count). */
+const ADDING_FRAMES_WATCHED = 40;
+
 /** One stream's canceller + residual suppressor. close() frees the native states. */
 export class SpeexEchoCanceller {
   readonly frameSize: number;
   private echo: Pointer;
   private pre: Pointer;
   private readonly api: SpeexApi;
+  /** Frames in a row whose output was louder than the input; SpeexDSP's own resets seen; the response as last read for that. */
+  private addingFrames = 0;
+  private resetCount = 0;
+  private wasEmpty = false;
+  private response: Int32Array | undefined;
 
   constructor(o: SpeexOptions) {
     load();
@@ -121,6 +129,34 @@ export class SpeexEchoCanceller {
   /** Linear cancellation of one frame: `out` = `rec` minus the echo of `play` the filter predicts. */
   cancel(rec: Int16Array, play: Int16Array, out: Int16Array): void {
     this.api.echoCancellation(this.echo, rec, play, out);
+    this.watchForReset(rec, out);
+  }
+
+  /** Times SpeexDSP reset its filter on its own (see watchForReset). */
+  get resets(): number {
+    return this.resetCount;
+  }
+
+  /**
+   * SpeexDSP resets its adaptive filter after 50 frames in a row whose output it finds louder
+   * than its input (mdf.c: "got slapped"), and says so only on stderr. Its filter is then empty:
+   * the room it knew is gone. A run of frames whose output is the louder is watched, and once it
+   * is long (ADDING_FRAMES_WATCHED), the filter's response read after each frame: an empty one,
+   * after one that was not, is a reset.
+   */
+  private watchForReset(rec: Int16Array, out: Int16Array): void {
+    let inEnergy = 0;
+    let outEnergy = 0;
+    for (let i = 0; i < rec.length; i++) {
+      inEnergy += rec[i]! * rec[i]!;
+      outEnergy += out[i]! * out[i]!;
+    }
+    this.addingFrames = outEnergy > inEnergy ? this.addingFrames + 1 : 0;
+    if (this.addingFrames < ADDING_FRAMES_WATCHED) return;
+    this.response = this.impulseResponse(this.response);
+    const empty = this.response.every((tap) => tap === 0);
+    if (empty && !this.wasEmpty) this.resetCount++;
+    this.wasEmpty = empty;
   }
 
   /**
