@@ -3,6 +3,7 @@
 // once, on first use; without it `speexAvailability()` says why and callers fall back to
 // the echo-aware gate alone.
 import { createRequire } from 'node:module';
+import { meanSquare } from './frame-energy.js';
 
 const require = createRequire(import.meta.url);
 
@@ -145,13 +146,7 @@ export class SpeexEchoCanceller {
    * after one that was not, is a reset.
    */
   private watchForReset(rec: Int16Array, out: Int16Array): void {
-    let inEnergy = 0;
-    let outEnergy = 0;
-    for (let i = 0; i < rec.length; i++) {
-      inEnergy += rec[i]! * rec[i]!;
-      outEnergy += out[i]! * out[i]!;
-    }
-    this.addingFrames = outEnergy > inEnergy ? this.addingFrames + 1 : 0;
+    this.addingFrames = meanSquare(out) > meanSquare(rec) ? this.addingFrames + 1 : 0;
     if (this.addingFrames < ADDING_FRAMES_WATCHED) return;
     this.response = this.impulseResponse(this.response);
     const empty = this.response.every((tap) => tap === 0);
