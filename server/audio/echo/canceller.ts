@@ -58,7 +58,7 @@
 // Measured on simulated rooms (test/audio/echo-canceller.test.ts, bench:echo) the echo alone
 // never passes; the cost is barge-ins over loud echo in the first seconds of an answer, which
 // need the user louder than the not yet cancelled echo.
-import { DelayEstimator } from './delay-estimator.js';
+import { DelayLock } from './delay-lock.js';
 import { mainTap } from './drift-tracker.js';
 import { followNoiseFloor } from './noise-floor.js';
 import { EchoPathBound } from './echo-path-bound.js';
@@ -122,7 +122,7 @@ export interface EchoCancellerOptions {
 export class EchoCanceller {
   private readonly reference: EchoReference;
   private readonly speex: SpeexEchoCanceller | null;
-  private readonly estimator: DelayEstimator;
+  private readonly delayLock: DelayLock;
   private readonly pathBound: EchoPathBound;
   /** The echo models (envelope and spectral) and what they may vouch for (echo-models.ts). */
   private readonly models: EchoModels;
@@ -160,11 +160,13 @@ export class EchoCanceller {
   // Delay.
   /** Where the adaptive filter starts reading the reference, ms before the frame. */
   private bulkDelayMs = 0;
-  /** The echo's delay (the last accepted estimate), ms; meaningful once locked. */
-  private echoDelayMs = 0;
-  private locked = false;
-  private candidateMs: number | null = null;
-  private lastEstimate: { delayMs: number; confidence: number } | null = null;
+  /** The echo's delay (the last accepted estimate: delay-lock.ts), ms; meaningful once locked. */
+  private get echoDelayMs(): number {
+    return this.delayLock.delayMs;
+  }
+  private get locked(): boolean {
+    return this.delayLock.locked;
+  }
   // Gate.
   /** The residual echo to expect under the reference (echo-leak.ts). */
   private readonly leak = new EchoLeak();
@@ -193,7 +195,7 @@ export class EchoCanceller {
     this.gate = new OnsetGate(this.onsetMargin, this.continueMargin);
     this.seconds = new EchoSeconds(this.onsetMargin, o.onEchoWindow);
     this.stallWatch = (o.checkStalls ?? true) ? new StallWatch(this.reference, FRAME) : null;
-    this.estimator = new DelayEstimator({ maxDelayMs: o.maxDelayMs ?? 500, windowMs: 4000 });
+    this.delayLock = new DelayLock(o.maxDelayMs ?? 500);
     this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
     this.models = new EchoModels(this.reference);
     this.clock = new ReferenceClock(this.reference, SAMPLES_PER_MS, FRAME, STALL_CHECK_MAX_MS * SAMPLES_PER_MS);
@@ -233,7 +235,7 @@ export class EchoCanceller {
   }
 
   get lastDelayEstimate(): { delayMs: number; confidence: number } | null {
-    return this.lastEstimate;
+    return this.delayLock.last;
   }
 
   /** Output samples emitted so far (input samples less the partial frame held). */
@@ -309,7 +311,7 @@ export class EchoCanceller {
     this.noiseFloor = followNoiseFloor(this.noiseFloor, micEnergy);
     // Where this frame's echo comes from in the reference (a new run is aligned once the last one's echo is over).
     const refPos = this.clock.position(frameIndex, this.inactiveFrames > 0);
-    this.estimator.addMicBlock(micEnergy, refPos / FRAME);
+    this.delayLock.addMicBlock(micEnergy, refPos / FRAME);
     // Steady: the path heard (a headset's noise-made bound falls too; forgetting it re-ran SpeexDSP:
     // 5.1 -> 6.1 ms CPU per session-second at 100), within a run of speech, as of the last frame.
     // Distrusted, the filter is held while the echo is searched for (echo-realign.ts): not run, it
@@ -331,7 +333,7 @@ export class EchoCanceller {
     const nearest = this.locked ? now - Math.round(Math.max(0, this.echoDelayMs - this.marginMs) / FRAME_MS) : now;
     const settled = this.locked ? now - Math.round(this.echoDelayMs / FRAME_MS) : now - this.maxDelayBlocks;
     const oldest = nearest - this.filterBlocks - (this.locked ? 0 : this.maxDelayBlocks);
-    const { refPeak, settledPeak } = this.referencePeaks(oldest, settled, nearest);
+    const { refPeak, settledPeak } = this.reference.peaks(oldest, settled, nearest);
     const lastSound = this.reference.lastSoundSample;
     const active = !this.bypassFlag && refPeak > ACTIVE_ENERGY;
     // The assistant speaks again after a pause (a resumed or a new answer): see EchoLeak.restart.
@@ -520,19 +522,6 @@ export class EchoCanceller {
     return echo <= FAINT_ECHO ? echo : Number.POSITIVE_INFINITY;
   }
 
-  /** The loudest reference block in [oldest, nearest], and in [oldest, settled] (the reference old enough to have surely echoed). */
-  private referencePeaks(oldest: number, settled: number, nearest: number): { refPeak: number; settledPeak: number } {
-    let refPeak = 0;
-    let settledPeak = 0;
-    // Blocks past the reference's last sound are silence: between answers nothing is read.
-    for (let b = oldest, last = Math.min(nearest, Math.floor(this.reference.lastSoundSample / FRAME)); b <= last; b++) {
-      const e = this.reference.blockEnergy(b);
-      if (e > refPeak) refPeak = e;
-      if (b <= settled && e > settledPeak) settledPeak = e;
-    }
-    return { refPeak, settledPeak };
-  }
-
   /**
    * The filter, just moved to the delay first found, hears the frames kept before it again there
    * (lock-history.ts), and the leak learns from what it leaves, as it would have live had the
@@ -546,7 +535,7 @@ export class EchoCanceller {
       if (readFrom < this.reference.oldestHeld) return;
       const outEnergy = this.hearAgain(frame, readFrom);
       const nearest = Math.floor(readFrom / FRAME);
-      const { refPeak, settledPeak } = this.referencePeaks(nearest - this.filterBlocks, nearest - marginBlocks, nearest);
+      const { refPeak, settledPeak } = this.reference.peaks(nearest - this.filterBlocks, nearest - marginBlocks, nearest);
       if (refPeak > ACTIVE_ENERGY && settledPeak > ACTIVE_ENERGY) this.leak.learn(outEnergy, refPeak, this.onsetMarginDb);
     });
   }
@@ -567,34 +556,24 @@ export class EchoCanceller {
     // next answers' own echo started turns, one after another (Agents SDK, 0 dB: 4 of 28 runs).
     // Nor is there a delay to find while the microphone hears no echo (a headset: echo-audibility.ts).
     if (this.inactiveFrames >= ESTIMATE_AFTER_SILENT_FRAMES || this.noEchoPath) {
-      this.candidateMs = null;
+      this.delayLock.pause();
       return;
     }
-    const estimate = this.estimator.estimate((block) => this.reference.blockEnergy(block));
-    if (!estimate || estimate.confidence < 0.35) return;
-    this.lastEstimate = estimate;
-    const current = this.echoDelayMs;
-    // Move only on two agreeing estimates: one noisy peak must not misalign a converged filter.
-    const agrees = this.candidateMs !== null && Math.abs(this.candidateMs - estimate.delayMs) <= 20;
-    this.candidateMs = estimate.delayMs;
-    if (!agrees) return;
-    if (!this.locked || Math.abs(estimate.delayMs - current) > 20) {
-      this.echoDelayMs = estimate.delayMs;
-      // The filter moves only when it does not span the echo already: moving it throws away what
-      // it has learnt (about 1.5 s of distrust while it relearns, in which a barge-in must stand
-      // above the room's whole echo). Before the first estimate it starts at 0 and spans
-      // filterMs, which covers rooms whose echo arrives within filterMs - FILTER_TAIL_MS.
-      const start = this.bulkDelayMs + (this.bulkDelayMs > 0 ? this.marginMs / 2 : 0);
-      const covered = estimate.delayMs >= start && estimate.delayMs + FILTER_TAIL_MS <= this.bulkDelayMs + this.filterBlocks * FRAME_MS;
-      const firstLock = !this.locked;
-      this.locked = true;
-      if (!covered) {
-        this.bulkDelayMs = Math.max(0, estimate.delayMs - this.marginMs);
-        this.leak.forget(this.pathBound.boundDb);
-        if (firstLock) this.replayBeforeLock();
-        this.clock.filterMoved();
-      }
-      this.lockHistory = null;
+    const taken = this.delayLock.update((block) => this.reference.blockEnergy(block));
+    if (!taken) return;
+    const delayMs = this.delayLock.delayMs;
+    // The filter moves only when it does not span the echo already: moving it throws away what
+    // it has learnt (about 1.5 s of distrust while it relearns, in which a barge-in must stand
+    // above the room's whole echo). Before the first estimate it starts at 0 and spans
+    // filterMs, which covers rooms whose echo arrives within filterMs - FILTER_TAIL_MS.
+    const start = this.bulkDelayMs + (this.bulkDelayMs > 0 ? this.marginMs / 2 : 0);
+    const covered = delayMs >= start && delayMs + FILTER_TAIL_MS <= this.bulkDelayMs + this.filterBlocks * FRAME_MS;
+    if (!covered) {
+      this.bulkDelayMs = Math.max(0, delayMs - this.marginMs);
+      this.leak.forget(this.pathBound.boundDb);
+      if (taken.firstLock) this.replayBeforeLock();
+      this.clock.filterMoved();
     }
+    this.lockHistory = null;
   }
 }

@@ -181,6 +181,19 @@ export class EchoReference implements OutputAudioTap {
     return this.energies[block % this.energies.length];
   }
 
+  /** The loudest block in [oldest, nearest], and in [oldest, settled] (old enough to have surely echoed); blocks past the last sound are silence. */
+  peaks(oldest: number, settled: number, nearest: number): { refPeak: number; settledPeak: number } {
+    let refPeak = 0;
+    let settledPeak = 0;
+    // Between answers nothing is read.
+    for (let b = oldest, last = Math.min(nearest, Math.floor(this.lastSoundSample / ECHO_BLOCK_SAMPLES)); b <= last; b++) {
+      const e = this.blockEnergy(b);
+      if (e > refPeak) refPeak = e;
+      if (b <= settled && e > settledPeak) settledPeak = e;
+    }
+    return { refPeak, settledPeak };
+  }
+
   /** Releases the buffers' contents (the object stays usable, empty). */
   clear(): void {
     this.ring.fill(0);
