@@ -89,6 +89,31 @@ test('the echo gone missing right after a distrust holds the filter; the bound w
   assert.deepEqual(calls.skips, [], 'nothing found, nothing skipped');
 });
 
+test('the echo gone missing just before a distrust (frames too quiet to say anything of the filter) holds the filter too: the distrust came as it came back late', () => {
+  // A short underrun in a pause of the answer: the gap's frames, under what passes the gate alone,
+  // gave no evidence; the echo came back late and distrusted the filter, never missing after.
+  const gone = (estimateOverMicDb: number) => ({ ...aligned, micEnergy: 300, outputEnergy: 300 * 10 ** (estimateOverMicDb / 10), estimateEnergy: 300 * 10 ** (estimateOverMicDb / 10), passesAlone: MIC });
+  const late = setup().trust;
+  late.judge(0, gone(16));
+  assert.equal(late.trusted, true, 'the quiet frame says nothing');
+  late.judge(5, misaligned);
+  late.judge(6, misaligned);
+  assert.equal(late.trusted, false);
+  assert.equal(late.holdThisFrame(), true, 'held: the echo is searched for');
+  // A drifting clock's filter predicts a word's start a few ms early, 9-11 dB over the microphone: no hold.
+  const drift = setup().trust;
+  drift.judge(0, gone(11));
+  drift.judge(5, misaligned);
+  drift.judge(6, misaligned);
+  assert.equal(drift.holdThisFrame(), false, '11 dB over');
+  // Long before the distrust (over 100 ms): no hold.
+  const old = setup().trust;
+  old.judge(0, gone(16));
+  old.judge(15, misaligned);
+  old.judge(16, misaligned);
+  assert.equal(old.holdThisFrame(), false, '160 ms before');
+});
+
 test('before the delay is locked a distrust holds nothing (a young filter is no room to search with)', () => {
   const { trust } = setup();
   trust.judge(0, { ...missing, locked: false });

@@ -34,7 +34,7 @@
 const WINDOW_SAMPLES = 1600;
 const HISTORY_SAMPLES = 6400;
 /** How much later (500 ms: the longest delay searched) and earlier (100 ms) than placed the echo may have moved, samples at 16 kHz. */
-const MOST_LATER = 500 * 16;
+export const MOST_LATER = 500 * 16;
 const MOST_EARLIER = 100 * 16;
 /**
  * A search at most every this many frames, and this many per distrust (each is ~3 ms of CPU): one

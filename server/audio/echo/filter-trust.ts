@@ -17,13 +17,19 @@
 // the response the filter had (echo-realign.ts, shadow-echo.ts). Found, the reference is read
 // there, the filter hears the frames kept again at that reading and keeps its leak.
 //
+// A short underrun in a pause of the answer shows no echo missing after the distrust: the gap's
+// frames, too quiet to pass the gate alone, say nothing of the filter, and the distrust comes as
+// the echo comes back late. The echo predicted far over a quiet microphone just before the
+// distrust (ECHO_GONE_BELOW_ESTIMATE) starts the same hold and search. Held so, the echo is back:
+// it may have come early as well, and the search looks further earlier (ECHO_BACK_EARLIER).
+//
 // A distrust that comes as the user speaks over the echo, while the filter visibly cancelled it,
 // is SpeexDSP adapting to the voice (its double-talk detector is late at a word's start), not a
 // new room: the bound and leak are forgotten only if it lasts 500 ms, and for its first 200 ms
 // the gate goes on trusting the filter's residual, so the word that made it is not cut in two.
 import type { EchoLeak } from './echo-leak.js';
 import type { EchoPathBound } from './echo-path-bound.js';
-import { EchoRealigner } from './echo-realign.js';
+import { EchoRealigner, MOST_LATER } from './echo-realign.js';
 import type { EchoReference } from './reference.js';
 import type { ReferenceClock } from './reference-clock.js';
 import { ShadowEcho } from './shadow-echo.js';
@@ -48,6 +54,20 @@ const REALIGN_LOUD = 10;
 const ECHO_MISSING_BELOW_ESTIMATE = 8;
 /** Frames after a distrust in which the echo may be seen missing. */
 const JUMP_WATCH_FRAMES = 10;
+/**
+ * Before a distrust, the trusted filter's echo estimate this far (13 dB) over the microphone: the
+ * echo went missing. A drifting clock's filter predicts a word's start a few ms early, 9-11 dB
+ * over the microphone (two devices, -300 ppm); an underrun's gap, 13.5-21 dB.
+ */
+const ECHO_GONE_BELOW_ESTIMATE = 20;
+/**
+ * How much earlier than placed (400 ms, samples at 16 kHz) the search looks when the hold began
+ * with the echo back: the echo that went missing may have come early as well as late (a silence
+ * the client played through, not caught by the stall check; a client that dropped audio). Searched
+ * to 100 ms only, the echo of a 300 ms silence played through was explained by no reading, taken
+ * for the user, and started a turn (bench:echo played-stall rows without the stall check).
+ */
+const ECHO_BACK_EARLIER = 400 * 16;
 /**
  * Double talk: frames in a row (50 ms) where the trusted filter cancels echo (its output under the
  * microphone, its estimate a real share of it) and the output still stands over what the gate lets
@@ -129,6 +149,8 @@ export class FilterTrust {
   private leakAtDistrust: number | null = null;
   /** Frames left to see the echo missing after a distrust (see JUMP_WATCH_FRAMES). */
   private jumpWatchFrames = 0;
+  /** The last frame the trusted filter, locked, predicted echo far over the microphone (see ECHO_MISSING_BELOW_ESTIMATE). */
+  private echoMissingAt = Number.NEGATIVE_INFINITY;
   /** The filter was found again by moving the reading: trusted again, it keeps the leak it had. */
   private realigned = false;
   /** The frame the reading last moved to where a stall's echo was found, the filter trusted at once (readingMoved). */
@@ -142,6 +164,8 @@ export class FilterTrust {
   private readonly unexplainedFound = { frame: Number.NEGATIVE_INFINITY, share: 0, frames: 0, mayStart: false };
   /** The last distrust came with double talk (see forgetAfter). */
   private doubleTalkDistrust = false;
+  /** The hold under way began with the echo back already (see judge, ECHO_BACK_EARLIER). */
+  private echoBackHold = false;
 
   constructor(private readonly d: FilterTrustDeps) {
     // Held while it searches, the filter can wait for a blurred move to be refined (echo-realign.ts).
@@ -202,7 +226,18 @@ export class FilterTrust {
 
   /** A frame the filter ran on (frame index `frame`): whether the filter is trusted now. */
   judge(frame: number, f: FilterFrame): boolean {
+    const wasTrusted = this.trustedNow;
     const trusted = this.weigh(frame, f);
+    // The echo went missing just before the distrust, and the distrust came as it came back late
+    // (a short underrun in a pause of the answer: the missing echo's frames stood under what passes
+    // the gate alone and said nothing): a jump as well. Left to relearn, the filter forgot the
+    // room's leak 100 ms on: a barge-in 300 ms after a 30 ms underrun 3 s into a first answer,
+    // near room at 0 dB, was missed.
+    if (wasTrusted && !trusted && f.locked && frame - this.echoMissingAt <= JUMP_WATCH_FRAMES) {
+      this.realigner.distrusted();
+      this.jumpWatchFrames = 0;
+      this.echoBackHold = true;
+    }
     // The echo gone missing soon after the distrust (the filter's estimate far over the
     // microphone: the client ran dry) is a jump: the filter is held and the echo searched for.
     // A filter that merely lags (a drifting clock: 100 ppm lost 8 dB of ERLE to holds) or that
@@ -212,6 +247,7 @@ export class FilterTrust {
       if (!trusted && f.estimateEnergy > f.micEnergy * ECHO_MISSING_BELOW_ESTIMATE) {
         this.realigner.distrusted();
         this.jumpWatchFrames = 0;
+        this.echoBackHold = false;
       }
     }
     return trusted;
@@ -292,6 +328,8 @@ export class FilterTrust {
     const doubleTalk = this.trustedNow && f.passesAlone > 0 && outputEnergy > f.passesAlone && outputEnergy < micEnergy * ALIGNED_BELOW && estimateEnergy >= micEnergy * EVIDENCE_SHARE;
     this.doubleTalkRun = doubleTalk ? this.doubleTalkRun + 1 : 0;
     if (this.doubleTalkRun >= DOUBLE_TALK_RUN) this.doubleTalkAt = frame;
+    // Echo predicted where none came, seen before the frames that say nothing are set aside (see judge).
+    if (this.trustedNow && f.locked && estimateEnergy > f.noiseFloor * NOISE_EVIDENCE_ABOVE && estimateEnergy > micEnergy * ECHO_GONE_BELOW_ESTIMATE) this.echoMissingAt = frame;
     if (micEnergy <= Math.max(ACTIVE_ENERGY, f.passesAlone)) return this.trustedNow;
     // Between the two (a filter that removes little: the echo near the noise) says nothing.
     if (outputEnergy >= micEnergy * ALIGNED_BELOW && outputEnergy <= micEnergy * MISALIGNED_ABOVE) return this.trustedNow;
@@ -339,7 +377,9 @@ export class FilterTrust {
   /** Looks for the echo at another reading of the reference; found, the reference is read there and the filter keeps its leak. */
   private realign(frame: number): void {
     const reference = this.d.reference;
-    const move = this.realigner.search((mic, from, minShift, maxShift) => this.shadow.bestShift(mic, reference, from, minShift, maxShift));
+    // Back already when the hold began, the echo may as well have come early (see ECHO_BACK_EARLIER).
+    const range = this.echoBackHold ? { min: -MOST_LATER, max: ECHO_BACK_EARLIER } : undefined;
+    const move = this.realigner.search((mic, from, minShift, maxShift) => this.shadow.bestShift(mic, reference, from, minShift, maxShift), range);
     if (move === null) {
       // The echo is where it was placed: the filter, held as it was, is aligned.
       this.trustedNow = true;
