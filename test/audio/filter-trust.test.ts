@@ -247,3 +247,19 @@ test('trusted again within 100 ms of a distrust by frames that cancel under 10 d
   assert.equal(long.judge(14, weak), true);
   assert.equal(long.proven(14), true);
 });
+
+test('just distrusted after being proven, the filter is freshly distrusted for 100 ms (a candidate it let start may be bridged); distrusted while unproven, not at all', () => {
+  const { trust } = setup();
+  trust.judge(0, misaligned);
+  trust.judge(1, misaligned);
+  assert.equal(trust.freshDistrust(1), true);
+  assert.equal(trust.freshDistrust(10), true);
+  assert.equal(trust.freshDistrust(11), false, '100 ms on');
+  // Trusted again on frames that cancel under 10 dB, soon after: unproven (see PROVEN_BELOW).
+  for (let f = 2; f < 5; f++) trust.judge(f, { ...aligned, outputEnergy: MIC * 0.5 });
+  assert.equal(trust.trusted, true);
+  assert.equal(trust.proven(5), false);
+  trust.judge(5, misaligned);
+  trust.judge(6, misaligned);
+  assert.equal(trust.freshDistrust(6), false, 'it was not vouched for: nothing it let start to carry on');
+});

@@ -433,6 +433,8 @@ export class EchoCanceller {
     // (FilterTrust.doubleTalkGrace).
     const gateTrusts = (trusted && this.trust.proven(frameIndex)) || (!held && !this.stallWatch?.settling && this.trust.doubleTalkGrace(frameIndex));
     evidence.trusted = gateTrusts && !stallMayEcho;
+    // Just distrusted, the filter vouched for until then: a candidate it let start may carry on (OnsetGate.mayBridge).
+    evidence.freshDistrust = !gateTrusts && !held && !stallMayEcho && this.trust.freshDistrust(frameIndex);
     evidence.micEnergy = micEnergy;
     evidence.boundEcho = active ? this.faintBoundEcho(refPeak, bound) : 0;
     const leakResidual = active ? this.leak.residual(refPeak) : 0;

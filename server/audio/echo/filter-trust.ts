@@ -103,6 +103,11 @@ const PROOF_FRAMES = 20;
  * was missed.
  */
 const MOVE_SETTLE_FRAMES = 30;
+/**
+ * For this long (100 ms) after a distrust of a filter vouched for until then, a candidate the gate
+ * let start may be bridged over it (OnsetGate.mayBridge: only if the echo models heard the user).
+ */
+const BRIDGE_DISTRUST_FRAMES = 10;
 
 export interface FilterTrustDeps {
   frameSamples: number;
@@ -166,6 +171,8 @@ export class FilterTrust {
   private doubleTalkDistrust = false;
   /** The hold under way began with the echo back already (see judge, ECHO_BACK_EARLIER). */
   private echoBackHold = false;
+  /** The filter was proven (vouched for to the gate) when last distrusted. */
+  private provenAtDistrust = false;
 
   constructor(private readonly d: FilterTrustDeps) {
     // Held while it searches, the filter can wait for a blurred move to be refined (echo-realign.ts).
@@ -201,6 +208,11 @@ export class FilterTrust {
   /** Whether the gate may vouch for the filter as trusted (see PROVEN_BELOW). */
   proven(frame: number): boolean {
     return frame - this.unprovenSince >= PROOF_FRAMES;
+  }
+
+  /** Whether, at `frame`, the filter was distrusted within BRIDGE_DISTRUST_FRAMES, trusted and proven before it. */
+  freshDistrust(frame: number): boolean {
+    return !this.trustedNow && this.provenAtDistrust && frame - this.distrustedSince < BRIDGE_DISTRUST_FRAMES;
   }
 
   /** Whether, at `frame`, a distrust that came as the user spoke over the echo is young enough (DOUBLE_TALK_GATE_FRAMES) for the gate to go on trusting the filter's residual. */
@@ -355,6 +367,7 @@ export class FilterTrust {
       this.realigned = false;
     } else if (this.evidence <= -DISTRUST_AFTER && this.trustedNow) {
       this.trustedNow = false;
+      this.provenAtDistrust = this.proven(frame);
       this.distrustedSince = frame;
       // Distrusted as it settles after a move (see MOVE_SETTLE_FRAMES), the filter is still the one realigned.
       this.realigned = this.realigned && frame - this.movedAt <= MOVE_SETTLE_FRAMES;

@@ -20,6 +20,8 @@ const SPECTRAL_CONTINUE_SHARE = 0.15;
  */
 const NOT_ECHO_ONSET_SHARE = 0.9;
 const NOT_ECHO_CONTINUE_SHARE = 0.5;
+/** Frames before a bridged span in which the echo models must have heard the user, for frames just distrusted to be bridged (250 ms: the VAD's minimum speech). */
+const FRESH_LOOKBACK = 25;
 /** Margins over the raw echo bound while the filter is distrusted (3 and 1 dB: the bound holds 6 dB of safety itself). */
 const RAW_ONSET_MARGIN = 10 ** (3 / 10);
 const RAW_CONTINUE_MARGIN = 10 ** (1 / 10);
@@ -50,11 +52,13 @@ export interface FrameEvidence {
   modelsMayStart: boolean;
   /** The adaptive filter, trusted, cancels the echo deeply (its leak low): the echo is well modelled without the echo models. */
   filterCancels: boolean;
+  /** The filter was distrusted just now, trusted and proven before: a candidate it let start may be bridged. */
+  freshDistrust: boolean;
 }
 
 export class OnsetGate {
   /** The evidence of the frame being processed, written by the canceller before commit(). */
-  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false };
+  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false };
   private readonly onsetMargin: number;
   private readonly continueMargin: number;
   private frames = 0;
@@ -71,6 +75,9 @@ export class OnsetGate {
   private readonly spectralMayStart = new Uint8Array(RECORDS);
   private readonly modelsMayStart = new Uint8Array(RECORDS);
   private readonly filterCancels = new Uint8Array(RECORDS);
+  private readonly freshDistrust = new Uint8Array(RECORDS);
+  /** The echo models heard the user clear of the echo in the frame (the envelope model's onset margin, while they may start speech). */
+  private readonly modelsHearUser = new Uint8Array(RECORDS);
   /** The share of a frame's microphone no reading of the reference explains, found after it was committed (markUnexplained), and the frame index it is for (stale entries hold older ones). */
   private readonly unexplained = new Float32Array(RECORDS);
   private readonly unexplainedFrame = new Float64Array(RECORDS).fill(-1);
@@ -100,6 +107,8 @@ export class OnsetGate {
     this.spectralMayStart[i] = e.spectralMayStart ? 1 : 0;
     this.modelsMayStart[i] = e.modelsMayStart ? 1 : 0;
     this.filterCancels[i] = e.filterCancels ? 1 : 0;
+    this.freshDistrust[i] = e.freshDistrust ? 1 : 0;
+    this.modelsHearUser[i] = e.active && e.modelsMayStart && e.envelopeEcho > 0 && e.micEnergy > e.envelopeEcho * ENVELOPE_ONSET_MARGIN ? 1 : 0;
     this.frames++;
   }
 
@@ -182,14 +191,27 @@ export class OnsetGate {
    * Whether a candidate may carry on through frames [first, last) though allowsOnset held it back
    * (OnsetBridge): only where the echo is well modelled (the envelope model usable, or the filter
    * cancelling it deeply, and the filter trusted in every frame that can echo), or where the path
-   * bound says any echo is faint.
+   * bound says any echo is faint. Or where the filter, vouched for until then, was just distrusted
+   * (freshDistrust) and the echo models heard the user clear of the echo in the 250 ms before
+   * (FRESH_LOOKBACK): the user began in a pause of the echo, and the echo coming back late after an
+   * underrun distrusted the filter under the word (far room, a 30 ms underrun 3 s into a first
+   * answer: the candidate was cut 20 ms short of the VAD's 250 ms, and heard 1.1 s late). The
+   * models' word is needed: the echo itself, passing a filter that reads it at the wrong place (a
+   * silence the client played through), earns a candidate as well before the distrust comes.
    */
   mayBridge(first: number, last: number): boolean {
     for (let k = first; k < last; k++) {
       if (k < this.frames - RECORDS || k >= this.frames) return false;
       const i = k % RECORDS;
+      if (this.freshDistrust[i] && this.modelsHeardUser(first - FRESH_LOOKBACK, first)) continue;
       if (this.active[i] && ((this.envelopeEcho[i] === 0 && this.boundEcho[i] === Number.POSITIVE_INFINITY && !this.filterCancels[i]) || !this.trusted[i])) return false;
     }
     return true;
+  }
+
+  /** Whether the echo models heard the user clear of the echo in any of frames [first, last). */
+  private modelsHeardUser(first: number, last: number): boolean {
+    for (let k = Math.max(first, this.frames - RECORDS); k < Math.min(last, this.frames); k++) if (this.modelsHearUser[k % RECORDS]) return true;
+    return false;
   }
 }
