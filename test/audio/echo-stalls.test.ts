@@ -140,7 +140,9 @@ test('a stall the client ran dry for longer than placed (its own clock decides: 
     const sim = { ...longer(room, gapMs, extra, 1000), echoGain: echoGainFor(both, room, activeRms(user), 0), durationMs: both.length / 16 + 800 };
     const r = await onsetsThroughFrontEnd(silero, sim, { gate: true });
     assert.deepEqual(r.onsets.filter((t) => t >= secondAtMs), [], `${room.name}, ${gapMs} ms placed, ${extra} samples longer: the echo started speech`);
-    assert.equal(r.canceller.skippedStalls, 1, `${room.name}, ${gapMs} ms placed, ${extra} samples longer: the echo was not found`);
+    // Found by the stall check's search for the run, or, where the echo went missing before the
+    // distrust, by the search that distrust starts (the small room, 200 ms: filter-trust.ts).
+    assert.equal(r.canceller.skippedStalls + r.canceller.realignedJumps, 1, `${room.name}, ${gapMs} ms placed, ${extra} samples longer: the echo was not found`);
   }
   for (const [room, gapMs, extra] of [[ROOMS[1]!, 200, 34], [ROOMS[3]!, 200, 60]] as const) {
     const atMs = stallAt(1000) + gapMs + 600;
