@@ -142,6 +142,29 @@ test('a reading moved while distrusted (a stall found played through) replays th
   assert.equal(untouched.heard, 0, 'a trusted filter: nothing to hear again');
 });
 
+test('a move found in the very frame the filter is trusted again after a long distrust undoes the leak forgotten there: the reading moved, not the room', () => {
+  // Traced: near room, a 200 ms stall the client ran dry 5 samples longer: the fine move came in the
+  // frame the filter was trusted again, and the leak stayed at +10 dB (a barge-in 1.9 s late).
+  const { trust, leak } = setup();
+  for (let i = 0; i < 400; i++) leak.learn(MIC * 1e-4, MIC, 12);
+  const learnt = leak.db;
+  trust.judge(0, misaligned);
+  trust.judge(1, misaligned);
+  for (let f = 20; f < 23; f++) trust.judge(f, aligned);
+  assert.equal(trust.trusted, true);
+  assert.equal(leak.db, -20, 'trusted again 200 ms on: the leak forgotten to the bound');
+  trust.readingMoved(22, 5, 3, false);
+  assert.equal(leak.db, learnt, 'the move in the same frame: the leak it had');
+  // A move a frame later finds the filter trusted on its own evidence: nothing undone.
+  const { trust: later, leak: laterLeak } = setup();
+  for (let i = 0; i < 400; i++) laterLeak.learn(MIC * 1e-4, MIC, 12);
+  later.judge(0, misaligned);
+  later.judge(1, misaligned);
+  for (let f = 20; f < 23; f++) later.judge(f, aligned);
+  later.readingMoved(23, 5, 3, false);
+  assert.equal(laterLeak.db, -20);
+});
+
 test('a reading moved while distrusted trusts the filter at once; distrusted again as it settles (within 300 ms) and trusted, it is still vouched for; later, a short distrust leaves it unproven as any', () => {
   const { trust } = setup();
   trust.judge(0, misaligned);

@@ -171,6 +171,8 @@ export class FilterTrust {
   private doubleTalkDistrust = false;
   /** The hold under way began with the echo back already (see judge, ECHO_BACK_EARLIER). */
   private echoBackHold = false;
+  /** The frame the filter, trusted again after a long distrust, last forgot its leak at, and the leak it had (see readingMoved). */
+  private forgotLeakAt: { frame: number; db: number } | null = null;
   /** The filter was proven (vouched for to the gate) when last distrusted. */
   private provenAtDistrust = false;
 
@@ -304,6 +306,13 @@ export class FilterTrust {
    * the echo start a turn; the leak it has now is kept.
    */
   readingMoved(frame: number, move: number, frames: number, keepLeak = true): void {
+    // Trusted again this very frame after a long distrust, its leak forgotten as for a new room:
+    // the move found says it was the reading, not the room. Traced: near room, a 200 ms stall the
+    // client ran dry 5 samples longer, 1 s into a second answer: the fine move came in the frame
+    // the filter was trusted again, the leak stayed at +10 dB, and a barge-in 600 ms after the
+    // silence was heard 1.9 s late.
+    const justForgot = this.trustedNow && this.forgotLeakAt?.frame === frame;
+    if (justForgot) this.d.leak.restore(this.forgotLeakAt!.db);
     if (this.trustedNow) return;
     this.realigner.endSearch();
     this.heardAgainAt(frame, move, frames, keepLeak);
@@ -363,7 +372,10 @@ export class FilterTrust {
       if (!this.realigned && !this.wellInRun && !this.doubleTalkDistrust && frame - this.distrustedSince < this.forgetAfter) this.unprovenSince = frame;
       // Relearning after a long distrust (a delay jump): the leak learnt from the filter as it
       // was says nothing of it now.
-      if (frame - this.distrustedSince >= this.forgetAfter && !this.realigned) this.d.leak.forget(this.d.pathBound.boundDb);
+      if (frame - this.distrustedSince >= this.forgetAfter && !this.realigned) {
+        this.forgotLeakAt = { frame, db: this.d.leak.db };
+        this.d.leak.forget(this.d.pathBound.boundDb);
+      }
       this.realigned = false;
     } else if (this.evidence <= -DISTRUST_AFTER && this.trustedNow) {
       this.trustedNow = false;
