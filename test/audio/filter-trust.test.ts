@@ -165,6 +165,31 @@ test('a move found in the very frame the filter is trusted again after a long di
   assert.equal(laterLeak.db, -20);
 });
 
+test('a reading moved while the filter is trusted: distrusted as it settles (within 300 ms) and trusted again after 100 ms, it keeps its leak and is vouched for at once', () => {
+  // A stall's part played through, found before the filter showed it: the distrust that follows is
+  // the move settling, not a new room (small room, 100 of 200 ms: a barge-in 960 ms late).
+  const { trust, leak } = setup();
+  for (let i = 0; i < 400; i++) leak.learn(MIC * 1e-4, MIC, 12);
+  const learnt = leak.db;
+  trust.readingMoved(0, 1600, 10);
+  assert.equal(trust.trusted, true);
+  trust.judge(1, misaligned);
+  trust.judge(2, misaligned);
+  assert.equal(trust.trusted, false);
+  for (let f = 13; f < 16; f++) trust.judge(f, { ...aligned, outputEnergy: MIC * 0.5 });
+  assert.equal(trust.trusted, true);
+  assert.equal(leak.db, learnt, 'the leak it had');
+  assert.equal(trust.proven(15), true, 'vouched for at once');
+  // Distrusted long after the move (over 300 ms): a new distrust, the leak forgotten when trusted again after 100 ms.
+  const { trust: late, leak: lateLeak } = setup();
+  for (let i = 0; i < 400; i++) lateLeak.learn(MIC * 1e-4, MIC, 12);
+  late.readingMoved(0, 1600, 10);
+  late.judge(40, misaligned);
+  late.judge(41, misaligned);
+  for (let f = 52; f < 55; f++) late.judge(f, aligned);
+  assert.equal(lateLeak.db, -20);
+});
+
 test('a reading moved while distrusted trusts the filter at once; distrusted again as it settles (within 300 ms) and trusted, it is still vouched for; later, a short distrust leaves it unproven as any', () => {
   const { trust } = setup();
   trust.judge(0, misaligned);

@@ -313,7 +313,15 @@ export class FilterTrust {
     // silence was heard 1.9 s late.
     const justForgot = this.trustedNow && this.forgotLeakAt?.frame === frame;
     if (justForgot) this.d.leak.restore(this.forgotLeakAt!.db);
-    if (this.trustedNow) return;
+    // Found before the filter showed it (still trusted): a distrust as it settles is the move's,
+    // not a new room's (see MOVE_SETTLE_FRAMES). Taken for a new one, a small room's filter forgot
+    // its leak 110 ms on, and a barge-in 600 ms after a 200 ms silence played 100 ms through was
+    // heard 960 ms late.
+    if (this.trustedNow) {
+      this.movedAt = frame;
+      this.realigned = true;
+      return;
+    }
     this.realigner.endSearch();
     this.heardAgainAt(frame, move, frames, keepLeak);
     // Found where the echo plays, the filter is the room's again: trusted at once, as when the
