@@ -154,7 +154,7 @@ export class FilterTrust {
   private leakAtDistrust: number | null = null;
   /** Frames left to see the echo missing after a distrust (see JUMP_WATCH_FRAMES). */
   private jumpWatchFrames = 0;
-  /** The last frame the trusted filter, locked, predicted echo far over the microphone (see ECHO_MISSING_BELOW_ESTIMATE). */
+  /** The last frame the trusted filter, locked, predicted echo far over the microphone (see ECHO_GONE_BELOW_ESTIMATE). */
   private echoMissingAt = Number.NEGATIVE_INFINITY;
   /** The filter was found again by moving the reading: trusted again, it keeps the leak it had. */
   private realigned = false;
