@@ -110,7 +110,7 @@ test('a candidate may be bridged where the envelope model is usable, or where th
   assert.equal(gate.mayBridge(12, 16), false, 'a distrusted filter');
 });
 
-test('a candidate may be bridged through frames where the filter was just distrusted, if the echo models heard the user clear of the echo in the frames before them', () => {
+test('a candidate may be bridged through frames where the filter was just distrusted, if the echo models (envelope or spectral) heard the user clear of the echo in the frames before them', () => {
   // The user began in a pause of the echo; the echo, come back late after an underrun, distrusted
   // the filter under the word (far room, 30 ms 3 s into a first answer: the candidate was cut 20 ms
   // short of confirming, and the barge-in heard 1.1 s late).
@@ -131,4 +131,12 @@ test('a candidate may be bridged through frames where the filter was just distru
   frames(near, 10, { envelopeEcho: db(60) });
   frames(near, 4, { trusted: false, freshDistrust: true, rawResidual: db(70), envelopeEcho: db(64) });
   assert.equal(near.mayBridge(10, 14), false, 'the microphone 6 dB over the predicted echo: under the onset margin');
+  const clear = new OnsetGate(db(12), db(6));
+  frames(clear, 10, { envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66) });
+  frames(clear, 4, { trusted: false, freshDistrust: true, rawResidual: db(70), envelopeEcho: db(64) });
+  assert.equal(clear.mayBridge(10, 14), true, 'the spectral model: 40% of the microphone in bands clear of the echo');
+  const unclear = new OnsetGate(db(12), db(6));
+  frames(unclear, 10, { envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart: false });
+  frames(unclear, 4, { trusted: false, freshDistrust: true, rawResidual: db(70), envelopeEcho: db(64) });
+  assert.equal(unclear.mayBridge(10, 14), false, 'not while the spectral model may not start speech');
 });

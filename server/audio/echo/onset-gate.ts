@@ -76,7 +76,7 @@ export class OnsetGate {
   private readonly modelsMayStart = new Uint8Array(RECORDS);
   private readonly filterCancels = new Uint8Array(RECORDS);
   private readonly freshDistrust = new Uint8Array(RECORDS);
-  /** The echo models heard the user clear of the echo in the frame (the envelope model's onset margin, while they may start speech). */
+  /** The echo models heard the user clear of the echo in the frame, as they would start speech (the envelope model over its onset margin, or the spectral model's clear share over a microphone above the echo's predicted loudness), while they may. */
   private readonly modelsHearUser = new Uint8Array(RECORDS);
   /** The share of a frame's microphone no reading of the reference explains, found after it was committed (markUnexplained), and the frame index it is for (stale entries hold older ones). */
   private readonly unexplained = new Float32Array(RECORDS);
@@ -108,7 +108,9 @@ export class OnsetGate {
     this.modelsMayStart[i] = e.modelsMayStart ? 1 : 0;
     this.filterCancels[i] = e.filterCancels ? 1 : 0;
     this.freshDistrust[i] = e.freshDistrust ? 1 : 0;
-    this.modelsHearUser[i] = e.active && e.modelsMayStart && e.envelopeEcho > 0 && e.micEnergy > e.envelopeEcho * ENVELOPE_ONSET_MARGIN ? 1 : 0;
+    const envelopeHears = e.envelopeEcho > 0 && e.micEnergy > e.envelopeEcho * ENVELOPE_ONSET_MARGIN;
+    const spectrumHears = e.spectralMayStart && e.spectralTotal > 0 && e.envelopeEcho > 0 && e.micEnergy > e.envelopeEcho && e.spectralClear > e.spectralTotal * SPECTRAL_ONSET_SHARE;
+    this.modelsHearUser[i] = e.active && e.modelsMayStart && (envelopeHears || spectrumHears) ? 1 : 0;
     this.frames++;
   }
 
@@ -195,9 +197,10 @@ export class OnsetGate {
    * (freshDistrust) and the echo models heard the user clear of the echo in the 250 ms before
    * (FRESH_LOOKBACK): the user began in a pause of the echo, and the echo coming back late after an
    * underrun distrusted the filter under the word (far room, a 30 ms underrun 3 s into a first
-   * answer: the candidate was cut 20 ms short of the VAD's 250 ms, and heard 1.1 s late). The
-   * models' word is needed: the echo itself, passing a filter that reads it at the wrong place (a
-   * silence the client played through), earns a candidate as well before the distrust comes.
+   * answer: the candidate was cut 20 ms short of the VAD's 250 ms, and heard 1.1 s late; the near
+   * room at 0 dB, 10 ms 2 s in, heard by the spectral model only: 544 ms late). The models' word
+   * is needed: the echo itself, passing a filter that reads it at the wrong place (a silence the
+   * client played through), earns a candidate as well before the distrust comes.
    */
   mayBridge(first: number, last: number): boolean {
     for (let k = first; k < last; k++) {
