@@ -372,8 +372,7 @@ export class EchoCanceller {
     const idle = (!active && this.quietPlayFrames > this.filterBlocks + 1) || this.noEchoPath;
     if (held) trusted = false;
     if (this.speex && !this.bypassFlag && !idle && !held) {
-      this.speex.cancel(mic, this.play, this.linearOut);
-      const linearEnergy = meanSquare(this.linearOut);
+      const linearEnergy = this.speex.cancel(mic, this.play, this.linearOut, micEnergy);
       // What the filter took out of the microphone (its echo estimate), read by both checks below.
       const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
       filterRan = true;
@@ -476,7 +475,7 @@ export class EchoCanceller {
   /** A stall the client may not have had as placed (stall-watch.ts): the reference is read where its echo is found. */
   private checkStall(now: number, refPos: number, micEnergy: number, filterRan: boolean): void {
     if (!this.stallWatch?.watching) return;
-    const { move, framesSinceSilence, runArrived, fine, blurred } = this.stallWatch.frame(
+    const { move, framesSinceSilence, runArrived, approximate } = this.stallWatch.frame(
       {
         mic: this.mic,
         micEnergy,
@@ -497,7 +496,7 @@ export class EchoCanceller {
     if (runArrived) this.leak.restart();
     if (move !== 0) {
       this.clock.skipStall(move);
-      this.trust.readingMoved(this.frames, move, framesSinceSilence, !fine && !blurred);
+      this.trust.readingMoved(this.frames, move, framesSinceSilence, !approximate);
     }
   }
 
@@ -545,8 +544,7 @@ export class EchoCanceller {
   /** Runs the filter on a microphone frame heard before, against the reference read from `readFrom`: its output's energy. */
   private hearAgain(frame: Int16Array, readFrom: number): number {
     this.reference.read(readFrom, this.replayPlay);
-    this.speex?.cancel(frame, this.replayPlay, this.replayOut);
-    return meanSquare(this.replayOut);
+    return this.speex ? this.speex.cancel(frame, this.replayPlay, this.replayOut) : 0;
   }
 
   private updateDelay(): void {

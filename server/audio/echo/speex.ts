@@ -127,10 +127,15 @@ export class SpeexEchoCanceller {
     api.preprocessCtlPtr(this.pre, SPEEX_PREPROCESS_SET_ECHO_STATE, this.echo);
   }
 
-  /** Linear cancellation of one frame: `out` = `rec` minus the echo of `play` the filter predicts. */
-  cancel(rec: Int16Array, play: Int16Array, out: Int16Array): void {
+  /**
+   * Linear cancellation of one frame: `out` = `rec` minus the echo of `play` the filter predicts.
+   * Returns `out`'s energy (mean square, int16 units); `recEnergy`, `rec`'s, where the caller has it.
+   */
+  cancel(rec: Int16Array, play: Int16Array, out: Int16Array, recEnergy = meanSquare(rec)): number {
     this.api.echoCancellation(this.echo, rec, play, out);
-    this.watchForReset(rec, out);
+    const outEnergy = meanSquare(out);
+    this.watchForReset(recEnergy, outEnergy);
+    return outEnergy;
   }
 
   /** Times SpeexDSP reset its filter on its own (see watchForReset). */
@@ -145,8 +150,8 @@ export class SpeexEchoCanceller {
    * is long (ADDING_FRAMES_WATCHED), the filter's response read after each frame: an empty one,
    * after one that was not, is a reset.
    */
-  private watchForReset(rec: Int16Array, out: Int16Array): void {
-    this.addingFrames = meanSquare(out) > meanSquare(rec) ? this.addingFrames + 1 : 0;
+  private watchForReset(recEnergy: number, outEnergy: number): void {
+    this.addingFrames = outEnergy > recEnergy ? this.addingFrames + 1 : 0;
     if (this.addingFrames < ADDING_FRAMES_WATCHED) return;
     this.response = this.impulseResponse(this.response);
     const empty = this.response.every((tap) => tap === 0);

@@ -97,15 +97,15 @@ export class StallWatch {
   /**
    * One frame, while watching; `response` reads the filter's impulse response. Returns the samples
    * to read the reference later by from the next frame on (0: none), and the frames since the
-   * silence's echo began (this one included): those heard at the wrong reading. `fine`: the move
-   * is the run's few samples (fine-align.ts); `blurred`: a part found by a search whose peak was
-   * blurred. Either may be a sample or two off: the filter keeps the leak it has now.
+   * silence's echo began (this one included): those heard at the wrong reading. `approximate`: the
+   * move is the run's few samples (fine-align.ts), or a part found by a search whose peak was
+   * blurred: either may be a sample or two off, and the filter keeps the leak it has now.
    */
-  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number; runArrived: boolean; fine: boolean; blurred: boolean } {
+  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number; runArrived: boolean; approximate: boolean } {
     if (!f.canJudge) {
       this.check.stop();
       this.fine.stop();
-      return { move: 0, framesSinceSilence: 0, runArrived: false, fine: false, blurred: false };
+      return { move: 0, framesSinceSilence: 0, runArrived: false, approximate: false };
     }
     const { echoBlock, micEnergy, noiseFloor, filterRan, filterLeadBlocks } = f;
     const silence = this.check.silence;
@@ -117,14 +117,14 @@ export class StallWatch {
     if (move !== 0) {
       this.fine.stop();
       // A part found by a blurred search (echo-realign.ts SHARP_BY) may be a sample or two off.
-      return { move, framesSinceSilence, runArrived, fine: false, blurred: skip === 0 && !this.partial.lastMoveSharp };
+      return { move, framesSinceSilence, runArrived, approximate: skip === 0 && !this.partial.lastMoveSharp };
     }
-    if (!this.fine.active) return { move, framesSinceSilence, runArrived, fine: false, blurred: false };
+    if (!this.fine.active) return { move, framesSinceSilence, runArrived, approximate: false };
     // The response searched with is the filter's as the silence was tested (judge): a filter held or distrusted since is not asked.
     const fineMove = this.fine.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.judge(response).bestShift(mic, this.reference, from, min, max));
     // Found: the run plays there, which ends any test of the silence (neither reading it weighs is right).
     if (fineMove !== 0) this.check.foundBySearch(f.filterLeadBlocks);
-    return { move: fineMove, framesSinceSilence, runArrived, fine: fineMove !== 0, blurred: false };
+    return { move: fineMove, framesSinceSilence, runArrived, approximate: fineMove !== 0 };
   }
 
   /** The filter changes little over a stall's few frames: its response is read once per silence. */
