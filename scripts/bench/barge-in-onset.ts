@@ -3,8 +3,18 @@
 // when the user starts; undefined when missed.
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd, type EchoSimOptions } from '../../test/support/echo-sim.js';
+import { ROOMS } from '../../test/support/room.js';
 
 export async function bargeInOnset(silero: SileroModel, sim: Omit<EchoSimOptions, 'user' | 'userAtMs' | 'durationMs'>, user: Float32Array, atMs: number, echoed: boolean): Promise<number | undefined> {
   const r = await onsetsThroughFrontEnd(silero, { ...sim, user, userAtMs: atMs, durationMs: atMs + user.length / 16 + 800 }, echoed ? { gate: true } : { gate: false, bypass: true });
   return r.onsets.find((t) => t >= atMs - 100 && t < atMs + 2000);
+}
+
+/** The onset of `user` starting at a given time with no echo (the canceller bypassed), each start measured once: the baseline a barge-in over echo is measured against. */
+export function noEchoBaseline(silero: SileroModel, user: Float32Array): (atMs: number) => Promise<number | undefined> {
+  const onsets = new Map<number, number | undefined>();
+  return async (atMs) => {
+    if (!onsets.has(atMs)) onsets.set(atMs, await bargeInOnset(silero, { assistant: new Float32Array(0), room: ROOMS[0]!, echoGain: 0, networkMs: 30 }, user, atMs, false));
+    return onsets.get(atMs);
+  };
 }

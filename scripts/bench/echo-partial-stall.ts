@@ -12,7 +12,7 @@
 // check and with it off, in the same run.
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
-import { bargeInOnset } from './barge-in-onset.js';
+import { bargeInOnset, noEchoBaseline } from './barge-in-onset.js';
 import { concat, silence } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
@@ -70,7 +70,7 @@ async function runStallCases(silero: SileroModel, first: Float32Array, second: F
   const both = concat(first, silence(GAP_BETWEEN_ANSWERS_MS), second);
   const secondAtMs = first.length / 16 + GAP_BETWEEN_ANSWERS_MS;
   const summary: PartialStallSummary = { rows: [], stalls: 0, turnsWithCheck: 0, turnsWithout: 0, missedWithCheck: 0, missedWithout: 0, lateWithCheck: 0, lateWithout: 0 };
-  const baseline = new Map<number, number | undefined>();
+  const baseline = noEchoBaseline(silero, user);
   for (const room of ROOMS) {
     const row: PartialStallRow = { room: room.name };
     for (const { key, gapMs, dryMs, intoMs } of cases) {
@@ -78,8 +78,7 @@ async function runStallCases(silero: SileroModel, first: Float32Array, second: F
       const at = Math.ceil((secondAtMs + intoMs) / 100) * 100;
       const userAt = at + gapMs + USER_AFTER_MS;
       const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), 0), networkMs: 30, unsent: { fromMs: first.length / 16, toMs: secondAtMs }, referenceStall: { atMs: at, gapMs }, underrun: { atMs: at, gapMs: dryMs } };
-      if (!baseline.has(userAt)) baseline.set(userAt, await bargeInOnset(silero, { assistant: new Float32Array(0), room: ROOMS[0]!, echoGain: 0, networkMs: 30 }, user, userAt, false));
-      const base = baseline.get(userAt);
+      const base = await baseline(userAt);
       const cell: string[] = [];
       const bargeIns: string[] = [];
       for (const checkStalls of [true, false]) {

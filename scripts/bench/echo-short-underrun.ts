@@ -7,7 +7,7 @@
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
-import { bargeInOnset } from './barge-in-onset.js';
+import { bargeInOnset, noEchoBaseline } from './barge-in-onset.js';
 
 const AT_MS = [2000, 3000];
 const UNDERRUNS_MS = [10, 30, 50];
@@ -33,7 +33,7 @@ export interface ShortUnderrunSummary {
 
 export async function runShortUnderrunBench(silero: SileroModel, answer: Float32Array, user: Float32Array, userDbfs: number): Promise<ShortUnderrunSummary> {
   const summary: ShortUnderrunSummary = { rows: [], underruns: 0, turns: 0, missed: 0, late: 0 };
-  const baseline = new Map<number, number | undefined>();
+  const baseline = noEchoBaseline(silero, user);
   for (const room of ROOMS) {
     for (const echoDb of LEVELS_DB) {
       const row: ShortUnderrunRow = { room: room.name, echoDb };
@@ -43,9 +43,8 @@ export async function runShortUnderrunBench(silero: SileroModel, answer: Float32
           const alone = await onsetsThroughFrontEnd(silero, { ...sim, durationMs: answer.length / 16 + 500 }, { gate: true });
           const turns = alone.onsets.filter((t) => t >= atMs).length;
           const userAt = atMs + gapMs + AFTER_MS;
-          if (!baseline.has(userAt)) baseline.set(userAt, await bargeInOnset(silero, { assistant: new Float32Array(0), room: ROOMS[0]!, echoGain: 0, networkMs: 30 }, user, userAt, false));
           const onset = await bargeInOnset(silero, sim, user, userAt, true);
-          const base = baseline.get(userAt);
+          const base = await baseline(userAt);
           const delta = onset === undefined || base === undefined ? 'missed' : Math.round(onset - base);
           row[`s${atMs}g${gapMs}`] = `${turns} / ${delta}`;
           summary.underruns++;

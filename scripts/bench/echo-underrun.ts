@@ -4,7 +4,7 @@
 // second answer; the user barges in 300, 600 and 1000 ms after the audio resumed. Per room and
 // level: the onset delta against the same speech with no echo (ms), or 'missed'.
 import type { SileroModel } from '../../server/audio/vad/silero.js';
-import { bargeInOnset } from './barge-in-onset.js';
+import { bargeInOnset, noEchoBaseline } from './barge-in-onset.js';
 import { concat, silence } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
@@ -25,7 +25,7 @@ export async function runUnderrunBargeInBench(silero: SileroModel, first: Float3
   const both = concat(first, silence(GAP_MS), second);
   const secondAtMs = first.length / 16 + GAP_MS;
   const rows: UnderrunBargeInRow[] = [];
-  const baseline = new Map<number, number | undefined>();
+  const baseline = noEchoBaseline(silero, user);
   for (const room of ROOMS) {
     for (const echoDb of LEVELS_DB) {
       const row: UnderrunBargeInRow = { room: room.name, echoDb };
@@ -33,10 +33,9 @@ export async function runUnderrunBargeInBench(silero: SileroModel, first: Float3
         for (const gapMs of UNDERRUNS_MS) {
           for (const afterMs of AFTER_MS) {
             const userAt = secondAtMs + atMs + gapMs + afterMs;
-            if (!baseline.has(userAt)) baseline.set(userAt, await bargeInOnset(silero, { assistant: new Float32Array(0), room: ROOMS[0]!, echoGain: 0, networkMs: 30 }, user, userAt, false));
             const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30, unsent: { fromMs: first.length / 16, toMs: secondAtMs }, underrun: { atMs: secondAtMs + atMs, gapMs } };
             const onset = await bargeInOnset(silero, sim, user, userAt, true);
-            const base = baseline.get(userAt);
+            const base = await baseline(userAt);
             row[`s${atMs}g${gapMs}a${afterMs}`] = onset === undefined || base === undefined ? 'missed' : Math.round(onset - base);
           }
         }
