@@ -45,6 +45,13 @@ export interface EchoSimOptions {
    * queued: from then on the echo arrives `gapMs` earlier than the reference places it.
    */
   referenceStall?: { atMs: number; gapMs: number };
+  /**
+   * The client began the run the server placed at `atMs` (after `unsent`: a new answer) `samples`
+   * later than the server's model of it (negative: earlier): its first audio took longer (or less)
+   * to arrive than the model's, or the model's reading of the client's clock was off. The echo of
+   * that run and all after it comes that much later (earlier) than the reference places it.
+   */
+  runShift?: { atMs: number; samples: number };
   noiseDbfs?: number;
   /** The server sent nothing in [fromMs, toMs) (between two answers): playback starts a new run after it. */
   unsent?: { fromMs: number; toMs: number };
@@ -85,7 +92,8 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   speaker.set(o.assistant.subarray(0, Math.min(o.assistant.length, total)));
   // The client plays only what the server sent (whole 100 ms frames: see the loop below).
   if (o.unsent) for (let at = 0; at < total; at += SEND_FRAME) if (at / 16 >= o.unsent.fromMs && at / 16 < o.unsent.toMs) speaker.fill(0, at, Math.min(total, at + SEND_FRAME));
-  const gapped = o.underrun ? withGap(speaker, o.underrun.atMs * 16, o.underrun.gapMs * 16) : speaker;
+  const shifted = o.runShift ? withRunShift(speaker, Math.round(o.runShift.atMs * 16), o.runShift.samples) : speaker;
+  const gapped = o.underrun ? withGap(shifted, o.underrun.atMs * 16, o.underrun.gapMs * 16) : shifted;
   const played = o.speakerDriftPpm ? slowedRuns(gapped, o.speakerDriftPpm, o.unsent ? [Math.round(o.unsent.toMs * 16)] : []) : gapped;
   const echo = new RoomPath(o.room, o.echoGain, o.driftPpm ?? 0).process(played);
   const near = new Float32Array(total);
@@ -147,6 +155,15 @@ function slowedRuns(x: Float32Array, ppm: number, runStarts: number[]): Float32A
       out.set(block.subarray(0, Math.min(block.length, end - n)), n);
     }
   }
+  return out;
+}
+
+/** `x` with what plays from `at` on moved `shift` samples later (negative: earlier, over the silence before `at`), cut to its length. */
+function withRunShift(x: Float32Array, at: number, shift: number): Float32Array {
+  const out = new Float32Array(x.length);
+  out.set(x.subarray(0, Math.min(at, at + shift)));
+  const run = x.subarray(at, Math.max(at, x.length - Math.max(0, shift)));
+  out.set(run, at + shift);
   return out;
 }
 
