@@ -64,3 +64,35 @@ test('a jump in the reading starts the window over (a skip or a new run)', () =>
   assert.equal(calls.length, 1);
   assert.equal(calls[0]!.from, 90_000);
 });
+
+test('a wider range is searched as given; a best reading at its edge is not taken (the echo may lie beyond: that reading is its nearest alias)', () => {
+  const range = { min: -8000, max: 1600 };
+  const wide = new FineAlign(FRAME, range);
+  const { search, calls } = scripted([{ shift: -640, explained: 0.93, asPlaced: 0.02 }]);
+  wide.start();
+  const moves: number[] = [];
+  for (let f = 0; f < 11; f++) moves.push(wide.frame(LOUD, f * FRAME, 1, search));
+  assert.equal(moves.at(-1), -640, 'taken at the second agreeing search');
+  assert.deepEqual({ min: calls[0]!.min, max: calls[0]!.max }, range);
+
+  for (const edge of [range.min, range.min + 1, range.max]) {
+    const fine = new FineAlign(FRAME, range);
+    const edgeSearch = scripted([{ shift: edge, explained: 0.93, asPlaced: 0.02 }]);
+    fine.start();
+    for (let f = 0; f < 30; f++) assert.equal(fine.frame(LOUD, f * FRAME, 1, edgeSearch.search), 0, `best at ${edge}: frame ${f}`);
+    assert.equal(edgeSearch.calls.length, 10, 'searched to the last, nothing taken');
+  }
+});
+
+test('with placedBelow, a better reading is taken only where the reading as placed explains less than that share', () => {
+  const take = (asPlaced: number) => {
+    const fine = new FineAlign(FRAME, { min: -8000, max: 1600 }, 0.5);
+    const { search } = scripted([{ shift: -3, explained: 0.96, asPlaced }]);
+    fine.start();
+    let moved = 0;
+    for (let f = 0; f < 30; f++) moved ||= fine.frame(LOUD, f * FRAME, 1, search);
+    return moved;
+  };
+  assert.equal(take(0.67), 0, 'half explained as placed: the filter follows it itself');
+  assert.equal(take(0.02), -3);
+});

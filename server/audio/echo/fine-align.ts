@@ -12,14 +12,15 @@
 // plays: the reference is read there from then on, the filter hears the frames since the silence
 // again there and settles as after a skip (stall-check.ts), keeping the leak it has now
 // (FilterTrust.readingMoved). Missed 25 -> 4 of those 48, echo-only turns none before or after.
+// The same rule searches a new answer's run over a wider range (stall-watch.ts).
 
 import { EchoRealigner } from './echo-realign.js';
 import { meanSquare } from './frame-energy.js';
 
 /** Frames the window searched holds (100 ms of the run's echo: EchoRealigner.lastWindow). */
 const WINDOW_FRAMES = 10;
-/** Readings searched either side of the one placed (2 ms). */
-const FINE_RANGE = 32;
+/** Readings searched either side of the one placed after a stall (2 ms). */
+export const FINE_RANGE = 32;
 /** A reading is taken when it explains this share of the window, this much more than the reading as placed, twice within AGREE samples; as placed within AGREE and explaining this much ends the search. */
 const EXPLAINS = 0.8;
 const BETTER_BY = 0.15;
@@ -38,7 +39,15 @@ export class FineAlign {
   private searches = 0;
   private candidate = Number.NaN;
 
-  constructor(frameSamples: number) {
+  /**
+   * `range`: the readings searched, samples from the one placed (negative: the echo later).
+   * `placedBelow`: a move is taken only while the reading as placed explains less than this share.
+   */
+  constructor(
+    frameSamples: number,
+    private readonly range: { min: number; max: number } = { min: -FINE_RANGE, max: FINE_RANGE },
+    private readonly placedBelow = 1,
+  ) {
     this.kept = new EchoRealigner(frameSamples);
   }
 
@@ -77,13 +86,15 @@ export class FineAlign {
       this.stop();
       return 0;
     }
-    const found = search(window.mic, window.from, -FINE_RANGE, FINE_RANGE);
+    const found = search(window.mic, window.from, this.range.min, this.range.max);
     if (Math.abs(found.shift) <= AGREE) {
       if (found.explained >= EXPLAINS) this.stop();
       this.candidate = Number.NaN;
       return 0;
     }
-    const better = found.explained >= EXPLAINS && found.explained >= found.asPlaced + BETTER_BY;
+    // Best at the range's edge, the echo may lie beyond it (that reading is its nearest alias).
+    const atEdge = found.shift <= this.range.min + AGREE || found.shift >= this.range.max - AGREE;
+    const better = found.explained >= EXPLAINS && found.explained >= found.asPlaced + BETTER_BY && found.asPlaced < this.placedBelow && !atEdge;
     const confirmed = better && Math.abs(found.shift - this.candidate) <= AGREE;
     this.candidate = better ? found.shift : Number.NaN;
     if (!confirmed) return 0;

@@ -169,7 +169,12 @@ export class StallCheck {
   /** The test ends with the reference read past (all or part of) the silence: the filter settles for its lead and the frames that decided. */
   private readPast(filterLeadBlocks: number): void {
     this.gap = null;
-    this.settleFrames = filterLeadBlocks + DECIDE_AFTER + SETTLE_SLACK;
+    this.settle(filterLeadBlocks);
     this.skips++;
+  }
+
+  /** The reference was just read elsewhere (a search decided in DECIDE_AFTER frames): the filter settles for its lead and those frames. */
+  settle(filterLeadBlocks: number): void {
+    this.settleFrames = filterLeadBlocks + DECIDE_AFTER + SETTLE_SLACK;
   }
 }

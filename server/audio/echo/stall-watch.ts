@@ -16,6 +16,14 @@
 // later than placed. Searched only within the silence, the echo 34 samples later was taken at a
 // pitch period's alias (101 samples earlier), the filter cancelled nothing, and the echo alone
 // started a turn (the 0 dB loopback test, 1 in 8 runs under a busy loop and blocks).
+//
+// A new answer (a run after a silence longer than a stall, or after a cut) is placed by the same
+// model, which cannot know to the millisecond when the client starts playing it: through the real
+// socket in one process, 11 of 12 second answers began 0.4-7.5 ms off, and the filter, converged
+// on the answer before, was distrusted and relearnt the room with its leak forgotten (barge-ins in
+// the answer's first two seconds missed or a second late). So once the new run's echo arrives, the
+// readings from 500 ms later to 100 ms earlier than placed are searched (fine-align.ts's rule, with
+// the filter's response as the run arrived), and the reference is read at the one found.
 import { EchoRealigner } from './echo-realign.js';
 import { FineAlign } from './fine-align.js';
 import type { EchoReference } from './reference.js';
@@ -28,6 +36,16 @@ const LOUD_OVER_FLOOR = 10;
 const LEAST_PART = 16;
 /** How much longer than placed the client may have run dry (50 ms; more is an underrun the server never saw: echo-realign.ts). */
 const MOST_LONGER = 50 * 16;
+/** How far from where it was placed the run after a long silence (a new answer) is searched: up to 100 ms later, 30 ms earlier (samples at 16 kHz). */
+const RUN_LATER = 500 * 16;
+const RUN_EARLIER = 100 * 16;
+/**
+ * The run is moved only where the reading as placed explains less than this share of its echo.
+ * Read a few samples off, the echo is still half explained: the filter follows that itself (a
+ * loudspeaker on its own clock, restarted with the run: 3 samples off, 0.67 explained). Moved
+ * there, the filter cancelled less for two seconds (two devices, -300 ppm: 24.2 -> 19.7 dB).
+ */
+const RUN_PLACED_BELOW = 0.5;
 
 /** One microphone frame as the canceller saw it. */
 export interface StallWatchFrame {
@@ -55,14 +73,19 @@ export class StallWatch {
   private partialStarted = false;
   /** The run after the silence, searched a few samples either side of where it was placed. */
   private readonly fine: FineAlign;
+  /** The run after a long silence (a new answer), searched once its echo arrives: its first reference block (-1: none to search), and the frames since its echo arrived. */
+  private readonly runAlign: FineAlign;
+  private runStartBlock = -1;
+  private runFrames = 0;
 
   constructor(
     private readonly reference: EchoReference,
-    blockSamples: number,
+    private readonly blockSamples: number,
   ) {
     this.check = new StallCheck(blockSamples);
     this.partial = new EchoRealigner(blockSamples);
     this.fine = new FineAlign(blockSamples);
+    this.runAlign = new FineAlign(blockSamples, { min: -RUN_LATER, max: RUN_EARLIER }, RUN_PLACED_BELOW);
   }
 
   /** Silences read past so far. */
@@ -87,11 +110,16 @@ export class StallWatch {
   get watching(): boolean {
     if (this.reference.runs !== this.run) {
       this.run = this.reference.runs;
-      this.check.newRun(this.reference.latestRunGap);
+      const gap = this.reference.latestRunGap;
+      this.check.newRun(gap);
       this.loaded = false;
       this.partialStarted = false;
+      // Not a stall: a new answer (or one after a cut), placed by the server's model of the client.
+      const b = this.blockSamples;
+      this.runAlign.stop();
+      this.runStartBlock = !this.check.pending && gap.samples > 0 && gap.lastSoundBefore >= 0 ? Math.floor(gap.start / b) + Math.ceil(gap.samples / b) : -1;
     }
-    return this.check.pending || this.check.settling || this.fine.active;
+    return this.check.pending || this.check.settling || this.fine.active || this.runStartBlock >= 0 || this.runAlign.active;
   }
 
   /**
@@ -105,6 +133,8 @@ export class StallWatch {
     if (!f.canJudge) {
       this.check.stop();
       this.fine.stop();
+      this.runAlign.stop();
+      this.runStartBlock = -1;
       return { move: 0, framesSinceSilence: 0, runArrived: false, approximate: false };
     }
     const { echoBlock, micEnergy, noiseFloor, filterRan, filterLeadBlocks } = f;
@@ -119,12 +149,34 @@ export class StallWatch {
       // A part found by a blurred search (echo-realign.ts SHARP_BY) may be a sample or two off.
       return { move, framesSinceSilence, runArrived, approximate: skip === 0 && !this.partial.lastMoveSharp };
     }
+    const runMove = this.alignRun(f, response);
+    if (runMove !== 0) return { move: runMove, framesSinceSilence: this.runFrames, runArrived, approximate: true };
     if (!this.fine.active) return { move, framesSinceSilence, runArrived, approximate: false };
     // The response searched with is the filter's as the silence was tested (judge): a filter held or distrusted since is not asked.
     const fineMove = this.fine.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.judge(response).bestShift(mic, this.reference, from, min, max));
     // Found: the run plays there, which ends any test of the silence (neither reading it weighs is right).
     if (fineMove !== 0) this.check.foundBySearch(f.filterLeadBlocks);
     return { move: fineMove, framesSinceSilence, runArrived, approximate: fineMove !== 0 };
+  }
+
+  /**
+   * The run after a long silence, searched from where it was placed once its echo arrives, with
+   * the filter's response as it was then (before the run taught it anything at the wrong
+   * reading). Returns the samples to read the reference later by (0: none).
+   */
+  private alignRun(f: StallWatchFrame, response: () => Int32Array): number {
+    if (this.runStartBlock >= 0 && f.echoBlock >= this.runStartBlock) {
+      this.runStartBlock = -1;
+      this.loaded = false;
+      this.judge(response);
+      this.runAlign.start();
+      this.runFrames = 0;
+    }
+    if (!this.runAlign.active) return 0;
+    this.runFrames++;
+    const move = this.runAlign.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.shadow.bestShift(mic, this.reference, from, min, max));
+    if (move !== 0) this.check.settle(f.filterLeadBlocks);
+    return move;
   }
 
   /** The filter changes little over a stall's few frames: its response is read once per silence. */
