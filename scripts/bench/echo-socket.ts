@@ -6,14 +6,14 @@
 //  - self-interruptions while only the echo is there (one whole answer at 0 dB): speech_started,
 //    pauses, and answers cancelled;
 //  - barge-in over the echo: the user starts speaking 5 s (and 1.5 s) into the session's first answer
-//    (and 5 s into its second, after a whole answer played back); user's first sample
+//    (and 5 s and 1.5 s into its second, after a whole answer played back); user's first sample
 //    into the microphone -> the answer lowered or paused at the client (duet.response.ducked or
 //    .paused, whichever comes first: with scheduler.duckMs above 0, an answer playing for more
 //    than scheduler.duckAfterMs is ducked first) and -> duet.response.paused, against the same barge-in with
 //    no echo path (canceller on, and off), how many were missed (no pause within 3 s), and how
 //    many interrupted the answer (the scripted monitor calls every confirmed segment a query, so
 //    a barge-in that pauses but never confirms, a string of blips, is a missed interruption).
-// Real time: about five minutes.
+// Real time: about eight minutes.
 import { ask, close, open, types, USER_DBFS, type Session } from '../../test/support/echo-session.js';
 import { speak } from '../../test/support/espeak.js';
 import { atLevel } from '../../test/support/room.js';
@@ -116,6 +116,8 @@ export async function runSocketEchoBench(): Promise<{ self: SocketSelfRow[]; bar
     // A later answer of the same session (the leak restarts higher after the assistant's pause).
     { echo: '0 dB', echoDb: 0, canceller: true, atMs: BARGE_AT_MS, answer: 2, reps: 5 },
     { echo: '-6 dB', echoDb: -6, canceller: true, atMs: BARGE_AT_MS, answer: 2, reps: 5 },
+    // Early in a later answer: placed by the server's model of the client, a few ms off where it plays (stall-watch.ts).
+    { echo: '0 dB', echoDb: 0, canceller: true, atMs: EARLY_BARGE_AT_MS, answer: 2, reps: 5 },
   ];
   const barge: SocketBargeRow[] = [];
   for (const c of configs) {
