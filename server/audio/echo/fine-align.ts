@@ -20,7 +20,7 @@ import { meanSquare } from './frame-energy.js';
 /** Frames the window searched holds (100 ms of the run's echo: EchoRealigner.lastWindow). */
 const WINDOW_FRAMES = 10;
 /** Readings searched either side of the one placed after a stall (2 ms). */
-export const FINE_RANGE = 32;
+const FINE_RANGE = 32;
 /** A reading is taken when it explains this share of the window, this much more than the reading as placed, twice within AGREE samples; as placed within AGREE and explaining this much ends the search. */
 const EXPLAINS = 0.8;
 const BETTER_BY = 0.15;

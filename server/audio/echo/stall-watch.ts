@@ -36,7 +36,7 @@ const LOUD_OVER_FLOOR = 10;
 const LEAST_PART = 16;
 /** How much longer than placed the client may have run dry (50 ms; more is an underrun the server never saw: echo-realign.ts). */
 const MOST_LONGER = 50 * 16;
-/** How far from where it was placed the run after a long silence (a new answer) is searched: up to 100 ms later, 30 ms earlier (samples at 16 kHz). */
+/** How far from where it was placed the run after a long silence (a new answer) is searched: up to 500 ms later (the longest delay the canceller handles), 100 ms earlier (samples at 16 kHz). */
 const RUN_LATER = 500 * 16;
 const RUN_EARLIER = 100 * 16;
 /**
