@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EchoReference } from '../../server/audio/echo/reference.js';
+import { StallWatch } from '../../server/audio/echo/stall-watch.js';
+
+// The search for a new answer's run where the client really plays it (stall-watch.ts): a run after
+// a long silence is placed by the server's model of the client, a few ms off where it plays. With
+// the real search (shadow-echo.ts) on a scripted room; the canceller around it: echo-new-run.test.ts.
+
+const FRAME = 160;
+/** A room: direct path at 50 taps, a reflection at 400, in SpeexDSP's int32 scale. */
+const IR = new Int32Array(4800);
+IR[50] = 20000;
+IR[400] = -9000;
+
+function noise(n: number, seed: number): Float32Array {
+  let x = seed;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    out[i] = (x / 2147483648 - 0.5) * 0.5;
+  }
+  return out;
+}
+
+/**
+ * A reference holding a 1 s answer from 0 ms (none when `firstRun`), a silence, and the next from
+ * 2000 ms; the client begins that one `late` samples later than placed. Feeds the watch every
+ * frame of the second answer's first 600 ms, and returns the moves it asked for.
+ */
+function secondAnswer(late: number, firstRun = false): { moves: number[]; searchedAfter: boolean } {
+  const reference = new EchoReference({ originMs: 0, capacityMs: 4000 });
+  if (!firstRun) reference.sent(noise(16000, 3), 16000, 0);
+  const watch = new StallWatch(reference, FRAME);
+  watch.watching;
+  const answerAt = 32000;
+  reference.sent(noise(16000, 11), 16000, answerAt / 16);
+  const all = new Int16Array(answerAt + 16000);
+  reference.read(0, all);
+  // What the microphone hears while frame `from` is read at `from`: the room over the reference as the client played it.
+  const micAt = (from: number) => {
+    const mic = new Int16Array(FRAME);
+    for (let i = 0; i < FRAME; i++) {
+      let y = 0;
+      for (const k of [50, 400]) {
+        const at = from + i - k - late;
+        if (at >= 0 && at < all.length) y += (IR[k]! / 32768) * all[at]!;
+      }
+      mic[i] = Math.round(y);
+    }
+    return mic;
+  };
+  const moves: number[] = [];
+  let skipped = 0;
+  for (let from = answerAt; from < answerAt + 9600; from += FRAME) {
+    if (!watch.watching) continue;
+    const mic = micAt(from + skipped);
+    let energy = 0;
+    for (const v of mic) energy += v * v;
+    const { move } = watch.frame({ mic, micEnergy: energy / FRAME, noiseFloor: 1, filterRan: true, canJudge: true, playFrom: from + skipped, echoBlock: Math.floor(from / FRAME), filterLeadBlocks: 0 }, () => IR);
+    if (move !== 0) moves.push(move);
+    // The canceller reads the reference that much later from the next frame on (ReferenceClock.skipStall).
+    skipped += move;
+  }
+  return { moves, searchedAfter: watch.watching };
+}
+
+test('a new answer begun a few samples or 100 ms later, or 5 ms earlier, than placed is found where it plays, once', () => {
+  for (const late of [13, 1600, -80]) assert.deepEqual(secondAnswer(late).moves, [-late], `${late} samples late`);
+});
+
+test('a new answer begun where placed moves nothing, and the search ends; a session\'s first run is not searched', () => {
+  const placed = secondAnswer(0);
+  assert.deepEqual(placed.moves, []);
+  assert.equal(placed.searchedAfter, false, 'found as placed: nothing more to watch');
+  assert.deepEqual(secondAnswer(40, true).moves, [], 'no audio before it: nothing placed to be off');
+});
