@@ -66,6 +66,12 @@ export class Metrics {
     buckets: [-90, -80, -70, -60, -50, -40, -30, -20, -10],
     registers: [this.registry],
   });
+  readonly echoReadingMoves = new Counter({
+    name: 'duet_echo_reading_moves_total',
+    help: 'Times the echo was found off where the reference placed it and read there from then on, by cause: answer (a new answer begun off its placing), stall (a stall the client played through or ran dry a little off), jump (an underrun the server never saw).',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
   readonly echoSuppressedOnsets = new Counter({ name: 'duet_echo_suppressed_onsets_total', help: 'Speech onsets the VAD heard that the echo gate judged to be the assistant\'s own voice.', registers: [this.registry] });
   readonly falseInterruptions = new Counter({ name: 'duet_false_interruptions_total', help: 'Paused answers resumed because the speech was not a query.', registers: [this.registry] });
 

@@ -5,8 +5,10 @@
 // forgotten: barge-ins in the answer's first two seconds were missed or heard a second late.
 // Simulated rooms, espeak-ng speech, the real Silero VAD.
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { assertHeardOverEcho, noEspeak, noSpeex, useEchoFixture } from '../support/echo-fixture.js';
+import { simulateEcho } from '../support/echo-sim.js';
 import { speak } from '../support/espeak.js';
 import { ROOMS, activeRms, echoGainFor } from '../support/room.js';
 import { concat, silence } from '../support/speech.js';
@@ -27,4 +29,21 @@ test('a second answer the client began a few ms later or earlier than placed, 0 
     const sim = { assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, runShift: { atMs: secondAtMs, samples }, echoGain: echoGainFor(both, room, activeRms(user), 0), user, userAtMs: atMs, durationMs: atMs + 3000 };
     await assertHeardOverEcho(silero, sim, atMs, `${room.name}, begun ${Math.abs(samples)} samples ${samples < 0 ? 'earlier' : 'later'}`, secondAtMs);
   }
+});
+
+test('the canceller reports each move of its reading and why: a new answer begun off its placing (and none begun where placed), an underrun the server never saw, a stall the client played through', { skip: noEspeak || noSpeex }, async () => {
+  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
+  const both = concat(assistant, silence(2000), second);
+  const secondAtMs = assistant.length / 16 + 2000;
+  const room = ROOMS[1]!;
+  const causes = async (client: { runShift?: { atMs: number; samples: number }; underrun?: { atMs: number; gapMs: number }; referenceStall?: { atMs: number; gapMs: number } }) => {
+    const moves: string[] = [];
+    await simulateEcho({ assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, ...client, echoGain: echoGainFor(both, room, activeRms(user), 0), onReadingMoved: (cause) => void moves.push(cause) });
+    return moves;
+  };
+  assert.deepEqual(await causes({ runShift: { atMs: secondAtMs, samples: 120 } }), ['answer']);
+  assert.deepEqual(await causes({ runShift: { atMs: secondAtMs, samples: 0 } }), []);
+  // A 300 ms underrun the server never saw 2.5 s into the answer; a 200 ms stall it placed that the client played through.
+  assert.deepEqual(await causes({ underrun: { atMs: secondAtMs + 2500, gapMs: 300 } }), ['jump']);
+  assert.deepEqual(await causes({ referenceStall: { atMs: secondAtMs + 1000, gapMs: 200 } }), ['stall']);
 });

@@ -117,7 +117,12 @@ export interface EchoCancellerOptions {
   checkStalls?: boolean;
   /** Every second of echo without near-end speech: ERLE and residual level, dB / dBFS. */
   onEchoWindow?: (erleDb: number, residualDbfs: number) => void;
+  /** The reference is read elsewhere from now on: the echo was found off where it was placed, and why (ReadingMoveCause). */
+  onReadingMoved?: (cause: ReadingMoveCause) => void;
 }
+
+/** Why the echo was found off where the reference placed it: a new answer begun off its placing (stall-watch.ts), a stall's silence played through in whole or part or run dry a few samples off (stall-check.ts), or a jump in its delay the server never saw (echo-realign.ts). */
+export type ReadingMoveCause = 'answer' | 'stall' | 'jump';
 
 export class EchoCanceller {
   private readonly reference: EchoReference;
@@ -141,6 +146,7 @@ export class EchoCanceller {
   private readonly marginMs: number;
   private readonly onsetMargin: number;
   private readonly onsetMarginDb: number;
+  private readonly onReadingMoved: ((cause: ReadingMoveCause) => void) | undefined;
   private readonly continueMargin: number;
   private bypassFlag = false;
   // Framing.
@@ -194,6 +200,7 @@ export class EchoCanceller {
     this.continueMargin = 10 ** ((o.continueMarginDb ?? 6) / 10);
     this.gate = new OnsetGate(this.onsetMargin, this.continueMargin);
     this.seconds = new EchoSeconds(this.onsetMargin, o.onEchoWindow);
+    this.onReadingMoved = o.onReadingMoved;
     this.stallWatch = (o.checkStalls ?? true) ? new StallWatch(this.reference, FRAME) : null;
     this.delayLock = new DelayLock(o.maxDelayMs ?? 500);
     this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
@@ -405,7 +412,10 @@ export class EchoCanceller {
     }
     // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
     // bounded it before bounds nothing now (EchoPathBound.forget, by FilterTrust).
-    if (this.trust.endFrame(frameIndex, filterRan, held, micEnergy, this.noiseFloor)) {
+    const jumps = this.trust.realignedJumps;
+    const roomGone = this.trust.endFrame(frameIndex, filterRan, held, micEnergy, this.noiseFloor);
+    if (this.trust.realignedJumps !== jumps) this.onReadingMoved?.('jump');
+    if (roomGone) {
       bound = null;
       this.models.roomForgotten(frameIndex);
     }
@@ -475,7 +485,7 @@ export class EchoCanceller {
   /** A stall the client may not have had as placed (stall-watch.ts): the reference is read where its echo is found. */
   private checkStall(now: number, refPos: number, micEnergy: number, filterRan: boolean): void {
     if (!this.stallWatch?.watching) return;
-    const { move, framesSinceSilence, runArrived, approximate } = this.stallWatch.frame(
+    const { move, framesSinceSilence, runArrived, approximate, newAnswer } = this.stallWatch.frame(
       {
         mic: this.mic,
         micEnergy,
@@ -497,6 +507,7 @@ export class EchoCanceller {
     if (move !== 0) {
       this.clock.skipStall(move);
       this.trust.readingMoved(this.frames, move, framesSinceSilence, !approximate);
+      this.onReadingMoved?.(newAnswer ? 'answer' : 'stall');
     }
   }
 

@@ -25,7 +25,7 @@ export interface SpeechOnsetGate {
 
 export interface SessionEchoDeps {
   enabled: () => boolean;
-  metrics: Pick<Metrics, 'echoErleDb' | 'echoResidualDbfs' | 'echoSuppressedOnsets'>;
+  metrics: Pick<Metrics, 'echoErleDb' | 'echoResidualDbfs' | 'echoSuppressedOnsets' | 'echoReadingMoves'>;
 }
 
 export class SessionEcho {
@@ -75,6 +75,7 @@ export class SessionEcho {
           metrics.echoErleDb.observe(erleDb);
           metrics.echoResidualDbfs.observe(residualDbfs);
         },
+        onReadingMoved: (cause) => metrics.echoReadingMoves.inc({ cause }),
       });
     }
     this.canceller.bypass = !this.deps.enabled();

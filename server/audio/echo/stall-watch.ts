@@ -128,14 +128,15 @@ export class StallWatch {
    * silence's echo began (this one included): those heard at the wrong reading. `approximate`: the
    * move is the run's few samples (fine-align.ts), or a part found by a search whose peak was
    * blurred: either may be a sample or two off, and the filter keeps the leak it has now.
+   * `newAnswer`: the move is a new answer's run found where it plays (not a stall's).
    */
-  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number; runArrived: boolean; approximate: boolean } {
+  frame(f: StallWatchFrame, response: () => Int32Array): { move: number; framesSinceSilence: number; runArrived: boolean; approximate: boolean; newAnswer: boolean } {
     if (!f.canJudge) {
       this.check.stop();
       this.fine.stop();
       this.runAlign.stop();
       this.runStartBlock = -1;
-      return { move: 0, framesSinceSilence: 0, runArrived: false, approximate: false };
+      return { move: 0, framesSinceSilence: 0, runArrived: false, approximate: false, newAnswer: false };
     }
     const { echoBlock, micEnergy, noiseFloor, filterRan, filterLeadBlocks } = f;
     const silence = this.check.silence;
@@ -147,16 +148,16 @@ export class StallWatch {
     if (move !== 0) {
       this.fine.stop();
       // A part found by a blurred search (echo-realign.ts SHARP_BY) may be a sample or two off.
-      return { move, framesSinceSilence, runArrived, approximate: skip === 0 && !this.partial.lastMoveSharp };
+      return { move, framesSinceSilence, runArrived, approximate: skip === 0 && !this.partial.lastMoveSharp, newAnswer: false };
     }
     const runMove = this.alignRun(f, response);
-    if (runMove !== 0) return { move: runMove, framesSinceSilence: this.runFrames, runArrived, approximate: true };
-    if (!this.fine.active) return { move, framesSinceSilence, runArrived, approximate: false };
+    if (runMove !== 0) return { move: runMove, framesSinceSilence: this.runFrames, runArrived, approximate: true, newAnswer: true };
+    if (!this.fine.active) return { move, framesSinceSilence, runArrived, approximate: false, newAnswer: false };
     // The response searched with is the filter's as the silence was tested (judge): a filter held or distrusted since is not asked.
     const fineMove = this.fine.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.judge(response).bestShift(mic, this.reference, from, min, max));
     // Found: the run plays there, which ends any test of the silence (neither reading it weighs is right).
     if (fineMove !== 0) this.check.foundBySearch(f.filterLeadBlocks);
-    return { move: fineMove, framesSinceSilence, runArrived, approximate: fineMove !== 0 };
+    return { move: fineMove, framesSinceSilence, runArrived, approximate: fineMove !== 0, newAnswer: false };
   }
 
   /**
