@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EchoReference } from '../../server/audio/echo/reference.js';
 import { StallWatch } from '../../server/audio/echo/stall-watch.js';
+import { noise } from '../support/room.js';
 
 // The search for a new answer's run where the client really plays it (stall-watch.ts): a run after
 // a long silence is placed by the server's model of the client, a few ms off where it plays. With
@@ -13,16 +14,6 @@ const IR = new Int32Array(4800);
 IR[50] = 20000;
 IR[400] = -9000;
 
-function noise(n: number, seed: number): Float32Array {
-  let x = seed;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out[i] = (x / 2147483648 - 0.5) * 0.5;
-  }
-  return out;
-}
-
 /**
  * A reference holding a 1 s answer from 0 ms (none when `firstRun`), a silence, and the next from
  * 2000 ms; the client begins that one `late` samples later than placed. Feeds the watch every
@@ -30,11 +21,11 @@ function noise(n: number, seed: number): Float32Array {
  */
 function secondAnswer(late: number, firstRun = false): { moves: number[]; searchedAfter: boolean } {
   const reference = new EchoReference({ originMs: 0, capacityMs: 4000 });
-  if (!firstRun) reference.sent(noise(16000, 3), 16000, 0);
+  if (!firstRun) reference.sent(noise(16000, -12, 3), 16000, 0);
   const watch = new StallWatch(reference, FRAME);
   watch.watching;
   const answerAt = 32000;
-  reference.sent(noise(16000, 11), 16000, answerAt / 16);
+  reference.sent(noise(16000, -12, 11), 16000, answerAt / 16);
   const all = new Int16Array(answerAt + 16000);
   reference.read(0, all);
   // What the microphone hears while frame `from` is read at `from`: the room over the reference as the client played it.
