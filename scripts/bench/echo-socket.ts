@@ -13,7 +13,7 @@
 //    no echo path (canceller on, and off), how many were missed (no pause within 3 s), and how
 //    many interrupted the answer (the scripted monitor calls every confirmed segment a query, so
 //    a barge-in that pauses but never confirms, a string of blips, is a missed interruption).
-// Real time: about eight minutes.
+// Real time: about nine minutes.
 import { ask, close, open, types, USER_DBFS, type Session } from '../../test/support/echo-session.js';
 import { speak } from '../../test/support/espeak.js';
 import { atLevel } from '../../test/support/room.js';
