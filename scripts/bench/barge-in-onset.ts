@@ -18,3 +18,21 @@ export function noEchoBaseline(silero: SileroModel, user: Float32Array): (atMs: 
     return onsets.get(atMs);
   };
 }
+
+/** A barge-in's onset over the echo against the same speech with no echo (ms), or 'missed'. */
+export type OnsetDelta = number | 'missed';
+/** A barge-in later than this behind the no-echo baseline counts as late (ms). */
+export const LATE_MS = 100;
+
+/**
+ * Measures barge-ins of `user` over the echo of `sim`, each against the no-echo baseline at the
+ * same start (noEchoBaseline). `sim` as bargeInOnset takes it.
+ */
+export function bargeInDeltas(silero: SileroModel, user: Float32Array): (sim: Parameters<typeof bargeInOnset>[1], atMs: number) => Promise<OnsetDelta> {
+  const baseline = noEchoBaseline(silero, user);
+  return async (sim, atMs) => {
+    const onset = await bargeInOnset(silero, sim, user, atMs, true);
+    const base = await baseline(atMs);
+    return onset === undefined || base === undefined ? 'missed' : Math.round(onset - base);
+  };
+}

@@ -12,7 +12,7 @@
 // check and with it off, in the same run.
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
-import { bargeInOnset, noEchoBaseline } from './barge-in-onset.js';
+import { bargeInDeltas, LATE_MS } from './barge-in-onset.js';
 import { concat, silence } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
@@ -70,7 +70,7 @@ async function runStallCases(silero: SileroModel, first: Float32Array, second: F
   const both = concat(first, silence(GAP_BETWEEN_ANSWERS_MS), second);
   const secondAtMs = first.length / 16 + GAP_BETWEEN_ANSWERS_MS;
   const summary: PartialStallSummary = { rows: [], stalls: 0, turnsWithCheck: 0, turnsWithout: 0, missedWithCheck: 0, missedWithout: 0, lateWithCheck: 0, lateWithout: 0 };
-  const baseline = noEchoBaseline(silero, user);
+  const bargeIn = bargeInDeltas(silero, user);
   for (const room of ROOMS) {
     const row: PartialStallRow = { room: room.name };
     for (const { key, gapMs, dryMs, intoMs } of cases) {
@@ -78,24 +78,22 @@ async function runStallCases(silero: SileroModel, first: Float32Array, second: F
       const at = Math.ceil((secondAtMs + intoMs) / 100) * 100;
       const userAt = at + gapMs + USER_AFTER_MS;
       const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), 0), networkMs: 30, unsent: { fromMs: first.length / 16, toMs: secondAtMs }, referenceStall: { atMs: at, gapMs }, underrun: { atMs: at, gapMs: dryMs } };
-      const base = await baseline(userAt);
       const cell: string[] = [];
       const bargeIns: string[] = [];
       for (const checkStalls of [true, false]) {
         const alone = await onsetsThroughFrontEnd(silero, { ...sim, checkStalls, durationMs: both.length / 16 + 800 }, { gate: true });
         const turns = alone.onsets.filter((t) => t >= secondAtMs).length;
-        const onset = await bargeInOnset(silero, { ...sim, checkStalls }, user, userAt, true);
-        const delta = onset === undefined || base === undefined ? null : Math.round(onset - base);
+        const delta = await bargeIn({ ...sim, checkStalls }, userAt);
         cell.push(String(turns));
-        bargeIns.push(delta === null ? 'missed' : String(delta));
+        bargeIns.push(String(delta));
         if (checkStalls) {
           summary.turnsWithCheck += turns;
-          if (delta === null) summary.missedWithCheck++;
-          else if (delta > 100) summary.lateWithCheck++;
+          if (delta === 'missed') summary.missedWithCheck++;
+          else if (delta > LATE_MS) summary.lateWithCheck++;
         } else {
           summary.turnsWithout += turns;
-          if (delta === null) summary.missedWithout++;
-          else if (delta > 100) summary.lateWithout++;
+          if (delta === 'missed') summary.missedWithout++;
+          else if (delta > LATE_MS) summary.lateWithout++;
         }
       }
       row[key] = `${cell.join('/')} ${bargeIns.join('/')}`;

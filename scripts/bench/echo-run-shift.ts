@@ -11,14 +11,12 @@ import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { concat, silence } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
-import { bargeInOnset, noEchoBaseline } from './barge-in-onset.js';
+import { bargeInDeltas, LATE_MS, type OnsetDelta } from './barge-in-onset.js';
 
 /** Samples the client began the second answer later than placed (-10 ms to +100 ms; 13: 0.8 ms). */
 const SHIFTS = [-160, -40, -13, 13, 40, 120, 480, 1600];
 const GAP_MS = 2000;
 const BARGE_AT_MS = [1000, 2000];
-/** A barge-in later than this behind the no-echo baseline counts as late. */
-const LATE_MS = 100;
 
 export interface RunShiftRow {
   room: string;
@@ -39,18 +37,16 @@ export async function runRunShiftBench(silero: SileroModel, first: Float32Array,
   const summary: RunShiftSummary = { rows: [], runs: 0, turns: 0, bargeIns: 0, missed: 0, late: 0 };
   const both = concat(first, silence(GAP_MS), second);
   const secondAtMs = first.length / 16 + GAP_MS;
-  const baseline = noEchoBaseline(silero, user);
+  const bargeIn = bargeInDeltas(silero, user);
   for (const room of ROOMS) {
     const row: RunShiftRow = { room: room.name };
     for (const samples of SHIFTS) {
       const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), 0), networkMs: 30, unsent: { fromMs: first.length / 16, toMs: secondAtMs }, runShift: { atMs: secondAtMs, samples } };
       const alone = await onsetsThroughFrontEnd(silero, { ...sim, durationMs: both.length / 16 + 500 }, { gate: true });
       const turns = alone.onsets.filter((t) => t >= secondAtMs).length;
-      const deltas: (number | 'missed')[] = [];
+      const deltas: OnsetDelta[] = [];
       for (const at of BARGE_AT_MS) {
-        const onset = await bargeInOnset(silero, sim, user, secondAtMs + at, true);
-        const base = await baseline(secondAtMs + at);
-        const delta = onset === undefined || base === undefined ? 'missed' : Math.round(onset - base);
+        const delta = await bargeIn(sim, secondAtMs + at);
         deltas.push(delta);
         summary.bargeIns++;
         if (delta === 'missed') summary.missed++;

@@ -7,14 +7,12 @@
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
-import { bargeInOnset, noEchoBaseline } from './barge-in-onset.js';
+import { bargeInDeltas, LATE_MS } from './barge-in-onset.js';
 
 const AT_MS = [2000, 3000];
 const UNDERRUNS_MS = [10, 30, 50];
 const LEVELS_DB = [0, -6];
 const AFTER_MS = 300;
-/** A barge-in later than this behind the no-echo baseline counts as late. */
-const LATE_MS = 100;
 
 export interface ShortUnderrunRow {
   room: string;
@@ -33,7 +31,7 @@ export interface ShortUnderrunSummary {
 
 export async function runShortUnderrunBench(silero: SileroModel, answer: Float32Array, user: Float32Array, userDbfs: number): Promise<ShortUnderrunSummary> {
   const summary: ShortUnderrunSummary = { rows: [], underruns: 0, turns: 0, missed: 0, late: 0 };
-  const baseline = noEchoBaseline(silero, user);
+  const bargeIn = bargeInDeltas(silero, user);
   for (const room of ROOMS) {
     for (const echoDb of LEVELS_DB) {
       const row: ShortUnderrunRow = { room: room.name, echoDb };
@@ -43,9 +41,7 @@ export async function runShortUnderrunBench(silero: SileroModel, answer: Float32
           const alone = await onsetsThroughFrontEnd(silero, { ...sim, durationMs: answer.length / 16 + 500 }, { gate: true });
           const turns = alone.onsets.filter((t) => t >= atMs).length;
           const userAt = atMs + gapMs + AFTER_MS;
-          const onset = await bargeInOnset(silero, sim, user, userAt, true);
-          const base = await baseline(userAt);
-          const delta = onset === undefined || base === undefined ? 'missed' : Math.round(onset - base);
+          const delta = await bargeIn(sim, userAt);
           row[`s${atMs}g${gapMs}`] = `${turns} / ${delta}`;
           summary.underruns++;
           summary.turns += turns;

@@ -4,7 +4,7 @@
 // The user barges in 100, 300 and 600 ms after the audio resumes. Per room and level: the onset
 // delta against the same speech with no echo (ms), or 'missed' (no onset within 2 s).
 import type { SileroModel } from '../../server/audio/vad/silero.js';
-import { bargeInOnset, noEchoBaseline } from './barge-in-onset.js';
+import { bargeInDeltas } from './barge-in-onset.js';
 import { concat, silence } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
@@ -25,7 +25,7 @@ export async function runStallBargeInBench(silero: SileroModel, first: Float32Ar
   const both = concat(first, silence(GAP_MS), second);
   const secondAtMs = first.length / 16 + GAP_MS;
   const userAt = (stallAt: number, after: number) => secondAtMs + stallAt + STALL_MS + after;
-  const baseline = noEchoBaseline(silero, user);
+  const delta = bargeInDeltas(silero, user);
   const rows: StallBargeInRow[] = [];
   for (const room of ROOMS) {
     for (const echoDb of LEVELS_DB) {
@@ -35,9 +35,7 @@ export async function runStallBargeInBench(silero: SileroModel, first: Float32Ar
           const at = userAt(stallAt, after);
           const stalledFrom = secondAtMs + stallAt;
           const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30, unsent: { fromMs: stalledFrom, toMs: stalledFrom + STALL_MS } };
-          const onset = await bargeInOnset(silero, sim, user, at, true);
-          const base = await baseline(at);
-          row[`s${stallAt}a${after}`] = onset === undefined || base === undefined ? 'missed' : Math.round(onset - base);
+          row[`s${stallAt}a${after}`] = await delta(sim, at);
         }
       }
       rows.push(row);

@@ -4,7 +4,7 @@
 // second answer; the user barges in 300, 600 and 1000 ms after the audio resumed. Per room and
 // level: the onset delta against the same speech with no echo (ms), or 'missed'.
 import type { SileroModel } from '../../server/audio/vad/silero.js';
-import { bargeInOnset, noEchoBaseline } from './barge-in-onset.js';
+import { bargeInDeltas } from './barge-in-onset.js';
 import { concat, silence } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
@@ -25,7 +25,7 @@ export async function runUnderrunBargeInBench(silero: SileroModel, first: Float3
   const both = concat(first, silence(GAP_MS), second);
   const secondAtMs = first.length / 16 + GAP_MS;
   const rows: UnderrunBargeInRow[] = [];
-  const baseline = noEchoBaseline(silero, user);
+  const delta = bargeInDeltas(silero, user);
   for (const room of ROOMS) {
     for (const echoDb of LEVELS_DB) {
       const row: UnderrunBargeInRow = { room: room.name, echoDb };
@@ -34,9 +34,7 @@ export async function runUnderrunBargeInBench(silero: SileroModel, first: Float3
           for (const afterMs of AFTER_MS) {
             const userAt = secondAtMs + atMs + gapMs + afterMs;
             const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30, unsent: { fromMs: first.length / 16, toMs: secondAtMs }, underrun: { atMs: secondAtMs + atMs, gapMs } };
-            const onset = await bargeInOnset(silero, sim, user, userAt, true);
-            const base = await baseline(userAt);
-            row[`s${atMs}g${gapMs}a${afterMs}`] = onset === undefined || base === undefined ? 'missed' : Math.round(onset - base);
+            row[`s${atMs}g${gapMs}a${afterMs}`] = await delta(sim, userAt);
           }
         }
       }
