@@ -247,22 +247,14 @@ export class FilterTrust {
     // the gate alone and said nothing): a jump as well. Left to relearn, the filter forgot the
     // room's leak 100 ms on: a barge-in 300 ms after a 30 ms underrun 3 s into a first answer,
     // near room at 0 dB, was missed.
-    if (wasTrusted && !trusted && f.locked && frame - this.echoMissingAt <= JUMP_WATCH_FRAMES) {
-      this.realigner.distrusted();
-      this.jumpWatchFrames = 0;
-      this.echoBackHold = true;
-    }
+    if (wasTrusted && !trusted && f.locked && frame - this.echoMissingAt <= JUMP_WATCH_FRAMES) this.holdForJump(true);
     // The echo gone missing soon after the distrust (the filter's estimate far over the
     // microphone: the client ran dry) is a jump: the filter is held and the echo searched for.
     // A filter that merely lags (a drifting clock: 100 ppm lost 8 dB of ERLE to holds) or that
     // adapted to the user (barge-ins just after a stall came 1-2 s late) is not held.
     if (this.jumpWatchFrames > 0) {
       this.jumpWatchFrames--;
-      if (!trusted && f.estimateEnergy > f.micEnergy * ECHO_MISSING_BELOW_ESTIMATE) {
-        this.realigner.distrusted();
-        this.jumpWatchFrames = 0;
-        this.echoBackHold = false;
-      }
+      if (!trusted && f.estimateEnergy > f.micEnergy * ECHO_MISSING_BELOW_ESTIMATE) this.holdForJump(false);
     }
     return trusted;
   }
@@ -405,6 +397,13 @@ export class FilterTrust {
       }
     }
     return this.trustedNow;
+  }
+
+  /** The echo jumped: the filter is held and the echo searched for (`echoBack`: it is back already, and may have come early). */
+  private holdForJump(echoBack: boolean): void {
+    this.realigner.distrusted();
+    this.jumpWatchFrames = 0;
+    this.echoBackHold = echoBack;
   }
 
   /** Looks for the echo at another reading of the reference; found, the reference is read there and the filter keeps its leak. */

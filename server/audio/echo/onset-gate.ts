@@ -203,10 +203,12 @@ export class OnsetGate {
    * client played through), earns a candidate as well before the distrust comes.
    */
   mayBridge(first: number, last: number): boolean {
+    // Whether the models heard the user before the span: asked once, at the first frame just distrusted.
+    let heardBefore: boolean | undefined;
     for (let k = first; k < last; k++) {
       if (k < this.frames - RECORDS || k >= this.frames) return false;
       const i = k % RECORDS;
-      if (this.freshDistrust[i] && this.modelsHeardUser(first - FRESH_LOOKBACK, first)) continue;
+      if (this.freshDistrust[i] && (heardBefore ??= this.modelsHeardUser(first - FRESH_LOOKBACK, first))) continue;
       if (this.active[i] && ((this.envelopeEcho[i] === 0 && this.boundEcho[i] === Number.POSITIVE_INFINITY && !this.filterCancels[i]) || !this.trusted[i])) return false;
     }
     return true;
