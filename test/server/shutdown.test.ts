@@ -4,7 +4,13 @@ import { TestClient } from '../support/client.js';
 import { spawnServer } from '../support/server-process.js';
 
 test('SIGTERM: live sessions get duet.session.closing, their turn finishes, sockets close 1001, the process exits 0', async () => {
-  const { child, port, wsUrl: url, output: printed, exited } = spawnServer({ DUET__server__shutdownDeadlineMs: '5000' });
+  // The turn must outlast the checks made while draining (readyz, a refused session). At 40 ms a word it
+  // ended 1.4 s after its first word, and on a loaded CI machine the server was gone before the refused
+  // session's upgrade was answered (read ECONNRESET). At 150 ms a word it lasts 5.4 s; the deadline is far past it.
+  const { child, port, wsUrl: url, output: printed, exited } = spawnServer({
+    DUET__server__shutdownDeadlineMs: '30000',
+    DUET__models__chat: JSON.stringify({ kind: 'scripted', script: 'test/fixtures/scripts/slow-answer.json' }),
+  });
   try {
     let client: TestClient | null = null;
     for (let i = 0; i < 600 && !client; i++) { // up to 60 s: start-up is far slower on a loaded CI machine
@@ -25,7 +31,7 @@ test('SIGTERM: live sessions get duet.session.closing, their turn finishes, sock
     const late = await TestClient.connect(url);
     const refused = await late.waitFor('error');
     assert.equal((refused.error as { code: string }).code, 'server_busy');
-    const done = await client.waitFor('response.done');
+    const done = await client.waitFor('response.done', () => true, 30_000);
     assert.equal((done.response as { status: string }).status, 'completed', 'the current turn finished within the deadline');
     assert.equal((await client.waitClosed()).code, 1001);
     assert.equal(await exited, 0, printed());
