@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EchoRealigner } from '../../server/audio/echo/echo-realign.js';
+import { CLEARLY_BETTER, EchoRealigner } from '../../server/audio/echo/echo-realign.js';
 
 // The search for the echo after its delay jumped (echo-realign.ts): when it searches, what it
 // takes as found, how long it holds the filter, and what it hands back to be heard again. The
@@ -92,6 +92,32 @@ test('a reading that explains too little, or while the reading as placed explain
   doubleTalk.distrusted();
   assert.equal(searched(doubleTalk, result(1, 0.2, 0.2)), 0);
   assert.equal(searched(doubleTalk, result(0, 0.15, 0.15)), null, 'as placed the best reading twice, above chance (the user over the echo)');
+});
+
+test('clearly better: a reading explaining 0.8 or more, 0.3 more than as placed, is a move though as placed still explains some of the echo (a shift of about a pitch period)', () => {
+  let at = 50_000;
+  const searched = (r: EchoRealigner, found: () => { shift: number; explained: number; asPlaced: number }) => {
+    for (let f = 0; f < 10; f++) r.record(frame(f), (at += FRAME), true);
+    return r.search(found);
+  };
+  const realigner = (clearlyBetter: boolean) => {
+    const r = new EchoRealigner(FRAME, false, clearlyBetter ? CLEARLY_BETTER : null);
+    for (let f = 0; f < 10; f++) r.record(frame(f), (at += FRAME), true);
+    r.distrusted();
+    return r;
+  };
+  const strict = realigner(false);
+  assert.equal(searched(strict, result(-150, 0.89, 0.25)), 0);
+  assert.equal(searched(strict, result(-150, 0.88, 0.3)), 0, 'without the rule: as placed explains 25-30%, no move');
+  const better = realigner(true);
+  assert.equal(searched(better, result(-150, 0.89, 0.25)), 0, 'one search');
+  assert.equal(searched(better, result(-150, 0.88, 0.3)), -150, 'two agreeing, each 0.58-0.64 over as placed');
+  const short = realigner(true);
+  assert.equal(searched(short, result(-150, 0.78, 0.2)), 0);
+  assert.equal(searched(short, result(-150, 0.78, 0.2)), 0, 'explains under 0.8');
+  const close = realigner(true);
+  assert.equal(searched(close, result(-150, 0.85, 0.58)), 0);
+  assert.equal(searched(close, result(-150, 0.85, 0.58)), 0, 'only 0.27 over as placed');
 });
 
 test('the hold lasts 400 ms at most; a move replays every frame kept at the new reading, an ended hold only the frames held, as placed', () => {

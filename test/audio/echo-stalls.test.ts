@@ -372,6 +372,16 @@ test('a 200 ms stall the client ran dry 5 samples longer, near room, 1 s into a 
   await assertHeardOverEcho(silero, { ...sim, echoGain: echoGainFor(sim.assistant, ROOMS[3]!, 10 ** (-26 / 20), 0), user: asker, userAtMs: atMs, durationMs: atMs + 3000 }, atMs, 'near room, 200 ms, 5 samples longer', secondAtMs);
 });
 
+test('a 200 ms stall the client ran dry 150 samples longer (9 ms: about a pitch period of the answer\'s voice), near room, 1 s into a second answer: a barge-in 600 ms after it is heard (the echo is found though the reading as placed still explains some of it)', { skip: noEspeak || noSpeex }, async () => {
+  // The reading 150 samples later explained 0.88-0.92 of the echo in 20 searches in a row, the one
+  // as placed 0.1-0.4 (the voice's periodicity), never under the 0.1 a move needed: nothing was
+  // moved, the filter relearnt the room with its leak forgotten, and the barge-in was heard 1856 ms late.
+  const { sim, resumedAtMs, secondAtMs } = stallInSecondAnswer(ROOMS[3]!, 1000, 200, 150);
+  const asker = atLevel(speak('Wait, stop please. I have a question about the river.', 'en-gb+f3')!, -26);
+  const atMs = resumedAtMs + 600;
+  await assertHeardOverEcho(silero, { ...sim, echoGain: echoGainFor(sim.assistant, ROOMS[3]!, 10 ** (-26 / 20), 0), user: asker, userAtMs: atMs, durationMs: atMs + 3000 }, atMs, 'near room, 200 ms, 150 samples longer', secondAtMs);
+});
+
 test('a 200 ms silence the client played 100 ms through, small room, 1 s into a second answer: a barge-in 600 ms after it is heard (the filter, its reading moved while trusted and distrusted as it settles, keeps its leak)', { skip: noEspeak || noSpeex }, async () => {
   // The part was found while the filter was still trusted; distrusted 10 ms later as it settled,
   // trusted again 110 ms on, it was taken for a filter relearning a new room: its leak forgotten

@@ -12,7 +12,7 @@
 // response as it was when distrusted is applied to every reading of the reference from 500 ms
 // later to 100 ms earlier than placed (shadow-echo.ts bestShift) against the last 100 ms of
 // microphone, once 100 ms have been heard since. A reading that explains most of it where the
-// one as placed explains next to nothing, found twice within 2 samples (or two readings a few
+// one as placed explains next to nothing (or far less: CLEARLY_BETTER), found twice within 2 samples (or two readings a few
 // samples apart, the one that explains both windows clearly better), is where the echo comes
 // from now: the reference is read there from then on (ReferenceClock.skipStall) and the frames
 // kept since the jump are replayed to the filter at that reading, so its history is the echo's
@@ -49,6 +49,17 @@ const MOST_SEARCHES = 40;
 const EXPLAINS = 0.6;
 const AS_PLACED_BELOW = 0.1;
 const AGREE = 2;
+/**
+ * Also a move (where asked for): a reading explaining this share or more, by betterBy more than as
+ * placed. An echo moved by about a pitch period of the answer's voice is still explained in part
+ * as placed: a run 150 samples later than placed (a 200 ms stall run dry 9 ms longer, near room, 1
+ * s into a second answer) was explained 0.88-0.92 there in 20 searches in a row, 0.1-0.4 as placed,
+ * never under AS_PLACED_BELOW: nothing moved, the filter relearnt the room with its leak forgotten,
+ * and a barge-in was heard 1856 ms late. Used by the search after a distrust (filter-trust.ts) and
+ * the stall check's search for a part played through (stall-watch.ts): bench:echo's longer-stall
+ * rows, that barge-in 1856 -> 0 ms, four more 64-96 -> 32 ms; every other section identical.
+ */
+export const CLEARLY_BETTER = { explains: 0.8, betterBy: 0.3 } as const;
 /** Two windows' best readings this close (0.5 ms) but not agreeing are one reading found twice, blurred by a reflection: see search. */
 const NEAR_TIE = 8;
 /** The share of a window (summed over the two) by which one of two near readings must explain more to be taken. */
@@ -132,6 +143,12 @@ export class EchoRealigner {
   constructor(
     private readonly frameSamples: number,
     private readonly refineBlurred = false,
+    /**
+     * A reading as placed may explain part of the window and still be wrong: also taken is one
+     * explaining `explains` or more, by `betterBy` more than as placed (CLEARLY_BETTER; null: only
+     * a reading as placed explaining under AS_PLACED_BELOW).
+     */
+    private readonly clearlyBetter: { explains: number; betterBy: number } | null = null,
   ) {}
 
   /** Records a microphone frame whose filter reading starts at `readFrom` (fractional positions are rounded); `held`: the filter did not hear it. */
@@ -245,7 +262,8 @@ export class EchoRealigner {
       this.endSearch();
       return 0;
     }
-    const plausible = found.explained >= EXPLAINS && found.asPlaced < AS_PLACED_BELOW && Math.abs(found.shift) >= LEAST_MOVE;
+    const placedMissesIt = found.asPlaced < AS_PLACED_BELOW || (this.clearlyBetter !== null && found.explained >= this.clearlyBetter.explains && found.explained - found.asPlaced >= this.clearlyBetter.betterBy);
+    const plausible = found.explained >= EXPLAINS && placedMissesIt && Math.abs(found.shift) >= LEAST_MOVE;
     let shift = found.shift;
     let confirmed = plausible && Math.abs(found.shift - this.candidate) <= AGREE;
     // Two readings a few samples apart, each the best of one window (a reflection explains the

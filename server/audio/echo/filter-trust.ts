@@ -29,7 +29,7 @@
 // the gate goes on trusting the filter's residual, so the word that made it is not cut in two.
 import type { EchoLeak } from './echo-leak.js';
 import type { EchoPathBound } from './echo-path-bound.js';
-import { EchoRealigner, MOST_LATER } from './echo-realign.js';
+import { CLEARLY_BETTER, EchoRealigner, MOST_LATER } from './echo-realign.js';
 import type { EchoReference } from './reference.js';
 import type { ReferenceClock } from './reference-clock.js';
 import { ShadowEcho } from './shadow-echo.js';
@@ -178,7 +178,7 @@ export class FilterTrust {
 
   constructor(private readonly d: FilterTrustDeps) {
     // Held while it searches, the filter can wait for a blurred move to be refined (echo-realign.ts).
-    this.realigner = new EchoRealigner(d.frameSamples, true);
+    this.realigner = new EchoRealigner(d.frameSamples, true, CLEARLY_BETTER);
   }
 
   get trusted(): boolean {

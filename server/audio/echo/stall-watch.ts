@@ -24,7 +24,7 @@
 // the answer's first two seconds missed or a second late). So once the new run's echo arrives, the
 // readings from 500 ms later to 100 ms earlier than placed are searched (fine-align.ts's rule, with
 // the filter's response as the run arrived), and the reference is read at the one found.
-import { EchoRealigner } from './echo-realign.js';
+import { CLEARLY_BETTER, EchoRealigner } from './echo-realign.js';
 import { FineAlign } from './fine-align.js';
 import type { EchoReference } from './reference.js';
 import { ShadowEcho } from './shadow-echo.js';
@@ -83,7 +83,7 @@ export class StallWatch {
     private readonly blockSamples: number,
   ) {
     this.check = new StallCheck(blockSamples);
-    this.partial = new EchoRealigner(blockSamples);
+    this.partial = new EchoRealigner(blockSamples, false, CLEARLY_BETTER);
     this.fine = new FineAlign(blockSamples);
     this.runAlign = new FineAlign(blockSamples, { min: -RUN_LATER, max: RUN_EARLIER }, RUN_PLACED_BELOW);
   }
