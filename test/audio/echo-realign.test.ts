@@ -70,12 +70,14 @@ test('two readings a few samples apart, each the best of one window, resolve to 
   assert.equal(close.search(tied), -2403);
 });
 
+/** Records the next 100 ms (one window) on `r`, contiguous with what it recorded through here, and searches it. */
+let searchedAt = 50_000;
+function searched(r: EchoRealigner, found: () => { shift: number; explained: number; asPlaced: number }): number | null {
+  for (let f = 0; f < 10; f++) r.record(frame(f), (searchedAt += FRAME), true);
+  return r.search(found);
+}
+
 test('a reading that explains too little, or while the reading as placed explains much, is no move; the reading as placed ends the search', () => {
-  let at = 50_000;
-  const searched = (r: EchoRealigner, found: () => { shift: number; explained: number; asPlaced: number }) => {
-    for (let f = 0; f < 10; f++) r.record(frame(f), (at += FRAME), true);
-    return r.search(found);
-  };
   const weak = recorded(10);
   weak.distrusted();
   assert.equal(searched(weak, result(-2400, 0.5, 0.0)), 0);
@@ -95,14 +97,9 @@ test('a reading that explains too little, or while the reading as placed explain
 });
 
 test('clearly better: a reading explaining 0.8 or more, 0.3 more than as placed, is a move though as placed still explains some of the echo (a shift of about a pitch period)', () => {
-  let at = 50_000;
-  const searched = (r: EchoRealigner, found: () => { shift: number; explained: number; asPlaced: number }) => {
-    for (let f = 0; f < 10; f++) r.record(frame(f), (at += FRAME), true);
-    return r.search(found);
-  };
   const realigner = (clearlyBetter: boolean) => {
     const r = new EchoRealigner(FRAME, false, clearlyBetter ? CLEARLY_BETTER : null);
-    for (let f = 0; f < 10; f++) r.record(frame(f), (at += FRAME), true);
+    for (let f = 0; f < 10; f++) r.record(frame(f), (searchedAt += FRAME), true);
     r.distrusted();
     return r;
   };
