@@ -7,11 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SileroModel } from '../../server/audio/vad/silero.js';
-import { assertHeardOverEcho, noEspeak, noSpeex, useEchoFixture } from '../support/echo-fixture.js';
+import { assertHeardOverEcho, noEspeak, noSpeex, twoAnswers, useEchoFixture } from '../support/echo-fixture.js';
 import { simulateEcho } from '../support/echo-sim.js';
-import { speak } from '../support/espeak.js';
 import { ROOMS, activeRms, echoGainFor } from '../support/room.js';
-import { concat, silence } from '../support/speech.js';
 
 let assistant: Float32Array;
 let user: Float32Array;
@@ -20,25 +18,21 @@ useEchoFixture((fixture) => ({ assistant, user, silero } = fixture));
 
 test('a second answer the client began a few ms later or earlier than placed, 0 dB: the echo alone starts no speech, and a barge-in 1 s in is heard at once (the run is found where it plays)', { skip: noEspeak || noSpeex }, async () => {
   // Before the search each of these was missed or heard 0.6-1.9 s late (bench:echo run-shifts).
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   const cases = [[ROOMS[0]!, -13], [ROOMS[1]!, 120], [ROOMS[3]!, 40]] as const;
   for (const [room, samples] of cases) {
     const atMs = secondAtMs + 1000;
-    const sim = { assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, runShift: { atMs: secondAtMs, samples }, echoGain: echoGainFor(both, room, activeRms(user), 0), user, userAtMs: atMs, durationMs: atMs + 3000 };
+    const sim = { assistant: both, room, networkMs: 30, unsent, runShift: { atMs: secondAtMs, samples }, echoGain: echoGainFor(both, room, activeRms(user), 0), user, userAtMs: atMs, durationMs: atMs + 3000 };
     await assertHeardOverEcho(silero, sim, atMs, `${room.name}, begun ${Math.abs(samples)} samples ${samples < 0 ? 'earlier' : 'later'}`, secondAtMs);
   }
 });
 
 test('the canceller reports each move of its reading and why: a new answer begun off its placing (and none begun where placed), an underrun the server never saw, a stall the client played through', { skip: noEspeak || noSpeex }, async () => {
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   const room = ROOMS[1]!;
   const causes = async (client: { runShift?: { atMs: number; samples: number }; underrun?: { atMs: number; gapMs: number }; referenceStall?: { atMs: number; gapMs: number } }) => {
     const moves: string[] = [];
-    await simulateEcho({ assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, ...client, echoGain: echoGainFor(both, room, activeRms(user), 0), onReadingMoved: (cause) => void moves.push(cause) });
+    await simulateEcho({ assistant: both, room, networkMs: 30, unsent, ...client, echoGain: echoGainFor(both, room, activeRms(user), 0), onReadingMoved: (cause) => void moves.push(cause) });
     return moves;
   };
   assert.deepEqual(await causes({ runShift: { atMs: secondAtMs, samples: 120 } }), ['answer']);

@@ -4,11 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SileroModel } from '../../server/audio/vad/silero.js';
-import { assertHeardOverEcho, noEspeak, noSpeex, useEchoFixture } from '../support/echo-fixture.js';
+import { assertHeardOverEcho, noEspeak, noSpeex, twoAnswers, useEchoFixture } from '../support/echo-fixture.js';
 import { onsetsThroughFrontEnd, simulateEcho } from '../support/echo-sim.js';
 import { speak } from '../support/espeak.js';
 import { ROOMS, activeRms, atLevel, echoGainFor, type RoomParams } from '../support/room.js';
-import { concat, silence } from '../support/speech.js';
 
 let assistant: Float32Array;
 let user: Float32Array;
@@ -19,9 +18,8 @@ test('a barge-in 100 ms after the client really ran dry for 300 ms (the server s
   // The run's first audio enters the filter's taps ahead of its echo and lifted the output a dB
   // over the microphone's noise floor: two such frames distrusted a filter that was right, the
   // room's bound and leak were forgotten, and these were missed (small room, -6 and -10 dB).
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const stallAtMs = assistant.length / 16 + 2000 + 1000;
+  const { both, secondAtMs } = twoAnswers(assistant);
+  const stallAtMs = secondAtMs + 1000;
   const atMs = stallAtMs + 300 + 100;
   for (const echoDb of [-6, -10]) {
     const room = ROOMS[0]!;
@@ -41,9 +39,8 @@ test('a barge-in 600 ms after the client really ran dry for 300 ms 2.5 s into a 
   // raised as after any pause (EchoLeak.restart) and comes down as the echo shows the filter
   // cancels. Without it the filter was distrusted during the user's first words (the leak 4-8 dB
   // lower) and this onset came 928 ms late (bench:echo stall rows, small room, -10 dB).
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const stallAtMs = assistant.length / 16 + 2000 + 2500;
+  const { both, secondAtMs } = twoAnswers(assistant);
+  const stallAtMs = secondAtMs + 2500;
   const atMs = stallAtMs + 300 + 600;
   const room = ROOMS[0]!;
   const asker = atLevel(speak('Wait, stop please. I have a question about the river.', 'en-gb+f3')!, -26);
@@ -55,11 +52,9 @@ test("a new run of playback placed later than the client plays it (a stall the c
   // The server paused 1 s into a second answer and its reference took the client to have run dry,
   // while the client played on from its queue: the echo then comes 40-200 ms earlier than the
   // reference has it. Each of these started a turn while the models were used in a new run at once.
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   for (const [room, gapMs] of [[ROOMS[3]!, 40], [ROOMS[3]!, 100], [ROOMS[0]!, 200]] as const) {
-    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: secondAtMs + 1000, gapMs }, durationMs: both.length / 16 + 800 };
+    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent, referenceStall: { atMs: secondAtMs + 1000, gapMs }, durationMs: both.length / 16 + 800 };
     const { onsets } = await onsetsThroughFrontEnd(silero, sim, { gate: true });
     assert.deepEqual(onsets.filter((t) => t >= secondAtMs), [], `${room.name}, ${gapMs} ms: the echo started speech`);
   }
@@ -68,12 +63,10 @@ test("a new run of playback placed later than the client plays it (a stall the c
 test('a stall of 200-500 ms the client never had (it buffered more than the server models) starts no speech: the filter finds the echo past the silence, and a barge-in after it is heard', { skip: noEspeak || noSpeex }, async () => {
   // Each of these started a turn before (stall-check.ts): the echo came the silence earlier than
   // the reference had it for the rest of the answer, and the filter, reading silence, passed it.
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   const cases = [[ROOMS[3]!, 300, 1000], [ROOMS[1]!, 300, 1000], [ROOMS[2]!, 500, 1000], [ROOMS[0]!, 300, 300]] as const;
   for (const [room, gapMs, intoMs] of cases) {
-    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: secondAtMs + intoMs, gapMs }, durationMs: both.length / 16 + 800 };
+    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent, referenceStall: { atMs: secondAtMs + intoMs, gapMs }, durationMs: both.length / 16 + 800 };
     const r = await onsetsThroughFrontEnd(silero, sim, { gate: true });
     assert.deepEqual(r.onsets.filter((t) => t >= secondAtMs), [], `${room.name}, ${gapMs} ms at ${intoMs}: the echo started speech`);
     assert.equal(r.canceller.skippedStalls, 1, `${room.name}, ${gapMs} ms at ${intoMs}: the silence was not skipped`);
@@ -81,19 +74,17 @@ test('a stall of 200-500 ms the client never had (it buffered more than the serv
   // The filter cancels again past the skip: a barge-in 1 s after it is heard as over an echo the filter knows.
   const room = ROOMS[1]!;
   const atMs = secondAtMs + 1000 + 300 + 1000;
-  const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), -6), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: secondAtMs + 1000, gapMs: 300 }, user, userAtMs: atMs, durationMs: atMs + 3000 };
+  const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), -6), networkMs: 30, unsent, referenceStall: { atMs: secondAtMs + 1000, gapMs: 300 }, user, userAtMs: atMs, durationMs: atMs + 3000 };
   await assertHeardOverEcho(silero, sim, atMs, 'office-150ms, 300 ms at 1000, -6 dB', secondAtMs);
 });
 
 test('a stall the client played through in part (its playback lags the model: it ran dry for less than the silence) starts no speech, and a barge-in after it is heard: the part is found', { skip: noEspeak || noSpeex }, async () => {
   // The echo comes the part played through earlier than placed, read neither as placed nor past
   // the silence. Each of the four started a turn before (stall-watch.ts), and each barge-in was missed.
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   // The reference stalls from a whole 100 ms frame sent; the client ran dry from the same moment, for the silence less the part.
   const stallAt = (intoMs: number) => Math.ceil((secondAtMs + intoMs) / 100) * 100;
-  const partial = (room: RoomParams, gapMs: number, partMs: number, intoMs: number) => ({ assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: stallAt(intoMs), gapMs }, underrun: { atMs: stallAt(intoMs), gapMs: gapMs - partMs } });
+  const partial = (room: RoomParams, gapMs: number, partMs: number, intoMs: number) => ({ assistant: both, room, networkMs: 30, unsent, referenceStall: { atMs: stallAt(intoMs), gapMs }, underrun: { atMs: stallAt(intoMs), gapMs: gapMs - partMs } });
   const echoOnly = [[ROOMS[0]!, 500, 375, 1000], [ROOMS[1]!, 500, 375, 1000], [ROOMS[2]!, 500, 250, 300], [ROOMS[3]!, 500, 250, 300]] as const;
   for (const [room, gapMs, partMs, intoMs] of echoOnly) {
     const sim = { ...partial(room, gapMs, partMs, intoMs), echoGain: echoGainFor(both, room, activeRms(user), 0), durationMs: both.length / 16 + 800 };
@@ -131,11 +122,9 @@ test('a stall the client ran dry for longer than placed (its own clock decides: 
   // The echo comes those samples later than placed. Before, the search for a part played through
   // looked only earlier (it took a pitch period's alias), and the frames heard again at the reading
   // found reached back before the silence: each of these started a turn or was missed.
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   const stallAt = (intoMs: number) => Math.ceil((secondAtMs + intoMs) / 100) * 100;
-  const longer = (room: RoomParams, gapMs: number, extraSamples: number, intoMs: number) => ({ assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: stallAt(intoMs), gapMs }, underrun: { atMs: stallAt(intoMs), gapMs: gapMs + extraSamples / 16 } });
+  const longer = (room: RoomParams, gapMs: number, extraSamples: number, intoMs: number) => ({ assistant: both, room, networkMs: 30, unsent, referenceStall: { atMs: stallAt(intoMs), gapMs }, underrun: { atMs: stallAt(intoMs), gapMs: gapMs + extraSamples / 16 } });
   for (const [room, gapMs, extra] of [[ROOMS[0]!, 200, 150], [ROOMS[1]!, 30, 150]] as const) {
     const sim = { ...longer(room, gapMs, extra, 1000), echoGain: echoGainFor(both, room, activeRms(user), 0), durationMs: both.length / 16 + 800 };
     const r = await onsetsThroughFrontEnd(silero, sim, { gate: true });
@@ -154,14 +143,12 @@ test('a stall the client ran dry for longer than placed (its own clock decides: 
 test('a stall the client ran dry a few samples longer or shorter than placed (under the 1 ms the stall check and realigner move for) starts no speech, and a barge-in after it is heard: the run is found where it plays', { skip: noEspeak || noSpeex }, async () => {
   // 5-12 samples off, the filter cancelled a few dB and relearnt for a second; each of these was
   // missed before (fine-align.ts).
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   const cases = [[ROOMS[1]!, 5, 1000], [ROOMS[3]!, 12, 300], [ROOMS[2]!, -8, 1000], [ROOMS[0]!, 12, 1000]] as const;
   for (const [room, samples, intoMs] of cases) {
     const at = Math.ceil((secondAtMs + intoMs) / 100) * 100;
     const atMs = at + 200 + 600;
-    const sim = { assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: at, gapMs: 200 }, underrun: { atMs: at, gapMs: 200 + samples / 16 }, echoGain: echoGainFor(both, room, activeRms(user), 0), user, userAtMs: atMs, durationMs: atMs + 3000 };
+    const sim = { assistant: both, room, networkMs: 30, unsent, referenceStall: { atMs: at, gapMs: 200 }, underrun: { atMs: at, gapMs: 200 + samples / 16 }, echoGain: echoGainFor(both, room, activeRms(user), 0), user, userAtMs: atMs, durationMs: atMs + 3000 };
     const label = `${room.name}, ${samples} samples off at ${intoMs}`;
     const echoOnly = await onsetsThroughFrontEnd(silero, { ...sim, user: undefined, durationMs: both.length / 16 + 800 }, { gate: true });
     assert.deepEqual(echoOnly.onsets.filter((t) => t >= secondAtMs), [], `${label}: the echo started speech`);
@@ -171,11 +158,9 @@ test('a stall the client ran dry a few samples longer or shorter than placed (un
 
 /** A second answer whose reference places a gapMs silence intoMs in, the client running dry extraSamples longer (negative: shorter): the echo comes that much later. */
 function stallInSecondAnswer(room: RoomParams, intoMs: number, gapMs: number, extraSamples: number) {
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   const at = Math.ceil((secondAtMs + intoMs) / 100) * 100;
-  const sim = { assistant: both, room, networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: at, gapMs }, underrun: { atMs: at, gapMs: gapMs + extraSamples / 16 }, echoGain: echoGainFor(both, room, activeRms(user), 0), durationMs: both.length / 16 + 800 };
+  const sim = { assistant: both, room, networkMs: 30, unsent, referenceStall: { atMs: at, gapMs }, underrun: { atMs: at, gapMs: gapMs + extraSamples / 16 }, echoGain: echoGainFor(both, room, activeRms(user), 0), durationMs: both.length / 16 + 800 };
   return { sim, secondAtMs, resumedAtMs: at + gapMs };
 }
 
@@ -232,9 +217,8 @@ test('a 30 ms stall the client ran dry 150 samples longer than placed, near room
 });
 
 test('a stall the client really had (it ran dry) is not skipped, with or without the user speaking just after it', { skip: noEspeak || noSpeex }, async () => {
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const stallAtMs = assistant.length / 16 + 2000 + 2500;
+  const { both, secondAtMs } = twoAnswers(assistant);
+  const stallAtMs = secondAtMs + 2500;
   for (const room of ROOMS) {
     // The user 100 ms after the audio resumes: in the far room that is before the silence's echo is over.
     const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent: { fromMs: stallAtMs, toMs: stallAtMs + 300 }, user, userAtMs: stallAtMs + 400, durationMs: stallAtMs + 400 + 3000 };
@@ -248,16 +232,14 @@ test('a stall the client really had (it ran dry) is not skipped, with or without
 test('a barge-in after the client ran dry on its own (an underrun the server never saw) is heard: the filter finds the echo at its new delay', { skip: noEspeak || noSpeex }, async () => {
   // The echo comes the underrun later from then on. Before (echo-realign.ts) the filter relearnt
   // the room and the gate its leak for seconds: 88 of 96 such barge-ins were missed.
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   // The small room at 0 dB, 300 ms at 2.5 s: missed while the frames from before the underrun were
   // replayed at the new reading too (the filter then cancelled 10-17 dB where it had cancelled 25-30).
   const cases = [[ROOMS[0]!, 0, 1000, 150, 600], [ROOMS[1]!, -6, 2500, 300, 300], [ROOMS[3]!, 0, 2500, 300, 1000], [ROOMS[0]!, 0, 2500, 300, 300]] as const;
   for (const [room, echoDb, intoMs, gapMs, afterMs] of cases) {
     const atMs = secondAtMs + intoMs + gapMs + afterMs;
     const name = `${room.name} ${echoDb} dB, ${gapMs} ms at ${intoMs}, user ${afterMs} ms after`;
-    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), echoDb), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, underrun: { atMs: secondAtMs + intoMs, gapMs }, user, userAtMs: atMs, durationMs: atMs + 3000 };
+    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), echoDb), networkMs: 30, unsent, underrun: { atMs: secondAtMs + intoMs, gapMs }, user, userAtMs: atMs, durationMs: atMs + 3000 };
     const on = await assertHeardOverEcho(silero, sim, atMs, name, secondAtMs);
     assert.ok(on.canceller.realignedJumps >= 1, `${name}: the echo was not found again`);
   }
@@ -268,14 +250,12 @@ test('a barge-in into the gap of an underrun the server never saw, before the ec
   // echo is still missing. The distrusted filter left only the room's loudest echo bound, as loud
   // as the user at 0 dB, and the echo coming back under the voice was never explained well enough
   // to be found again: missed (bench:echo underrun rows).
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   for (const intoMs of [1000, 2500]) {
     const atMs = secondAtMs + intoMs + 300 + 300;
     const name = `far room 0 dB, 300 ms at ${intoMs}, user 300 ms after`;
     const room = ROOMS[2]!;
-    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, underrun: { atMs: secondAtMs + intoMs, gapMs: 300 }, user, userAtMs: atMs, durationMs: atMs + 3000 };
+    const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent, underrun: { atMs: secondAtMs + intoMs, gapMs: 300 }, user, userAtMs: atMs, durationMs: atMs + 3000 };
     const on = await assertHeardOverEcho(silero, sim, atMs, name, secondAtMs);
     assert.ok(on.canceller.realignedJumps >= 1, `${name}: the echo was not found again`);
   }
@@ -353,11 +333,9 @@ test('the echo come back 300 ms early (a silence the client played through, the 
   // The echo went missing where the reference spoke over a pause of the echo come early, and the
   // distrust came as it came back: the search, looking 100 ms earlier than placed only, explained
   // none of it, and the share no reading explains started a turn.
-  const second = speak('Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.')!;
-  const both = concat(assistant, silence(2000), second);
-  const secondAtMs = assistant.length / 16 + 2000;
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
   const room = ROOMS[2]!;
-  const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent: { fromMs: assistant.length / 16, toMs: secondAtMs }, referenceStall: { atMs: secondAtMs + 300, gapMs: 300 }, durationMs: both.length / 16 + 800, checkStalls: false };
+  const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 0), networkMs: 30, unsent, referenceStall: { atMs: secondAtMs + 300, gapMs: 300 }, durationMs: both.length / 16 + 800, checkStalls: false };
   const r = await onsetsThroughFrontEnd(silero, sim, { gate: true });
   assert.deepEqual(r.onsets.filter((t) => t >= secondAtMs), [], `the echo started speech at ${r.onsets.map((t) => Math.round(t - secondAtMs)).join(', ')} ms into the second answer`);
   assert.equal(r.canceller.realignedJumps, 1, 'the echo was not found earlier');

@@ -7,15 +7,26 @@ import { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from './echo-sim.js';
 import { espeakAvailable, speak } from './espeak.js';
 import { atLevel } from './room.js';
+import { concat, silence } from './speech.js';
 
 const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
 const BARGE_IN = 'Wait, stop please. I have a question.';
+const SECOND_ANSWER = 'Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.';
 export const noEspeak = espeakAvailable() ? false : 'espeak-ng is not installed';
 export const noSpeex = speexAvailability().available ? false : 'libspeexdsp1 is not installed';
 
 /** The answer, the user's barge-in at -26 dBFS, and Silero v5 (release it after the tests). */
 export async function loadEchoFixture(): Promise<{ assistant: Float32Array; user: Float32Array; silero: SileroModel }> {
   return { assistant: speak(ANSWER)!, user: atLevel(speak(BARGE_IN, 'en-gb+f3')!, -26), silero: await SileroModel.load({ version: 'v5' }) };
+}
+
+/**
+ * A session's two answers as its client plays them: `first`, 2 s the server sent nothing in
+ * (`unsent`, for the simulation), then a second answer starting at `secondAtMs`.
+ */
+export function twoAnswers(first: Float32Array): { both: Float32Array; secondAtMs: number; unsent: { fromMs: number; toMs: number } } {
+  const secondAtMs = first.length / 16 + 2000;
+  return { both: concat(first, silence(2000), speak(SECOND_ANSWER)!), secondAtMs, unsent: { fromMs: first.length / 16, toMs: secondAtMs } };
 }
 
 /** Loads the fixture before a file's tests (handing it to `use`) and releases Silero after them; nothing without espeak-ng. */
