@@ -95,7 +95,8 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   // The client plays only what the server sent (whole 100 ms frames: see the loop below).
   if (o.unsent) for (let at = 0; at < total; at += SEND_FRAME) if (at / 16 >= o.unsent.fromMs && at / 16 < o.unsent.toMs) speaker.fill(0, at, Math.min(total, at + SEND_FRAME));
   const shifted = o.runShift ? withRunShift(speaker, Math.round(o.runShift.atMs * 16), o.runShift.samples) : speaker;
-  const gapped = o.underrun ? withGap(shifted, o.underrun.atMs * 16, o.underrun.gapMs * 16) : shifted;
+  // An underrun: the rest plays that much later.
+  const gapped = o.underrun ? withRunShift(shifted, o.underrun.atMs * 16, o.underrun.gapMs * 16) : shifted;
   const played = o.speakerDriftPpm ? slowedRuns(gapped, o.speakerDriftPpm, o.unsent ? [Math.round(o.unsent.toMs * 16)] : []) : gapped;
   const echo = new RoomPath(o.room, o.echoGain, o.driftPpm ?? 0).process(played);
   const near = new Float32Array(total);
@@ -160,20 +161,12 @@ function slowedRuns(x: Float32Array, ppm: number, runStarts: number[]): Float32A
   return out;
 }
 
-/** `x` with what plays from `at` on moved `shift` samples later (negative: earlier, over the silence before `at`), cut to its length. */
+/** `x` with what plays from `at` on moved `shift` samples later (silence inserted at `at`; negative: earlier, over the silence before `at`), cut to its length. */
 function withRunShift(x: Float32Array, at: number, shift: number): Float32Array {
   const out = new Float32Array(x.length);
   out.set(x.subarray(0, Math.min(at, at + shift)));
   const run = x.subarray(at, Math.max(at, x.length - Math.max(0, shift)));
   out.set(run, at + shift);
-  return out;
-}
-
-/** `x` with `gap` samples of silence inserted at `at`, cut to its length. */
-function withGap(x: Float32Array, at: number, gap: number): Float32Array {
-  const out = new Float32Array(x.length);
-  out.set(x.subarray(0, at));
-  out.set(x.subarray(at, Math.max(at, x.length - gap)), at + gap);
   return out;
 }
 
