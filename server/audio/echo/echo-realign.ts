@@ -55,9 +55,11 @@ const AGREE = 2;
  * as placed: a run 150 samples later than placed (a 200 ms stall run dry 9 ms longer, near room, 1
  * s into a second answer) was explained 0.88-0.92 there in 20 searches in a row, 0.1-0.4 as placed,
  * never under AS_PLACED_BELOW: nothing moved, the filter relearnt the room with its leak forgotten,
- * and a barge-in was heard 1856 ms late. Used by the search after a distrust (filter-trust.ts) and
- * the stall check's search for a part played through (stall-watch.ts): bench:echo's longer-stall
- * rows, that barge-in 1856 -> 0 ms, four more 64-96 -> 32 ms; every other section identical.
+ * and a barge-in was heard 1856 ms late. Not FineAlign's 0.15 (fine-align.ts): that margin is
+ * used over 2 ms of readings after a stall, or with as placed under half over a new answer's range.
+ * Used by the search after a distrust (filter-trust.ts) and the stall check's search for a part
+ * played through (stall-watch.ts): bench:echo's longer-stall rows, that barge-in 1856 -> 0 ms, four
+ * more 64-96 -> 32 ms; every other section identical.
  */
 export const CLEARLY_BETTER = { explains: 0.8, betterBy: 0.3 } as const;
 /** Two windows' best readings this close (0.5 ms) but not agreeing are one reading found twice, blurred by a reflection: see search. */
