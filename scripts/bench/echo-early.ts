@@ -7,7 +7,7 @@
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { bargeInOnset } from './barge-in-onset.js';
-import { concat, silence } from '../../test/support/speech.js';
+import { joinAnswers } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor, type RoomParams } from '../../test/support/room.js';
 
 const AT_MS = [1000, 1500, 2000, 3000];
@@ -25,8 +25,7 @@ export interface EarlyBargeInRow {
 }
 
 export async function runEarlyBargeInBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<EarlyBargeInRow[]> {
-  const both = concat(first, silence(GAP_MS), second);
-  const secondAtMs = first.length / 16 + GAP_MS;
+  const { both, secondAtMs } = joinAnswers(first, second, GAP_MS);
   const sim = (assistant: Float32Array, room: RoomParams, echoDb: number) => ({ assistant, room, echoGain: echoDb === -Infinity ? 0 : echoGainFor(assistant, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30 });
   const onsetAt = (assistant: Float32Array, room: RoomParams, echoDb: number, atMs: number): Promise<number | undefined> => bargeInOnset(silero, sim(assistant, room, echoDb), user, atMs, echoDb !== -Infinity);
   const rows: EarlyBargeInRow[] = [];

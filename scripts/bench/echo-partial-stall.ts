@@ -13,7 +13,7 @@
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { bargeInDeltas, LATE_MS } from './barge-in-onset.js';
-import { concat, silence } from '../../test/support/speech.js';
+import { joinAnswers } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
 const GAPS_MS = [200, 500];
@@ -67,8 +67,7 @@ export function runLongerStallBench(silero: SileroModel, first: Float32Array, se
 }
 
 async function runStallCases(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number, cases: StallCase[]): Promise<PartialStallSummary> {
-  const both = concat(first, silence(GAP_BETWEEN_ANSWERS_MS), second);
-  const secondAtMs = first.length / 16 + GAP_BETWEEN_ANSWERS_MS;
+  const { both, secondAtMs, unsent } = joinAnswers(first, second, GAP_BETWEEN_ANSWERS_MS);
   const summary: PartialStallSummary = { rows: [], stalls: 0, turnsWithCheck: 0, turnsWithout: 0, missedWithCheck: 0, missedWithout: 0, lateWithCheck: 0, lateWithout: 0 };
   const bargeIn = bargeInDeltas(silero, user);
   for (const room of ROOMS) {
@@ -77,7 +76,7 @@ async function runStallCases(silero: SileroModel, first: Float32Array, second: F
       // The reference stalls from a whole sent frame (100 ms); the client runs dry from the same moment.
       const at = Math.ceil((secondAtMs + intoMs) / 100) * 100;
       const userAt = at + gapMs + USER_AFTER_MS;
-      const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), 0), networkMs: 30, unsent: { fromMs: first.length / 16, toMs: secondAtMs }, referenceStall: { atMs: at, gapMs }, underrun: { atMs: at, gapMs: dryMs } };
+      const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), 0), networkMs: 30, unsent, referenceStall: { atMs: at, gapMs }, underrun: { atMs: at, gapMs: dryMs } };
       const cell: string[] = [];
       const bargeIns: string[] = [];
       for (const checkStalls of [true, false]) {

@@ -6,7 +6,7 @@
 // the check read past the silence.
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
-import { concat, silence } from '../../test/support/speech.js';
+import { joinAnswers } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
 const GAPS_MS = [100, 200, 300, 500];
@@ -30,15 +30,14 @@ export interface PlayedStallSummary {
 }
 
 export async function runPlayedStallBench(silero: SileroModel, first: Float32Array, second: Float32Array, userDbfs: number): Promise<PlayedStallSummary> {
-  const both = concat(first, silence(GAP_BETWEEN_ANSWERS_MS), second);
-  const secondAtMs = first.length / 16 + GAP_BETWEEN_ANSWERS_MS;
+  const { both, secondAtMs, unsent } = joinAnswers(first, second, GAP_BETWEEN_ANSWERS_MS);
   const summary: PlayedStallSummary = { rows: [], stalls: 0, turnsWithCheck: 0, turnsWithout: 0, skipped: 0 };
   for (const room of ROOMS) {
     for (const echoDb of LEVELS_DB) {
       const row: PlayedStallRow = { room: room.name, echoDb };
       for (const gapMs of GAPS_MS) {
         for (const atMs of STALL_AT_MS) {
-          const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30, unsent: { fromMs: first.length / 16, toMs: secondAtMs }, referenceStall: { atMs: secondAtMs + atMs, gapMs }, durationMs: both.length / 16 + 800 };
+          const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30, unsent, referenceStall: { atMs: secondAtMs + atMs, gapMs }, durationMs: both.length / 16 + 800 };
           const checked = await onsetsThroughFrontEnd(silero, sim, { gate: true });
           const unchecked = await onsetsThroughFrontEnd(silero, { ...sim, checkStalls: false }, { gate: true });
           const turns = checked.onsets.filter((t) => t >= secondAtMs).length;

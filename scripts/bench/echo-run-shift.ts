@@ -9,7 +9,7 @@
 // answer, then a barge-in 1.0 and 2.0 s into it, onset delta vs no echo (ms), or 'missed'.
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
-import { concat, silence } from '../../test/support/speech.js';
+import { joinAnswers } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 import { bargeInDeltas, LATE_MS, type OnsetDelta } from './barge-in-onset.js';
 
@@ -35,13 +35,12 @@ export interface RunShiftSummary {
 
 export async function runRunShiftBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<RunShiftSummary> {
   const summary: RunShiftSummary = { rows: [], runs: 0, turns: 0, bargeIns: 0, missed: 0, late: 0 };
-  const both = concat(first, silence(GAP_MS), second);
-  const secondAtMs = first.length / 16 + GAP_MS;
+  const { both, secondAtMs, unsent } = joinAnswers(first, second, GAP_MS);
   const bargeIn = bargeInDeltas(silero, user);
   for (const room of ROOMS) {
     const row: RunShiftRow = { room: room.name };
     for (const samples of SHIFTS) {
-      const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), 0), networkMs: 30, unsent: { fromMs: first.length / 16, toMs: secondAtMs }, runShift: { atMs: secondAtMs, samples } };
+      const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), 0), networkMs: 30, unsent, runShift: { atMs: secondAtMs, samples } };
       const alone = await onsetsThroughFrontEnd(silero, { ...sim, durationMs: both.length / 16 + 500 }, { gate: true });
       const turns = alone.onsets.filter((t) => t >= secondAtMs).length;
       const deltas: OnsetDelta[] = [];

@@ -5,7 +5,7 @@
 // delta against the same speech with no echo (ms), or 'missed' (no onset within 2 s).
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { bargeInDeltas } from './barge-in-onset.js';
-import { concat, silence } from '../../test/support/speech.js';
+import { joinAnswers } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
 const STALL_MS = 300;
@@ -22,8 +22,7 @@ export interface StallBargeInRow {
 }
 
 export async function runStallBargeInBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<StallBargeInRow[]> {
-  const both = concat(first, silence(GAP_MS), second);
-  const secondAtMs = first.length / 16 + GAP_MS;
+  const { both, secondAtMs } = joinAnswers(first, second, GAP_MS);
   const userAt = (stallAt: number, after: number) => secondAtMs + stallAt + STALL_MS + after;
   const delta = bargeInDeltas(silero, user);
   const rows: StallBargeInRow[] = [];

@@ -5,7 +5,7 @@
 // level: the onset delta against the same speech with no echo (ms), or 'missed'.
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { bargeInDeltas } from './barge-in-onset.js';
-import { concat, silence } from '../../test/support/speech.js';
+import { joinAnswers } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
 const UNDERRUNS_MS = [150, 300];
@@ -22,8 +22,7 @@ export interface UnderrunBargeInRow {
 }
 
 export async function runUnderrunBargeInBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<UnderrunBargeInRow[]> {
-  const both = concat(first, silence(GAP_MS), second);
-  const secondAtMs = first.length / 16 + GAP_MS;
+  const { both, secondAtMs, unsent } = joinAnswers(first, second, GAP_MS);
   const rows: UnderrunBargeInRow[] = [];
   const delta = bargeInDeltas(silero, user);
   for (const room of ROOMS) {
@@ -33,7 +32,7 @@ export async function runUnderrunBargeInBench(silero: SileroModel, first: Float3
         for (const gapMs of UNDERRUNS_MS) {
           for (const afterMs of AFTER_MS) {
             const userAt = secondAtMs + atMs + gapMs + afterMs;
-            const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30, unsent: { fromMs: first.length / 16, toMs: secondAtMs }, underrun: { atMs: secondAtMs + atMs, gapMs } };
+            const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30, unsent, underrun: { atMs: secondAtMs + atMs, gapMs } };
             row[`s${atMs}g${gapMs}a${afterMs}`] = await delta(sim, userAt);
           }
         }

@@ -7,7 +7,7 @@ import { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from './echo-sim.js';
 import { espeakAvailable, speak } from './espeak.js';
 import { atLevel } from './room.js';
-import { concat, silence } from './speech.js';
+import { joinAnswers } from './speech.js';
 
 const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
 const BARGE_IN = 'Wait, stop please. I have a question.';
@@ -24,9 +24,8 @@ export async function loadEchoFixture(): Promise<{ assistant: Float32Array; user
  * A session's two answers as its client plays them: `first`, 2 s the server sent nothing in
  * (`unsent`, for the simulation), then a second answer starting at `secondAtMs`.
  */
-export function twoAnswers(first: Float32Array): { both: Float32Array; secondAtMs: number; unsent: { fromMs: number; toMs: number } } {
-  const secondAtMs = first.length / 16 + 2000;
-  return { both: concat(first, silence(2000), speak(SECOND_ANSWER)!), secondAtMs, unsent: { fromMs: first.length / 16, toMs: secondAtMs } };
+export function twoAnswers(first: Float32Array): ReturnType<typeof joinAnswers> {
+  return joinAnswers(first, speak(SECOND_ANSWER)!, 2000);
 }
 
 /** Loads the fixture before a file's tests (handing it to `use`) and releases Silero after them; nothing without espeak-ng. */

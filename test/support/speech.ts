@@ -38,6 +38,15 @@ export function silence(ms: number): Float32Array {
   return new Float32Array(Math.round(ms * 16));
 }
 
+/**
+ * A session's two answers as its client plays them: `first`, `gapMs` the server sent nothing in
+ * (`unsent`, as the echo simulation takes it), then `second` from `secondAtMs`.
+ */
+export function joinAnswers(first: Float32Array, second: Float32Array, gapMs: number): { both: Float32Array; secondAtMs: number; unsent: { fromMs: number; toMs: number } } {
+  const secondAtMs = first.length / 16 + gapMs;
+  return { both: concat(first, silence(gapMs), second), secondAtMs, unsent: { fromMs: first.length / 16, toMs: secondAtMs } };
+}
+
 export function concat(...parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
