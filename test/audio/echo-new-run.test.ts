@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { assertHeardOverEcho, noEspeak, noSpeex, twoAnswers, useEchoFixture } from '../support/echo-fixture.js';
-import { simulateEcho } from '../support/echo-sim.js';
+import { onsetsThroughFrontEnd, simulateEcho } from '../support/echo-sim.js';
 import { ROOMS, activeRms, echoGainFor } from '../support/room.js';
 
 let assistant: Float32Array;
@@ -40,4 +40,16 @@ test('the canceller reports each move of its reading and why: a new answer begun
   // A 300 ms underrun the server never saw 2.5 s into the answer; a 200 ms stall it placed that the client played through.
   assert.deepEqual(await causes({ underrun: { atMs: secondAtMs + 2500, gapMs: 300 } }), ['jump']);
   assert.deepEqual(await causes({ referenceStall: { atMs: secondAtMs + 1000, gapMs: 200 } }), ['stall']);
+});
+
+test('a second answer the client began 100 ms later than placed in the far room (its echo 530 ms late, past the 500 ms the path bound spans): the echo alone starts no speech, and a barge-in 1 s in is heard', { skip: noEspeak || noSpeex }, async () => {
+  // The frames heard before the run was found taught the path bound that no echo came as placed
+  // (it fell 34 dB), and the echo, past its delays, passed the gate: 2 turns, that barge-in missed.
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
+  const room = ROOMS[2]!;
+  const sim = { assistant: both, room, networkMs: 30, unsent, runShift: { atMs: secondAtMs, samples: 1600 }, echoGain: echoGainFor(both, room, activeRms(user), 0) };
+  const alone = await onsetsThroughFrontEnd(silero, { ...sim, durationMs: both.length / 16 + 500 }, { gate: true });
+  assert.deepEqual(alone.onsets.filter((t) => t >= secondAtMs), [], 'the echo alone started speech');
+  const atMs = secondAtMs + 1000;
+  await assertHeardOverEcho(silero, { ...sim, user, userAtMs: atMs, durationMs: atMs + 3000 }, atMs, `${room.name}, begun 1600 samples later`, secondAtMs);
 });

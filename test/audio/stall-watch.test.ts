@@ -19,7 +19,7 @@ IR[400] = -9000;
  * 2000 ms; the client begins that one `late` samples later than placed. Feeds the watch every
  * frame of the second answer's first 600 ms, and returns the moves it asked for.
  */
-function secondAnswer(late: number, firstRun = false): { moves: number[]; searchedAfter: boolean } {
+function secondAnswer(late: number, firstRun = false): { moves: number[]; searchedAfter: boolean; placing: boolean[] } {
   const reference = new EchoReference({ originMs: 0, capacityMs: 4000 });
   if (!firstRun) reference.sent(noise(16000, -12, 3), 16000, 0);
   const watch = new StallWatch(reference, FRAME);
@@ -42,8 +42,10 @@ function secondAnswer(late: number, firstRun = false): { moves: number[]; search
     return mic;
   };
   const moves: number[] = [];
+  const placing: boolean[] = [];
   let skipped = 0;
   for (let from = answerAt; from < answerAt + 9600; from += FRAME) {
+    placing.push(watch.placingRun);
     if (!watch.watching) continue;
     const mic = micAt(from + skipped);
     let energy = 0;
@@ -53,7 +55,7 @@ function secondAnswer(late: number, firstRun = false): { moves: number[]; search
     // The canceller reads the reference that much later from the next frame on (ReferenceClock.skipStall).
     skipped += move;
   }
-  return { moves, searchedAfter: watch.watching };
+  return { moves, searchedAfter: watch.watching, placing };
 }
 
 test('a new answer begun a few samples or 100 ms later, or 5 ms earlier, than placed is found where it plays, once', () => {
@@ -65,4 +67,16 @@ test('a new answer begun where placed moves nothing, and the search ends; a sess
   assert.deepEqual(placed.moves, []);
   assert.equal(placed.searchedAfter, false, 'found as placed: nothing more to watch');
   assert.deepEqual(secondAnswer(40, true).moves, [], 'no audio before it: nothing placed to be off');
+});
+
+test('while a new answer is searched for, the watch says the run is being placed (the canceller keeps those frames from the path bound), and no longer once it is found or found as placed', () => {
+  for (const late of [1600, 0]) {
+    const { placing } = secondAnswer(late);
+    const first = placing.indexOf(true);
+    assert.ok(first >= 0, `${late} samples late: never placing`);
+    assert.ok(first <= 2, `${late} samples late: placing only from frame ${first}`);
+    assert.equal(placing.at(-1), false, `${late} samples late: still placing at the end`);
+    assert.equal(placing.lastIndexOf(true) - first + 1, placing.filter(Boolean).length, `${late} samples late: placing twice`);
+  }
+  assert.ok(!secondAnswer(40, true).placing.includes(true), "a session's first run is not placed");
 });

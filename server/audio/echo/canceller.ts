@@ -326,7 +326,9 @@ export class EchoCanceller {
     // path bound learns nothing then either: the microphone does not hear what the reference says
     // played (a client that ran dry is silent under loud reference, a bound far too tight).
     const held = this.trust.holdThisFrame();
-    const moved = held ? false : this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
+    // Nor while a new answer's run is searched for where the client plays it (StallWatch.placingRun).
+    const unplaced = this.stallWatch?.placingRun ?? false;
+    const moved = held || unplaced ? false : this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
     if (moved) this.models.echoMoved();
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
     // Kept after the delay update: a frame replayed at the lock must not be heard twice.

@@ -98,6 +98,14 @@ export class StallWatch {
     return this.check.silence;
   }
 
+  /**
+   * A new answer's run is being searched for where the client plays it (alignRun): its echo may
+   * come at another delay than placed, and what the microphone hears says nothing of the path as placed.
+   */
+  get placingRun(): boolean {
+    return this.runAlign.active;
+  }
+
   /** Just read past a silence: the filter still holds what it read there, its word is not to be taken. */
   get settling(): boolean {
     return this.check.settling;
