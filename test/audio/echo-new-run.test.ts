@@ -53,3 +53,14 @@ test('a second answer the client began 100 ms later than placed in the far room 
   const atMs = secondAtMs + 1000;
   await assertHeardOverEcho(silero, { ...sim, user, userAtMs: atMs, durationMs: atMs + 3000 }, atMs, `${room.name}, begun 1600 samples later`, secondAtMs);
 });
+
+test('a second answer begun 13 samples later than placed, echo 6 dB under the user: the distrust it brings, lasting until the run is found, forgets nothing of the room, and a barge-in 1 s in is heard at once', { skip: noEspeak || noSpeex }, async () => {
+  // The distrust outlasted 100 ms before the search found the run, and forgot the room: the path
+  // bound, and for a second the spectral model's word, without which the user's word, bridged
+  // over the filter's distrust as they spoke, ended 30 ms short of the VAD's minimum: 544 ms late.
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
+  const room = ROOMS[0]!;
+  const atMs = secondAtMs + 1000;
+  const sim = { assistant: both, room, networkMs: 30, unsent, runShift: { atMs: secondAtMs, samples: 13 }, echoGain: echoGainFor(both, room, activeRms(user), -6), user, userAtMs: atMs, durationMs: atMs + 3000 };
+  await assertHeardOverEcho(silero, sim, atMs, `${room.name}, begun 13 samples later, -6 dB`, secondAtMs);
+});

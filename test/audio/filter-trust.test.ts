@@ -122,6 +122,24 @@ test('before the delay is locked a distrust holds nothing (a young filter is no 
   assert.equal(trust.holdThisFrame(), false);
 });
 
+test('a distrust while a new answer is placed (its run searched for) forgets the bound only once the search is over without a move; a move found meanwhile forgets nothing', () => {
+  const distrustedWhilePlacing = (placingUntil: number, moveAt?: number) => {
+    const { trust, calls } = setup();
+    const forgotAt: number[] = [];
+    trust.judge(0, misaligned);
+    trust.judge(1, misaligned);
+    for (let f = 1; f <= 30; f++) {
+      if (f === moveAt) trust.readingMoved(f, 13, 5);
+      else if (f > 1 && !trust.trusted) trust.judge(f, misaligned);
+      if (trust.endFrame(f, true, false, MIC, 100, f < placingUntil)) forgotAt.push(f);
+    }
+    return { forgotAt, forgets: calls.forgets };
+  };
+  assert.deepEqual(distrustedWhilePlacing(0), { forgotAt: [11], forgets: 1 }, 'not placing: at 100 ms');
+  assert.deepEqual(distrustedWhilePlacing(20), { forgotAt: [20], forgets: 1 }, 'placing until frame 20: as it ends');
+  assert.deepEqual(distrustedWhilePlacing(20, 15), { forgotAt: [], forgets: 0 }, 'the run found where it plays at frame 15');
+});
+
 test('a reading moved while distrusted (a stall found played through) replays the frames since the silence at the new reading, keeps the leak it had, and ends the search', () => {
   const { trust: moved, leak, calls } = setup();
   for (let i = 0; i < 400; i++) leak.learn(MIC * 1e-4, MIC, 12);

@@ -415,7 +415,7 @@ export class EchoCanceller {
     // Distrusted this long, the echo no longer comes the way it did (its delay jumped): what
     // bounded it before bounds nothing now (EchoPathBound.forget, by FilterTrust).
     const jumps = this.trust.realignedJumps;
-    const roomGone = this.trust.endFrame(frameIndex, filterRan, held, micEnergy, this.noiseFloor);
+    const roomGone = this.trust.endFrame(frameIndex, filterRan, held, micEnergy, this.noiseFloor, unplaced);
     if (this.trust.realignedJumps !== jumps) this.onReadingMoved?.('jump');
     if (roomGone) {
       bound = null;

@@ -264,14 +264,18 @@ export class FilterTrust {
    * the distrust has lasted (true when it did so now), and searches where the echo went when due.
    * A 300 ms underrun 3 s into a first answer started a turn in 8 of 12 rooms and levels when the
    * old bound was kept. While held the bound waits: the search may yet find the echo where the
-   * room's bound still holds.
+   * room's bound still holds. So it does while a new answer's run is searched for where the client
+   * plays it (`placingRun`, StallWatch.placingRun): a run begun 13 samples late distrusted the
+   * filter for 110 ms before the search found it, the room was forgotten meanwhile (the bound, and
+   * for a second the spectral model's word), and a barge-in 1 s into it over echo 6 dB under the
+   * user was heard 544 ms late (run shifts at -6 dB, 4 rooms x 8 offsets x 2 barge-ins: later than 100 ms 2 -> 0 of 64).
    */
-  endFrame(frame: number, filterRan: boolean, held: boolean, micEnergy: number, noiseFloor: number): boolean {
+  endFrame(frame: number, filterRan: boolean, held: boolean, micEnergy: number, noiseFloor: number, placingRun = false): boolean {
     if (!(filterRan || held) || this.trustedNow) return false;
     const distrustedFor = frame - this.distrustedSince;
-    if (held && distrustedFor === this.forgetAfter) this.forgetBoundWhenRun = true;
+    if ((held || placingRun) && distrustedFor === this.forgetAfter) this.forgetBoundWhenRun = true;
     let forgot = false;
-    if (filterRan && !this.boundForgotten && (distrustedFor === this.forgetAfter || this.forgetBoundWhenRun)) {
+    if (filterRan && !placingRun && !this.boundForgotten && (distrustedFor === this.forgetAfter || this.forgetBoundWhenRun)) {
       this.d.pathBound.forget();
       this.boundForgotten = true;
       forgot = true;
