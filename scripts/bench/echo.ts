@@ -287,7 +287,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   }
   if (runShifts) {
     const r = runShifts;
-    console.log(`New answers the client began s samples later than placed (negative: earlier), 0 dB: turns the echo alone started in that answer / a barge-in 1.0 and 2.0 s into it, onset delta vs no echo (ms). In all, ${r.runs} answers: turns ${r.turns}; of ${r.bargeIns} barge-ins, missed ${r.missed}, later than 100 ms ${r.late}:`);
+    console.log(`New answers the client began s samples later than placed (negative: earlier), echo at 0, -6 and +6 dB: turns the echo alone started in that answer / a barge-in 1.0 and 2.0 s into it, onset delta vs no echo (ms). In all, ${r.runs} answers: turns ${r.turns}; of ${r.bargeIns} barge-ins, missed ${r.missed}, later than 100 ms ${r.late}:`);
     console.table(r.rows);
   }
   if (playedStalls) {
