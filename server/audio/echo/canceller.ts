@@ -83,6 +83,9 @@ const FRAME_MS = FRAME / SAMPLES_PER_MS;
 const BRIDGE_LEAK_DB = -30;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
+/** The filter's echo estimate this far (13 dB) over the microphone, and 6 dB over its noise floor: the echo it expects did not come (as FilterTrust's ECHO_GONE_BELOW_ESTIMATE). */
+const ECHO_MISSING_BELOW_ESTIMATE = 20;
+const ECHO_MISSING_OVER_FLOOR = 4;
 /** How far before its position a fractional read of the reference reaches, samples (fractional-delay.ts's span, rounded up). */
 const FRACTIONAL_REACH = 8;
 /** The room tail the filter must span after the echo's direct path, ms. */
@@ -354,6 +357,7 @@ export class EchoCanceller {
     let playSilent = false;
     let filterHearsNoEcho = false;
     let filterRan = false;
+    let echoMissing = false;
     if (this.speex && !this.bypassFlag) {
       const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
       this.trust.record(mic, playFrom, held);
@@ -385,6 +389,7 @@ export class EchoCanceller {
       // What the filter took out of the microphone (its echo estimate), read by both checks below.
       const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
       filterRan = true;
+      echoMissing = estimateEnergy > micEnergy * ECHO_MISSING_BELOW_ESTIMATE && estimateEnergy > this.noiseFloor * ECHO_MISSING_OVER_FLOOR;
       filterHearsNoEcho = this.trust.trusted && this.leak.db <= HEARS_NO_ECHO_LEAK_DB && estimateEnergy < micEnergy * HEARS_NO_ECHO_ABOVE;
       trusted = this.trust.judge(frameIndex, {
         micEnergy,
@@ -455,7 +460,11 @@ export class EchoCanceller {
     // The residual cannot be louder than the echo the microphone shows at all (a headset client,
     // a quiet loudspeaker): the leak comes down to that bound at once instead of learning it.
     if (bound !== null) this.leak.capAt(bound);
-    const modelled = !this.bypassFlag && !this.noEchoPath;
+    // Nor where a new answer's run, not yet found where the client plays it, left the echo the
+    // filter expects missing: the envelope model took that for a dropout and stood down (office,
+    // +6 dB, the answer begun 100 ms late: unusable 1 s in, it vouched for no bridge, and a
+    // barge-in there was heard 992 ms late). Where the echo is there, a few samples off, they learn.
+    const modelled = !this.bypassFlag && !this.noEchoPath && !(unplaced && echoMissing);
     const envelopeEcho = this.models.frame({ mic, micEnergy, now, frameIndex, modelled, active, filterHearsNoEcho }, evidence);
     // Without the adaptive filter (no libspeexdsp) the output is the microphone, whose echo the
     // envelope model predicts: the residual to expect is at least that. The leak alone, a high
