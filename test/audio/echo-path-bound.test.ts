@@ -3,7 +3,7 @@
 // range; and a microphone that hears no echo shows it within about a second.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EchoPathBound, loudestPerDelay } from '../../server/audio/echo/echo-path-bound.js';
+import { EchoPathBound, faintBoundEcho, loudestPerDelay } from '../../server/audio/echo/echo-path-bound.js';
 import { EchoReference } from '../../server/audio/echo/reference.js';
 import { espeakAvailable, speak } from '../support/espeak.js';
 import { ROOMS, echoGainFor, echoOf, noise, atLevel } from '../support/room.js';
@@ -189,4 +189,12 @@ test('anyDelayEchoBound: unknown before the path is, then the loudest of the blo
   assert.ok(anyDelay >= loudestEcho, `bound ${(10 * Math.log10(anyDelay)).toFixed(1)} dB under the loudest echo ${(10 * Math.log10(loudestEcho)).toFixed(1)} dB`);
   assert.ok(anyDelay < loudestEcho * 10 ** (20 / 10), `bound ${(10 * Math.log10(anyDelay / loudestEcho)).toFixed(1)} dB over the loudest echo: no bound at all`);
   assert.equal(bound.anyDelayEchoBound(frames + 100, frames + 200), 0, 'silence returns no echo');
+});
+
+test('the faint bound echo: the bound over the reference peak where it spans every delay and is faint (under -50 dBFS); Infinity where unknown, locked to a delay, or loud', () => {
+  const peak = 32768 ** 2 * 10 ** (-20 / 10);
+  assert.ok(Math.abs(faintBoundEcho(peak, -40, true) - 32768 ** 2 * 10 ** (-60 / 10)) < 1, '-20 dBFS over a -40 dB path: -60 dBFS');
+  assert.equal(faintBoundEcho(peak, -20, true), Number.POSITIVE_INFINITY, '-40 dBFS is no faint echo');
+  assert.equal(faintBoundEcho(peak, -40, false), Number.POSITIVE_INFINITY, 'the peak spans the filter only');
+  assert.equal(faintBoundEcho(peak, null, true), Number.POSITIVE_INFINITY, 'the bound unknown');
 });

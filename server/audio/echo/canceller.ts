@@ -61,7 +61,7 @@
 import { DelayLock } from './delay-lock.js';
 import { mainTap } from './drift-tracker.js';
 import { followNoiseFloor } from './noise-floor.js';
-import { EchoPathBound } from './echo-path-bound.js';
+import { EchoPathBound, faintBoundEcho } from './echo-path-bound.js';
 import { EchoAudibility } from './echo-audibility.js';
 import { EchoModels } from './echo-models.js';
 import { OnsetGate } from './onset-gate.js';
@@ -99,8 +99,6 @@ const ESTIMATE_AFTER_SILENT_FRAMES = 50;
 /** A trusted filter cancelling this much (dB) that estimates no more echo than 6 dB over the microphone hears no echo there. */
 const HEARS_NO_ECHO_LEAK_DB = -6;
 const HEARS_NO_ECHO_ABOVE = 10 ** (6 / 10);
-/** A worst-case echo at most this loud (-50 dBFS, mean square int16) is faint enough for those margins where no echo path is heard. */
-const FAINT_ECHO = 32768 ** 2 * 10 ** (-50 / 10);
 
 export interface EchoCancellerOptions {
   reference: EchoReference;
@@ -452,7 +450,8 @@ export class EchoCanceller {
     // Just distrusted, the filter vouched for until then: a candidate it let start may carry on (OnsetGate.mayBridge).
     evidence.freshDistrust = !gateTrusts && !held && !stallMayEcho && this.trust.freshDistrust(frameIndex);
     evidence.micEnergy = micEnergy;
-    evidence.boundEcho = active ? this.faintBoundEcho(refPeak, bound) : 0;
+    // Where no delay is locked and no echo path is heard, any echo is at most the bound over the loudest reference.
+    evidence.boundEcho = active ? faintBoundEcho(refPeak, bound, !this.locked && this.noEchoPath) : 0;
     const leakResidual = active ? this.leak.residual(refPeak) : 0;
     evidence.residual = leakResidual;
     // Learnt from frames whose reference surely echoed, while the filter is trusted.
@@ -526,23 +525,6 @@ export class EchoCanceller {
   private filterResponse(): Int32Array {
     this.impulse = this.speex!.impulseResponse(this.impulse);
     return this.impulse;
-  }
-
-  /**
-   * The loudest echo the path bound (`boundDb`) allows under a frame's reference peak, where that
-   * is a worst case and faint; Infinity elsewhere. The bound times the loudest reference at any
-   * delay in range is the loudest echo there can be, but only while no delay is locked does refPeak
-   * span every delay: once locked it spans the filter, and an echo that jumped past it (a long
-   * underrun) started turns in the gate-only mode (bench:echo). Only where the microphone hears no
-   * echo path (elsewhere the leak's estimate, learnt from the echo itself, is the sharper one
-   * anyway), and only when that loudest echo is faint: an echo pushed past the bound's delays by a
-   * long underrun is not bounded by it, and a quiet loudspeaker's (-50 dBFS, 15 dB over the
-   * floor) then started more turns, bridged (mayBridge).
-   */
-  private faintBoundEcho(refPeak: number, boundDb: number | null): number {
-    if (boundDb === null || this.locked || !this.noEchoPath) return Number.POSITIVE_INFINITY;
-    const echo = refPeak * 10 ** (boundDb / 10);
-    return echo <= FAINT_ECHO ? echo : Number.POSITIVE_INFINITY;
   }
 
   /**

@@ -37,7 +37,7 @@ export interface FrameEvidence {
   micEnergy: number;
   /** The residual echo to expect after the filter: the loudest reference that can echo, times the leak. */
   residual: number;
-  /** The loudest echo the path bound allows where that is a worst case and faint; Infinity elsewhere (EchoCanceller.faintBoundEcho). */
+  /** The loudest echo the path bound allows where that is a worst case and faint; Infinity elsewhere (faintBoundEcho, echo-path-bound.ts). */
   boundEcho: number;
   /** The loudest echo the room can return at any delay (EchoPathBound), while the filter is distrusted; 0 otherwise. */
   rawResidual: number;
