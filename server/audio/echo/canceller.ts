@@ -72,7 +72,7 @@ import { SpeexEchoCanceller } from './speex.js';
 import { STALL_CHECK_MAX_MS } from './stall-check.js';
 import { StallWatch } from './stall-watch.js';
 import { EchoLeak } from './echo-leak.js';
-import { FilterTrust } from './filter-trust.js';
+import { ECHO_GONE_BELOW_ESTIMATE, FilterTrust, NOISE_EVIDENCE_ABOVE } from './filter-trust.js';
 import { EchoSeconds } from './echo-seconds.js';
 import { echoEstimateEnergy, isSilent, meanSquare } from './frame-energy.js';
 
@@ -83,9 +83,6 @@ const FRAME_MS = FRAME / SAMPLES_PER_MS;
 const BRIDGE_LEAK_DB = -30;
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
 const ACTIVE_ENERGY = 10;
-/** The filter's echo estimate this far (13 dB) over the microphone, and 6 dB over its noise floor: the echo it expects did not come (as FilterTrust's ECHO_GONE_BELOW_ESTIMATE). */
-const ECHO_MISSING_BELOW_ESTIMATE = 20;
-const ECHO_MISSING_OVER_FLOOR = 4;
 /** How far before its position a fractional read of the reference reaches, samples (fractional-delay.ts's span, rounded up). */
 const FRACTIONAL_REACH = 8;
 /** The room tail the filter must span after the echo's direct path, ms. */
@@ -387,7 +384,8 @@ export class EchoCanceller {
       // What the filter took out of the microphone (its echo estimate), read by both checks below.
       const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
       filterRan = true;
-      echoMissing = estimateEnergy > micEnergy * ECHO_MISSING_BELOW_ESTIMATE && estimateEnergy > this.noiseFloor * ECHO_MISSING_OVER_FLOOR;
+      // The echo the filter expects did not come: its estimate far over the microphone, and over the noise (as FilterTrust judges it).
+      echoMissing = estimateEnergy > micEnergy * ECHO_GONE_BELOW_ESTIMATE && estimateEnergy > this.noiseFloor * NOISE_EVIDENCE_ABOVE;
       filterHearsNoEcho = this.trust.trusted && this.leak.db <= HEARS_NO_ECHO_LEAK_DB && estimateEnergy < micEnergy * HEARS_NO_ECHO_ABOVE;
       trusted = this.trust.judge(frameIndex, {
         micEnergy,

@@ -44,15 +44,15 @@ const FAINT_ECHO = 32768 ** 2 * 10 ** (-50 / 10);
  * The loudest echo the path bound (`boundDb`) allows under a frame's reference peak, where that
  * is a worst case and faint; Infinity elsewhere. The bound times the loudest reference at any
  * delay in range is the loudest echo there can be, but only while no delay is locked does the
- * peak span every delay (`anyDelay`): once locked it spans the filter, and an echo that jumped past
- * it (a long underrun) started turns in the gate-only mode (bench:echo). Only where the microphone
- * hears no echo path (the canceller's `anyDelay` says so too; elsewhere the leak's estimate, learnt
- * from the echo itself, is the sharper one anyway), and only when that loudest echo is faint: an
- * echo pushed past the bound's delays by a long underrun is not bounded by it, and a quiet
- * loudspeaker's (-50 dBFS, 15 dB over the floor) then started more turns, bridged (mayBridge).
+ * peak span every delay: once locked it spans the filter, and an echo that jumped past it (a long
+ * underrun) started turns in the gate-only mode (bench:echo). Only where the microphone hears no
+ * echo path (elsewhere the leak's estimate, learnt from the echo itself, is the sharper one
+ * anyway): `unlockedNoPath` is both. And only when that loudest echo is faint: an echo pushed
+ * past the bound's delays by a long underrun is not bounded by it, and a quiet loudspeaker's
+ * (-50 dBFS, 15 dB over the floor) then started more turns, bridged (mayBridge).
  */
-export function faintBoundEcho(refPeak: number, boundDb: number | null, anyDelay: boolean): number {
-  if (boundDb === null || !anyDelay) return Number.POSITIVE_INFINITY;
+export function faintBoundEcho(refPeak: number, boundDb: number | null, unlockedNoPath: boolean): number {
+  if (boundDb === null || !unlockedNoPath) return Number.POSITIVE_INFINITY;
   const echo = refPeak * 10 ** (boundDb / 10);
   return echo <= FAINT_ECHO ? echo : Number.POSITIVE_INFINITY;
 }

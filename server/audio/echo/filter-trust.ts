@@ -45,7 +45,7 @@ const MISALIGNED_ABOVE = 1.1;
 const TRUST_AFTER = 3;
 const DISTRUST_AFTER = 2;
 /** Within this of the microphone's noise floor (6 dB) a frame says nothing of the filter unless its echo estimate stands above it too. */
-const NOISE_EVIDENCE_ABOVE = 10 ** (6 / 10);
+export const NOISE_EVIDENCE_ABOVE = 10 ** (6 / 10);
 /** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again, and the path bound at once. */
 const FORGET_AFTER_FRAMES = 10;
 /** The microphone this far over its noise floor (10 dB) while the filter is distrusted: loud enough to search where the echo went. */
@@ -59,7 +59,7 @@ const JUMP_WATCH_FRAMES = 10;
  * echo went missing. A drifting clock's filter predicts a word's start a few ms early, 9-11 dB
  * over the microphone (two devices, -300 ppm); an underrun's gap, 13.5-21 dB.
  */
-const ECHO_GONE_BELOW_ESTIMATE = 20;
+export const ECHO_GONE_BELOW_ESTIMATE = 20;
 /**
  * How much earlier than placed (400 ms, samples at 16 kHz) the search looks when the hold began
  * with the echo back: the echo that went missing may have come early as well as late (a silence
