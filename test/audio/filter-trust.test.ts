@@ -140,6 +140,24 @@ test('a distrust while a new answer is placed (its run searched for) forgets the
   assert.deepEqual(distrustedWhilePlacing(20, 15), { forgotAt: [], forgets: 0 }, 'the run found where it plays at frame 15');
 });
 
+test('the echo is missing in a frame whose estimate stands 13 dB over the microphone and 6 dB over the noise, trusted or not; only in that frame', () => {
+  const { trust } = setup();
+  trust.judge(0, aligned);
+  assert.equal(trust.echoMissingIn(0), false, 'the estimate as loud as the microphone');
+  trust.judge(1, { ...missing, micEnergy: MIC / 30, noiseFloor: MIC / 30 });
+  assert.equal(trust.echoMissingIn(1), true);
+  assert.equal(trust.echoMissingIn(2), false, 'not judged yet');
+  trust.judge(2, { ...missing, micEnergy: MIC / 30, estimateEnergy: MIC / 10, noiseFloor: MIC / 30 });
+  assert.equal(trust.echoMissingIn(2), false, '5 dB over the microphone is no missing echo');
+  trust.judge(3, misaligned);
+  trust.judge(4, misaligned);
+  assert.equal(trust.trusted, false);
+  trust.judge(5, { ...missing, micEnergy: 1000, noiseFloor: 1000 });
+  assert.equal(trust.echoMissingIn(5), true, 'distrusted too');
+  trust.judge(6, { ...missing, micEnergy: 1000, estimateEnergy: 3000, noiseFloor: 1000 });
+  assert.equal(trust.echoMissingIn(6), false, 'within 6 dB of the noise floor');
+});
+
 test('a reading moved while distrusted (a stall found played through) replays the frames since the silence at the new reading, keeps the leak it had, and ends the search', () => {
   const { trust: moved, leak, calls } = setup();
   for (let i = 0; i < 400; i++) leak.learn(MIC * 1e-4, MIC, 12);

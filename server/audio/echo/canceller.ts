@@ -72,7 +72,7 @@ import { SpeexEchoCanceller } from './speex.js';
 import { STALL_CHECK_MAX_MS } from './stall-check.js';
 import { StallWatch } from './stall-watch.js';
 import { EchoLeak } from './echo-leak.js';
-import { ECHO_GONE_BELOW_ESTIMATE, FilterTrust, NOISE_EVIDENCE_ABOVE } from './filter-trust.js';
+import { FilterTrust } from './filter-trust.js';
 import { EchoSeconds } from './echo-seconds.js';
 import { echoEstimateEnergy, isSilent, meanSquare } from './frame-energy.js';
 
@@ -352,7 +352,6 @@ export class EchoCanceller {
     let playSilent = false;
     let filterHearsNoEcho = false;
     let filterRan = false;
-    let echoMissing = false;
     if (this.speex && !this.bypassFlag) {
       const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
       this.trust.record(mic, playFrom, held);
@@ -384,8 +383,6 @@ export class EchoCanceller {
       // What the filter took out of the microphone (its echo estimate), read by both checks below.
       const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
       filterRan = true;
-      // The echo the filter expects did not come: its estimate far over the microphone, and over the noise (as FilterTrust judges it).
-      echoMissing = estimateEnergy > micEnergy * ECHO_GONE_BELOW_ESTIMATE && estimateEnergy > this.noiseFloor * NOISE_EVIDENCE_ABOVE;
       filterHearsNoEcho = this.trust.trusted && this.leak.db <= HEARS_NO_ECHO_LEAK_DB && estimateEnergy < micEnergy * HEARS_NO_ECHO_ABOVE;
       trusted = this.trust.judge(frameIndex, {
         micEnergy,
@@ -461,7 +458,7 @@ export class EchoCanceller {
     // filter expects missing: the envelope model took that for a dropout and stood down (office,
     // +6 dB, the answer begun 100 ms late: unusable 1 s in, it vouched for no bridge, and a
     // barge-in there was heard 992 ms late). Where the echo is there, a few samples off, they learn.
-    const modelled = !this.bypassFlag && !this.noEchoPath && !(unplaced && echoMissing);
+    const modelled = !this.bypassFlag && !this.noEchoPath && !(unplaced && filterRan && this.trust.echoMissingIn(frameIndex));
     const envelopeEcho = this.models.frame({ mic, micEnergy, now, frameIndex, modelled, active, filterHearsNoEcho }, evidence);
     // Without the adaptive filter (no libspeexdsp) the output is the microphone, whose echo the
     // envelope model predicts: the residual to expect is at least that. The leak alone, a high

@@ -45,7 +45,7 @@ const MISALIGNED_ABOVE = 1.1;
 const TRUST_AFTER = 3;
 const DISTRUST_AFTER = 2;
 /** Within this of the microphone's noise floor (6 dB) a frame says nothing of the filter unless its echo estimate stands above it too. */
-export const NOISE_EVIDENCE_ABOVE = 10 ** (6 / 10);
+const NOISE_EVIDENCE_ABOVE = 10 ** (6 / 10);
 /** A distrust this long (100 ms) means the filter relearns: its leak estimate is forgotten when trusted again, and the path bound at once. */
 const FORGET_AFTER_FRAMES = 10;
 /** The microphone this far over its noise floor (10 dB) while the filter is distrusted: loud enough to search where the echo went. */
@@ -59,7 +59,7 @@ const JUMP_WATCH_FRAMES = 10;
  * echo went missing. A drifting clock's filter predicts a word's start a few ms early, 9-11 dB
  * over the microphone (two devices, -300 ppm); an underrun's gap, 13.5-21 dB.
  */
-export const ECHO_GONE_BELOW_ESTIMATE = 20;
+const ECHO_GONE_BELOW_ESTIMATE = 20;
 /**
  * How much earlier than placed (400 ms, samples at 16 kHz) the search looks when the hold began
  * with the echo back: the echo that went missing may have come early as well as late (a silence
@@ -156,6 +156,8 @@ export class FilterTrust {
   private jumpWatchFrames = 0;
   /** The last frame the trusted filter, locked, predicted echo far over the microphone (see ECHO_GONE_BELOW_ESTIMATE). */
   private echoMissingAt = Number.NEGATIVE_INFINITY;
+  /** The last frame judged whose echo estimate stood far over the microphone (ECHO_GONE_BELOW_ESTIMATE), trusted or not. */
+  private estimateOverMicAt = Number.NEGATIVE_INFINITY;
   /** The filter was found again by moving the reading: trusted again, it keeps the leak it had. */
   private realigned = false;
   /** The frame the reading last moved to where a stall's echo was found, the filter trusted at once (readingMoved). */
@@ -205,6 +207,11 @@ export class FilterTrust {
   /** Keeps a microphone frame and where the filter reads the reference for it (`held`: the filter did not hear it). */
   record(mic: Int16Array, playFrom: number, held: boolean): void {
     this.realigner.record(mic, playFrom, held);
+  }
+
+  /** Whether, in frame `frame` (judged), the filter expected echo far over the microphone and the noise: the echo it expects did not come. */
+  echoMissingIn(frame: number): boolean {
+    return this.estimateOverMicAt === frame;
   }
 
   /** Whether the gate may vouch for the filter as trusted (see PROVEN_BELOW). */
@@ -354,7 +361,10 @@ export class FilterTrust {
     this.doubleTalkRun = doubleTalk ? this.doubleTalkRun + 1 : 0;
     if (this.doubleTalkRun >= DOUBLE_TALK_RUN) this.doubleTalkAt = frame;
     // Echo predicted where none came, seen before the frames that say nothing are set aside (see judge).
-    if (this.trustedNow && f.locked && estimateEnergy > f.noiseFloor * NOISE_EVIDENCE_ABOVE && estimateEnergy > micEnergy * ECHO_GONE_BELOW_ESTIMATE) this.echoMissingAt = frame;
+    if (estimateEnergy > f.noiseFloor * NOISE_EVIDENCE_ABOVE && estimateEnergy > micEnergy * ECHO_GONE_BELOW_ESTIMATE) {
+      this.estimateOverMicAt = frame;
+      if (this.trustedNow && f.locked) this.echoMissingAt = frame;
+    }
     if (micEnergy <= Math.max(ACTIVE_ENERGY, f.passesAlone)) return this.trustedNow;
     // Between the two (a filter that removes little: the echo near the noise) says nothing.
     if (outputEnergy >= micEnergy * ALIGNED_BELOW && outputEnergy <= micEnergy * MISALIGNED_ABOVE) return this.trustedNow;
