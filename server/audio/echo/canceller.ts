@@ -70,6 +70,7 @@ import { ReferenceClock } from './reference-clock.js';
 import { LockHistory } from './lock-history.js';
 import { SpeexEchoCanceller } from './speex.js';
 import { STALL_CHECK_MAX_MS } from './stall-check.js';
+import { RunProof } from './run-proof.js';
 import { StallWatch } from './stall-watch.js';
 import { EchoLeak } from './echo-leak.js';
 import { FilterTrust } from './filter-trust.js';
@@ -175,6 +176,8 @@ export class EchoCanceller {
   /** The residual echo to expect under the reference (echo-leak.ts). */
   private readonly leak = new EchoLeak();
   private inactiveFrames = 0;
+  /** Whether the filter has shown it cancels a new answer's run (run-proof.ts). */
+  private readonly runProof = new RunProof();
   /** Frames in a row whose reference for the filter (`play`) was silence: see processFrame. */
   private quietPlayFrames = 0;
   /** Whether the microphone can hear the assistant at all (echo-audibility.ts). */
@@ -424,6 +427,11 @@ export class EchoCanceller {
     // Just read past a stall's silence, the filter still holds what it read there: until that
     // has passed its main tap, an onset must stand above the room's whole echo.
     if (this.stallWatch?.settling) trusted = false;
+    // Nor does the gate vouch for the filter over a new answer's run until it shows it cancels the
+    // run as deeply as its leak says (run-proof.ts); the leak learns from it as before (kept from
+    // those frames, it stood lower, and a two-device clock's glitch 5 s on started a turn).
+    const leakResidual = active ? this.leak.residual(refPeak) : 0;
+    const runUnproven = this.runProof.unproven(this.stallWatch?.placingRun ?? false, { active, micEnergy, outEnergy, residual: leakResidual, onsetMargin: this.onsetMargin, continueMargin: this.continueMargin });
     const evidence = this.gate.next;
     evidence.outEnergy = outEnergy;
     // A stall's silence under test (stall-watch.ts) may have been played through in part: where
@@ -440,14 +448,13 @@ export class EchoCanceller {
     // A filter trusted again without proof is not vouched for (FilterTrust.proven); after a
     // distrust that came as the user spoke over the echo the gate trusts the residual a while
     // (FilterTrust.doubleTalkGrace).
-    const gateTrusts = (trusted && this.trust.proven(frameIndex)) || (!held && !this.stallWatch?.settling && this.trust.doubleTalkGrace(frameIndex));
+    const gateTrusts = !runUnproven && ((trusted && this.trust.proven(frameIndex)) || (!held && !this.stallWatch?.settling && this.trust.doubleTalkGrace(frameIndex)));
     evidence.trusted = gateTrusts && !stallMayEcho;
     // Just distrusted, the filter vouched for until then: a candidate it let start may carry on (OnsetGate.mayBridge).
     evidence.freshDistrust = !gateTrusts && !held && !stallMayEcho && this.trust.freshDistrust(frameIndex);
     evidence.micEnergy = micEnergy;
     // Where no delay is locked and no echo path is heard, any echo is at most the bound over the loudest reference.
     evidence.boundEcho = active ? faintBoundEcho(refPeak, bound, !this.locked && this.noEchoPath) : 0;
-    const leakResidual = active ? this.leak.residual(refPeak) : 0;
     evidence.residual = leakResidual;
     // Learnt from frames whose reference surely echoed, while the filter is trusted.
     if (active && trusted && settledPeak > ACTIVE_ENERGY) this.leak.learn(outEnergy, refPeak, this.onsetMarginDb);
