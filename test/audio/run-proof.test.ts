@@ -6,30 +6,31 @@ import { RunProof } from '../../server/audio/echo/run-proof.js';
 // (run-proof.ts). Energies in dB here for reading; margins 12 and 6 dB as the canceller's.
 
 const e = (db: number) => 10 ** (db / 10);
-const frame = (micDb: number, outDb: number, residualDb = 40, active = true) => ({ active, micEnergy: e(micDb), outEnergy: e(outDb), residual: e(residualDb), onsetMargin: e(12), continueMargin: e(6) });
+const frame = (micDb: number, outDb: number, residualDb = 40, active = true) => [active, e(micDb), e(outDb), e(residualDb)] as const;
+const proofOf = () => new RunProof(e(12), e(6));
 
 test('nothing is unproven before a new run; the run is unproven while searched for', () => {
-  const proof = new RunProof();
-  assert.equal(proof.unproven(false, frame(70, 70)), false, 'no run: the filter as FilterTrust judges it');
-  assert.equal(proof.unproven(true, frame(70, 40)), true, 'searched for: unproven whatever it cancels');
+  const proof = proofOf();
+  assert.equal(proof.unproven(false, ...frame(70, 70)), false, 'no run: the filter as FilterTrust judges it');
+  assert.equal(proof.unproven(true, ...frame(70, 40)), true, 'searched for: unproven whatever it cancels');
 });
 
 test('found, the run stays unproven until a loud frame comes out within the continue margin of the residual', () => {
-  const proof = new RunProof();
-  proof.unproven(true, frame(70, 70));
-  assert.equal(proof.unproven(false, frame(70, 54)), true, 'cancelling 16 dB, 14 dB over the residual: no proof');
-  assert.equal(proof.unproven(false, frame(70, 51)), true, 'just under the onset bar (52 dB): no proof');
-  assert.equal(proof.unproven(false, frame(50, 40)), true, 'a quiet frame (under the onset bar alone) proves nothing');
-  assert.equal(proof.unproven(false, frame(70, 45, 40, false)), true, 'nor one with no reference to echo');
-  assert.equal(proof.unproven(false, frame(70, 45)), false, 'cancelled to within 6 dB of the residual: proven');
-  assert.equal(proof.unproven(false, frame(70, 70)), false, 'and stays so (FilterTrust judges from here)');
+  const proof = proofOf();
+  proof.unproven(true, ...frame(70, 70));
+  assert.equal(proof.unproven(false, ...frame(70, 54)), true, 'cancelling 16 dB, 14 dB over the residual: no proof');
+  assert.equal(proof.unproven(false, ...frame(70, 51)), true, 'just under the onset bar (52 dB): no proof');
+  assert.equal(proof.unproven(false, ...frame(50, 40)), true, 'a quiet frame (under the onset bar alone) proves nothing');
+  assert.equal(proof.unproven(false, ...frame(70, 45, 40, false)), true, 'nor one with no reference to echo');
+  assert.equal(proof.unproven(false, ...frame(70, 45)), false, 'cancelled to within 6 dB of the residual: proven');
+  assert.equal(proof.unproven(false, ...frame(70, 70)), false, 'and stays so (FilterTrust judges from here)');
 });
 
 test('unproven for at most a second after the search ends', () => {
-  const proof = new RunProof();
-  proof.unproven(true, frame(70, 70));
+  const proof = proofOf();
+  proof.unproven(true, ...frame(70, 70));
   const states: boolean[] = [];
-  for (let f = 0; f < 102; f++) states.push(proof.unproven(false, frame(70, 70)));
+  for (let f = 0; f < 102; f++) states.push(proof.unproven(false, ...frame(70, 70)));
   assert.equal(states.lastIndexOf(true), 99, 'the 100th frame after the search is the last unproven');
   assert.equal(states.at(-1), false);
 });

@@ -177,7 +177,7 @@ export class EchoCanceller {
   private readonly leak = new EchoLeak();
   private inactiveFrames = 0;
   /** Whether the filter has shown it cancels a new answer's run (run-proof.ts). */
-  private readonly runProof = new RunProof();
+  private readonly runProof: RunProof;
   /** Frames in a row whose reference for the filter (`play`) was silence: see processFrame. */
   private quietPlayFrames = 0;
   /** Whether the microphone can hear the assistant at all (echo-audibility.ts). */
@@ -199,6 +199,7 @@ export class EchoCanceller {
     this.onsetMarginDb = o.onsetMarginDb ?? 12;
     this.onsetMargin = 10 ** (this.onsetMarginDb / 10);
     this.continueMargin = 10 ** ((o.continueMarginDb ?? 6) / 10);
+    this.runProof = new RunProof(this.onsetMargin, this.continueMargin);
     this.gate = new OnsetGate(this.onsetMargin, this.continueMargin);
     this.seconds = new EchoSeconds(this.onsetMargin, o.onEchoWindow);
     this.onReadingMoved = o.onReadingMoved;
@@ -431,7 +432,7 @@ export class EchoCanceller {
     // run as deeply as its leak says (run-proof.ts); the leak learns from it as before (kept from
     // those frames, it stood lower, and a two-device clock's glitch 5 s on started a turn).
     const leakResidual = active ? this.leak.residual(refPeak) : 0;
-    const runUnproven = this.runProof.unproven(this.stallWatch?.placingRun ?? false, { active, micEnergy, outEnergy, residual: leakResidual, onsetMargin: this.onsetMargin, continueMargin: this.continueMargin });
+    const runUnproven = this.runProof.unproven(this.stallWatch?.placingRun ?? false, active, micEnergy, outEnergy, leakResidual);
     const evidence = this.gate.next;
     evidence.outEnergy = outEnergy;
     // A stall's silence under test (stall-watch.ts) may have been played through in part: where

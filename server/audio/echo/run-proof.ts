@@ -14,20 +14,26 @@ export class RunProof {
   /** Frames since the run's search ended without the proof; -1: none pending. */
   private frames = -1;
 
+  /** The gate's margins (power ratios) for speech to start, and to go on. */
+  constructor(
+    private readonly onsetMargin: number,
+    private readonly continueMargin: number,
+  ) {}
+
   /**
-   * One frame: `placing` while the run is searched for; energies as the gate sees them (the
-   * residual the leak expects, the margins for speech to start and go on). Unproven while the run
-   * is searched for, then until a frame the microphone alone would pass (over the residual by the
-   * onset margin) comes out within the continue margin of it (one just under the onset bar proved
-   * nothing: the next frames stood over it), for at most PROOF_FRAMES.
+   * One frame: `placing` while the run is searched for; energies as the gate sees them (`residual`:
+   * what the leak expects). Unproven while the run is searched for, then until a frame the
+   * microphone alone would pass (over the residual by the onset margin) comes out within the
+   * continue margin of it (one just under the onset bar proved nothing: the next frames stood over
+   * it), for at most PROOF_FRAMES.
    */
-  unproven(placing: boolean, f: { active: boolean; micEnergy: number; outEnergy: number; residual: number; onsetMargin: number; continueMargin: number }): boolean {
+  unproven(placing: boolean, active: boolean, micEnergy: number, outEnergy: number, residual: number): boolean {
     if (placing) {
       this.frames = 0;
       return true;
     }
     if (this.frames < 0) return false;
-    const cancelled = f.active && f.micEnergy > f.residual * f.onsetMargin && f.outEnergy <= f.residual * f.continueMargin;
+    const cancelled = active && micEnergy > residual * this.onsetMargin && outEnergy <= residual * this.continueMargin;
     if (++this.frames > PROOF_FRAMES || cancelled) this.frames = -1;
     return this.frames >= 0;
   }
