@@ -24,18 +24,25 @@ export interface EarlyBargeInRow {
   underrunTurns?: number;
 }
 
-export async function runEarlyBargeInBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<EarlyBargeInRow[]> {
+/** Which rows to run (all by default): rooms by name, echo levels, answers. */
+export interface EarlyBargeInSelection {
+  rooms?: string[];
+  levels?: number[];
+  answers?: (1 | 2)[];
+}
+
+export async function runEarlyBargeInBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number, only: EarlyBargeInSelection = {}): Promise<EarlyBargeInRow[]> {
   const { both, secondAtMs } = joinAnswers(first, second, GAP_MS);
   const sim = (assistant: Float32Array, room: RoomParams, echoDb: number) => ({ assistant, room, echoGain: echoDb === -Infinity ? 0 : echoGainFor(assistant, room, 10 ** (userDbfs / 20), echoDb), networkMs: 30 });
   const onsetAt = (assistant: Float32Array, room: RoomParams, echoDb: number, atMs: number): Promise<number | undefined> => bargeInOnset(silero, sim(assistant, room, echoDb), user, atMs, echoDb !== -Infinity);
   const rows: EarlyBargeInRow[] = [];
   const baseline = new Map<number, number | undefined>();
-  for (const answer of [1, 2] as const) {
+  for (const answer of only.answers ?? ([1, 2] as const)) {
     const assistant = answer === 1 ? first : both;
     const offset = answer === 1 ? 0 : secondAtMs;
     for (const at of AT_MS) baseline.set(offset + at, await onsetAt(new Float32Array(0), ROOMS[0]!, -Infinity, offset + at));
-    for (const room of ROOMS) {
-      for (const echoDb of LEVELS_DB) {
+    for (const room of ROOMS.filter((r) => !only.rooms || only.rooms.includes(r.name))) {
+      for (const echoDb of only.levels ?? LEVELS_DB) {
         const row: EarlyBargeInRow = { room: room.name, echoDb, answer };
         for (const at of AT_MS) {
           const onset = await onsetAt(assistant, room, echoDb, offset + at);

@@ -54,10 +54,10 @@ import { speak } from '../../test/support/espeak.js';
 import { ROOMS, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
 import { readWav } from '../../test/support/wav.js';
 
-const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
-const SECOND_ANSWER = 'Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.';
+export const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
+export const SECOND_ANSWER = 'Sure. The river runs from the mountains to the sea, and many birds live along its banks all year.';
 const USER_AT_MS = 7000;
-const USER_DBFS = -26;
+export const USER_DBFS = -26;
 /** The client runs dry mid-answer and plays the rest this much later: the echo's delay jumps. */
 const UNDERRUN = { atMs: 5000, gapMs: 150 };
 const LONG_UNDERRUN = { atMs: 3000, gapMs: 300 };
@@ -162,10 +162,16 @@ async function vadMelMsPerSecond(silero: SileroModel, audio: Float32Array): Prom
 }
 
 function userVoices(): { name: string; samples: Float32Array }[] {
-  const voices = [{ name: 'espeak en-gb+f3', samples: atLevel(speak('Wait, stop please. I have a question about the river.', 'en-gb+f3')!, USER_DBFS) }];
+  const voices = [{ name: 'espeak en-gb+f3', samples: espeakUserVoice()! }];
   const clips = realClipsUtterance();
   if (clips) voices.push({ name: 'real clips', samples: clips });
   return voices;
+}
+
+/** The espeak-ng voice of the barge-in rows, at the user's level; null without espeak-ng. */
+export function espeakUserVoice(): Float32Array | null {
+  const words = speak('Wait, stop please. I have a question about the river.', 'en-gb+f3');
+  return words && atLevel(words, USER_DBFS);
 }
 
 /** The real voice of the barge-in rows: three clips of ../shared/audio/alphanumeric in a row ("b", "five", "g"), as one utterance at the user's level; null without ../shared. */

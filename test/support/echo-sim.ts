@@ -3,7 +3,7 @@
 // microphone that also hears the user, and the microphone is fed to the EchoCanceller in
 // 20 ms chunks arriving `networkMs` after capture. Time is simulated, so it runs as fast
 // as the CPU allows. Used by the echo unit tests and bench:echo.
-import { EchoCanceller, type ReadingMoveCause } from '../../server/audio/echo/canceller.js';
+import { EchoCanceller, type EchoFrameTrace, type ReadingMoveCause } from '../../server/audio/echo/canceller.js';
 import { fractionalSpan, readAtFraction } from '../../server/audio/echo/fractional-delay.js';
 import { EchoReference } from '../../server/audio/echo/reference.js';
 import { AudioFrontEnd } from '../../server/audio/front-end.js';
@@ -67,6 +67,8 @@ export interface EchoSimOptions {
   onOutput?: (output: Float32Array) => void | Promise<void>;
   /** Each time the canceller reads the reference elsewhere (EchoCancellerOptions.onReadingMoved). */
   onReadingMoved?: (cause: ReadingMoveCause) => void;
+  /** Each 10 ms frame as the canceller saw it (EchoCancellerOptions.onFrame). */
+  onFrame?: (frame: EchoFrameTrace) => void;
   /** Called with the canceller before any audio (e.g. to wire its onset gate). */
   onCanceller?: (canceller: EchoCanceller) => void;
 }
@@ -106,7 +108,7 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   for (let i = 0; i < total; i++) mic[i] = echo[i] + near[i] + hiss[i];
 
   const reference = new EchoReference({ originMs: 0 });
-  const canceller = new EchoCanceller({ reference, linear: o.linear ?? true, checkStalls: o.checkStalls, onReadingMoved: o.onReadingMoved });
+  const canceller = new EchoCanceller({ reference, linear: o.linear ?? true, checkStalls: o.checkStalls, onReadingMoved: o.onReadingMoved, onFrame: o.onFrame });
   o.onCanceller?.(canceller);
   const output = new Float32Array(total);
   const networkMs = o.networkMs ?? 0;

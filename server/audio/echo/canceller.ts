@@ -65,6 +65,7 @@ import { EchoPathBound, faintBoundEcho } from './echo-path-bound.js';
 import { EchoAudibility } from './echo-audibility.js';
 import { EchoModels } from './echo-models.js';
 import { OnsetGate } from './onset-gate.js';
+import type { EchoFrameTrace } from './frame-trace.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { ReferenceClock } from './reference-clock.js';
 import { LockHistory } from './lock-history.js';
@@ -118,10 +119,14 @@ export interface EchoCancellerOptions {
   onEchoWindow?: (erleDb: number, residualDbfs: number) => void;
   /** The reference is read elsewhere from now on: the echo was found off where it was placed, and why (ReadingMoveCause). */
   onReadingMoved?: (cause: ReadingMoveCause) => void;
+  /** Every 10 ms frame, once the gate has its evidence: for tracing (scripts/echo-trace.ts); the evidence object is reused. */
+  onFrame?: (frame: EchoFrameTrace) => void;
 }
+
 
 /** Why the echo was found off where the reference placed it: a new answer begun off its placing (stall-watch.ts), a stall's silence played through in whole or part or run dry a few samples off (stall-check.ts), or a jump in its delay the server never saw (echo-realign.ts). */
 export type ReadingMoveCause = 'answer' | 'stall' | 'jump';
+export type { EchoFrameTrace } from './frame-trace.js';
 
 export class EchoCanceller {
   private readonly reference: EchoReference;
@@ -146,6 +151,7 @@ export class EchoCanceller {
   private readonly onsetMargin: number;
   private readonly onsetMarginDb: number;
   private readonly onReadingMoved: ((cause: ReadingMoveCause) => void) | undefined;
+  private readonly onFrame: ((frame: EchoFrameTrace) => void) | undefined;
   private readonly continueMargin: number;
   private bypassFlag = false;
   // Framing.
@@ -203,6 +209,7 @@ export class EchoCanceller {
     this.gate = new OnsetGate(this.onsetMargin, this.continueMargin);
     this.seconds = new EchoSeconds(this.onsetMargin, o.onEchoWindow);
     this.onReadingMoved = o.onReadingMoved;
+    this.onFrame = o.onFrame;
     this.stallWatch = (o.checkStalls ?? true) ? new StallWatch(this.reference, FRAME) : null;
     this.delayLock = new DelayLock(o.maxDelayMs ?? 500);
     this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
@@ -356,6 +363,7 @@ export class EchoCanceller {
     let playSilent = false;
     let filterHearsNoEcho = false;
     let filterRan = false;
+    let linearEnergy = micEnergy;
     if (this.speex && !this.bypassFlag) {
       const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
       this.trust.record(mic, playFrom, held);
@@ -383,7 +391,7 @@ export class EchoCanceller {
     const idle = (!active && this.quietPlayFrames > this.filterBlocks + 1) || this.noEchoPath;
     if (held) trusted = false;
     if (this.speex && !this.bypassFlag && !idle && !held) {
-      const linearEnergy = this.speex.cancel(mic, this.play, this.linearOut, micEnergy);
+      linearEnergy = this.speex.cancel(mic, this.play, this.linearOut, micEnergy);
       // What the filter took out of the microphone (its echo estimate), read by both checks below.
       const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
       filterRan = true;
@@ -488,6 +496,7 @@ export class EchoCanceller {
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
     const echoSecond = this.seconds.frame(active && !this.noEchoPath, micEnergy, outEnergy, leakResidual);
     this.gate.commit();
+    this.onFrame?.({ index: frameIndex, evidence, linearEnergy, leakDb: this.leak.db, delayMs: this.delayMs });
     // What of the last frames the search for a missing echo found unexplained (the user speaking into the gap).
     const unexplained = this.trust.unexplained;
     if (unexplained.frame === frameIndex) this.gate.markUnexplained(frameIndex + 1 - unexplained.frames, frameIndex + 1, unexplained.share, unexplained.mayStart);
