@@ -18,6 +18,7 @@
 //    SpellingCNN top-1 on the 220 real clips spoken over the assistant (echo-double-talk.ts);
 //  - CPU per session-second: canceller vs VAD + streaming Mel on the same audio.
 //  - early barge-ins, 1-3 s into the session's first and second answer (echo-early.ts).
+//  - barge-ins every 250 ms from 1 to 7 s into the first and second answer (echo-barge-in-grid.ts).
 //  - barge-ins 100-600 ms after the client ran dry for 300 ms (echo-stall.ts).
 //  - realigns: echo-only turns after underruns the server never saw, 3-7 s into a first answer (echo-realign.ts).
 //  - short-underruns: 10-50 ms underruns 2-3 s into a first answer: echo-only turns and a barge-in after each (echo-short-underrun.ts).
@@ -43,6 +44,7 @@ import { runSocketEchoBench } from './echo-socket.js';
 import { concat } from '../../test/support/speech.js';
 import { runClockBench } from './echo-clock.js';
 import { runEarlyBargeInBench } from './echo-early.js';
+import { runBargeInGridBench } from './echo-barge-in-grid.js';
 import { runStallBargeInBench } from './echo-stall.js';
 import { runPlayedStallBench } from './echo-played-stall.js';
 import { runLongerStallBench, runPartialStallBench } from './echo-partial-stall.js';
@@ -65,7 +67,7 @@ const LONG_UNDERRUN = { atMs: 3000, gapMs: 300 };
 type Mode = 'on' | 'gate' | 'off';
 
 /** What `--only` may name: the simulated rooms (self-interruptions, ERLE, convergence, barge-in at 7 s, double-talk SNR, CPU), then each further section. */
-export const SECTIONS = ['rooms', 'early', 'stalls', 'underruns', 'realigns', 'short-underruns', 'run-shifts', 'played-stalls', 'partial-stalls', 'longer-stalls', 'clocks', 'double-talk', 'socket'] as const;
+export const SECTIONS = ['rooms', 'early', 'barge-in-grid', 'stalls', 'underruns', 'realigns', 'short-underruns', 'run-shifts', 'played-stalls', 'partial-stalls', 'longer-stalls', 'clocks', 'double-talk', 'socket'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** `--only a,b`: those sections (an unknown name is an error); none given: all. */
@@ -250,6 +252,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
     }
   }
   const early = sections.has('early') && speexAvailability().available ? await runEarlyBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const bargeInGrid = sections.has('barge-in-grid') && speexAvailability().available ? await runBargeInGridBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const stalls = sections.has('stalls') && speexAvailability().available ? await runStallBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const underruns = sections.has('underruns') && speexAvailability().available ? await runUnderrunBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const realigns = sections.has('realigns') && speexAvailability().available ? await runRealignBench(silero, assistant, USER_DBFS) : null;
@@ -268,11 +271,15 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   const doubleTalk = sections.has('double-talk') && speexAvailability().available && doubleTalkAssetsPresent() ? await runDoubleTalkBench(assistant, ROOMS[0]!, [-10, 0, 6], USER_DBFS) : null;
   // The closed loop through the real socket, in real time (needs libspeexdsp1 for the 'on' rows).
   const socket = sections.has('socket') && speexAvailability().available ? await runSocketEchoBench() : null;
-  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, stalls, underruns, realigns, shortUnderruns, runShifts, playedStalls, partialStalls, longerStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
+  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, bargeInGrid, stalls, underruns, realigns, shortUnderruns, runShifts, playedStalls, partialStalls, longerStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
   if (rows.length) console.table(rows);
   if (early) {
     console.log("Early barge-ins (espeak voice) into the session's first and second answer, onset delta vs no echo (ms) at 1.0 / 1.5 / 2.0 / 3.0 s in; underrunTurns: turns started by an underrun 1.5 s into the second answer:");
     console.table(early);
+  }
+  for (const g of bargeInGrid ?? []) {
+    console.log(`Barge-ins every 250 ms from 1 to 7 s into the session's ${g.answer === 1 ? 'first' : 'second'} answer (four rooms, echo 0 and -6 dB, espeak voice): of ${g.bargeIns}, missed ${g.missed}, later than 100 ms ${g.late}${g.cells.length ? ':' : ''}`);
+    for (const cell of g.cells) console.log(`  ${cell}`);
   }
   if (stalls) {
     console.log("Barge-ins after the client ran dry (the server sent nothing for 300 ms at s ms into the second answer), a ms after the audio resumed: onset delta vs no echo (ms):");
