@@ -128,7 +128,7 @@ export async function traceEchoCase(silero: SileroModel, c: EchoTraceCase): Prom
   return { frames, onsetsMs, deltaMs };
 }
 
-function print(trace: EchoTrace, fromMs: number, toMs: number): void {
+function print(trace: EchoTrace, fromMs: number, toMs: number, alone: boolean): void {
   const n = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '-').padStart(4);
   console.log('    ms echo user  mic  lin  out  res  raw  env clear  leak delay flags');
   for (const f of trace.frames) {
@@ -137,7 +137,7 @@ function print(trace: EchoTrace, fromMs: number, toMs: number): void {
     console.log(`${String(f.ms).padStart(6)} ${n(f.echoDb)} ${n(f.userDb)} ${n(f.micDb)} ${n(f.linearDb)} ${n(f.outDb)} ${n(f.residualDb)} ${n(f.rawDb)} ${n(f.envelopeDb)} ${clear} ${n(f.leakDb)}  ${f.delayMs === null ? '   -' : n(f.delayMs)} ${f.flags}`);
   }
   console.log(`onsets (ms into the answer): ${trace.onsetsMs.map((t) => t.toFixed(0)).join(', ') || 'none'}`);
-  if (trace.deltaMs !== null || trace.frames.length) console.log(`barge-in onset vs no echo: ${trace.deltaMs === null ? 'missed (or the echo alone)' : `${trace.deltaMs} ms`}`);
+  if (!alone) console.log(`barge-in onset vs no echo: ${trace.deltaMs === null ? 'missed' : `${trace.deltaMs} ms`}`);
 }
 
 async function main(): Promise<void> {
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   };
   const trace = await traceEchoCase(await SileroModel.load({ version: 'v5' }), c);
   if (!trace) throw new Error('echo:trace needs espeak-ng');
-  print(trace, c.atMs + Number(values.from), c.atMs + Number(values.to));
+  print(trace, c.atMs + Number(values.from), c.atMs + Number(values.to), c.alone === true);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

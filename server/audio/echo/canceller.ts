@@ -123,7 +123,6 @@ export interface EchoCancellerOptions {
   onFrame?: (frame: EchoFrameTrace) => void;
 }
 
-
 /** Why the echo was found off where the reference placed it: a new answer begun off its placing (stall-watch.ts), a stall's silence played through in whole or part or run dry a few samples off (stall-check.ts), or a jump in its delay the server never saw (echo-realign.ts). */
 export type ReadingMoveCause = 'answer' | 'stall' | 'jump';
 export type { EchoFrameTrace } from './frame-trace.js';
