@@ -7,7 +7,12 @@ import { ROOMS } from '../../test/support/room.js';
 
 export async function bargeInOnset(silero: SileroModel, sim: Omit<EchoSimOptions, 'user' | 'userAtMs' | 'durationMs'>, user: Float32Array, atMs: number, echoed: boolean): Promise<number | undefined> {
   const r = await onsetsThroughFrontEnd(silero, { ...sim, user, userAtMs: atMs, durationMs: atMs + user.length / 16 + 800 }, echoed ? { gate: true } : { gate: false, bypass: true });
-  return r.onsets.find((t) => t >= atMs - 100 && t < atMs + 2000);
+  return bargeInAmong(r.onsets, atMs);
+}
+
+/** The barge-in's onset among `onsets` (ms): the first within [-100, +2000) ms of when the user started (`atMs`). */
+export function bargeInAmong(onsets: readonly number[], atMs: number): number | undefined {
+  return onsets.find((t) => t >= atMs - 100 && t < atMs + 2000);
 }
 
 /** The onset of `user` starting at a given time with no echo (the canceller bypassed), each start measured once: the baseline a barge-in over echo is measured against. */

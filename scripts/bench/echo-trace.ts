@@ -20,6 +20,7 @@ import { speak } from '../../test/support/espeak.js';
 import { ROOMS, echoGainFor, type RoomParams } from '../../test/support/room.js';
 import { joinAnswers } from '../../test/support/speech.js';
 import { ANSWER, SECOND_ANSWER, USER_DBFS, espeakUserVoice } from './echo.js';
+import { bargeInAmong, noEchoBaseline } from './barge-in-onset.js';
 
 const FRAME = 160;
 const GAP_MS = 2000;
@@ -118,11 +119,10 @@ export async function traceEchoCase(silero: SileroModel, c: EchoTraceCase): Prom
   const r = await onsetsThroughFrontEnd(silero, sim, { gate: true });
   const frames = seen.map((f, i) => ({ ...f, echoDb: db(frameEnergy(r.echo, i)), userDb: db(frameEnergy(r.near, i)) }));
   const onsetsMs = r.onsets.map((t) => t - offsetMs);
-  const bargeIn = (onsets: number[]) => onsets.find((t) => t >= userAtMs - 100 && t < userAtMs + 2000);
   let deltaMs: number | null = null;
   if (!c.alone) {
-    const onset = bargeIn(r.onsets);
-    const base = bargeIn((await onsetsThroughFrontEnd(silero, { ...sim, onFrame: undefined, echoGain: 0 }, { gate: false, bypass: true })).onsets);
+    const onset = bargeInAmong(r.onsets, userAtMs);
+    const base = await noEchoBaseline(silero, user)(userAtMs);
     deltaMs = onset === undefined || base === undefined ? null : Math.round(onset - base);
   }
   return { frames, onsetsMs, deltaMs };
