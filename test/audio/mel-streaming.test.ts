@@ -205,8 +205,11 @@ test('steady-state streaming allocates nothing per hop', () => {
     };
     run(hops); // warm-up: optimised code, rings at their steady size
     let perHop = Infinity;
-    // Other work in the process (the runner writing its report) may allocate during one attempt: the least of five.
-    for (let attempt = 0; attempt < 5 && !(perHop < 1); attempt++) {
+    // Other work in the process (the runner writing its report) may allocate during one attempt: the
+    // least of up to ten. On a busy machine the optimised code can also come late (compiled on a
+    // background thread): a CI dry run with both cores taken measured 8.97 bytes a hop with dither
+    // in all of five attempts, and 0 when run again; the later attempts run the optimised code.
+    for (let attempt = 0; attempt < 10 && !(perHop < 1); attempt++) {
       const before = youngGenerationUsed();
       run(hops);
       const grown = youngGenerationUsed() - before;
