@@ -14,6 +14,7 @@ import { ImageInputs } from './image-input.js';
 import { parseTextFrame } from './inbound.js';
 import { Outbound, type Corkable } from './outbound.js';
 import { RateWindow } from './rate-window.js';
+import { RefusalNotice } from './refusal-notice.js';
 import { sendError } from './send-error.js';
 import type { SessionContext } from './session-context.js';
 import { defaultSettings, toSessionObject, type SessionSettings } from './session-settings.js';
@@ -76,6 +77,8 @@ export class RealtimeSession implements SessionContext {
   private queued = 0;
   private readonly eventRate: RateWindow;
   private readonly byteRate: RateWindow;
+  /** Refusals for rate, told at most once a second (refusal-notice.ts). */
+  private readonly refusals: RefusalNotice;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -100,6 +103,7 @@ export class RealtimeSession implements SessionContext {
     });
     this.eventRate = new RateWindow(config.limits.maxEventsPerSecond);
     this.byteRate = new RateWindow(config.limits.maxInputBytesPerSecond);
+    this.refusals = new RefusalNotice({ send: (message) => this.error('rate_limited', message) });
     this.outbound = new Outbound(socket, {
       beta: deps.beta,
       maxQueuedBytes: config.limits.sendQueueBytes,
@@ -164,12 +168,12 @@ export class RealtimeSession implements SessionContext {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     const now = performance.now();
     if (!this.eventRate.take(1, now)) {
-      return this.error('rate_limited', `More than ${this.config.limits.maxEventsPerSecond} events per second; event dropped.`);
+      return this.refusals.refuse(`More than ${this.config.limits.maxEventsPerSecond} events per second; event dropped.`);
     }
     if (!this.byteRate.take(bytes.length, now)) {
-      return this.error('rate_limited', `More than ${this.config.limits.maxInputBytesPerSecond} bytes per second; message of ${bytes.length} bytes dropped.`);
+      return this.refusals.refuse(`More than ${this.config.limits.maxInputBytesPerSecond} bytes per second; message of ${bytes.length} bytes dropped.`);
     }
-    if (this.queued >= MAX_QUEUED_EVENTS) return this.error('rate_limited', 'Too many events waiting to be handled; event dropped.');
+    if (this.queued >= MAX_QUEUED_EVENTS) return this.refusals.refuse('Too many events waiting to be handled; event dropped.');
     if (isBinary) {
       if (bytes.length > this.config.limits.maxMessageBytes) {
         return this.error('message_too_large', `Binary message of ${bytes.length} bytes exceeds the limit of ${this.config.limits.maxMessageBytes}.`);
@@ -285,6 +289,7 @@ export class RealtimeSession implements SessionContext {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
+    this.refusals.close();
     this.lifetime.abort();
     this.scheduler.close();
     this.audio.close();

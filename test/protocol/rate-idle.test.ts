@@ -3,18 +3,22 @@ import assert from 'node:assert/strict';
 import { startServer } from '../support/server.js';
 import { TestClient } from '../support/client.js';
 
-test('events past limits.maxEventsPerSecond are dropped with rate_limited; the session goes on', async () => {
+test('events past limits.maxEventsPerSecond are dropped with rate_limited, told once a second; the session goes on', async () => {
   const server = await startServer({ limits: { maxEventsPerSecond: 10 } });
   const client = await TestClient.connect(server.wsUrl);
   try {
     await client.waitFor('session.created');
     // 10/s over a 5 s window allows 50 events; send 80 at once.
     for (let i = 0; i < 80; i++) client.send({ type: 'input_audio_buffer.clear', event_id: `c${i}` });
-    await client.waitFor('error', (e) => (e.error as { code: string }).code === 'rate_limited');
-    await new Promise((r) => setTimeout(r, 200));
+    const isLimited = (e: { type: string; error?: unknown }): boolean => e.type === 'error' && (e.error as { code: string }).code === 'rate_limited';
+    await client.waitFor('error', isLimited);
+    // The first refusal is told at once, the rest counted and told in one error when the second is over.
+    const summary = await client.waitFor('error', (e) => isLimited(e) && /more messages? dropped/.test((e.error as { message: string }).message));
     const cleared = client.events.filter((e) => e.type === 'input_audio_buffer.cleared').length;
-    const limited = client.events.filter((e) => e.type === 'error' && (e.error as { code: string }).code === 'rate_limited').length;
-    assert.equal(cleared + limited, 80);
+    const limited = client.events.filter(isLimited).length;
+    assert.equal(limited, 2, 'one error at the first refusal, one for the rest');
+    const more = Number(/^(\d+) more/.exec((summary.error as { message: string }).message)?.[1]);
+    assert.equal(cleared + 1 + more, 80, 'every event handled or counted as dropped');
     assert.ok(cleared <= 50 && cleared >= 45, `${cleared} handled`);
     assert.equal(client.closed, null);
   } finally {
