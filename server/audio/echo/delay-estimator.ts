@@ -28,6 +28,8 @@ export interface DelayEstimatorOptions {
   floorEnergy?: number;
   /** Reference blocks above the floor needed in the window before estimating (default 1/4 of it). */
   minActiveFraction?: number;
+  /** Microphone blocks heard before estimating (default twice the longest lag searched). */
+  minHistoryBlocks?: number;
 }
 
 export class DelayEstimator {
@@ -35,6 +37,7 @@ export class DelayEstimator {
   private readonly blockMs: number;
   private readonly floor: number;
   private readonly minActive: number;
+  private readonly minHistory: number;
   private readonly micLog: Float32Array;
   private readonly refBlock: Float64Array;
   private count = 0;
@@ -47,6 +50,7 @@ export class DelayEstimator {
     this.refBlock = new Float64Array(window);
     this.floor = options.floorEnergy ?? 100;
     this.minActive = Math.round(window * (options.minActiveFraction ?? 0.25));
+    this.minHistory = Math.max(this.maxLag + 1, options.minHistoryBlocks ?? this.maxLag * 2);
   }
 
   /** One microphone block: its energy and where it lies on the reference's block clock (fractional). */
@@ -60,7 +64,7 @@ export class DelayEstimator {
   /** The best delay over the window, or null without enough reference activity in it. */
   estimate(refEnergy: (block: number) => number): DelayEstimate | null {
     const n = Math.min(this.count, this.micLog.length);
-    if (n < this.maxLag * 2) return null;
+    if (n < this.minHistory) return null;
     const first = this.count - n;
     const x = new Float64Array(n);
     let sx = 0;

@@ -2,7 +2,7 @@
 // (delay-estimator.ts), taken only when two in a row agree. One noisy peak must not misalign a
 // converged filter; a delay taken once (locked) moves only for one that differs by more than the
 // estimates' spread.
-import { DelayEstimator, type DelayEstimate } from './delay-estimator.js';
+import { DelayEstimator, type DelayEstimate, type DelayEstimatorOptions } from './delay-estimator.js';
 
 /** Estimates less confident than this say nothing. */
 const LEAST_CONFIDENCE = 0.35;
@@ -17,8 +17,9 @@ export class DelayLock {
   private candidateMs: number | null = null;
   private lastEstimate: DelayEstimate | null = null;
 
-  constructor(maxDelayMs: number) {
-    this.estimator = new DelayEstimator({ maxDelayMs, windowMs: 4000 });
+  /** `estimator`: how much history and activity an estimate needs (DelayEstimatorOptions; the canceller's own lock takes the defaults). */
+  constructor(maxDelayMs: number, estimator: Omit<DelayEstimatorOptions, 'maxDelayMs'> = {}) {
+    this.estimator = new DelayEstimator({ windowMs: 4000, ...estimator, maxDelayMs });
   }
 
   /** Whether a delay has been taken. */
