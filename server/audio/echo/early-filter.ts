@@ -1,0 +1,382 @@
+// A fast-converging echo filter for the onset gate while SpeexDSP's filter is still young: per
+// frequency bin, recursive least squares (RLS) over the reference's short-time spectra at the
+// echo's delay (a convolutive transfer function: EARLY_TAPS taps of 10 ms).
+//
+// Why: SpeexDSP's MDF filter steps slowly until it has adapted over its whole length (about
+// 1.2-1.6 s of echo for its 300 ms), and a room whose echo arrives past its span starts again
+// when the delay is found, 2 s in. Meanwhile the gate had only the echo models' loudness
+// predictions, which a user at 0 dB barely rises over. RLS converges whatever the reference's
+// spectrum (its step follows the inverse of the reference's correlation, where NLMS steps by its
+// power): echo alone, in bench:echo's four rooms, it cancels 17-27 dB 0.4-0.8 s after the echo
+// first arrives, where SpeexDSP cancels 0-5 dB (measured with the delay given; a first Kalman
+// filter with a diagonal state over 72 taps, an NLMS in effect, did no better than SpeexDSP).
+//
+// A bin meets a sound it has not learnt (x^H P x large: a new spectrum) and says nothing of it:
+// such bins are left out of the frame's energies, which are sums over the bins it has learnt.
+//
+// Cost: a 512-point FFT of the microphone and of the reference, and per bin P x and a rank-one
+// update of P (EARLY_TAPS^2 complex terms each): about 37 ms CPU per session-second over 126 bins
+// (.check-style timing on this 2-core machine, noisy), run only in the first seconds of echo
+// (early-echo.ts retires it). Its output is the gate's evidence only: the audio the session
+// hears on is SpeexDSP's.
+import { RealFft } from '../mel/fft.js';
+import { followNoiseFloor } from './noise-floor.js';
+import type { EchoReference } from './reference.js';
+
+const FFT_SIZE = 512;
+const HOP = 160;
+/** Bins modelled: 94 Hz to 4 kHz (31.25 Hz a bin), where speech and its echo hold their energy. */
+const FIRST_BIN = 3;
+const LAST_BIN = 128;
+const BINS = LAST_BIN - FIRST_BIN + 1;
+/** Taps of 10 ms from where the filter is placed: 200 ms, the direct path and the room's tail. */
+export const EARLY_TAPS = 20;
+/** The echo's prediction is also made this many frames later (10-50 ms: a short underrun moved the echo), to see whether it fits better there. */
+const SHIFTS = 5;
+const RING = EARLY_TAPS + SHIFTS;
+/**
+ * Sub-frame moves of the echo the prediction is also tried at (samples later, or earlier when
+ * negative): a loudspeaker on another clock drifts the echo's delay (100 ppm: 2 samples in 1.3 s,
+ * half a cycle at 4 kHz), and what the filter then leaves stood 10-20 dB over what it expected in
+ * bench:echo's two-device clock rows before it followed. A pure delay turns each bin's echo by
+ * e^(-i w d); the user's voice no turn explains.
+ */
+const NUDGES = [-16, -12, -8, -4, -2, -1, 1, 2, 4, 8, 12, 16];
+/** Drift is judged over this many frames of echo alone, followed by at most this many samples at a time, where a nudge leaves this share of the residual (1 dB under). */
+const FOLLOW_FRAMES = 10;
+const FOLLOW_MAX_NUDGE = 2;
+const FOLLOW_BETTER = 10 ** (-1 / 10);
+/** RLS forgetting factor per frame (memory ~2 s: the room as the last seconds showed it). */
+const FORGET = 0.995;
+/** Initial inverse correlation: 1 / (REGULARIZE x the bin's reference power when first excited). */
+const REGULARIZE = 1e-2;
+/** A bin's reference power (FFT units, summed over the taps) under which it says nothing of the echo path: no update (nor does the inverse correlation grow over silence). */
+const EXCITED = 1e6 * EARLY_TAPS;
+/** A bin whose reference is this new to it (x^H P x: about 1 / the frames of such excitation learnt) is left out of the energies. */
+const NOVELTY_MAX = 1;
+/** Smoothing of each bin's microphone power before its floor is followed. */
+const NOISE_SMOOTHING = 0.9;
+/** Frames before the microphone's analysis window holds no zeros from before the first. */
+const WINDOW_FRAMES = Math.ceil(FFT_SIZE / HOP);
+
+const WINDOW = Float64Array.from({ length: FFT_SIZE }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / FFT_SIZE));
+
+export class EarlyEchoFilter {
+  private readonly reference: EchoReference;
+  private readonly fft = new RealFft(FFT_SIZE);
+  private readonly input = new Float64Array(FFT_SIZE);
+  private readonly specRe = new Float64Array(FFT_SIZE / 2 + 1);
+  private readonly specIm = new Float64Array(FFT_SIZE / 2 + 1);
+  private readonly readBuffer = new Int16Array(FFT_SIZE);
+  private readonly micWindow = new Int16Array(FFT_SIZE);
+  /** Reference spectra of the last RING frames: [slot * BINS + bin]. */
+  private readonly refRe = new Float64Array(RING * BINS);
+  private readonly refIm = new Float64Array(RING * BINS);
+  /** The last frame's microphone spectrum, and whether each bin was counted (its reference not new to it). */
+  private readonly micRe = new Float64Array(BINS);
+  private readonly micIm = new Float64Array(BINS);
+  private readonly counted = new Uint8Array(BINS);
+  /** ... and with the prediction turned by each of NUDGES. */
+  private readonly nudgedResidual = new Float64Array(NUDGES.length);
+  /** cos and sin of w d per nudge and bin: [nudge * BINS + bin]. */
+  private readonly nudgeCos = Float64Array.from({ length: NUDGES.length * BINS }, (_, i) => Math.cos((2 * Math.PI * (FIRST_BIN + (i % BINS)) * NUDGES[Math.floor(i / BINS)]!) / FFT_SIZE));
+  private readonly nudgeSin = Float64Array.from({ length: NUDGES.length * BINS }, (_, i) => Math.sin((2 * Math.PI * (FIRST_BIN + (i % BINS)) * NUDGES[Math.floor(i / BINS)]!) / FFT_SIZE));
+  /** Weights [bin * EARLY_TAPS + tap]: the echo is sum over taps of weight x reference. */
+  private readonly wRe = new Float64Array(BINS * EARLY_TAPS);
+  private readonly wIm = new Float64Array(BINS * EARLY_TAPS);
+  /** Inverse correlation of each bin's tap vector, Hermitian: [bin * T * T + i * T + j]. */
+  private readonly pRe = new Float64Array(BINS * EARLY_TAPS * EARLY_TAPS);
+  private readonly pIm = new Float64Array(BINS * EARLY_TAPS * EARLY_TAPS);
+  /** Whether a bin's inverse correlation was initialised (at its first excitation). */
+  private readonly started = new Uint8Array(BINS);
+  /** The most the trace of a bin's inverse correlation may reach: where it started. */
+  private readonly traceCap = new Float64Array(BINS);
+  // The last frame's tap vectors and P x, per bin: [bin * EARLY_TAPS + tap]; and x^H P x.
+  private readonly xRe = new Float64Array(BINS * EARLY_TAPS);
+  private readonly xIm = new Float64Array(BINS * EARLY_TAPS);
+  private readonly gRe = new Float64Array(BINS * EARLY_TAPS);
+  private readonly gIm = new Float64Array(BINS * EARLY_TAPS);
+  private readonly novelty = new Float64Array(BINS);
+  /** The microphone's noise floor per bin (FFT units), and its sum over the bins the last frame counted. */
+  private readonly noiseFloor = new Float64Array(BINS).fill(Number.POSITIVE_INFINITY);
+  private readonly micSmoothed = new Float64Array(BINS);
+  // Drift following (followDrift): residuals summed over the echo-alone frames since the last judgement, as read and per nudge.
+  private driftBase = 0;
+  private readonly driftEvidence = new Float64Array(NUDGES.length);
+  private driftFrames = 0;
+  private turned = 0;
+  private noise = 0;
+  /** The last frame's a priori error and reference power (over the taps), per bin: what learn() learns from. */
+  private readonly errRe = new Float64Array(BINS);
+  private readonly errIm = new Float64Array(BINS);
+  private readonly power = new Float64Array(BINS);
+  private frames = 0;
+  private residual = 0;
+  private echo = 0;
+  private mic = 0;
+
+  constructor(reference: EchoReference) {
+    this.reference = reference;
+  }
+
+  /** What the filter left of the last frame's microphone, over its bins (FFT units: compare with echoEnergy, micEnergy). */
+  get residualEnergy(): number {
+    return this.residual;
+  }
+
+  /** The echo it predicted in the last frame. */
+  get echoEnergy(): number {
+    return this.echo;
+  }
+
+  /** The last frame's microphone over the same bins and window. */
+  get micEnergy(): number {
+    return this.mic;
+  }
+
+  /**
+   * The last frame was the echo alone: where the prediction turned by a sample or two has explained
+   * such frames clearly better than as read for FOLLOW_FRAMES of them, the echo has drifted (a
+   * loudspeaker on another clock) and the weights are turned there. RLS alone follows a drift
+   * only as its memory (2 s) passes, and at 300 ppm that is 10 samples, half a cycle at 800 Hz.
+   */
+  followDrift(): void {
+    this.driftBase += this.residual;
+    for (let k = 0; k < NUDGES.length; k++) this.driftEvidence[k] += this.nudgedResidual[k]!;
+    if (++this.driftFrames < FOLLOW_FRAMES) return;
+    let best = -1;
+    for (let k = 0; k < NUDGES.length; k++) {
+      if (Math.abs(NUDGES[k]!) > FOLLOW_MAX_NUDGE) continue;
+      if (this.driftEvidence[k]! < this.driftBase * FOLLOW_BETTER && (best < 0 || this.driftEvidence[k]! < this.driftEvidence[best]!)) best = k;
+    }
+    if (best >= 0) this.turn(best);
+    this.driftBase = 0;
+    this.driftEvidence.fill(0);
+    this.driftFrames = 0;
+  }
+
+  /** Samples the weights have been turned by so far (later: positive). */
+  get drift(): number {
+    return this.turned;
+  }
+
+  private turn(k: number): void {
+    const T = EARLY_TAPS;
+    for (let b = 0; b < BINS; b++) {
+      const c = this.nudgeCos[k * BINS + b]!, sn = this.nudgeSin[k * BINS + b]!;
+      for (let p = b * T; p < (b + 1) * T; p++) {
+        const re = this.wRe[p]!, im = this.wIm[p]!;
+        this.wRe[p] = re * c + im * sn;
+        this.wIm[p] = im * c - re * sn;
+      }
+    }
+    this.turned += NUDGES[k]!;
+  }
+
+  /** The microphone's noise floor over the bins the last frame counted (the sums above count a varying set of bins). */
+  get noiseEnergy(): number {
+    return this.noise;
+  }
+
+  /** What the last frame's prediction left at its best, as read or turned by a few samples (NUDGES): what no reading of the echo near where it is explains. */
+  get explainedResidualEnergy(): number {
+    let least = this.residual;
+    for (let k = 0; k < NUDGES.length; k++) least = Math.min(least, this.nudgedResidual[k]!);
+    return least;
+  }
+
+  /**
+   * The least residual the last frame's prediction leaves made 10-50 ms later (over the bins it
+   * counted): far under residualEnergy, the echo has moved. Computed when asked (a near-end frame).
+   */
+  shiftedResidualEnergy(): number {
+    const T = EARLY_TAPS;
+    const slot = (this.frames - 1) % RING;
+    let least = Number.POSITIVE_INFINITY;
+    for (let shift = 1; shift <= SHIFTS; shift++) {
+      let sum = 0;
+      for (let b = 0; b < BINS; b++) {
+        if (!this.counted[b]) continue;
+        let sRe = 0, sIm = 0;
+        const wb = b * T;
+        for (let p = 0; p < T; p++) {
+          const r = ((slot - p - shift + 2 * RING) % RING) * BINS + b;
+          const xr = this.refRe[r]!, xi = this.refIm[r]!;
+          sRe += this.wRe[wb + p]! * xr - this.wIm[wb + p]! * xi;
+          sIm += this.wRe[wb + p]! * xi + this.wIm[wb + p]! * xr;
+        }
+        const eRe = this.micRe[b]! - sRe, eIm = this.micIm[b]! - sIm;
+        sum += eRe * eRe + eIm * eIm;
+      }
+      least = Math.min(least, sum);
+    }
+    return least;
+  }
+
+  /** Starts over (placed elsewhere): nothing learnt. The spectra kept are a few frames stale at most. */
+  reset(): void {
+    this.driftBase = 0;
+    this.driftEvidence.fill(0);
+    this.driftFrames = 0;
+    this.wRe.fill(0);
+    this.wIm.fill(0);
+    this.pRe.fill(0);
+    this.pIm.fill(0);
+    this.started.fill(0);
+  }
+
+  /**
+   * One 10 ms microphone frame, whose own position on the reference is `refPos`; the first tap
+   * reads the reference `delaySamples` before it. Predicts only: learn() then learns from it,
+   * where no one but the echo is heard (a near-end voice would pull the weights off the room).
+   */
+  frame(mic: Int16Array, refPos: number, delaySamples: number): void {
+    const T = EARLY_TAPS;
+    const slot = this.frames % RING;
+    this.micWindow.copyWithin(0, HOP);
+    this.micWindow.set(mic, FFT_SIZE - HOP);
+    // The reference window ending where the frame ends, less the delay.
+    this.reference.read(Math.round(refPos - delaySamples) + HOP - FFT_SIZE, this.readBuffer);
+    this.spectrumOf(this.readBuffer);
+    this.refRe.set(this.specRe.subarray(FIRST_BIN, LAST_BIN + 1), slot * BINS);
+    this.refIm.set(this.specIm.subarray(FIRST_BIN, LAST_BIN + 1), slot * BINS);
+    this.spectrumOf(this.micWindow);
+    const { wRe, wIm, refRe, refIm, xRe, xIm, pRe, pIm, gRe, gIm } = this;
+    let residual = 0, echo = 0, micSum = 0, noise = 0;
+    this.nudgedResidual.fill(0);
+    for (let b = 0; b < BINS; b++) {
+      let yRe = 0, yIm = 0, power = 0;
+      const wb = b * T;
+      for (let p = 0; p < T; p++) {
+        const r = ((slot - p + RING) % RING) * BINS + b;
+        const xr = refRe[r]!, xi = refIm[r]!;
+        xRe[wb + p] = xr;
+        xIm[wb + p] = xi;
+        power += xr * xr + xi * xi;
+        yRe += wRe[wb + p]! * xr - wIm[wb + p]! * xi;
+        yIm += wRe[wb + p]! * xi + wIm[wb + p]! * xr;
+      }
+      this.power[b] = power;
+      // P x, and x^H P x: how new this frame's reference is to the bin (~ 1 / the frames of
+      // such excitation it has learnt from). A bin meets a reference it has not learnt (a new
+      // sound): what it predicts there says nothing, and it is left out of the sums below.
+      let novelty = Number.POSITIVE_INFINITY;
+      if (this.started[b]) {
+        novelty = 0;
+        const pb = b * T * T;
+        for (let i = 0; i < T; i++) {
+          let sr = 0, si = 0;
+          const row = pb + i * T;
+          for (let j = 0; j < T; j++) {
+            const ar = pRe[row + j]!, ai = pIm[row + j]!;
+            sr += ar * xRe[wb + j]! - ai * xIm[wb + j]!;
+            si += ar * xIm[wb + j]! + ai * xRe[wb + j]!;
+          }
+          gRe[wb + i] = sr;
+          gIm[wb + i] = si;
+          novelty += xRe[wb + i]! * sr + xIm[wb + i]! * si;
+        }
+      }
+      this.novelty[b] = novelty;
+      const mRe = this.specRe[FIRST_BIN + b]!, mIm = this.specIm[FIRST_BIN + b]!;
+      // The floor of the bin's power smoothed over ~10 frames: one bin's power in one frame of
+      // noise scatters by tens of dB, and the floor of that fell far under the noise's mean.
+      // Not before the window holds whole frames of microphone (its zeros pulled the floor 13 dB
+      // under the noise, and it rises 2 dB a second); the smoothing starts from the first value.
+      if (this.frames >= WINDOW_FRAMES) {
+        const power = mRe * mRe + mIm * mIm;
+        const smoothed = (this.micSmoothed[b] = this.frames === WINDOW_FRAMES ? power : NOISE_SMOOTHING * this.micSmoothed[b]! + (1 - NOISE_SMOOTHING) * power);
+        this.noiseFloor[b] = followNoiseFloor(this.noiseFloor[b]!, smoothed);
+      }
+      const eRe = mRe - yRe, eIm = mIm - yIm;
+      this.errRe[b] = eRe;
+      this.errIm[b] = eIm;
+      this.micRe[b] = mRe;
+      this.micIm[b] = mIm;
+      this.counted[b] = novelty > NOVELTY_MAX ? 0 : 1;
+      if (novelty > NOVELTY_MAX) continue;
+      residual += eRe * eRe + eIm * eIm;
+      echo += yRe * yRe + yIm * yIm;
+      micSum += mRe * mRe + mIm * mIm;
+      if (Number.isFinite(this.noiseFloor[b]!)) noise += this.noiseFloor[b]!;
+      for (let k = 0; k < NUDGES.length; k++) {
+        // y e^(-i w d): later by d samples.
+        const c = this.nudgeCos[k * BINS + b]!, sn = this.nudgeSin[k * BINS + b]!;
+        const nRe = mRe - (yRe * c + yIm * sn), nIm = mIm - (yIm * c - yRe * sn);
+        this.nudgedResidual[k] += nRe * nRe + nIm * nIm;
+      }
+    }
+    this.residual = residual;
+    this.echo = echo;
+    this.mic = micSum;
+    this.noise = noise;
+    this.frames++;
+  }
+
+  /** Learns from the last frame (its a priori errors), in every bin its reference excited. */
+  learn(): void {
+    for (let b = 0; b < BINS; b++) if (this.power[b]! >= EXCITED) this.update(b);
+  }
+
+  /**
+   * One RLS step for bin `b`, from the last frame's tap vector, P x and a priori error e. With the
+   * echo modelled as w.x (h = conj(w), y = h^H x): g = P x / (lambda + x^H P x), w += conj(g) e,
+   * P = (P - g (P x)^H) / lambda.
+   */
+  private update(b: number): void {
+    const T = EARLY_TAPS;
+    const { wRe, wIm, pRe, pIm, xRe, xIm, gRe, gIm } = this;
+    const pb = b * T * T;
+    const wb = b * T;
+    if (!this.started[b]) {
+      // First excited: P = I / (REGULARIZE x the reference's power per tap), so P x = x times that.
+      this.started[b] = 1;
+      const initial = 1 / (REGULARIZE * (this.power[b]! / T));
+      this.traceCap[b] = initial * T;
+      for (let i = 0; i < T; i++) pRe[pb + i * T + i] = initial;
+      for (let i = 0; i < T; i++) {
+        gRe[wb + i] = xRe[wb + i]! * initial;
+        gIm[wb + i] = xIm[wb + i]! * initial;
+      }
+      this.novelty[b] = this.power[b]! * initial;
+    }
+    const inverse = 1 / (FORGET + this.novelty[b]!);
+    const eRe = this.errRe[b]!, eIm = this.errIm[b]!;
+    for (let p = 0; p < T; p++) {
+      const kr = gRe[wb + p]! * inverse, ki = -gIm[wb + p]! * inverse;
+      wRe[wb + p] = wRe[wb + p]! + kr * eRe - ki * eIm;
+      wIm[wb + p] = wIm[wb + p]! + kr * eIm + ki * eRe;
+    }
+    // P = (P - g (P x)^H) / lambda, its trace kept under where it started: directions a bin's
+    // reference never excites would grow by 1/lambda a frame.
+    const trace = this.traceAfter(pb, wb, inverse);
+    const scale = (trace > this.traceCap[b]! ? this.traceCap[b]! / trace : 1) / FORGET;
+    // Hermitian: the upper triangle is computed, the lower mirrored (half the arithmetic).
+    for (let i = 0; i < T; i++) {
+      const kr = gRe[wb + i]! * inverse, ki = gIm[wb + i]! * inverse;
+      const row = pb + i * T;
+      for (let j = i; j < T; j++) {
+        // (P x)_i conj((P x)_j) / denominator
+        const re = (pRe[row + j]! - (kr * gRe[wb + j]! + ki * gIm[wb + j]!)) * scale;
+        const im = (pIm[row + j]! - (ki * gRe[wb + j]! - kr * gIm[wb + j]!)) * scale;
+        pRe[row + j] = re;
+        pIm[row + j] = im;
+        pRe[pb + j * T + i] = re;
+        pIm[pb + j * T + i] = -im;
+      }
+    }
+  }
+
+  /** The trace of P - g (P x)^H for bin block `pb` (vectors at `wb`). */
+  private traceAfter(pb: number, wb: number, inverse: number): number {
+    const T = EARLY_TAPS;
+    let trace = 0;
+    for (let i = 0; i < T; i++) trace += this.pRe[pb + i * T + i]! - (this.gRe[wb + i]! * this.gRe[wb + i]! + this.gIm[wb + i]! * this.gIm[wb + i]!) * inverse;
+    return trace;
+  }
+
+  private spectrumOf(samples: Int16Array): void {
+    for (let i = 0; i < FFT_SIZE; i++) this.input[i] = samples[i]! * WINDOW[i]!;
+    this.fft.spectrum(this.input, this.specRe, this.specIm);
+  }
+}
