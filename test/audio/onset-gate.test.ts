@@ -17,7 +17,7 @@ function commit(gate: OnsetGate, n: number, evidence: FrameEvidence): void {
 }
 
 /** A trusted filter whose residual says nothing (the output at the residual, 6 dB under the microphone), the models unusable, nothing else known: tests override what they are about. */
-const TRUSTED: FrameEvidence = { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false };
+const TRUSTED: FrameEvidence = { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false, earlyResidual: 0, earlyExpected: 0 };
 
 /** `n` frames of a distrusted filter: the microphone at `micDb`, the room's loudest echo bound at `rawDb` (mean squares, dB). */
 function distrusted(gate: OnsetGate, n: number, micDb: number, rawDb: number): void {
@@ -139,4 +139,27 @@ test('a candidate may be bridged through frames where the filter was just distru
   frames(unclear, 10, { envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart: false });
   frames(unclear, 4, { trusted: false, freshDistrust: true, rawResidual: db(70), envelopeEcho: db(64) });
   assert.equal(unclear.mayBridge(10, 14), false, 'not while the spectral model may not start speech');
+});
+
+test('the early filter starts speech where what it leaves stands 9 dB over the residual it expects (3 dB to go on), only where every frame has its word, the filter trusted and the models aligned', () => {
+  const frames = (gate: OnsetGate, n: number, overDb: number, extra: Partial<FrameEvidence> = {}) =>
+    commit(gate, n, { ...TRUSTED, earlyResidual: db(70 + overDb), earlyExpected: db(70), ...extra });
+  const clear = new OnsetGate(db(12), db(6));
+  frames(clear, 20, 10);
+  assert.equal(clear.allowsOnset(8, 12, false), true, '10 dB over');
+  const under = new OnsetGate(db(12), db(6));
+  frames(under, 20, 5);
+  assert.equal(under.allowsOnset(8, 12, false), false, '5 dB over does not start');
+  assert.equal(under.allowsOnset(8, 12, true), true, '5 dB over goes on');
+  const partly = new OnsetGate(db(12), db(6));
+  frames(partly, 10, 10);
+  frames(partly, 10, 10, { earlyExpected: 0, earlyResidual: 0 });
+  assert.equal(partly.allowsOnset(8, 12, false), false, 'a frame without its word');
+  const distrusted = new OnsetGate(db(12), db(6));
+  frames(distrusted, 20, 10, { trusted: false, rawResidual: db(80) });
+  assert.equal(distrusted.allowsOnset(8, 12, false), false, 'the filter distrusted');
+  assert.equal(distrusted.allowsOnset(8, 12, true), true, 'going on, as the models');
+  const shifted = new OnsetGate(db(12), db(6));
+  frames(shifted, 20, 10, { modelsMayStart: false });
+  assert.equal(shifted.allowsOnset(8, 12, false), false, 'the envelope fits the echo better at another delay');
 });

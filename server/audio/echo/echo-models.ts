@@ -4,6 +4,7 @@
 // they are how a user over the echo is heard; this file decides when they may not be believed.
 import { ECHO_ENVELOPE_TAPS, EchoEnvelope } from './echo-envelope.js';
 import { EchoSpectrum } from './echo-spectrum.js';
+import { EarlyEcho } from './early-echo.js';
 import type { FrameEvidence } from './onset-gate.js';
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 
@@ -33,19 +34,32 @@ export interface ModelFrame {
   active: boolean;
   /** The converged, trusted filter heard no echo here: a quiet microphone is then no dropout (EchoEnvelope.frame). */
   filterHearsNoEcho: boolean;
+  /** The frame's own position on the reference (samples), the canceller's locked delay (ms, null before), and its leak (dB). */
+  refPos: number;
+  lockedDelayMs: number | null;
+  leakDb: number;
 }
 
 export class EchoModels {
   private readonly envelope = new EchoEnvelope();
   private readonly spectrum: EchoSpectrum;
+  /** The early filter, until SpeexDSP has learnt the room (early-echo.ts). */
+  private readonly early: EarlyEcho | null;
   /** The reference's run of playback (EchoReference.runs) the models are judged in, and the frames of its echo that confirmed them. */
   private modelRun = -1;
   private runConfirmFrames = 0;
   /** The frame the filter was last distrusted long enough to forget the room (a delay jump): see SPECTRAL_STARTS_AFTER_FRAMES. */
   private roomForgottenAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly reference: EchoReference) {
+  /** `linear`: SpeexDSP runs (the early filter is its companion while it is young; without it the gate stands as before). */
+  constructor(private readonly reference: EchoReference, maxDelayMs: number, linear: boolean) {
     this.spectrum = new EchoSpectrum(reference);
+    this.early = linear ? new EarlyEcho(reference, maxDelayMs) : null;
+  }
+
+  /** The early filter's leak, dB; null once it is retired (for tracing). */
+  get earlyLeakDb(): number | null {
+    return this.early === null || this.early.retired ? null : this.early.leak;
   }
 
   /** The echo moved, as the path bound saw (EchoPathBound.push): the envelope model stands down. */
@@ -97,6 +111,11 @@ export class EchoModels {
     evidence.spectralTotal = usable ? Math.max(this.spectrum.total, 1e-3) : 0;
     evidence.spectralMayStart = f.frameIndex - this.roomForgottenAt >= SPECTRAL_STARTS_AFTER_FRAMES;
     evidence.modelsMayStart = this.envelope.aligned;
+    // The early filter: run while the microphone hears an echo path, until SpeexDSP has learnt the room.
+    const early = f.modelled ? this.early : null;
+    early?.frame({ mic: f.mic, micEnergy: f.micEnergy, refPos: f.refPos, active: f.active, lockedDelayMs: f.lockedDelayMs, mainLeakDb: f.leakDb, mainTrusted: evidence.trusted });
+    evidence.earlyResidual = early ? early.residual : 0;
+    evidence.earlyExpected = early ? early.expected : 0;
     return usable ? envelopeEcho : 0;
   }
 }

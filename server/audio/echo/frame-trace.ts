@@ -13,4 +13,6 @@ export interface EchoFrameTrace {
   /** The leak, dB (echo-leak.ts), and the delay the filter is placed by (null before the first lock). */
   leakDb: number;
   delayMs: number | null;
+  /** The early filter's leak, dB (early-echo.ts); null once retired. */
+  earlyLeakDb: number | null;
 }

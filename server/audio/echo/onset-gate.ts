@@ -20,6 +20,9 @@ const SPECTRAL_CONTINUE_SHARE = 0.15;
  */
 const NOT_ECHO_ONSET_SHARE = 0.9;
 const NOT_ECHO_CONTINUE_SHARE = 0.5;
+/** Margins of the early filter's residual over the residual echo it expects (EarlyEcho) for speech to start, and go on. */
+const EARLY_ONSET_MARGIN = 10 ** (9 / 10);
+const EARLY_CONTINUE_MARGIN = 10 ** (3 / 10);
 /** Frames before a bridged span in which the echo models must have heard the user, for frames just distrusted to be bridged (250 ms: the VAD's minimum speech). */
 const FRESH_LOOKBACK = 25;
 /** Margins over the raw echo bound while the filter is distrusted (3 and 1 dB: the bound holds 6 dB of safety itself). */
@@ -54,11 +57,14 @@ export interface FrameEvidence {
   filterCancels: boolean;
   /** The filter was distrusted just now, trusted and proven before: a candidate it let start may be bridged. */
   freshDistrust: boolean;
+  /** What the early filter left of the frame, and the residual echo it expects (EarlyEcho, early-echo.ts; its own units); both 0 where it vouches for nothing. */
+  earlyResidual: number;
+  earlyExpected: number;
 }
 
 export class OnsetGate {
   /** The evidence of the frame being processed, written by the canceller before commit(). */
-  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false };
+  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false, earlyResidual: 0, earlyExpected: 0 };
   private readonly onsetMargin: number;
   private readonly continueMargin: number;
   private frames = 0;
@@ -76,6 +82,8 @@ export class OnsetGate {
   private readonly modelsMayStart = new Uint8Array(RECORDS);
   private readonly filterCancels = new Uint8Array(RECORDS);
   private readonly freshDistrust = new Uint8Array(RECORDS);
+  private readonly earlyResidual = new Float64Array(RECORDS);
+  private readonly earlyExpected = new Float64Array(RECORDS);
   /** The echo models heard the user clear of the echo in the frame, as they would start speech (the envelope model over its onset margin, or the spectral model's clear share over a microphone above the echo's predicted loudness), while they may. */
   private readonly modelsHearUser = new Uint8Array(RECORDS);
   /** The share of a frame's microphone no reading of the reference explains, found after it was committed (markUnexplained), and the frame index it is for (stale entries hold older ones). */
@@ -108,6 +116,8 @@ export class OnsetGate {
     this.modelsMayStart[i] = e.modelsMayStart ? 1 : 0;
     this.filterCancels[i] = e.filterCancels ? 1 : 0;
     this.freshDistrust[i] = e.freshDistrust ? 1 : 0;
+    this.earlyResidual[i] = e.earlyResidual;
+    this.earlyExpected[i] = e.earlyExpected;
     const envelopeHears = e.envelopeEcho > 0 && e.micEnergy > e.envelopeEcho * ENVELOPE_ONSET_MARGIN;
     const spectrumHears = e.spectralMayStart && e.spectralTotal > 0 && e.envelopeEcho > 0 && e.micEnergy > e.envelopeEcho && e.spectralClear > e.spectralTotal * SPECTRAL_ONSET_SHARE;
     this.modelsHearUser[i] = e.active && e.modelsMayStart && (envelopeHears || spectrumHears) ? 1 : 0;
@@ -148,6 +158,9 @@ export class OnsetGate {
     let allTrusted = true;
     let spectralMayStart = true;
     let modelsMayStart = true;
+    let earlyResidual = 0;
+    let earlyExpected = 0;
+    let earlyKnown = true;
     // The raw bound is a worst case already (EchoPathBound): a smaller margin over it.
     const rawMargin = continuing ? RAW_CONTINUE_MARGIN : RAW_ONSET_MARGIN;
     const rawOverMargin = rawMargin / (continuing ? this.continueMargin : this.onsetMargin);
@@ -177,12 +190,17 @@ export class OnsetGate {
         if (!this.modelsMayStart[i]) modelsMayStart = false;
         spectralClear += this.spectralClear[i]!;
         spectralTotal += this.spectralTotal[i]!;
+        if (this.earlyExpected[i] === 0) earlyKnown = false;
+        earlyResidual += this.earlyResidual[i]!;
+        earlyExpected += this.earlyExpected[i]!;
       }
     }
     if (!anyActive || heard > echo * (continuing ? this.continueMargin : this.onsetMargin)) return true;
     // The filter cannot yet vouch for the user's voice; the envelope model may: the microphone
     // clearly above the echo it predicts, and above the loudest echo the room can return.
     if (envelopeKnown && (continuing || modelsMayStart) && mic > envelopeEcho * (continuing ? ENVELOPE_CONTINUE_MARGIN : ENVELOPE_ONSET_MARGIN)) return true;
+    // Or the early filter (early-echo.ts): what it leaves clearly above the residual it expects.
+    if (earlyKnown && (continuing || (allTrusted && modelsMayStart)) && earlyResidual > earlyExpected * (continuing ? EARLY_CONTINUE_MARGIN : EARLY_ONSET_MARGIN)) return true;
     // Or the spectral model: the user's voice clear of the echo in bands holding a good share of
     // the microphone's energy. The user adds to the echo: a microphone under the echo's predicted
     // loudness is the echo alone.

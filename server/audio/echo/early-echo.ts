@@ -1,0 +1,202 @@
+// The early filter's word for the onset gate (early-filter.ts): where it reads the reference, how
+// much echo it leaves, and when it stops. It runs with SpeexDSP, from the session's first echo
+// until SpeexDSP's filter has learnt the room, and gives each frame two energies: what it left of
+// the microphone (no more than the microphone holds over the echo it predicts), and the residual
+// echo to expect there. The gate lets speech start where the first stands 9 dB over the second
+// (3 dB to go on: onset-gate.ts).
+//
+// Placing. It starts reading at delay 0 and moves to the echo's delay as found by an estimator of
+// its own, which answers on 200 ms of echo and estimates every 100 ms (bench:echo's rooms: the
+// delay found 0.7-0.8 s into the first answer, within 2 ms of what the canceller's own lock finds
+// at 2 s; that lock waits for more, since moving SpeexDSP throws away what it learnt, and an
+// earlier move there cost other rows). The canceller's lock, once taken, places it instead. It
+// vouches for nothing before it is placed by a delay found.
+//
+// Its leak: a high percentile of residual over the loudest echo it predicted over its span, in
+// echo alone, learnt as the canceller's (echo-leak.ts) but faster (the filter converges in a few
+// hundred ms), and never taken under -20 dB. It vouches once the leak is down to -10 dB.
+//
+// It has no search of its own for an echo that moved, so it stands down (for good) at the first
+// sign of one: a new run of playback, the canceller distrusting its filter, or a frame the
+// prediction made 10-50 ms later explains 6 dB better. A drift of a few samples (a loudspeaker
+// on another clock) it follows (EarlyEchoFilter.followDrift) and reads past (its residual is the
+// least left by the prediction turned a few samples either way).
+//
+// Measured (bench:echo, 2026-12-06, against the same code without it): barge-ins 1-7 s into a
+// first answer (the grid, 200) missed 3 -> 0, later than 100 ms 22 -> 11 (8 of them in the first
+// 1.25 s: the delay is found at 0.8 s and the filter vouches from about 1.3 s); every echo-only
+// row unchanged (self-interruptions 0); short underruns in the far room 2 s in 1024/992/1024 -> 32 ms.
+import { DelayLock } from './delay-lock.js';
+import { EARLY_TAPS, EarlyEchoFilter } from './early-filter.js';
+import type { EchoReference } from './reference.js';
+
+const SAMPLES_PER_MS = 16;
+/** The first tap reads this far before the delay found (the estimate's spread and the window's reach). */
+const MARGIN_MS = 30;
+/** The room tail the filter must span past the direct path; where it does, a new estimate leaves it where it is. */
+const TAIL_MS = 100;
+const SPAN_MS = EARLY_TAPS * 10;
+/** The early estimator: every 10 frames, on 20 blocks of reference activity and 610 ms of microphone. */
+const ESTIMATE_EVERY_FRAMES = 10;
+const ESTIMATOR = { minActiveFraction: 0.05, minHistoryBlocks: 61 };
+/** Leak steps per frame, dB: up over the estimate within the margin, down under it, far under it, and a creep up past the margin. */
+const UP_DB = 1;
+const DOWN_DB = 0.1;
+const FAST_DOWN_DB = 1;
+const FAR_DB = 10;
+const CREEP_DB = 0.05;
+const UNKNOWN_LEAK_DB = 10;
+/** A frame past the expected residual by this much (dB) is the user, not the echo: the leak only creeps, the filter does not learn. */
+const NEAR_END_DB = 6;
+const NEAR_END = 10 ** (NEAR_END_DB / 10);
+/** Once it vouches, a microphone this much (3 dB) over the echo predicted holds a near-end voice. */
+const LOUDER_THAN_ECHO = 10 ** (3 / 10);
+/** The leak the expected residual is taken at, at least (dB). */
+const LEAST_LEAK_DB = -20;
+/** A frame the prediction made 10-50 ms later leaves under this share of the residual (6 dB under): the echo moved. Judged only once the filter vouches (younger, a prediction 3 dB better elsewhere was chance). */
+const MOVED_SHARE = 0.25;
+/** The filter vouches for frames once its leak is down to this (it cancels at least 10 dB). */
+const USABLE_LEAK_DB = -10;
+/** Retired once SpeexDSP's leak has been at or under this for RETIRE_AFTER_FRAMES frames of echo, or after MAX_ECHO_FRAMES of echo. */
+const RETIRE_LEAK_DB = -25;
+const RETIRE_AFTER_FRAMES = 100;
+const MAX_ECHO_FRAMES = 800;
+
+export interface EarlyEchoFrame {
+  mic: Int16Array;
+  micEnergy: number;
+  /** The frame's own position on the reference, samples. */
+  refPos: number;
+  /** Reference audio can echo in the frame. */
+  active: boolean;
+  /** The canceller's locked delay, ms (null before its lock). */
+  lockedDelayMs: number | null;
+  /** SpeexDSP's leak, dB, and whether its filter is trusted. */
+  mainLeakDb: number;
+  mainTrusted: boolean;
+}
+
+export class EarlyEcho {
+  private readonly filter: EarlyEchoFilter;
+  private readonly lock: DelayLock;
+  private readonly reference: EchoReference;
+  private placedMs = 0;
+  /** Placed by a delay found (its own lock's or the canceller's): before that it vouches for nothing. */
+  private placed = false;
+  private leakDb = UNKNOWN_LEAK_DB;
+  private echoFrames = 0;
+  private learntFrames = 0;
+  /** The run of playback it learnt in (EchoReference.runs); -1 before any echo. */
+  private run = -1;
+  private retiredFlag = false;
+  private frames = 0;
+  private residualNow = 0;
+  /** The echo the filter predicted in its last EARLY_TAPS frames. */
+  private readonly echoHistory = new Float64Array(EARLY_TAPS);
+  private expectedNow = 0;
+
+  constructor(reference: EchoReference, maxDelayMs: number) {
+    this.reference = reference;
+    this.filter = new EarlyEchoFilter(reference);
+    this.lock = new DelayLock(maxDelayMs, ESTIMATOR);
+  }
+
+  /** No longer run: SpeexDSP has learnt the room, or its time is over. */
+  get retired(): boolean {
+    return this.retiredFlag;
+  }
+
+  /** What the filter left of the last frame (FFT units); 0 where it vouches for nothing. */
+  get residual(): number {
+    return this.expectedNow > 0 ? this.residualNow : 0;
+  }
+
+  /** The residual echo to expect in the last frame (FFT units); 0 where it vouches for nothing. */
+  get expected(): number {
+    return this.expectedNow;
+  }
+
+  /** The leak, dB (for tracing). */
+  get leak(): number {
+    return this.leakDb;
+  }
+
+  frame(f: EarlyEchoFrame): void {
+    this.expectedNow = 0;
+    if (this.retiredFlag) return;
+    this.lock.addMicBlock(f.micEnergy, f.refPos / 160);
+    if (f.active && this.run === -1) this.run = this.reference.runs;
+    if (f.active) this.echoFrames++;
+    if (f.active && f.mainTrusted && f.mainLeakDb <= RETIRE_LEAK_DB) this.learntFrames++;
+    // Retired: a new run of playback (a stall, a new answer: it may be placed off where the client
+    // plays it); the canceller distrusting its filter (the echo's delay may have jumped: the early
+    // filter has no search of its own); SpeexDSP having learnt the room; or its time up.
+    const distrusted = f.active && this.placed && !f.mainTrusted;
+    if ((this.run !== -1 && this.reference.runs !== this.run) || distrusted || this.learntFrames >= RETIRE_AFTER_FRAMES || this.echoFrames >= MAX_ECHO_FRAMES) {
+      return this.retire();
+    }
+    if (++this.frames % ESTIMATE_EVERY_FRAMES === 0 && f.lockedDelayMs === null && f.active) this.lock.update((block) => this.reference.blockEnergy(block));
+    const delayMs = f.lockedDelayMs ?? (this.lock.locked ? this.lock.delayMs : null);
+    if (delayMs !== null) this.place(delayMs);
+    this.placed ||= delayMs !== null;
+    // Judged before learning: the expected residual of this frame comes from what was learnt before it.
+    const leakBefore = this.leakDb;
+    this.filter.frame(f.mic, f.refPos, this.placedMs * SAMPLES_PER_MS);
+    // The loudest echo it predicted over its span: the residual of a loud syllable lingers in the
+    // room's tail as the echo decays (the residual over the echo predicted just then stood
+    // 10-14 dB over its leak in the office's decays).
+    this.echoHistory[this.frames % EARLY_TAPS] = this.filter.echoEnergy;
+    let echo = 0;
+    for (let k = 0; k < EARLY_TAPS; k++) if (this.echoHistory[k]! > echo) echo = this.echoHistory[k]!;
+    // What no reading of the echo a few samples off explains (EarlyEchoFilter.explainedResidualEnergy).
+    const residual = this.filter.explainedResidualEnergy;
+    const noise = this.filter.noiseEnergy;
+    // The leak as learnt in steady echo is deeper than the filter cancels where the echo starts
+    // again after a pause (the residual 7-14 dB over a -33 dB leak for 200 ms): never under LEAST_LEAK_DB.
+    const expected = echo * 10 ** (Math.max(leakBefore, LEAST_LEAK_DB) / 10) + noise;
+    // A near-end voice: what it leaves well over what it expects, or, once it vouches, a microphone
+    // clearly louder than the echo it predicts (the user adds energy; at 0 dB the far room's user
+    // left only 0-8 dB over a young leak, which learnt from those frames and rose 1 dB a frame).
+    const usableBefore = this.placed && leakBefore <= USABLE_LEAK_DB;
+    const nearEnd = residual > expected * NEAR_END || (usableBefore && this.filter.micEnergy > this.filter.echoEnergy * LOUDER_THAN_ECHO);
+    // The echo moved (a short underrun the server never saw): the prediction made 10-50 ms later
+    // explains the frame far better than where the filter reads. Its word is over: it has no search.
+    if (nearEnd && usableBefore && this.filter.shiftedResidualEnergy() < residual * MOVED_SHARE) return this.retire();
+    if (f.active) {
+      this.learnLeak(residual, echo, nearEnd);
+      // Until it cancels the echo, the user cannot be told from it: it learns from every frame.
+      if (!nearEnd || !usableBefore) this.filter.learn();
+      if (!nearEnd && usableBefore) this.filter.followDrift();
+    }
+    const usable = f.active && usableBefore;
+    // No more of the user than the microphone holds over the echo predicted: a prediction of echo
+    // that is not there (the client ran dry) leaves a residual louder than the microphone, and an
+    // echo path drifting (a loudspeaker on another clock, 300 ppm) one the filter no longer
+    // cancels, though its energy is the echo's (the user adds energy; bench:echo's two-device
+    // clock rows, small room: the echo alone stood 10-19 dB over the expected residual 1.3-2.6 s in).
+    this.residualNow = Math.min(residual, Math.max(0, this.filter.micEnergy - this.filter.echoEnergy));
+    this.expectedNow = usable ? Math.max(expected, 1e-3) : 0;
+  }
+
+  private place(delayMs: number): void {
+    const covered = delayMs >= this.placedMs && delayMs + TAIL_MS <= this.placedMs + SPAN_MS;
+    if (covered) return;
+    this.placedMs = Math.max(0, delayMs - MARGIN_MS);
+    this.filter.reset();
+    this.echoHistory.fill(0);
+    this.leakDb = UNKNOWN_LEAK_DB;
+  }
+
+  /** A high percentile of residual over the echo predicted; a frame with a near-end voice only creeps it up. */
+  private learnLeak(residual: number, echo: number, nearEnd: boolean): void {
+    const ratioDb = 10 * Math.log10((residual + 1) / (echo + 1));
+    if (nearEnd && ratioDb > this.leakDb) this.leakDb = Math.min(ratioDb, this.leakDb + CREEP_DB);
+    else if (ratioDb <= this.leakDb) this.leakDb = Math.max(ratioDb, this.leakDb - (ratioDb < this.leakDb - FAR_DB ? FAST_DOWN_DB : DOWN_DB));
+    else this.leakDb = Math.min(ratioDb, this.leakDb + (ratioDb <= this.leakDb + NEAR_END_DB ? UP_DB : CREEP_DB));
+  }
+
+  private retire(): void {
+    this.retiredFlag = true;
+    this.expectedNow = 0;
+  }
+}
