@@ -3,14 +3,16 @@
 // echo and the user's voice as simulated (the truth the canceller never sees), the microphone,
 // the filter's linear output, the suppressed output the gate judges, the residual echo it
 // expects (the leak's, or the raw bound's while the filter is distrusted), the echo models'
-// predictions and the gate's flags; then the speech onsets against the same speech with no echo.
+// predictions, the gate's flags, and the early filter's residual over what it expects and its leak
+// (early-echo.ts; '-' where it vouches for nothing or has retired); then the speech onsets
+// against the same speech with no echo.
 //   npm run echo:trace -- --room office --db 0 --at 1000
 //   npm run echo:trace -- --room near --db 0 --at 3350 --underrun 3000:50
 //   npm run echo:trace -- --room far --db=-6 --answer 2 --at 1500 --from=-100 --to 600
 // Options: --room (a name's start: small, office, far, near), --db (echo re the user's voice),
 // --at (ms into the answer the user starts), --answer 1|2 (the second begins 2 s after the first,
 // as in bench:echo's early rows), --underrun AT:GAP (the client ran dry GAP ms at AT ms into the
-// answer), --alone (echo only), --from/--to (the frames shown, ms around --at). A negative value
+// answer), --alone (echo only), --gate-only (no SpeexDSP: the gate alone), --from/--to (the frames shown, ms around --at). A negative value
 // takes the = form: --db=-6.
 import { parseArgs } from 'node:util';
 import type { EchoFrameTrace } from '../../server/audio/echo/canceller.js';
@@ -36,6 +38,8 @@ export interface EchoTraceCase {
   underrun?: { atMs: number; gapMs: number };
   /** The echo alone: no user. */
   alone?: boolean;
+  /** Without SpeexDSP: the gate alone, as a server without libspeexdsp runs (bench:echo's 'gate' mode). */
+  gateOnly?: boolean;
 }
 
 export interface TracedFrame {
@@ -57,6 +61,9 @@ export interface TracedFrame {
   delayMs: number | null;
   /** A active, T trusted, M models may start, S spectral may start, C filter cancels, F fresh distrust (lower case: false). */
   flags: string;
+  /** The early filter's residual over what it expects, dB (null where it vouches for nothing), and its leak. */
+  earlyOverDb: number | null;
+  earlyLeakDb: number | null;
 }
 
 export interface EchoTrace {
@@ -96,6 +103,7 @@ export async function traceEchoCase(silero: SileroModel, c: EchoTraceCase): Prom
     room: c.room,
     echoGain: echoGainFor(assistant, c.room, 10 ** (USER_DBFS / 20), c.echoDb),
     networkMs: 30,
+    ...(c.gateOnly ? { linear: false } : {}),
     durationMs: userAtMs + user.length / 16 + 800,
     ...(c.underrun ? { underrun: { atMs: offsetMs + c.underrun.atMs, gapMs: c.underrun.gapMs } } : {}),
     ...(c.alone ? {} : { user, userAtMs }),
@@ -113,6 +121,8 @@ export async function traceEchoCase(silero: SileroModel, c: EchoTraceCase): Prom
         leakDb: t.leakDb,
         delayMs: t.delayMs,
         flags: flags(e),
+        earlyOverDb: e.earlyExpected > 0 ? db(e.earlyResidual) - db(e.earlyExpected) : null,
+        earlyLeakDb: t.earlyLeakDb,
       });
     },
   };
@@ -130,11 +140,11 @@ export async function traceEchoCase(silero: SileroModel, c: EchoTraceCase): Prom
 
 function print(trace: EchoTrace, fromMs: number, toMs: number, alone: boolean): void {
   const n = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '-').padStart(4);
-  console.log('    ms echo user  mic  lin  out  res  raw  env clear  leak delay flags');
+  console.log('    ms echo user  mic  lin  out  res  raw  env clear  leak delay flags  e.over e.leak');
   for (const f of trace.frames) {
     if (f.ms < fromMs || f.ms >= toMs) continue;
     const clear = f.clearShare === null ? '    -' : f.clearShare.toFixed(2).padStart(5);
-    console.log(`${String(f.ms).padStart(6)} ${n(f.echoDb)} ${n(f.userDb)} ${n(f.micDb)} ${n(f.linearDb)} ${n(f.outDb)} ${n(f.residualDb)} ${n(f.rawDb)} ${n(f.envelopeDb)} ${clear} ${n(f.leakDb)}  ${f.delayMs === null ? '   -' : n(f.delayMs)} ${f.flags}`);
+    console.log(`${String(f.ms).padStart(6)} ${n(f.echoDb)} ${n(f.userDb)} ${n(f.micDb)} ${n(f.linearDb)} ${n(f.outDb)} ${n(f.residualDb)} ${n(f.rawDb)} ${n(f.envelopeDb)} ${clear} ${n(f.leakDb)}  ${f.delayMs === null ? '   -' : n(f.delayMs)} ${f.flags} ${f.earlyOverDb === null ? '      -' : f.earlyOverDb.toFixed(1).padStart(7)} ${f.earlyLeakDb === null ? '     -' : f.earlyLeakDb.toFixed(1).padStart(6)}`);
   }
   console.log(`onsets (ms into the answer): ${trace.onsetsMs.map((t) => t.toFixed(0)).join(', ') || 'none'}`);
   if (!alone) console.log(`barge-in onset vs no echo: ${trace.deltaMs === null ? 'missed' : `${trace.deltaMs} ms`}`);
@@ -149,6 +159,7 @@ async function main(): Promise<void> {
       answer: { type: 'string', default: '1' },
       underrun: { type: 'string' },
       alone: { type: 'boolean', default: false },
+      'gate-only': { type: 'boolean', default: false },
       from: { type: 'string', default: '-200' },
       to: { type: 'string', default: '1200' },
     },
@@ -162,6 +173,7 @@ async function main(): Promise<void> {
     atMs: Number(values.at),
     answer: values.answer === '2' ? 2 : 1,
     alone: values.alone,
+    gateOnly: values['gate-only'],
     ...(values.underrun ? { underrun: { atMs: underrunAt!, gapMs: underrunGap! } } : {}),
   };
   const trace = await traceEchoCase(await SileroModel.load({ version: 'v5' }), c);
