@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EchoReference } from '../../server/audio/echo/reference.js';
 import { EarlyEcho } from '../../server/audio/echo/early-echo.js';
+import { EchoModels } from '../../server/audio/echo/echo-models.js';
+import { OnsetGate } from '../../server/audio/echo/onset-gate.js';
 import { espeakAvailable, speak } from '../support/espeak.js';
 import { ROOMS, activeRms, atLevel, echoOf, echoGainFor, noise } from '../support/room.js';
 
@@ -112,6 +114,7 @@ test('it stands down when the canceller distrusts its filter, and once SpeexDSP 
   const lastVouched = learnt.frames.filter((f) => f.expected > 0).at(-1)!.ms;
   assert.ok(lastVouched >= 2000 && lastVouched < 3100, `last vouched at ${lastVouched} ms`);
   assert.equal(learnt.early.retired, true);
+  assert.equal(learnt.early.holdsFilter, false, 'its filter let go');
 });
 
 test('a new run of playback (the rest after a stall, a new answer): it stands down', { skip: noEspeak }, () => {
@@ -120,11 +123,32 @@ test('a new run of playback (the rest after a stall, a new answer): it stands do
   reference.sent(answer, 16000, 0);
   const early = new EarlyEcho(reference, 500);
   const mic = new Int16Array(FRAME).fill(100);
-  const frame = (f: number) => early.frame({ mic, micEnergy: 1e4, refPos: f * FRAME, active: true, lockedDelayMs: 100, mainLeakDb: 0, mainTrusted: true });
+  const frame = (f: number, active = true) => early.frame({ mic, micEnergy: 1e4, refPos: f * FRAME, active, lockedDelayMs: 100, mainLeakDb: 0, mainTrusted: true });
+  frame(0, false);
+  assert.equal(early.holdsFilter, false, 'no filter before the first echo');
   for (let f = 0; f < 100; f++) frame(f);
   assert.equal(early.retired, false);
+  assert.equal(early.holdsFilter, true);
   // The next answer, 3 s later: a new run.
   reference.sent(answer, 16000, 5000);
   frame(100);
   assert.equal(early.retired, true);
+});
+
+test('echo the models do not run on (the canceller bypassed, a headset): the early filter stands down; without SpeexDSP there is none', () => {
+  const reference = new EchoReference({ originMs: 0, capacityMs: 5000 });
+  reference.sent(new Float32Array(16000).fill(0.1), 16000, 0);
+  const evidence = new OnsetGate(10, 4).next;
+  const mic = new Int16Array(FRAME).fill(100);
+  const frame = (models: EchoModels, f: number, modelled: boolean) =>
+    models.frame({ mic, micEnergy: 1e4, now: f, frameIndex: f, modelled, active: true, filterHearsNoEcho: false, refPos: f * FRAME, lockedDelayMs: null, leakDb: 0 }, evidence);
+  const models = new EchoModels(reference, 500, true);
+  for (let f = 0; f < 10; f++) frame(models, f, true);
+  assert.notEqual(models.earlyLeakDb, null, 'running');
+  frame(models, 10, false);
+  assert.equal(models.earlyLeakDb, null, 'stood down');
+  const gateOnly = new EchoModels(reference, 500, false);
+  frame(gateOnly, 0, true);
+  assert.equal(gateOnly.earlyLeakDb, null);
+  assert.equal(evidence.earlyExpected, 0);
 });

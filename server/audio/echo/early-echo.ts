@@ -77,7 +77,8 @@ export interface EarlyEchoFrame {
 }
 
 export class EarlyEcho {
-  private readonly filter: EarlyEchoFilter;
+  /** Made at the first echo, dropped at retirement (its inverse correlations hold 0.8 MB). */
+  private filterNow: EarlyEchoFilter | null = null;
   private readonly lock: DelayLock;
   private readonly reference: EchoReference;
   private placedMs = 0;
@@ -97,7 +98,6 @@ export class EarlyEcho {
 
   constructor(reference: EchoReference, maxDelayMs: number) {
     this.reference = reference;
-    this.filter = new EarlyEchoFilter(reference);
     this.lock = new DelayLock(maxDelayMs, ESTIMATOR);
   }
 
@@ -121,10 +121,19 @@ export class EarlyEcho {
     return this.leakDb;
   }
 
+  /** Whether it holds its filter (from the first echo until it retires). */
+  get holdsFilter(): boolean {
+    return this.filterNow !== null;
+  }
+
   frame(f: EarlyEchoFrame): void {
     this.expectedNow = 0;
     if (this.retiredFlag) return;
     this.lock.addMicBlock(f.micEnergy, f.refPos / 160);
+    // Nothing to learn before the first echo (a session that never speaks never makes the filter).
+    if (!f.active && this.filterNow === null) return;
+    this.filterNow ??= new EarlyEchoFilter(this.reference);
+    const filter = this.filterNow;
     if (f.active && this.run === -1) this.run = this.reference.runs;
     if (f.active) this.echoFrames++;
     if (f.active && f.mainTrusted && f.mainLeakDb <= RETIRE_LEAK_DB) this.learntFrames++;
@@ -141,16 +150,16 @@ export class EarlyEcho {
     this.placed ||= delayMs !== null;
     // Judged before learning: the expected residual of this frame comes from what was learnt before it.
     const leakBefore = this.leakDb;
-    this.filter.frame(f.mic, f.refPos, this.placedMs * SAMPLES_PER_MS);
+    filter.frame(f.mic, f.refPos, this.placedMs * SAMPLES_PER_MS);
     // The loudest echo it predicted over its span: the residual of a loud syllable lingers in the
     // room's tail as the echo decays (the residual over the echo predicted just then stood
     // 10-14 dB over its leak in the office's decays).
-    this.echoHistory[this.frames % EARLY_TAPS] = this.filter.echoEnergy;
+    this.echoHistory[this.frames % EARLY_TAPS] = filter.echoEnergy;
     let echo = 0;
     for (let k = 0; k < EARLY_TAPS; k++) if (this.echoHistory[k]! > echo) echo = this.echoHistory[k]!;
     // What no reading of the echo a few samples off explains (EarlyEchoFilter.explainedResidualEnergy).
-    const residual = this.filter.explainedResidualEnergy;
-    const noise = this.filter.noiseEnergy;
+    const residual = filter.explainedResidualEnergy;
+    const noise = filter.noiseEnergy;
     // The leak as learnt in steady echo is deeper than the filter cancels where the echo starts
     // again after a pause (the residual 7-14 dB over a -33 dB leak for 200 ms): never under LEAST_LEAK_DB.
     const expected = echo * 10 ** (Math.max(leakBefore, LEAST_LEAK_DB) / 10) + noise;
@@ -158,15 +167,15 @@ export class EarlyEcho {
     // clearly louder than the echo it predicts (the user adds energy; at 0 dB the far room's user
     // left only 0-8 dB over a young leak, which learnt from those frames and rose 1 dB a frame).
     const usableBefore = this.placed && leakBefore <= USABLE_LEAK_DB;
-    const nearEnd = residual > expected * NEAR_END || (usableBefore && this.filter.micEnergy > this.filter.echoEnergy * LOUDER_THAN_ECHO);
+    const nearEnd = residual > expected * NEAR_END || (usableBefore && filter.micEnergy > filter.echoEnergy * LOUDER_THAN_ECHO);
     // The echo moved (a short underrun the server never saw): the prediction made 10-50 ms later
     // explains the frame far better than where the filter reads. Its word is over: it has no search.
-    if (nearEnd && usableBefore && this.filter.shiftedResidualEnergy() < residual * MOVED_SHARE) return this.retire();
+    if (nearEnd && usableBefore && filter.shiftedResidualEnergy() < residual * MOVED_SHARE) return this.retire();
     if (f.active) {
       this.learnLeak(residual, echo, nearEnd);
       // Until it cancels the echo, the user cannot be told from it: it learns from every frame.
-      if (!nearEnd || !usableBefore) this.filter.learn();
-      if (!nearEnd && usableBefore) this.filter.followDrift();
+      if (!nearEnd || !usableBefore) filter.learn();
+      if (!nearEnd && usableBefore) filter.followDrift();
     }
     const usable = f.active && usableBefore;
     // No more of the user than the microphone holds over the echo predicted: a prediction of echo
@@ -174,7 +183,7 @@ export class EarlyEcho {
     // echo path drifting (a loudspeaker on another clock, 300 ppm) one the filter no longer
     // cancels, though its energy is the echo's (the user adds energy; bench:echo's two-device
     // clock rows, small room: the echo alone stood 10-19 dB over the expected residual 1.3-2.6 s in).
-    this.residualNow = Math.min(residual, Math.max(0, this.filter.micEnergy - this.filter.echoEnergy));
+    this.residualNow = Math.min(residual, Math.max(0, filter.micEnergy - filter.echoEnergy));
     this.expectedNow = usable ? Math.max(expected, 1e-3) : 0;
   }
 
@@ -182,7 +191,7 @@ export class EarlyEcho {
     const covered = delayMs >= this.placedMs && delayMs + TAIL_MS <= this.placedMs + SPAN_MS;
     if (covered) return;
     this.placedMs = Math.max(0, delayMs - MARGIN_MS);
-    this.filter.reset();
+    this.filterNow?.reset();
     this.echoHistory.fill(0);
     this.leakDb = UNKNOWN_LEAK_DB;
   }
@@ -195,8 +204,14 @@ export class EarlyEcho {
     else this.leakDb = Math.min(ratioDb, this.leakDb + (ratioDb <= this.leakDb + NEAR_END_DB ? UP_DB : CREEP_DB));
   }
 
+  /** Retires it now (the canceller bypassed, or no echo path heard): its filter let go. */
+  standDown(): void {
+    this.retire();
+  }
+
   private retire(): void {
     this.retiredFlag = true;
+    this.filterNow = null;
     this.expectedNow = 0;
   }
 }

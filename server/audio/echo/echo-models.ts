@@ -112,6 +112,8 @@ export class EchoModels {
     evidence.spectralMayStart = f.frameIndex - this.roomForgottenAt >= SPECTRAL_STARTS_AFTER_FRAMES;
     evidence.modelsMayStart = this.envelope.aligned;
     // The early filter: run while the microphone hears an echo path, until SpeexDSP has learnt the room.
+    // Echo the models do not run on (the canceller bypassed, a headset): the early filter is not needed again.
+    if (!f.modelled && f.active) this.early?.standDown();
     const early = f.modelled ? this.early : null;
     early?.frame({ mic: f.mic, micEnergy: f.micEnergy, refPos: f.refPos, active: f.active, lockedDelayMs: f.lockedDelayMs, mainLeakDb: f.leakDb, mainTrusted: evidence.trusted });
     evidence.earlyResidual = early ? early.residual : 0;
