@@ -15,9 +15,8 @@
 // such bins are left out of the frame's energies, which are sums over the bins it has learnt.
 //
 // Cost: a 512-point FFT of the microphone and of the reference, and per bin P x and a rank-one
-// update of P (EARLY_TAPS^2 complex terms each): about 37 ms CPU per session-second over 126 bins
-// (.check-style timing on this 2-core machine, noisy), run only in the first seconds of echo
-// (early-echo.ts retires it). Its output is the gate's evidence only: the audio the session
+// update of P (EARLY_TAPS^2 complex terms each): about 40 ms CPU per second over 126 bins on this
+// 2-core machine, run only in the first seconds of echo (early-echo.ts retires it). Its output is the gate's evidence only: the audio the session
 // hears on is SpeexDSP's.
 import { RealFft } from '../mel/fft.js';
 import { followNoiseFloor } from './noise-floor.js';
