@@ -1,6 +1,7 @@
-// The echo models' word for the onset gate (canceller.ts): the envelope model (echo-envelope.ts)
-// and the spectral one (echo-spectrum.ts) run on each microphone frame, and what they may vouch
-// for is written into the frame's evidence (onset-gate.ts). Before the filter has learnt the room
+// The echo models' word for the onset gate (canceller.ts): the envelope model (echo-envelope.ts),
+// the spectral one (echo-spectrum.ts) and, with SpeexDSP in its first seconds, the early filter
+// (early-echo.ts) run on each microphone frame, and what they may vouch for is written into the
+// frame's evidence (onset-gate.ts). Before the filter has learnt the room
 // they are how a user over the echo is heard; this file decides when they may not be believed.
 import { ECHO_ENVELOPE_TAPS, EchoEnvelope } from './echo-envelope.js';
 import { EchoSpectrum } from './echo-spectrum.js';
@@ -111,8 +112,8 @@ export class EchoModels {
     evidence.spectralTotal = usable ? Math.max(this.spectrum.total, 1e-3) : 0;
     evidence.spectralMayStart = f.frameIndex - this.roomForgottenAt >= SPECTRAL_STARTS_AFTER_FRAMES;
     evidence.modelsMayStart = this.envelope.aligned;
-    // The early filter: run while the microphone hears an echo path, until SpeexDSP has learnt the room.
-    // Echo the models do not run on (the canceller bypassed, a headset): the early filter is not needed again.
+    // The early filter (early-echo.ts), while the models run, until SpeexDSP has learnt the room;
+    // echo the models do not run on (the canceller bypassed, a headset) stands it down for good.
     if (!f.modelled && f.active) this.early?.standDown();
     const early = f.modelled ? this.early : null;
     early?.frame({ mic: f.mic, micEnergy: f.micEnergy, refPos: f.refPos, active: f.active, lockedDelayMs: f.lockedDelayMs, mainLeakDb: f.leakDb, mainTrusted: evidence.trusted });

@@ -143,7 +143,8 @@ export class OnsetGate {
    * Whether speech may start in frames [first, last): false when, while the reference was
    * audible, the output there stayed within the residual echo estimate plus the margin (a
    * smaller one when `continuing` a candidate the gate let start: a word's quieter end), and
-   * neither the envelope model nor the spectral one hears the user clear of the echo.
+   * neither the envelope model nor the spectral one hears the user clear of the echo, nor does
+   * the early filter leave enough over what it expects.
    */
   allowsOnset(first: number, last: number, continuing: boolean): boolean {
     let heard = 0;
