@@ -16,9 +16,10 @@
 //
 // Cost: a 512-point FFT of the microphone and of the reference, and per bin P x and a rank-one
 // update of P (EARLY_TAPS^2 complex terms each): about 40 ms CPU per second over 126 bins on this
-// 2-core machine, run only in the first seconds of echo (early-echo.ts retires it). Its output is the gate's evidence only: the audio the session
-// hears on is SpeexDSP's.
+// 2-core machine, run only in the first seconds of echo (early-echo.ts retires it). Its output is
+// the gate's evidence only: the audio the session hears on is SpeexDSP's.
 import { RealFft } from '../mel/fft.js';
+import { makeWindow } from '../mel/window.js';
 import { followNoiseFloor } from './noise-floor.js';
 import type { EchoReference } from './reference.js';
 
@@ -58,7 +59,10 @@ const NOISE_SMOOTHING = 0.9;
 /** Frames before the microphone's analysis window holds no zeros from before the first. */
 const WINDOW_FRAMES = Math.ceil(FFT_SIZE / HOP);
 
-const WINDOW = Float64Array.from({ length: FFT_SIZE }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / FFT_SIZE));
+const WINDOW = makeWindow({ window: 'hann', winLength: FFT_SIZE, periodicWindow: true, windowExponent: 1 });
+/** cos and sin of w d per nudge and bin: [nudge * BINS + bin]. */
+const NUDGE_COS = Float64Array.from({ length: NUDGES.length * BINS }, (_, i) => Math.cos((2 * Math.PI * (FIRST_BIN + (i % BINS)) * NUDGES[Math.floor(i / BINS)]!) / FFT_SIZE));
+const NUDGE_SIN = Float64Array.from({ length: NUDGES.length * BINS }, (_, i) => Math.sin((2 * Math.PI * (FIRST_BIN + (i % BINS)) * NUDGES[Math.floor(i / BINS)]!) / FFT_SIZE));
 
 export class EarlyEchoFilter {
   private readonly reference: EchoReference;
@@ -71,15 +75,8 @@ export class EarlyEchoFilter {
   /** Reference spectra of the last RING frames: [slot * BINS + bin]. */
   private readonly refRe = new Float64Array(RING * BINS);
   private readonly refIm = new Float64Array(RING * BINS);
-  /** The last frame's microphone spectrum, and whether each bin was counted (its reference not new to it). */
-  private readonly micRe = new Float64Array(BINS);
-  private readonly micIm = new Float64Array(BINS);
-  private readonly counted = new Uint8Array(BINS);
-  /** ... and with the prediction turned by each of NUDGES. */
+  /** The last frame's residual over the counted bins with the prediction turned by each of NUDGES. */
   private readonly nudgedResidual = new Float64Array(NUDGES.length);
-  /** cos and sin of w d per nudge and bin: [nudge * BINS + bin]. */
-  private readonly nudgeCos = Float64Array.from({ length: NUDGES.length * BINS }, (_, i) => Math.cos((2 * Math.PI * (FIRST_BIN + (i % BINS)) * NUDGES[Math.floor(i / BINS)]!) / FFT_SIZE));
-  private readonly nudgeSin = Float64Array.from({ length: NUDGES.length * BINS }, (_, i) => Math.sin((2 * Math.PI * (FIRST_BIN + (i % BINS)) * NUDGES[Math.floor(i / BINS)]!) / FFT_SIZE));
   /** Weights [bin * EARLY_TAPS + tap]: the echo is sum over taps of weight x reference. */
   private readonly wRe = new Float64Array(BINS * EARLY_TAPS);
   private readonly wIm = new Float64Array(BINS * EARLY_TAPS);
@@ -103,7 +100,6 @@ export class EarlyEchoFilter {
   private driftBase = 0;
   private readonly driftEvidence = new Float64Array(NUDGES.length);
   private driftFrames = 0;
-  private turned = 0;
   private noise = 0;
   /** The last frame's a priori error and reference power (over the taps), per bin: what learn() learns from. */
   private readonly errRe = new Float64Array(BINS);
@@ -154,22 +150,16 @@ export class EarlyEchoFilter {
     this.driftFrames = 0;
   }
 
-  /** Samples the weights have been turned by so far (later: positive). */
-  get drift(): number {
-    return this.turned;
-  }
-
   private turn(k: number): void {
     const T = EARLY_TAPS;
     for (let b = 0; b < BINS; b++) {
-      const c = this.nudgeCos[k * BINS + b]!, sn = this.nudgeSin[k * BINS + b]!;
+      const c = NUDGE_COS[k * BINS + b]!, sn = NUDGE_SIN[k * BINS + b]!;
       for (let p = b * T; p < (b + 1) * T; p++) {
         const re = this.wRe[p]!, im = this.wIm[p]!;
         this.wRe[p] = re * c + im * sn;
         this.wIm[p] = im * c - re * sn;
       }
     }
-    this.turned += NUDGES[k]!;
   }
 
   /** The microphone's noise floor over the bins the last frame counted (the sums above count a varying set of bins). */
@@ -186,7 +176,8 @@ export class EarlyEchoFilter {
 
   /**
    * The least residual the last frame's prediction leaves made 10-50 ms later (over the bins it
-   * counted): far under residualEnergy, the echo has moved. Computed when asked (a near-end frame).
+   * counted): far under residualEnergy, the echo has moved. Computed when asked (a near-end frame),
+   * before learn(): the microphone's spectrum is still the last one taken.
    */
   shiftedResidualEnergy(): number {
     const T = EARLY_TAPS;
@@ -195,7 +186,7 @@ export class EarlyEchoFilter {
     for (let shift = 1; shift <= SHIFTS; shift++) {
       let sum = 0;
       for (let b = 0; b < BINS; b++) {
-        if (!this.counted[b]) continue;
+        if (this.novelty[b]! > NOVELTY_MAX) continue;
         let sRe = 0, sIm = 0;
         const wb = b * T;
         for (let p = 0; p < T; p++) {
@@ -204,7 +195,7 @@ export class EarlyEchoFilter {
           sRe += this.wRe[wb + p]! * xr - this.wIm[wb + p]! * xi;
           sIm += this.wRe[wb + p]! * xi + this.wIm[wb + p]! * xr;
         }
-        const eRe = this.micRe[b]! - sRe, eIm = this.micIm[b]! - sIm;
+        const eRe = this.specRe[FIRST_BIN + b]! - sRe, eIm = this.specIm[FIRST_BIN + b]! - sIm;
         sum += eRe * eRe + eIm * eIm;
       }
       least = Math.min(least, sum);
@@ -290,9 +281,6 @@ export class EarlyEchoFilter {
       const eRe = mRe - yRe, eIm = mIm - yIm;
       this.errRe[b] = eRe;
       this.errIm[b] = eIm;
-      this.micRe[b] = mRe;
-      this.micIm[b] = mIm;
-      this.counted[b] = novelty > NOVELTY_MAX ? 0 : 1;
       if (novelty > NOVELTY_MAX) continue;
       residual += eRe * eRe + eIm * eIm;
       echo += yRe * yRe + yIm * yIm;
@@ -300,7 +288,7 @@ export class EarlyEchoFilter {
       if (Number.isFinite(this.noiseFloor[b]!)) noise += this.noiseFloor[b]!;
       for (let k = 0; k < NUDGES.length; k++) {
         // y e^(-i w d): later by d samples.
-        const c = this.nudgeCos[k * BINS + b]!, sn = this.nudgeSin[k * BINS + b]!;
+        const c = NUDGE_COS[k * BINS + b]!, sn = NUDGE_SIN[k * BINS + b]!;
         const nRe = mRe - (yRe * c + yIm * sn), nIm = mIm - (yIm * c - yRe * sn);
         this.nudgedResidual[k] += nRe * nRe + nIm * nIm;
       }
