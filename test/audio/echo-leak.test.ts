@@ -52,3 +52,17 @@ test('restart raises it 8 dB, forget goes back up to the path bound (+10 dB unkn
   for (let i = 0; i < 5000; i++) leak.learn(0, REF, 12);
   assert.equal(leak.db, -80, 'floored at -80 dB');
 });
+
+test('a frame the caller knows holds a near-end voice only creeps it up, however close; faster steps where asked (the early filter\'s)', () => {
+  const leak = new EchoLeak();
+  for (let i = 0; i < 2000 && leak.db > -30; i++) leak.learn(at(-30), REF, 12);
+  leak.learn(at(-28), REF, 12, true);
+  assert.ok(Math.abs(leak.db + 29.95) < 1e-4, `near end, 2 dB over: creeps 0.05: ${leak.db}`);
+  leak.learn(at(-28), REF, 12);
+  assert.ok(Math.abs(leak.db + 29.65) < 1e-4, `echo, 2 dB over: steps 0.3: ${leak.db}`);
+  leak.learn(at(-35), REF, 12, true);
+  assert.ok(Math.abs(leak.db + 29.68) < 1e-4, `under it, a near-end frame still brings it down: ${leak.db}`);
+  const fast = new EchoLeak({ upDb: 1, downDb: 0.1, fastDownDb: 1 });
+  fast.learn(at(-30), REF, 12);
+  assert.ok(Math.abs(fast.db - 9) < 1e-4, `fast step: ${fast.db}`);
+});

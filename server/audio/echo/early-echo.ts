@@ -28,6 +28,7 @@
 // row unchanged (self-interruptions 0); short underruns in the far room 2 s in 1024/992/1024 -> 32 ms.
 import { DelayLock } from './delay-lock.js';
 import { EARLY_TAPS, EarlyEchoFilter } from './early-filter.js';
+import { EchoLeak, type LeakSteps } from './echo-leak.js';
 import type { EchoReference } from './reference.js';
 
 const SAMPLES_PER_MS = 16;
@@ -39,13 +40,8 @@ const SPAN_MS = EARLY_TAPS * 10;
 /** The early estimator: every 10 frames, on 20 blocks of reference activity and 610 ms of microphone. */
 const ESTIMATE_EVERY_FRAMES = 10;
 const ESTIMATOR = { minActiveFraction: 0.05, minHistoryBlocks: 61 };
-/** Leak steps per frame, dB: up over the estimate within the margin, down under it, far under it, and a creep up past the margin. */
-const UP_DB = 1;
-const DOWN_DB = 0.1;
-const FAST_DOWN_DB = 1;
-const FAR_DB = 10;
-const CREEP_DB = 0.05;
-const UNKNOWN_LEAK_DB = 10;
+/** Leak steps per frame, dB (echo-leak.ts), the canceller's times 10/3: the filter converges in a few hundred ms. */
+const LEAK_STEPS: LeakSteps = { upDb: 1, downDb: 0.1, fastDownDb: 1 };
 /** A frame past the expected residual by this much (dB) is the user, not the echo: the leak only creeps, the filter does not learn. */
 const NEAR_END_DB = 6;
 const NEAR_END = 10 ** (NEAR_END_DB / 10);
@@ -84,7 +80,7 @@ export class EarlyEcho {
   private placedMs = 0;
   /** Placed by a delay found (its own lock's or the canceller's): before that it vouches for nothing. */
   private placed = false;
-  private leakDb = UNKNOWN_LEAK_DB;
+  private leak = new EchoLeak(LEAK_STEPS);
   private echoFrames = 0;
   private learntFrames = 0;
   /** The run of playback it learnt in (EchoReference.runs); -1 before any echo. */
@@ -117,8 +113,8 @@ export class EarlyEcho {
   }
 
   /** The leak, dB (for tracing). */
-  get leak(): number {
-    return this.leakDb;
+  get leakDb(): number {
+    return this.leak.db;
   }
 
   /** Whether it holds its filter (from the first echo until it retires). */
@@ -149,7 +145,7 @@ export class EarlyEcho {
     if (delayMs !== null) this.place(delayMs);
     this.placed ||= delayMs !== null;
     // Judged before learning: the expected residual of this frame comes from what was learnt before it.
-    const leakBefore = this.leakDb;
+    const leakBefore = this.leak.db;
     filter.frame(f.mic, f.refPos, this.placedMs * SAMPLES_PER_MS);
     // The loudest echo it predicted over its span: the residual of a loud syllable lingers in the
     // room's tail as the echo decays (the residual over the echo predicted just then stood
@@ -172,7 +168,8 @@ export class EarlyEcho {
     // explains the frame far better than where the filter reads. Its word is over: it has no search.
     if (nearEnd && usableBefore && filter.shiftedResidualEnergy() < residual * MOVED_SHARE) return this.retire();
     if (f.active) {
-      this.learnLeak(residual, echo, nearEnd);
+      // Over the echo predicted (+1: it may have predicted none); a frame with a near-end voice only creeps it up.
+      this.leak.learn(residual, echo + 1, NEAR_END_DB, nearEnd);
       // Until it cancels the echo, the user cannot be told from it: it learns from every frame.
       if (!nearEnd || !usableBefore) filter.learn();
       if (!nearEnd && usableBefore) filter.followDrift();
@@ -193,15 +190,7 @@ export class EarlyEcho {
     this.placedMs = Math.max(0, delayMs - MARGIN_MS);
     this.filterNow?.reset();
     this.echoHistory.fill(0);
-    this.leakDb = UNKNOWN_LEAK_DB;
-  }
-
-  /** A high percentile of residual over the echo predicted; a frame with a near-end voice only creeps it up. */
-  private learnLeak(residual: number, echo: number, nearEnd: boolean): void {
-    const ratioDb = 10 * Math.log10((residual + 1) / (echo + 1));
-    if (nearEnd && ratioDb > this.leakDb) this.leakDb = Math.min(ratioDb, this.leakDb + CREEP_DB);
-    else if (ratioDb <= this.leakDb) this.leakDb = Math.max(ratioDb, this.leakDb - (ratioDb < this.leakDb - FAR_DB ? FAST_DOWN_DB : DOWN_DB));
-    else this.leakDb = Math.min(ratioDb, this.leakDb + (ratioDb <= this.leakDb + NEAR_END_DB ? UP_DB : CREEP_DB));
+    this.leak = new EchoLeak(LEAK_STEPS);
   }
 
   /** Retires it now (the canceller bypassed, or no echo path heard): its filter let go. */

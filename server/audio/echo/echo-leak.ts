@@ -23,8 +23,20 @@ const UNKNOWN_DB = 10;
 const RESTART_DB = 8;
 const FLOOR_DB = -80;
 
+/** How fast it moves, dB per frame (the canceller's by default; the early filter's, which converges in a few hundred ms, faster). */
+export interface LeakSteps {
+  upDb: number;
+  downDb: number;
+  fastDownDb: number;
+}
+
 export class EchoLeak {
   private leakDb = UNKNOWN_DB;
+  private readonly steps: LeakSteps;
+
+  constructor(steps: LeakSteps = { upDb: UP_DB, downDb: DOWN_DB, fastDownDb: FAST_DOWN_DB }) {
+    this.steps = steps;
+  }
 
   /** Output over reference while only echo is there, dB. */
   get db(): number {
@@ -39,12 +51,14 @@ export class EchoLeak {
   /**
    * A frame of echo whose reference surely echoed in it (output and reference peak energies):
    * a high percentile (~90th: steps of 10:1) of their ratio. A frame past `marginDb` over the
-   * estimate (the onset margin: most likely the user) only creeps it up.
+   * estimate (the onset margin: most likely the user) only creeps it up, as does any frame the
+   * caller knows holds a near-end voice (`nearEnd`).
    */
-  learn(outEnergy: number, refPeak: number, marginDb: number): void {
+  learn(outEnergy: number, refPeak: number, marginDb: number, nearEnd = false): void {
     const ratioDb = 10 * Math.log10((outEnergy + 1) / refPeak);
-    if (ratioDb <= this.leakDb) this.leakDb = Math.max(ratioDb, this.leakDb - (ratioDb < this.leakDb - FAR_DB ? FAST_DOWN_DB : DOWN_DB));
-    else this.leakDb = Math.min(ratioDb, this.leakDb + (ratioDb <= this.leakDb + marginDb ? UP_DB : CREEP_DB));
+    const { upDb, downDb, fastDownDb } = this.steps;
+    if (ratioDb <= this.leakDb) this.leakDb = Math.max(ratioDb, this.leakDb - (ratioDb < this.leakDb - FAR_DB ? fastDownDb : downDb));
+    else this.leakDb = Math.min(ratioDb, this.leakDb + (!nearEnd && ratioDb <= this.leakDb + marginDb ? upDb : CREEP_DB));
     this.leakDb = Math.max(this.leakDb, FLOOR_DB);
   }
 

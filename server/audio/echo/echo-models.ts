@@ -60,7 +60,7 @@ export class EchoModels {
 
   /** The early filter's leak, dB; null once it is retired (for tracing). */
   get earlyLeakDb(): number | null {
-    return this.early === null || this.early.retired ? null : this.early.leak;
+    return this.early === null || this.early.retired ? null : this.early.leakDb;
   }
 
   /** The echo moved, as the path bound saw (EchoPathBound.push): the envelope model stands down. */
