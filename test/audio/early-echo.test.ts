@@ -6,13 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EchoReference } from '../../server/audio/echo/reference.js';
 import { EarlyEcho } from '../../server/audio/echo/early-echo.js';
+import { meanSquare } from '../../server/audio/echo/frame-energy.js';
 import { EchoModels } from '../../server/audio/echo/echo-models.js';
 import { OnsetGate } from '../../server/audio/echo/onset-gate.js';
-import { espeakAvailable, speak } from '../support/espeak.js';
-import { ROOMS, activeRms, atLevel, echoOf, echoGainFor, noise } from '../support/room.js';
-
-const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
-const noEspeak = espeakAvailable() ? false : 'espeak-ng is not installed';
+import { echoScene, micFrame, noEspeak } from '../support/echo-fixture.js';
+import { ROOMS } from '../support/room.js';
 const FRAME = 160;
 /** The gate's onset margin for the early filter (onset-gate.ts: EARLY_ONSET_MARGIN). */
 const ONSET = 10 ** (9 / 10);
@@ -37,41 +35,26 @@ interface Frame {
 }
 
 function run(room: (typeof ROOMS)[number], o: Options): { frames: Frame[]; early: EarlyEcho } {
-  const answer = speak(ANSWER)!;
-  const user = atLevel(speak('Wait, stop please. I have a question.', 'en-gb+f3')!, -26);
-  const reference = new EchoReference({ originMs: 0, capacityMs: 30_000, energyHistoryMs: 30_000 });
-  reference.sent(answer, 16000, 0);
-  let echo = echoOf(answer, room, echoGainFor(answer, room, activeRms(user), 0));
+  const scene = echoScene(room);
   if (o.underrun) {
     const at = o.underrun.atMs * 16;
-    const moved = new Float32Array(echo.length + o.underrun.gapMs * 16);
-    moved.set(echo.subarray(0, at));
-    moved.set(echo.subarray(at), at + o.underrun.gapMs * 16);
-    echo = moved;
+    const moved = new Float32Array(scene.echo.length + o.underrun.gapMs * 16);
+    moved.set(scene.echo.subarray(0, at));
+    moved.set(scene.echo.subarray(at), at + o.underrun.gapMs * 16);
+    scene.echo = moved;
   }
-  const floor = noise(echo.length, -65);
-  const early = new EarlyEcho(reference, 500);
+  const early = new EarlyEcho(scene.reference, 500);
   const frames: Frame[] = [];
   const mic = new Int16Array(FRAME);
   const userFrom = o.userAtMs === undefined ? Number.POSITIVE_INFINITY : o.userAtMs * 16;
-  for (let f = 0; f < Math.floor(echo.length / FRAME); f++) {
-    let userEnergy = 0;
-    let echoEnergy = 0;
-    let micEnergy = 0;
-    for (let k = 0; k < FRAME; k++) {
-      const n = f * FRAME + k;
-      const u = n >= userFrom && n - userFrom < user.length ? user[n - userFrom]! : 0;
-      userEnergy += u * u;
-      echoEnergy += echo[n]! * echo[n]!;
-      mic[k] = Math.round((echo[n]! + u + floor[n]!) * 32767);
-      micEnergy += mic[k]! * mic[k]!;
-    }
+  for (let f = 0; f < Math.floor(scene.echo.length / FRAME); f++) {
+    const { user: userEnergy, echo: echoEnergy } = micFrame(scene, f, userFrom, mic);
     const ms = f * 10;
     early.frame({
       mic,
-      micEnergy: micEnergy / FRAME,
+      micEnergy: meanSquare(mic),
       refPos: f * FRAME,
-      active: f * FRAME <= answer.length + room.delayMs * 16,
+      active: f * FRAME <= scene.answer.length + room.delayMs * 16,
       lockedDelayMs: null,
       mainLeakDb: o.mainLeak && ms >= o.mainLeak.atMs ? o.mainLeak.db : 0,
       mainTrusted: o.distrustAtMs === undefined || ms < o.distrustAtMs,
@@ -119,7 +102,7 @@ test('it stands down when the canceller distrusts its filter, and once SpeexDSP 
 
 test('a new run of playback (the rest after a stall, a new answer): it stands down', { skip: noEspeak }, () => {
   const reference = new EchoReference({ originMs: 0, capacityMs: 30_000, energyHistoryMs: 30_000 });
-  const answer = speak(ANSWER)!.subarray(0, 32000);
+  const answer = echoScene(ROOMS[0]!).answer.subarray(0, 32000);
   reference.sent(answer, 16000, 0);
   const early = new EarlyEcho(reference, 500);
   const mic = new Int16Array(FRAME).fill(100);

@@ -6,11 +6,8 @@ import assert from 'node:assert/strict';
 import { EchoReference } from '../../server/audio/echo/reference.js';
 import { EarlyEchoFilter } from '../../server/audio/echo/early-filter.js';
 import { SpeexEchoCanceller, speexAvailability } from '../../server/audio/echo/speex.js';
-import { espeakAvailable, speak } from '../support/espeak.js';
-import { ROOMS, activeRms, atLevel, echoOf, echoGainFor, noise } from '../support/room.js';
-
-const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
-const noEspeak = espeakAvailable() ? false : 'espeak-ng is not installed';
+import { echoScene, micFrame, noEspeak } from '../support/echo-fixture.js';
+import { ROOMS } from '../support/room.js';
 const FRAME = 160;
 const db = (x: number): number => 10 * Math.log10(x);
 
@@ -26,12 +23,8 @@ interface Run {
 
 /** The answer played into `room` at 0 dB re the user (the user from `userAtMs`, or never), through the early filter placed 30 ms before the room's delay, and through SpeexDSP spanning it. */
 function run(room: (typeof ROOMS)[number], userAtMs: number | null, learnFromUser: boolean): Run {
-  const answer = speak(ANSWER)!;
-  const user = atLevel(speak('Wait, stop please. I have a question.', 'en-gb+f3')!, -26);
-  const reference = new EchoReference({ originMs: 0, capacityMs: 30_000, energyHistoryMs: 30_000 });
-  reference.sent(answer, 16000, 0);
-  const echo = echoOf(answer, room, echoGainFor(answer, room, activeRms(user), 0));
-  const floor = noise(echo.length, -65);
+  const scene = echoScene(room);
+  const { reference } = scene;
   const filter = new EarlyEchoFilter(reference);
   const speex = speexAvailability().available
     ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round((room.delayMs + room.tailMs + 40) * 16), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
@@ -42,16 +35,8 @@ function run(room: (typeof ROOMS)[number], userAtMs: number | null, learnFromUse
   const out = new Int16Array(FRAME);
   const delaySamples = (room.delayMs - 30) * 16;
   const userFrom = userAtMs === null ? Number.POSITIVE_INFINITY : userAtMs * 16;
-  for (let f = 0; f < Math.floor(echo.length / FRAME); f++) {
-    let userEnergy = 0;
-    let echoEnergy = 0;
-    for (let k = 0; k < FRAME; k++) {
-      const n = f * FRAME + k;
-      const u = n >= userFrom && n - userFrom < user.length ? user[n - userFrom]! : 0;
-      userEnergy += u * u;
-      echoEnergy += echo[n]! * echo[n]!;
-      frame[k] = Math.round((echo[n]! + u + floor[n]!) * 32767);
-    }
+  for (let f = 0; f < Math.floor(scene.echo.length / FRAME); f++) {
+    const { user: userEnergy, echo: echoEnergy } = micFrame(scene, f, userFrom, frame);
     filter.frame(frame, f * FRAME, delaySamples);
     if (learnFromUser || userEnergy === 0) filter.learn();
     r.residual.push(filter.residualEnergy);

@@ -5,36 +5,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EchoReference } from '../../server/audio/echo/reference.js';
 import { EchoSpectrum } from '../../server/audio/echo/echo-spectrum.js';
-import { espeakAvailable, speak } from '../support/espeak.js';
-import { ROOMS, activeRms, atLevel, echoOf, echoGainFor, noise } from '../support/room.js';
-
-const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
-const noEspeak = espeakAvailable() ? false : 'espeak-ng is not installed';
+import { echoScene, micFrame, noEspeak } from '../support/echo-fixture.js';
+import { ROOMS } from '../support/room.js';
 const FRAME = 160;
 
 /** Per 10 ms frame of the user's voice over the echo: the share of its energy in bands clear of the echo (null: no judgement). */
 function shares(room: (typeof ROOMS)[number], echoDb: number, userAtMs: number): { echoAlone: number[]; overEcho: number[] } {
-  const answer = speak(ANSWER)!;
-  const user = atLevel(speak('Wait, stop please. I have a question.', 'en-gb+f3')!, -26);
-  const reference = new EchoReference({ originMs: 0, capacityMs: 30_000, energyHistoryMs: 30_000 });
-  reference.sent(answer, 16000, 0);
-  const echo = echoOf(answer, room, echoGainFor(answer, room, activeRms(user), echoDb));
-  const floor = noise(echo.length, -65);
-  const spectrum = new EchoSpectrum(reference);
+  const scene = echoScene(room, echoDb);
+  const spectrum = new EchoSpectrum(scene.reference);
   const echoAlone: number[] = [];
   const overEcho: number[] = [];
   const frame = new Int16Array(FRAME);
   const userFrom = (userAtMs * 16) / FRAME;
-  for (let f = 0; f < Math.floor(echo.length / FRAME); f++) {
-    let userEnergy = 0;
-    let echoEnergy = 0;
-    for (let k = 0; k < FRAME; k++) {
-      const n = f * FRAME + k;
-      const u = n >= userAtMs * 16 && n - userAtMs * 16 < user.length ? user[n - userAtMs * 16]! : 0;
-      userEnergy += u * u;
-      echoEnergy += echo[n]! * echo[n]!;
-      frame[k] = Math.round((echo[n]! + u + floor[n]!) * 32767);
-    }
+  for (let f = 0; f < Math.floor(scene.echo.length / FRAME); f++) {
+    const { user: userEnergy, echo: echoEnergy } = micFrame(scene, f, userAtMs * 16, frame);
     // Taught only by the echo alone (the canceller's broadband model holds off double talk the same way).
     spectrum.frame(frame, f, userEnergy === 0);
     if (!spectrum.trained || echoEnergy < FRAME * 1e-6) continue;
@@ -60,7 +44,7 @@ test('learnt from the echo alone, the echo seldom shows 30% of its energy clear 
 
 test('before it has learnt, it judges nothing', { skip: noEspeak }, () => {
   const reference = new EchoReference({ originMs: 0, capacityMs: 5000 });
-  reference.sent(speak(ANSWER)!.subarray(0, 16000), 16000, 0);
+  reference.sent(echoScene(ROOMS[0]!).answer.subarray(0, 16000), 16000, 0);
   const spectrum = new EchoSpectrum(reference);
   const frame = new Int16Array(FRAME).fill(1000);
   for (let f = 0; f < 99; f++) spectrum.frame(frame, f, true);

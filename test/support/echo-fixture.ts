@@ -6,7 +6,8 @@ import { speexAvailability } from '../../server/audio/echo/speex.js';
 import { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from './echo-sim.js';
 import { espeakAvailable, speak } from './espeak.js';
-import { atLevel } from './room.js';
+import { EchoReference } from '../../server/audio/echo/reference.js';
+import { activeRms, atLevel, echoGainFor, echoOf, noise, type RoomParams } from './room.js';
 import { joinAnswers } from './speech.js';
 
 const ANSWER = 'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.';
@@ -18,6 +19,39 @@ export const noSpeex = speexAvailability().available ? false : 'libspeexdsp1 is 
 /** The answer, the user's barge-in at -26 dBFS, and Silero v5 (release it after the tests). */
 export async function loadEchoFixture(): Promise<{ assistant: Float32Array; user: Float32Array; silero: SileroModel }> {
   return { assistant: speak(ANSWER)!, user: atLevel(speak(BARGE_IN, 'en-gb+f3')!, -26), silero: await SileroModel.load({ version: 'v5' }) };
+}
+
+/** The answer played into `room` (echo at `echoDb` re the user's voice), the reference the server holds of it, the user's barge-in at -26 dBFS and the microphone's hiss at -65 dBFS; `echo` may be replaced (an underrun). */
+export interface EchoScene {
+  answer: Float32Array;
+  user: Float32Array;
+  reference: EchoReference;
+  echo: Float32Array;
+  floor: Float32Array;
+}
+
+/** An EchoScene (espeak-ng needed: see noEspeak). */
+export function echoScene(room: RoomParams, echoDb = 0): EchoScene {
+  const answer = speak(ANSWER)!;
+  const user = atLevel(speak(BARGE_IN, 'en-gb+f3')!, -26);
+  const reference = new EchoReference({ originMs: 0, capacityMs: 30_000, energyHistoryMs: 30_000 });
+  reference.sent(answer, 16000, 0);
+  const echo = echoOf(answer, room, echoGainFor(answer, room, activeRms(user), echoDb));
+  return { answer, user, reference, echo, floor: noise(echo.length + 16000, -65) };
+}
+
+/** Microphone frame `f` of `scene` (out.length samples): the echo, the user from sample `userFrom` (Infinity: never) and the hiss, as int16 in `out`; the frame's user and echo energies (float units). */
+export function micFrame(scene: EchoScene, f: number, userFrom: number, out: Int16Array): { user: number; echo: number } {
+  let user = 0;
+  let echo = 0;
+  for (let k = 0; k < out.length; k++) {
+    const n = f * out.length + k;
+    const u = n >= userFrom && n - userFrom < scene.user.length ? scene.user[n - userFrom]! : 0;
+    user += u * u;
+    echo += scene.echo[n]! * scene.echo[n]!;
+    out[k] = Math.round((scene.echo[n]! + u + scene.floor[n]!) * 32767);
+  }
+  return { user, echo };
 }
 
 /**
