@@ -118,3 +118,27 @@ test('a bin the reference has not excited is left out: the microphone there is n
   assert.ok(filter.micEnergy > 0);
   assert.ok(db(filter.micEnergy / filter.residualEnergy) > 20, `cancelled ${db(filter.micEnergy / filter.residualEnergy).toFixed(1)} dB`);
 });
+
+test('the share of the microphone its energies speak for: none before a sound is learnt, the echo\'s share once a sound it never heard joins it', () => {
+  const reference = new EchoReference({ originMs: 0, capacityMs: 5000 });
+  const tone = Float32Array.from({ length: 16000 }, (_, n) => 0.3 * Math.sin((2 * Math.PI * 500 * n) / 16000));
+  reference.sent(tone, 16000, 0);
+  const filter = new EarlyEchoFilter(reference);
+  const frame = new Int16Array(FRAME);
+  const shares: number[] = [];
+  for (let f = 0; f < 80; f++) {
+    // The tone's echo (energy 0.15^2), and from frame 60 a 2 kHz tone (0.3^2) the reference never had.
+    for (let k = 0; k < FRAME; k++) {
+      const n = f * FRAME + k;
+      frame[k] = Math.round(32767 * (0.15 * Math.sin((2 * Math.PI * 500 * n) / 16000) + (f >= 60 ? 0.3 * Math.sin((2 * Math.PI * 2000 * n) / 16000) : 0)));
+    }
+    filter.frame(frame, f * FRAME, 0);
+    shares.push(filter.countedShare);
+    filter.learn();
+  }
+  // The first frame: no bin has learnt anything, none is counted, and the energies are 0 (not a perfect cancellation).
+  assert.equal(shares[0], 0);
+  assert.ok(shares[59]! > 0.9, `the echo alone, learnt: share ${shares[59]!.toFixed(2)}`);
+  // With the 2 kHz tone: the echo's share of the microphone, 0.0225 / (0.0225 + 0.09) = 0.2.
+  assert.ok(Math.abs(shares[79]! - 0.2) < 0.05, `with the unknown tone: share ${shares[79]!.toFixed(2)}`);
+});

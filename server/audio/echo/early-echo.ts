@@ -51,6 +51,8 @@ const LOUDER_THAN_ECHO = 10 ** (3 / 10);
 const LEAST_LEAK_DB = -20;
 /** A frame the prediction made 10-50 ms later leaves under this share of the residual (6 dB under): the echo moved. Judged only once the filter vouches (younger, a prediction 3 dB better elsewhere was chance). */
 const MOVED_SHARE = 0.25;
+/** The leak learns from a frame only where the bins the filter counted hold this share of the microphone. */
+const LEAK_COVERAGE = 0.05;
 /** The filter vouches for frames once its leak is down to this (it cancels at least 10 dB). */
 const USABLE_LEAK_DB = -10;
 /** Retired once SpeexDSP's leak has been at or under this for RETIRE_AFTER_FRAMES frames of echo, or after MAX_ECHO_FRAMES of echo. */
@@ -168,8 +170,11 @@ export class EarlyEcho {
     // explains the frame far better than where the filter reads. Its word is over: it has no search.
     if (nearEnd && usableBefore && filter.shiftedResidualEnergy() < residual * MOVED_SHARE) return this.retire();
     if (f.active) {
-      // Over the echo predicted (+1: it may have predicted none); a frame with a near-end voice only creeps it up.
-      this.leak.learn(residual, echo + 1, NEAR_END_DB, nearEnd);
+      // Over the echo predicted (+1: it may have predicted none); a frame with a near-end voice
+      // only creeps it up. Not from a frame whose counted bins hold little of what was heard (a
+      // sound the filter has not learnt: with none counted, the residual is 0, and the far room's
+      // leak fell to -11 dB on 19 such frames, vouched, and its young filter then stood down).
+      if (filter.countedShare >= LEAK_COVERAGE) this.leak.learn(residual, echo + 1, NEAR_END_DB, nearEnd);
       // Until it cancels the echo, the user cannot be told from it: it learns from every frame.
       if (!nearEnd || !usableBefore) filter.learn();
       if (!nearEnd && usableBefore) filter.followDrift();

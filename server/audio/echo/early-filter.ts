@@ -109,6 +109,7 @@ export class EarlyEchoFilter {
   private residual = 0;
   private echo = 0;
   private mic = 0;
+  private micAll = 0;
 
   constructor(reference: EchoReference) {
     this.reference = reference;
@@ -127,6 +128,15 @@ export class EarlyEchoFilter {
   /** The last frame's microphone over the same bins and window. */
   get micEnergy(): number {
     return this.mic;
+  }
+
+  /**
+   * The share of the last frame's microphone (over all modelled bins) in the bins it counted: the
+   * energies above speak for that much of what was heard. Low while the reference is a sound the
+   * filter has not learnt (none counted at all: the energies are 0, not a perfect cancellation).
+   */
+  get countedShare(): number {
+    return this.micAll > 0 ? this.mic / this.micAll : 0;
   }
 
   /**
@@ -232,7 +242,7 @@ export class EarlyEchoFilter {
     this.refIm.set(this.specIm.subarray(FIRST_BIN, LAST_BIN + 1), slot * BINS);
     this.spectrumOf(this.micWindow);
     const { wRe, wIm, refRe, refIm, xRe, xIm, pRe, pIm, gRe, gIm } = this;
-    let residual = 0, echo = 0, micSum = 0, noise = 0;
+    let residual = 0, echo = 0, micSum = 0, micAll = 0, noise = 0;
     this.nudgedResidual.fill(0);
     for (let b = 0; b < BINS; b++) {
       let yRe = 0, yIm = 0, power = 0;
@@ -281,6 +291,7 @@ export class EarlyEchoFilter {
       const eRe = mRe - yRe, eIm = mIm - yIm;
       this.errRe[b] = eRe;
       this.errIm[b] = eIm;
+      micAll += mRe * mRe + mIm * mIm;
       if (novelty > NOVELTY_MAX) continue;
       residual += eRe * eRe + eIm * eIm;
       echo += yRe * yRe + yIm * yIm;
@@ -296,6 +307,7 @@ export class EarlyEchoFilter {
     this.residual = residual;
     this.echo = echo;
     this.mic = micSum;
+    this.micAll = micAll;
     this.noise = noise;
     this.frames++;
   }
