@@ -347,3 +347,25 @@ test('just distrusted after being proven, the filter is freshly distrusted for 1
   trust.judge(6, misaligned);
   assert.equal(trust.freshDistrust(6), false, 'it was not vouched for: nothing it let start to carry on');
 });
+
+test('frames misaligned by their energies but aligned pre-emphasised (the voices\' fundamentals met out of phase) say nothing; an estimate far over the microphone, or misaligned pre-emphasised too, still distrusts', () => {
+  // Broadband: output 1.3x the microphone, estimate 0.8x; pre-emphasised: output 0.5x, estimate 0.6x.
+  const chance: FilterFrame = { ...aligned, outputEnergy: MIC * 1.3, estimateEnergy: MIC * 0.8, tilted: { micEnergy: MIC, outputEnergy: MIC * 0.5, estimateEnergy: MIC * 0.6 } };
+  const a = setup();
+  for (let f = 0; f < 5; f++) assert.equal(a.trust.judge(f, chance), true, `frame ${f}`);
+  // Misaligned pre-emphasised as well (the output over the microphone there too): a misaligned filter.
+  const b = setup();
+  const misalignedToo: FilterFrame = { ...chance, tilted: { micEnergy: MIC, outputEnergy: MIC * 1.5, estimateEnergy: MIC * 0.6 } };
+  assert.equal(b.trust.judge(0, misalignedToo), true);
+  assert.equal(b.trust.judge(1, misalignedToo), false);
+  // The estimate 3x the microphone: the filter adds energy, whatever the pre-emphasised band says.
+  const c = setup();
+  const loud: FilterFrame = { ...chance, outputEnergy: MIC * 3, estimateEnergy: MIC * 3 };
+  assert.equal(c.trust.judge(0, loud), true);
+  assert.equal(c.trust.judge(1, loud), false);
+  // Pre-emphasised, an estimate that is no real share of the microphone says nothing there: the broadband evidence stands.
+  const d = setup();
+  const faint: FilterFrame = { ...chance, tilted: { micEnergy: MIC, outputEnergy: MIC * 0.99, estimateEnergy: MIC * 0.05 } };
+  assert.equal(d.trust.judge(0, faint), true);
+  assert.equal(d.trust.judge(1, faint), false);
+});

@@ -76,7 +76,7 @@ import { StallWatch } from './stall-watch.js';
 import { EchoLeak } from './echo-leak.js';
 import { FilterTrust } from './filter-trust.js';
 import { EchoSeconds } from './echo-seconds.js';
-import { echoEstimateEnergy, isSilent, meanSquare } from './frame-energy.js';
+import { echoEstimateEnergy, isSilent, meanSquare, TiltedEnergies } from './frame-energy.js';
 
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
@@ -159,6 +159,8 @@ export class EchoCanceller {
   private readonly mic = new Int16Array(FRAME);
   private readonly play = new Int16Array(FRAME);
   private readonly linearOut = new Int16Array(FRAME);
+  /** Pre-emphasised energies of the microphone and the linear output, for the filter's alignment evidence (FilterTrust). */
+  private readonly tilted = new TiltedEnergies();
   private readonly out = new Int16Array(FRAME);
   /** What process() returns a view of. */
   private outBuffer = new Float32Array(FRAME * 4);
@@ -402,6 +404,7 @@ export class EchoCanceller {
         passesAlone: active ? this.leak.residual(refPeak) * this.onsetMargin : 0,
         noiseFloor: this.noiseFloor,
         locked: this.locked,
+        tilted: this.tilted.measure(mic, this.linearOut),
       });
       this.out.set(this.linearOut);
       this.speex.suppress(this.out);

@@ -20,3 +20,40 @@ export function echoEstimateEnergy(mic: Int16Array, linearOut: Int16Array): numb
   }
   return sum / mic.length;
 }
+
+/**
+ * Energies of the microphone, the filter's linear output and its echo estimate after a
+ * pre-emphasis (x[n] - 0.97 x[n-1]: +6 dB an octave, the voice's fundamental 15-20 dB under its
+ * formants). A 10 ms frame holds one or two cycles of a fundamental: there a user's voice and the
+ * echo correlate by chance (+-0.6), and an aligned filter's output stood 1-2 dB over the
+ * microphone at barge-ins' onsets. Tilted, the frame's energy is in formants of many cycles.
+ */
+export class TiltedEnergies {
+  private lastMic = 0;
+  private lastOut = 0;
+  micEnergy = 0;
+  outputEnergy = 0;
+  estimateEnergy = 0;
+
+  measure(mic: Int16Array, out: Int16Array): this {
+    let m2 = 0, o2 = 0, y2 = 0;
+    let lastMic = this.lastMic, lastOut = this.lastOut;
+    for (let k = 0; k < mic.length; k++) {
+      const m = mic[k]! - PRE_EMPHASIS * lastMic;
+      const o = out[k]! - PRE_EMPHASIS * lastOut;
+      lastMic = mic[k]!;
+      lastOut = out[k]!;
+      m2 += m * m;
+      o2 += o * o;
+      y2 += (m - o) * (m - o);
+    }
+    this.lastMic = lastMic;
+    this.lastOut = lastOut;
+    this.micEnergy = m2 / mic.length;
+    this.outputEnergy = o2 / mic.length;
+    this.estimateEnergy = y2 / mic.length;
+    return this;
+  }
+}
+
+const PRE_EMPHASIS = 0.97;
