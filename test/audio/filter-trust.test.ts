@@ -358,11 +358,14 @@ test('frames misaligned by their energies but aligned pre-emphasised (the voices
   const misalignedToo: FilterFrame = { ...chance, tilted: { micEnergy: MIC, outputEnergy: MIC * 1.5, estimateEnergy: MIC * 0.6 } };
   assert.equal(b.trust.judge(0, misalignedToo), true);
   assert.equal(b.trust.judge(1, misalignedToo), false);
-  // The estimate 3x the microphone: the filter adds energy, whatever the pre-emphasised band says.
+  // The estimate 3x the microphone: the filter adds energy, unless pre-emphasised it cancels 10 dB (its low band alone wrong).
   const c = setup();
   const loud: FilterFrame = { ...chance, outputEnergy: MIC * 3, estimateEnergy: MIC * 3 };
   assert.equal(c.trust.judge(0, loud), true);
   assert.equal(c.trust.judge(1, loud), false);
+  const lowBandWrong: FilterFrame = { ...loud, tilted: { micEnergy: MIC, outputEnergy: MIC * 0.05, estimateEnergy: MIC * 0.9 } };
+  const e = setup();
+  for (let f = 0; f < 5; f++) assert.equal(e.trust.judge(f, lowBandWrong), true, `frame ${f}`);
   // Pre-emphasised, an estimate that is no real share of the microphone says nothing there: the broadband evidence stands.
   const d = setup();
   const faint: FilterFrame = { ...chance, tilted: { micEnergy: MIC, outputEnergy: MIC * 0.99, estimateEnergy: MIC * 0.05 } };

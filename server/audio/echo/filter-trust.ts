@@ -114,18 +114,20 @@ const BRIDGE_DISTRUST_FRAMES = 10;
 /**
  * A trusted filter's frame misaligned by its energies (output over the microphone) but not once
  * pre-emphasised (TiltedEnergies: its estimate a real share there, the output not over the
- * microphone), its estimate no louder than twice the microphone: the user's voice and the echo
- * correlated by chance in the frame's one or two cycles of the fundamental, and the frame says
- * nothing. Traced at barge-ins' onsets (bench:echo grid): the broadband correlation of the
- * microphone with the estimate 0.0-0.3 (misaligned), pre-emphasised 0.45-1.1 (aligned), and two
- * such frames distrusted filters cancelling 30-50 dB under the user's first word. An estimate
- * far louder than the microphone is no chance: the filter adds energy (low, under a quiet echo).
+ * microphone): the user's voice and the echo correlated by chance in the frame's one or two
+ * cycles of the fundamental, and the frame says nothing. Traced at barge-ins' onsets (bench:echo
+ * grid): the broadband correlation of the microphone with the estimate 0.0-0.3 (misaligned),
+ * pre-emphasised 0.45-1.1 (aligned), and two such frames distrusted filters cancelling 30-50 dB
+ * under the user's first word. An estimate over twice the microphone is no chance meeting of two
+ * voices, unless pre-emphasised the filter cancels 10 dB: SpeexDSP adapts on pre-emphasised
+ * signals and weighs the low band least, and there its estimate added 5-8 dB to a quiet echo
+ * (near room, 4 s into a first answer: est 5.6x the microphone, the pre-emphasised output 0.07x).
  */
 const CHANCE_ESTIMATE_MAX = 2;
 function chanceCorrelation(f: FilterFrame): boolean {
   const t = f.tilted;
-  if (!t || f.estimateEnergy > f.micEnergy * CHANCE_ESTIMATE_MAX) return false;
-  return t.estimateEnergy >= t.micEnergy * EVIDENCE_SHARE && t.outputEnergy <= t.micEnergy * MISALIGNED_ABOVE;
+  if (!t || t.estimateEnergy < t.micEnergy * EVIDENCE_SHARE || t.outputEnergy > t.micEnergy * MISALIGNED_ABOVE) return false;
+  return f.estimateEnergy <= f.micEnergy * CHANCE_ESTIMATE_MAX || t.outputEnergy < t.micEnergy * PROVEN_BELOW;
 }
 
 export interface FilterTrustDeps {
