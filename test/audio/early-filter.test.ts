@@ -98,36 +98,19 @@ test('a user over the echo at 0 dB: what the early filter leaves of it stands 10
   }
 });
 
-test('a bin the reference has not excited is left out: the microphone there is not counted', () => {
+/**
+ * A 500 Hz tone for 1 s as the reference (only its bins are ever excited), its echo at half its
+ * level in the microphone, and from frame 60 a 2 kHz tone as loud as the reference that the
+ * reference never had: the filter run over 80 frames, learning from each. Per frame, what it
+ * counted of the microphone (countedShare) before learning from it.
+ */
+function toneWithUnknownTone(): { filter: EarlyEchoFilter; shares: number[] } {
   const reference = new EchoReference({ originMs: 0, capacityMs: 5000 });
-  // A 500 Hz tone for 1 s: only its bins are ever excited.
-  const tone = Float32Array.from({ length: 16000 }, (_, n) => 0.3 * Math.sin((2 * Math.PI * 500 * n) / 16000));
-  reference.sent(tone, 16000, 0);
-  const filter = new EarlyEchoFilter(reference);
-  const frame = new Int16Array(FRAME);
-  for (let f = 0; f < 80; f++) {
-    // The microphone: the tone's echo (half its level) plus a 2 kHz tone the reference never had.
-    for (let k = 0; k < FRAME; k++) {
-      const n = f * FRAME + k;
-      frame[k] = Math.round(32767 * (0.15 * Math.sin((2 * Math.PI * 500 * n) / 16000) + (f >= 60 ? 0.3 * Math.sin((2 * Math.PI * 2000 * n) / 16000) : 0)));
-    }
-    filter.frame(frame, f * FRAME, 0);
-    filter.learn();
-  }
-  // The 2 kHz tone (as loud as the reference) is in none of the counted bins: the microphone counted is the echo's alone, and the filter cancels it.
-  assert.ok(filter.micEnergy > 0);
-  assert.ok(db(filter.micEnergy / filter.residualEnergy) > 20, `cancelled ${db(filter.micEnergy / filter.residualEnergy).toFixed(1)} dB`);
-});
-
-test('the share of the microphone its energies speak for: none before a sound is learnt, the echo\'s share once a sound it never heard joins it', () => {
-  const reference = new EchoReference({ originMs: 0, capacityMs: 5000 });
-  const tone = Float32Array.from({ length: 16000 }, (_, n) => 0.3 * Math.sin((2 * Math.PI * 500 * n) / 16000));
-  reference.sent(tone, 16000, 0);
+  reference.sent(Float32Array.from({ length: 16000 }, (_, n) => 0.3 * Math.sin((2 * Math.PI * 500 * n) / 16000)), 16000, 0);
   const filter = new EarlyEchoFilter(reference);
   const frame = new Int16Array(FRAME);
   const shares: number[] = [];
   for (let f = 0; f < 80; f++) {
-    // The tone's echo (energy 0.15^2), and from frame 60 a 2 kHz tone (0.3^2) the reference never had.
     for (let k = 0; k < FRAME; k++) {
       const n = f * FRAME + k;
       frame[k] = Math.round(32767 * (0.15 * Math.sin((2 * Math.PI * 500 * n) / 16000) + (f >= 60 ? 0.3 * Math.sin((2 * Math.PI * 2000 * n) / 16000) : 0)));
@@ -136,9 +119,21 @@ test('the share of the microphone its energies speak for: none before a sound is
     shares.push(filter.countedShare);
     filter.learn();
   }
+  return { filter, shares };
+}
+
+test('a bin the reference has not excited is left out: the microphone there is not counted', () => {
+  const { filter } = toneWithUnknownTone();
+  // The 2 kHz tone (as loud as the reference) is in none of the counted bins: the microphone counted is the echo's alone, and the filter cancels it.
+  assert.ok(filter.micEnergy > 0);
+  assert.ok(db(filter.micEnergy / filter.residualEnergy) > 20, `cancelled ${db(filter.micEnergy / filter.residualEnergy).toFixed(1)} dB`);
+});
+
+test('the share of the microphone its energies speak for: none before a sound is learnt, the echo\'s share once a sound it never heard joins it', () => {
+  const { shares } = toneWithUnknownTone();
   // The first frame: no bin has learnt anything, none is counted, and the energies are 0 (not a perfect cancellation).
   assert.equal(shares[0], 0);
   assert.ok(shares[59]! > 0.9, `the echo alone, learnt: share ${shares[59]!.toFixed(2)}`);
-  // With the 2 kHz tone: the echo's share of the microphone, 0.0225 / (0.0225 + 0.09) = 0.2.
+  // With the 2 kHz tone: the echo's share of the microphone (energy 0.15^2 against 0.3^2), 0.0225 / (0.0225 + 0.09) = 0.2.
   assert.ok(Math.abs(shares[79]! - 0.2) < 0.05, `with the unknown tone: share ${shares[79]!.toFixed(2)}`);
 });
