@@ -279,23 +279,23 @@ export class EarlyEchoFilter {
       }
       this.novelty[b] = novelty;
       const mRe = this.specRe[FIRST_BIN + b]!, mIm = this.specIm[FIRST_BIN + b]!;
+      const micPower = mRe * mRe + mIm * mIm;
       // The floor of the bin's power smoothed over ~10 frames: one bin's power in one frame of
       // noise scatters by tens of dB, and the floor of that fell far under the noise's mean.
       // Not before the window holds whole frames of microphone (its zeros pulled the floor 13 dB
       // under the noise, and it rises 2 dB a second); the smoothing starts from the first value.
       if (this.frames >= WINDOW_FRAMES) {
-        const power = mRe * mRe + mIm * mIm;
-        const smoothed = (this.micSmoothed[b] = this.frames === WINDOW_FRAMES ? power : NOISE_SMOOTHING * this.micSmoothed[b]! + (1 - NOISE_SMOOTHING) * power);
+        const smoothed = (this.micSmoothed[b] = this.frames === WINDOW_FRAMES ? micPower : NOISE_SMOOTHING * this.micSmoothed[b]! + (1 - NOISE_SMOOTHING) * micPower);
         this.noiseFloor[b] = followNoiseFloor(this.noiseFloor[b]!, smoothed);
       }
       const eRe = mRe - yRe, eIm = mIm - yIm;
       this.errRe[b] = eRe;
       this.errIm[b] = eIm;
-      micAll += mRe * mRe + mIm * mIm;
+      micAll += micPower;
       if (novelty > NOVELTY_MAX) continue;
       residual += eRe * eRe + eIm * eIm;
       echo += yRe * yRe + yIm * yIm;
-      micSum += mRe * mRe + mIm * mIm;
+      micSum += micPower;
       if (Number.isFinite(this.noiseFloor[b]!)) noise += this.noiseFloor[b]!;
       for (let k = 0; k < NUDGES.length; k++) {
         // y e^(-i w d): later by d samples.
