@@ -5,7 +5,7 @@
 // expects (the leak's, or the raw bound's while the filter is distrusted), the echo models'
 // predictions, the gate's flags, and the early filter's residual over what it expects and its leak
 // (early-echo.ts; '-' where it vouches for nothing or has retired); then the speech onsets
-// against the same speech with no echo.
+// against the same speech with no echo, and the tentative onsets (voice_onset).
 //   npm run echo:trace -- --room office --db 0 --at 1000
 //   npm run echo:trace -- --room near --db 0 --at 3350 --underrun 3000:50
 //   npm run echo:trace -- --room far --db=-6 --answer 2 --at 1500 --from=-100 --to 600
@@ -13,7 +13,8 @@
 // --at (ms into the answer the user starts), --answer 1|2 (the second begins 2 s after the first,
 // as in bench:echo's early rows), --underrun AT:GAP (the client ran dry GAP ms at AT ms into the
 // answer), --alone (echo only), --gate-only (no SpeexDSP: the gate alone), --from/--to (the frames shown, ms around --at). A negative value
-// takes the = form: --db=-6.
+// takes the = form: --db=-6. --text and --voice: the first answer's words and espeak-ng voice
+// (bench:echo's answer in en-us by default), to trace a tentative onset found on other speech.
 import { parseArgs } from 'node:util';
 import type { EchoFrameTrace } from '../../server/audio/echo/canceller.js';
 import { SileroModel } from '../../server/audio/vad/silero.js';
@@ -40,6 +41,9 @@ export interface EchoTraceCase {
   alone?: boolean;
   /** Without SpeexDSP: the gate alone, as a server without libspeexdsp runs (bench:echo's 'gate' mode). */
   gateOnly?: boolean;
+  /** The first answer's text and espeak-ng voice (bench:echo's answer, en-us, by default). */
+  text?: string;
+  voice?: string;
 }
 
 export interface TracedFrame {
@@ -70,6 +74,8 @@ export interface EchoTrace {
   frames: TracedFrame[];
   /** Speech onsets, ms into the answer. */
   onsetsMs: number[];
+  /** Tentative onsets (voice_onset: a session pauses its answer there), ms into the answer. */
+  tentativeMs: number[];
   /** The barge-in's onset (the first within -100..+2000 ms of atMs) against the same speech with no echo, ms; null where either is missing or the echo is alone. */
   deltaMs: number | null;
 }
@@ -89,7 +95,7 @@ function flags(e: EchoFrameTrace['evidence']): string {
 
 /** Runs `c` through the canceller and the real VAD as bench:echo does, tracing every frame; null without espeak-ng. */
 export async function traceEchoCase(silero: SileroModel, c: EchoTraceCase): Promise<EchoTrace | null> {
-  const first = speak(ANSWER);
+  const first = speak(c.text ?? ANSWER, c.voice);
   const second = speak(SECOND_ANSWER);
   const user = espeakUserVoice();
   if (!first || !second || !user) return null;
@@ -129,13 +135,14 @@ export async function traceEchoCase(silero: SileroModel, c: EchoTraceCase): Prom
   const r = await onsetsThroughFrontEnd(silero, sim, { gate: true });
   const frames = seen.map((f, i) => ({ ...f, echoDb: db(frameEnergy(r.echo, i)), userDb: db(frameEnergy(r.near, i)) }));
   const onsetsMs = r.onsets.map((t) => t - offsetMs);
+  const tentativeMs = r.tentative.map((t) => t - offsetMs);
   let deltaMs: number | null = null;
   if (!c.alone) {
     const onset = bargeInAmong(r.onsets, userAtMs);
     const base = await noEchoBaseline(silero, user)(userAtMs);
     deltaMs = onset === undefined || base === undefined ? null : Math.round(onset - base);
   }
-  return { frames, onsetsMs, deltaMs };
+  return { frames, onsetsMs, tentativeMs, deltaMs };
 }
 
 function print(trace: EchoTrace, fromMs: number, toMs: number, alone: boolean): void {
@@ -147,6 +154,7 @@ function print(trace: EchoTrace, fromMs: number, toMs: number, alone: boolean): 
     console.log(`${String(f.ms).padStart(6)} ${n(f.echoDb)} ${n(f.userDb)} ${n(f.micDb)} ${n(f.linearDb)} ${n(f.outDb)} ${n(f.residualDb)} ${n(f.rawDb)} ${n(f.envelopeDb)} ${clear} ${n(f.leakDb)}  ${f.delayMs === null ? '   -' : n(f.delayMs)} ${f.flags} ${f.earlyOverDb === null ? '      -' : f.earlyOverDb.toFixed(1).padStart(7)} ${f.earlyLeakDb === null ? '     -' : f.earlyLeakDb.toFixed(1).padStart(6)}`);
   }
   console.log(`onsets (ms into the answer): ${trace.onsetsMs.map((t) => t.toFixed(0)).join(', ') || 'none'}`);
+  console.log(`tentative onsets (voice_onset): ${trace.tentativeMs.map((t) => t.toFixed(0)).join(', ') || 'none'}`);
   if (!alone) console.log(`barge-in onset vs no echo: ${trace.deltaMs === null ? 'missed' : `${trace.deltaMs} ms`}`);
 }
 
@@ -160,6 +168,8 @@ async function main(): Promise<void> {
       underrun: { type: 'string' },
       alone: { type: 'boolean', default: false },
       'gate-only': { type: 'boolean', default: false },
+      text: { type: 'string' },
+      voice: { type: 'string' },
       from: { type: 'string', default: '-200' },
       to: { type: 'string', default: '1200' },
     },
@@ -174,6 +184,8 @@ async function main(): Promise<void> {
     answer: values.answer === '2' ? 2 : 1,
     alone: values.alone,
     gateOnly: values['gate-only'],
+    ...(values.text ? { text: values.text } : {}),
+    ...(values.voice ? { voice: values.voice } : {}),
     ...(values.underrun ? { underrun: { atMs: underrunAt!, gapMs: underrunGap! } } : {}),
   };
   const trace = await traceEchoCase(await SileroModel.load({ version: 'v5' }), c);

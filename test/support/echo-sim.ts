@@ -239,14 +239,16 @@ function energy(x: Float32Array, from: number, to: number): number {
 /**
  * simulateEcho with the canceller's output going into the real VAD front-end, gated by the
  * canceller's onset gate as a session's is (`gate: false`: no gate, and `bypass` skips the
- * canceller too: the session with echo cancellation off). Returns the speech onsets (ms).
+ * canceller too: the session with echo cancellation off). Returns the speech onsets (ms), and
+ * the tentative ones (voice_onset: an answer pauses there, and resumes if nothing follows).
  */
 export async function onsetsThroughFrontEnd(
   silero: SileroModel,
   sim: Omit<EchoSimOptions, 'onOutput' | 'onCanceller'>,
   options: { gate: boolean; bypass?: boolean },
-): Promise<EchoSimResult & { onsets: number[]; suppressed: number }> {
+): Promise<EchoSimResult & { onsets: number[]; tentative: number[]; suppressed: number }> {
   const onsets: number[] = [];
+  const tentative: number[] = [];
   let suppressed = 0;
   let canceller: EchoCanceller | null = null;
   const frontEnd = new AudioFrontEnd({
@@ -256,6 +258,7 @@ export async function onsetsThroughFrontEnd(
     tuning: { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000 },
     onEvent: (e) => {
       if (e.type === 'speech_started') onsets.push(e.speechOnsetMs);
+      if (e.type === 'voice_onset') tentative.push(e.speechOnsetMs);
     },
     ...(options.gate ? { onsetGate: { allowsOnset: (s: number, e: number, c: boolean) => canceller!.allowsOnset(s, e, c), mayBridge: (s: number, e: number) => canceller!.mayBridge(s, e), suppressedOnset: () => void suppressed++ } } : {}),
   });
@@ -274,5 +277,5 @@ export async function onsetsThroughFrontEnd(
   });
   await frontEnd.whenIdle();
   frontEnd.close();
-  return { ...result, onsets, suppressed };
+  return { ...result, onsets, tentative, suppressed };
 }
