@@ -22,6 +22,7 @@
 //  - barge-ins 100-600 ms after the client ran dry for 300 ms (echo-stall.ts).
 //  - realigns: echo-only turns after underruns the server never saw, 3-7 s into a first answer (echo-realign.ts).
 //  - short-underruns: 10-50 ms underruns 2-3 s into a first answer: echo-only turns and a barge-in after each (echo-short-underrun.ts).
+//  - pauses: tentative onsets (an answer paused, then resumed) the echo alone draws, 48 answers (echo-pauses.ts).
 //  - run-shifts: a second answer the client began up to 10 ms earlier or 100 ms later than the
 //    server placed it: echo-only turns and barge-ins 1 and 2 s in (echo-run-shift.ts).
 //  - clocks: the client's clock off the server's by up to 1000 ppm, and a loudspeaker and a
@@ -50,6 +51,7 @@ import { runPlayedStallBench } from './echo-played-stall.js';
 import { runLongerStallBench, runPartialStallBench } from './echo-partial-stall.js';
 import { runUnderrunBargeInBench } from './echo-underrun.js';
 import { runRealignBench } from './echo-realign.js';
+import { runEchoPauseBench } from './echo-pauses.js';
 import { runShortUnderrunBench } from './echo-short-underrun.js';
 import { runRunShiftBench } from './echo-run-shift.js';
 import { speak } from '../../test/support/espeak.js';
@@ -67,7 +69,7 @@ const LONG_UNDERRUN = { atMs: 3000, gapMs: 300 };
 type Mode = 'on' | 'gate' | 'off';
 
 /** What `--only` may name: the simulated rooms (self-interruptions, ERLE, convergence, barge-in at 7 s, double-talk SNR, CPU), then each further section. */
-export const SECTIONS = ['rooms', 'early', 'barge-in-grid', 'stalls', 'underruns', 'realigns', 'short-underruns', 'run-shifts', 'played-stalls', 'partial-stalls', 'longer-stalls', 'clocks', 'double-talk', 'socket'] as const;
+export const SECTIONS = ['rooms', 'early', 'barge-in-grid', 'stalls', 'underruns', 'realigns', 'short-underruns', 'run-shifts', 'pauses', 'played-stalls', 'partial-stalls', 'longer-stalls', 'clocks', 'double-talk', 'socket'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** `--only a,b`: those sections (an unknown name is an error); none given: all. */
@@ -258,6 +260,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   const realigns = sections.has('realigns') && speexAvailability().available ? await runRealignBench(silero, assistant, USER_DBFS) : null;
   const shortUnderruns = sections.has('short-underruns') && speexAvailability().available ? await runShortUnderrunBench(silero, assistant, voices[0]!.samples, USER_DBFS) : null;
   const runShifts = sections.has('run-shifts') && speexAvailability().available ? await runRunShiftBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const pauses = sections.has('pauses') && speexAvailability().available ? await runEchoPauseBench(silero, USER_DBFS) : null;
   const playedStalls = sections.has('played-stalls') && speexAvailability().available ? await runPlayedStallBench(silero, assistant, speak(SECOND_ANSWER)!, USER_DBFS) : null;
   const partialStalls = sections.has('partial-stalls') && speexAvailability().available ? await runPartialStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const longerStalls = sections.has('longer-stalls') && speexAvailability().available ? await runLongerStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
@@ -271,7 +274,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   const doubleTalk = sections.has('double-talk') && speexAvailability().available && doubleTalkAssetsPresent() ? await runDoubleTalkBench(assistant, ROOMS[0]!, [-10, 0, 6], USER_DBFS) : null;
   // The closed loop through the real socket, in real time (needs libspeexdsp1 for the 'on' rows).
   const socket = sections.has('socket') && speexAvailability().available ? await runSocketEchoBench() : null;
-  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, bargeInGrid, stalls, underruns, realigns, shortUnderruns, runShifts, playedStalls, partialStalls, longerStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
+  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, bargeInGrid, stalls, underruns, realigns, shortUnderruns, runShifts, pauses, playedStalls, partialStalls, longerStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
   if (rows.length) console.table(rows);
   if (early) {
     console.log("Early barge-ins (espeak voice) into the session's first and second answer, onset delta vs no echo (ms) at 1.0 / 1.5 / 2.0 / 3.0 s in; underrunTurns: turns started by an underrun 1.5 s into the second answer:");
@@ -302,6 +305,10 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
     const r = runShifts;
     console.log(`New answers the client began s samples later than placed (negative: earlier), echo at 0, -6 and +6 dB: turns the echo alone started in that answer / a barge-in 1.0 and 2.0 s into it, onset delta vs no echo (ms). In all, ${r.runs} answers: turns ${r.turns}; of ${r.bargeIns} barge-ins, missed ${r.missed}, later than 100 ms ${r.late}:`);
     console.table(r.rows);
+  }
+  if (pauses) {
+    console.log(`Pauses the echo alone drew (tentative onsets: the answer paused, then resumed) in ${pauses.answers} answers (2 texts x 2 voices x 4 rooms x 0/+6/-6 dB): ${pauses.pauses}; turns started: ${pauses.turns}${pauses.cells.length ? ':' : ''}`);
+    for (const cell of pauses.cells) console.log(`  ${cell}`);
   }
   if (playedStalls) {
     console.log(`Stalls the client never had (the reference placed g ms of silence s ms into the second answer; the client played on): turns the echo started with the stall check / without it; +skip: read past the silence. In all: ${playedStalls.turnsWithCheck} / ${playedStalls.turnsWithout} turns in ${playedStalls.stalls} stalls, ${playedStalls.skipped} skipped:`);
