@@ -17,7 +17,7 @@ function commit(gate: OnsetGate, n: number, evidence: FrameEvidence): void {
 }
 
 /** A trusted filter whose residual says nothing (the output at the residual, 6 dB under the microphone), the models unusable, nothing else known: tests override what they are about. */
-const TRUSTED: FrameEvidence = { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), boundEcho: Infinity, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false, earlyResidual: 0, earlyExpected: 0 };
+const TRUSTED: FrameEvidence = { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), onsetExcess: 1, boundEcho: Infinity, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false, earlyResidual: 0, earlyExpected: 0 };
 
 /** `n` frames of a distrusted filter: the microphone at `micDb`, the room's loudest echo bound at `rawDb` (mean squares, dB). */
 function distrusted(gate: OnsetGate, n: number, micDb: number, rawDb: number): void {

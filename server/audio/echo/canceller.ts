@@ -54,6 +54,8 @@
 // well modelled: a word that sinks into 0 dB echo before the minimum speech. A fourth, from about
 // 1.3 s until SpeexDSP has learnt the room: what a fast-converging filter (per-bin RLS at a delay
 // found by 0.8 s: early-filter.ts, early-echo.ts) leaves, 9 dB over the residual it expects.
+// At the echo's onsets a trusted filter leaves more than its leak says: speech must stand 6 dB
+// more over it there to start (estimate-rise.ts).
 // The evidence of each frame, and the judgement over a VAD frame's span: onset-gate.ts.
 // Measured on simulated rooms (test/audio/echo-canceller.test.ts, bench:echo) the echo alone
 // never passes; the cost is barge-ins over loud echo in the first seconds of an answer, which
@@ -76,6 +78,7 @@ import { StallWatch } from './stall-watch.js';
 import { EchoLeak } from './echo-leak.js';
 import { FilterTrust } from './filter-trust.js';
 import { EchoSeconds } from './echo-seconds.js';
+import { EstimateRise } from './estimate-rise.js';
 import { echoEstimateEnergy, isSilent, meanSquare, TiltedEnergies } from './frame-energy.js';
 
 const SAMPLES_PER_MS = 16;
@@ -161,6 +164,7 @@ export class EchoCanceller {
   private readonly linearOut = new Int16Array(FRAME);
   /** Pre-emphasised energies of the microphone and the linear output, for the filter's alignment evidence (FilterTrust). */
   private readonly tilted = new TiltedEnergies();
+  private readonly estimateRise = new EstimateRise();
   private readonly out = new Int16Array(FRAME);
   /** What process() returns a view of. */
   private outBuffer = new Float32Array(FRAME * 4);
@@ -379,13 +383,11 @@ export class EchoCanceller {
       }
     }
     this.quietPlayFrames = playSilent ? this.quietPlayFrames + 1 : 0;
-    // Once the filter's whole history is silence and no echo can be in the frame, the filter
-    // would output the microphone itself: the native calls are skipped (most of a session's
-    // time: the user speaking or nobody). Its weights stay as they are (silence teaches it
-    // nothing), so it picks up where it was when the assistant speaks again.
-    // No echo path worth cancelling (a headset: echo-audibility.ts): the filter would learn
-    // nothing and output the microphone. Its weights stay as they are; should the bound rise (a
-    // louder path: it shows within the bound's 5 s), the filter picks up from them.
+    // Once the filter's whole history is silence and no echo can be in the frame (most of a
+    // session's time), or no echo path is worth cancelling (a headset: echo-audibility.ts), the
+    // filter would output the microphone itself: the native calls are skipped. Its weights stay
+    // as they are (silence teaches it nothing), so it picks up where it was when the assistant
+    // speaks again, or should the bound rise (a louder path shows within the bound's 5 s).
     // The path bound, read once a frame (a loop over every delay); unknown again once forgotten below.
     let bound = this.pathBound.boundDb;
     this.noEchoPath = !this.audibility.frame(micEnergy, active ? refPeak : 0, bound);
@@ -406,6 +408,7 @@ export class EchoCanceller {
         locked: this.locked,
         tilted: this.tilted.measure(mic, this.linearOut),
       });
+      this.estimateRise.push(estimateEnergy, this.tilted);
       this.out.set(this.linearOut);
       this.speex.suppress(this.out);
       // The gate judges the suppressed signal (residual echo down 40 dB, the user's voice at most
@@ -447,12 +450,9 @@ export class EchoCanceller {
     evidence.outEnergy = outEnergy;
     // A stall's silence under test (stall-watch.ts) may have been played through in part: where
     // the reference is silent as placed, the echo of the run after it may come early, at a delay
-    // the path bound's per-delay gains say nothing of. Such frames are judged as a distrusted
-    // filter's, against the loudest echo that run or what came before can return at any delay
-    // (EchoPathBound.anyDelayEchoBound). Taken for silence, the far room's echo of a 500 ms
-    // silence played half through, 1 s into a second answer, started a turn before the search
-    // found the part (bench:echo partial-stall rows: turns 1 -> 0 of 48, and that barge-in missed -> 0 ms;
-    // the other sections identical, the stall rows' barge-ins 100 ms after a resume included).
+    // the per-delay gains say nothing of. Such frames are judged as a distrusted filter's, against
+    // the loudest echo any delay can return (EchoPathBound.anyDelayEchoBound). Taken for silence,
+    // a far room's 500 ms silence played half through started a turn (partial-stall rows: 1 -> 0).
     const testedSilence = active ? null : (this.stallWatch?.silence ?? null);
     const stallMayEcho = testedSilence !== null;
     evidence.active = active || stallMayEcho;
@@ -467,6 +467,8 @@ export class EchoCanceller {
     // Where no delay is locked and no echo path is heard, any echo is at most the bound over the loudest reference.
     evidence.boundEcho = active ? faintBoundEcho(refPeak, bound, !this.locked && this.noEchoPath) : 0;
     evidence.residual = leakResidual;
+    // More for speech to start at the echo's onsets, where the filter leaves 10-15 dB more (estimate-rise.ts).
+    evidence.onsetExcess = this.estimateRise.excess(filterRan);
     // Learnt from frames whose reference surely echoed, while the filter is trusted.
     if (active && trusted && settledPeak > ACTIVE_ENERGY) this.leak.learn(outEnergy, refPeak, this.onsetMarginDb);
     // The residual cannot be louder than the echo the microphone shows at all (a headset client,

@@ -40,6 +40,8 @@ export interface FrameEvidence {
   micEnergy: number;
   /** The residual echo to expect after the filter: the loudest reference that can echo, times the leak. */
   residual: number;
+  /** How much more residual to expect for speech to start (not to go on): more than 1 at the echo's onsets (estimate-rise.ts). */
+  onsetExcess: number;
   /** The loudest echo the path bound allows where that is a worst case and faint; Infinity elsewhere (faintBoundEcho, echo-path-bound.ts). */
   boundEcho: number;
   /** The loudest echo the room can return at any delay (EchoPathBound), while the filter is distrusted; 0 otherwise. */
@@ -64,7 +66,7 @@ export interface FrameEvidence {
 
 export class OnsetGate {
   /** The evidence of the frame being processed, written by the canceller before commit(). */
-  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false, earlyResidual: 0, earlyExpected: 0 };
+  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, onsetExcess: 1, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false, earlyResidual: 0, earlyExpected: 0 };
   private readonly onsetMargin: number;
   private readonly continueMargin: number;
   private frames = 0;
@@ -73,6 +75,7 @@ export class OnsetGate {
   private readonly outEnergy = new Float32Array(RECORDS);
   private readonly micEnergy = new Float32Array(RECORDS);
   private readonly residual = new Float32Array(RECORDS);
+  private readonly onsetExcess = new Float32Array(RECORDS);
   private readonly boundEcho = new Float32Array(RECORDS);
   private readonly rawResidual = new Float32Array(RECORDS);
   private readonly envelopeEcho = new Float32Array(RECORDS);
@@ -107,6 +110,7 @@ export class OnsetGate {
     this.outEnergy[i] = e.outEnergy;
     this.micEnergy[i] = e.micEnergy;
     this.residual[i] = e.residual;
+    this.onsetExcess[i] = e.onsetExcess;
     this.boundEcho[i] = e.boundEcho;
     this.rawResidual[i] = e.rawResidual;
     this.envelopeEcho[i] = e.envelopeEcho;
@@ -142,7 +146,8 @@ export class OnsetGate {
   /**
    * Whether speech may start in frames [first, last): false when, while the reference was
    * audible, the output there stayed within the residual echo estimate plus the margin (a
-   * smaller one when `continuing` a candidate the gate let start: a word's quieter end), and
+   * smaller one when `continuing` a candidate the gate let start: a word's quieter end; to start,
+   * the estimate is higher at the echo's onsets: onsetExcess, estimate-rise.ts), and
    * neither the envelope model nor the spectral one hears the user clear of the echo, nor does
    * the early filter leave enough over what it expects.
    */
@@ -181,7 +186,8 @@ export class OnsetGate {
       // margin cannot be echo alone, whatever the estimate says.
       // The search for a missing echo found no reading of the reference explaining the microphone there: no echo in it (see NOT_ECHO_ONSET_SHARE).
       const notEcho = !trusted && this.unexplainedFrame[i] === k && (continuing ? this.unexplained[i]! >= NOT_ECHO_CONTINUE_SHARE : this.unexplainedStarts[i] === 1);
-      if (!notEcho) echo += trusted ? Math.min(this.residual[i]!, this.boundEcho[i]! * rawOverMargin) : this.rawResidual[i]! * rawOverMargin;
+      const residual = continuing ? this.residual[i]! : this.residual[i]! * this.onsetExcess[i]!;
+      if (!notEcho) echo += trusted ? Math.min(residual, this.boundEcho[i]! * rawOverMargin) : this.rawResidual[i]! * rawOverMargin;
       if (this.active[i]) {
         mic += this.micEnergy[i]!;
         envelopeEcho += this.envelopeEcho[i]!;

@@ -1,0 +1,26 @@
+// The echo alone must not even pause an answer: no tentative onset (voice_onset, on which a
+// session pauses its answer until the VAD confirms or drops the speech), not only no
+// speech_started. The case traced to one here: the echo's onsets, where SpeexDSP leaves 10-15 dB
+// more than its leak says (estimate-rise.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SileroModel } from '../../server/audio/vad/silero.js';
+import { noEspeak, noSpeex, useEchoFixture } from '../support/echo-fixture.js';
+import { onsetsThroughFrontEnd } from '../support/echo-sim.js';
+import { ROOMS, echoGainFor } from '../support/room.js';
+
+const USER_RMS = 10 ** (-26 / 20);
+
+let assistant: Float32Array;
+let silero: SileroModel;
+useEchoFixture((fixture) => ({ assistant, silero } = fixture));
+
+test("the echo's onsets draw no tentative onset: the small room's echo alone at -6 and +6 dB (one each, 5.4 and 7.4 s in, without the onset excess)", { skip: noEspeak || noSpeex }, async () => {
+  const room = ROOMS.find((r) => r.name.startsWith('small'))!;
+  for (const echoDb of [-6, 6]) {
+    const sim = { assistant, room, echoGain: echoGainFor(assistant, room, USER_RMS, echoDb), networkMs: 30, durationMs: assistant.length / 16 + 800 };
+    const { tentative, onsets } = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+    assert.deepEqual(onsets, [], `${echoDb} dB: no speech_started`);
+    assert.deepEqual(tentative, [], `${echoDb} dB: voice_onset at ${tentative.map(Math.round).join(', ')} ms`);
+  }
+});
