@@ -4,7 +4,7 @@
 // spans the room's delay starts at 0: 50-90 ms of such taps in the near and small rooms, each
 // 23-34 dB under the main one) and its low band, which SpeexDSP adapts least, read the new sound
 // before its echo arrives. Pre-emphasised, the same frames were cancelled 14-26 dB; broadband the
-// output stood 12-15 dB over the residual the leak expects, the gate's margin being 9 dB, and
+// output stood 12-15 dB over the residual the leak expects, just past the gate's 12 dB margin, and
 // Silero heard voice in it: a tentative onset (voice_onset: the answer pauses, then resumes) from
 // the echo alone. bench:echo's pauses (48 answers): 12 -> 6 with this rule, the 6 left in the
 // first 2 s (a young filter, and the far room's young spectral model).
