@@ -6,8 +6,8 @@
 // before its echo arrives. Pre-emphasised, the same frames were cancelled 14-26 dB; broadband the
 // output stood 12-15 dB over the residual the leak expects, just past the gate's 12 dB margin, and
 // Silero heard voice in it: a tentative onset (voice_onset: the answer pauses, then resumes) from
-// the echo alone. bench:echo's pauses (48 answers): 12 -> 6 with this rule, the 6 left in the
-// first 2 s (a young filter, and the far room's young spectral model).
+// the echo alone. bench:echo's pauses (48 answers): 12 -> 6 with this rule; 5 of those left are
+// in the first 2 s (a young filter, and the far room's young spectral model).
 //
 // The filter's own echo estimate (what it takes out of the microphone) shows such a sound as it
 // reads it: a frame whose estimate stands RISE over its least in the 100 ms before is an onset's.
