@@ -9,10 +9,8 @@ import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { speak } from '../../test/support/espeak.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 
-const TEXTS = [
-  'The quick brown fox jumps over the lazy dog. Then it runs into the forest, where it finds a river, crosses it, and rests under a tall tree until the evening comes.',
-  'Rivers begin as small streams high in the mountains, fed by rain and melting snow. As they flow downhill they join together and grow wider, carving valleys through the rock over thousands of years.',
-];
+/** The second answer's words (the first is bench:echo's answer). */
+const OTHER_TEXT = 'Rivers begin as small streams high in the mountains, fed by rain and melting snow. As they flow downhill they join together and grow wider, carving valleys through the rock over thousands of years.';
 const VOICES = ['en-us', 'en-us+m3'];
 const LEVELS_DB = [0, 6, -6];
 
@@ -25,9 +23,9 @@ export interface EchoPauseSummary {
   cells: string[];
 }
 
-export async function runEchoPauseBench(silero: SileroModel, userDbfs: number): Promise<EchoPauseSummary> {
+export async function runEchoPauseBench(silero: SileroModel, answerText: string, userDbfs: number): Promise<EchoPauseSummary> {
   const summary: EchoPauseSummary = { answers: 0, pauses: 0, turns: 0, cells: [] };
-  for (const [t, text] of TEXTS.entries()) {
+  for (const [t, text] of [answerText, OTHER_TEXT].entries()) {
     for (const voice of VOICES) {
       const answer = speak(text, voice)!;
       for (const room of ROOMS) {
