@@ -399,6 +399,7 @@ export class EchoCanceller {
       const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
       filterRan = true;
       filterHearsNoEcho = this.trust.trusted && this.leak.db <= HEARS_NO_ECHO_LEAK_DB && estimateEnergy < micEnergy * HEARS_NO_ECHO_ABOVE;
+      this.estimateRise.push(estimateEnergy, this.tilted.measure(mic, this.linearOut));
       trusted = this.trust.judge(frameIndex, {
         micEnergy,
         outputEnergy: linearEnergy,
@@ -406,9 +407,9 @@ export class EchoCanceller {
         passesAlone: active ? this.leak.residual(refPeak) * this.onsetMargin : 0,
         noiseFloor: this.noiseFloor,
         locked: this.locked,
-        tilted: this.tilted.measure(mic, this.linearOut),
+        tilted: this.tilted,
+        estimateRising: this.estimateRise.rising,
       });
-      this.estimateRise.push(estimateEnergy, this.tilted);
       this.out.set(this.linearOut);
       this.speex.suppress(this.out);
       // The gate judges the suppressed signal (residual echo down 40 dB, the user's voice at most

@@ -40,14 +40,21 @@ export class EstimateRise {
   private readonly recent = new Float64Array(WINDOW_FRAMES);
   private frames = 0;
   private onset = false;
+  private rose = false;
 
   /** One frame the filter ran: its echo estimate's energy (mean square, int16 units) and its pre-emphasised energies. Whether speech must stand ONSET_EXCESS more to start in it. */
   push(estimateEnergy: number, tilted: TiltedFrame): boolean {
     let least = Number.POSITIVE_INFINITY;
     for (let k = 0; k < Math.min(this.frames, WINDOW_FRAMES); k++) least = Math.min(least, this.recent[k]!);
     this.recent[this.frames++ % WINDOW_FRAMES] = estimateEnergy;
-    this.onset = estimateEnergy > least * RISE + FLOOR && tilted.outputEnergy * DEEP <= tilted.micEnergy;
+    this.rose = estimateEnergy > least * RISE + FLOOR;
+    this.onset = this.rose && tilted.outputEnergy * DEEP <= tilted.micEnergy;
     return this.onset;
+  }
+
+  /** Whether the estimate in the frame just pushed stood RISE over its least in the 100 ms before (a new sound read), however the frame was cancelled. */
+  get rising(): boolean {
+    return this.rose;
   }
 
   /** The residual's scale for speech to start in the frame just pushed (ONSET_EXCESS in an onset's); 1 where the filter did not run (`ran` false). */

@@ -24,6 +24,9 @@
 // the echo comes back late. The echo predicted far over a quiet microphone just before the
 // distrust (ECHO_GONE_BELOW_ESTIMATE) starts the same hold and search. Held so, the echo is back:
 // it may have come early as well, and the search looks further earlier (ECHO_BACK_EARLIER).
+// Where no distrust comes at all (a filter 10-30 ms off still cancels the late echo a few dB), a
+// new sound the filter predicted where none came starts a probe for the echo up to 64 ms later
+// while the filter stays trusted and runs (late-echo-probe.ts).
 //
 // A distrust that comes as the user speaks over the echo, while the filter visibly cancelled it,
 // is SpeexDSP adapting to the voice (its double-talk detector is late at a word's start), not a
@@ -34,6 +37,7 @@ import type { EchoPathBound } from './echo-path-bound.js';
 import { CLEARLY_BETTER, EchoRealigner, MOST_LATER } from './echo-realign.js';
 import type { EchoReference } from './reference.js';
 import type { ReferenceClock } from './reference-clock.js';
+import { LateEchoProbe } from './late-echo-probe.js';
 import { ShadowEcho } from './shadow-echo.js';
 
 /** Reference energy (mean square, int16 units) below which it is silence (~ -70 dBFS). */
@@ -155,6 +159,8 @@ export interface FilterFrame {
   locked: boolean;
   /** The same three energies after a pre-emphasis (TiltedEnergies): a frame misaligned by the first but not by these says nothing. */
   tilted?: { micEnergy: number; outputEnergy: number; estimateEnergy: number };
+  /** The echo estimate stands well over its least in the 100 ms before (EstimateRise.rising): a new sound read. */
+  estimateRising?: boolean;
 }
 
 export class FilterTrust {
@@ -173,6 +179,8 @@ export class FilterTrust {
   /** Where the echo went after its delay jumped: the search, the filter's response when distrusted (copied into its shadow), and the leak it had learnt. */
   private readonly realigner: EchoRealigner;
   private readonly shadow = new ShadowEcho();
+  /** Looks for an echo come back late while the filter is still trusted (late-echo-probe.ts). */
+  private readonly lateEcho: LateEchoProbe;
   /** The leak when the filter was last distrusted with the delay locked (null: not so distrusted). */
   private leakAtDistrust: number | null = null;
   /** Frames left to see the echo missing after a distrust (see JUMP_WATCH_FRAMES). */
@@ -204,6 +212,7 @@ export class FilterTrust {
   constructor(private readonly d: FilterTrustDeps) {
     // Held while it searches, the filter can wait for a blurred move to be refined (echo-realign.ts).
     this.realigner = new EchoRealigner(d.frameSamples, true, CLEARLY_BETTER);
+    this.lateEcho = new LateEchoProbe(d.frameSamples, d.reference, d.response);
   }
 
   get trusted(): boolean {
@@ -230,6 +239,7 @@ export class FilterTrust {
   /** Keeps a microphone frame and where the filter reads the reference for it (`held`: the filter did not hear it). */
   record(mic: Int16Array, playFrom: number, held: boolean): void {
     this.realigner.record(mic, playFrom, held);
+    this.lateEcho.record(mic, playFrom, held);
   }
 
   /** Whether, in frame `frame` (judged), the filter expected echo far over the microphone and the noise: the echo it expects did not come. */
@@ -301,6 +311,10 @@ export class FilterTrust {
    * user was heard 544 ms late (run shifts at -6 dB, 4 rooms x 8 offsets x 2 barge-ins: later than 100 ms 2 -> 0 of 64).
    */
   endFrame(frame: number, filterRan: boolean, held: boolean, micEnergy: number, noiseFloor: number, placingRun = false): boolean {
+    if (this.trustedNow && filterRan && !placingRun) {
+      const move = this.lateEcho.step(micEnergy > noiseFloor * REALIGN_LOUD);
+      if (move !== 0) this.lateEchoFound(frame, move);
+    }
     if (!(filterRan || held) || this.trustedNow) return false;
     const distrustedFor = frame - this.distrustedSince;
     if ((held || placingRun) && distrustedFor === this.forgetAfter) this.forgetBoundWhenRun = true;
@@ -387,6 +401,7 @@ export class FilterTrust {
     if (estimateEnergy > f.noiseFloor * NOISE_EVIDENCE_ABOVE && estimateEnergy > micEnergy * ECHO_GONE_BELOW_ESTIMATE) {
       this.estimateOverMicAt = frame;
       if (this.trustedNow && f.locked) this.echoMissingAt = frame;
+      if (this.trustedNow && f.locked && f.estimateRising) this.lateEcho.start(frame);
     }
     if (micEnergy <= Math.max(ACTIVE_ENERGY, f.passesAlone)) return this.trustedNow;
     // Between the two (a filter that removes little: the echo near the noise) says nothing.
@@ -424,6 +439,7 @@ export class FilterTrust {
       this.doubleTalkDistrust = frame - this.doubleTalkAt <= DOUBLE_TALK_WITHIN;
       this.boundForgotten = false;
       this.forgetBoundWhenRun = false;
+      this.lateEcho.stop();
       // The room as the filter knew it, kept to look for the echo with should it turn out to have
       // gone missing in the next frames (jumpWatchFrames: the client ran dry). Only once the delay
       // is locked (a young filter's response is no room to search with).
@@ -435,6 +451,19 @@ export class FilterTrust {
       }
     }
     return this.trustedNow;
+  }
+
+  /**
+   * The probe found the echo come `move` samples off while the filter stayed trusted (a short
+   * underrun in a pause: late-echo-probe.ts): the reference is read there, the filter hears the
+   * frames since the probe began again at that reading, and a distrust as it settles is the move's.
+   */
+  private lateEchoFound(frame: number, move: number): void {
+    this.d.clock.skipStall(move);
+    this.lateEcho.replay(move, this.d.hearAgain, frame);
+    this.movedAt = frame;
+    this.realigned = true;
+    this.realignments++;
   }
 
   /** The echo jumped: the filter is held and the echo searched for (`echoBack`: it is back already, and may have come early). */
