@@ -67,21 +67,26 @@ test('marks are for their frames only: a frame index the ring has reused is not 
 test('the spectral model starts speech only where it may (not for a while after the filter forgot the room); it carries a word on either way', () => {
   const gate = new OnsetGate(db(12), db(6));
   // A trusted filter whose residual says nothing (the output at the residual), the envelope model
-  // predicting the echo 3 dB under the microphone, and 40% of the microphone in clear bands.
-  const frames = (n: number, spectralMayStart: boolean) =>
-    commit(gate, n, { ...TRUSTED, envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart });
+  // predicting the echo 3 dB under the microphone, and half the microphone in clear bands.
+  const frames = (n: number, spectralMayStart: boolean, clearShare = 0.5) =>
+    commit(gate, n, { ...TRUSTED, envelopeEcho: db(63), spectralClear: db(66) * clearShare, spectralTotal: db(66), spectralMayStart });
   frames(4, true);
   assert.equal(gate.allowsOnset(0, 4, false), true, 'clear bands start speech');
+  // 41%: the far room's echo alone 1.8 s in, a young band model under-predicting a new sound's low bands (bench:echo pauses).
+  frames(4, true, 0.41);
+  assert.equal(gate.allowsOnset(4, 8, false), false, '41% clear starts nothing');
+  assert.equal(gate.allowsOnset(4, 8, true), true, '41% clear carries a word on');
+  frames(4, true);
   frames(4, false);
-  assert.equal(gate.allowsOnset(4, 8, false), false, 'not just after the room was forgotten');
-  assert.equal(gate.allowsOnset(4, 8, true), true, 'a word goes on');
-  assert.equal(gate.allowsOnset(2, 6, false), false, 'a span with any such frame');
+  assert.equal(gate.allowsOnset(12, 16, false), false, 'not just after the room was forgotten');
+  assert.equal(gate.allowsOnset(12, 16, true), true, 'a word goes on');
+  assert.equal(gate.allowsOnset(10, 14, false), false, 'a span with any such frame');
 });
 
 test('neither echo model starts speech while the envelope model fits the echo better at another delay; both carry a word on', () => {
   const gate = new OnsetGate(db(12), db(6));
   // The envelope model predicting the echo 10 dB under the microphone (over its 9 dB margin), and
-  // 40% of the microphone in clear bands; the filter's residual says nothing.
+  // half the microphone in clear bands; the filter's residual says nothing.
   const frames = (n: number, modelsMayStart: boolean, envelopeDb: number, clearShare: number) =>
     commit(gate, n, { ...TRUSTED, envelopeEcho: db(envelopeDb), spectralClear: db(66) * clearShare, spectralTotal: db(66), modelsMayStart });
   frames(4, true, 56, 0);
@@ -89,9 +94,9 @@ test('neither echo model starts speech while the envelope model fits the echo be
   frames(4, false, 56, 0);
   assert.equal(gate.allowsOnset(4, 8, false), false, 'not while it fits better elsewhere');
   assert.equal(gate.allowsOnset(4, 8, true), true, 'a word goes on');
-  frames(4, true, 63, 0.4);
+  frames(4, true, 63, 0.5);
   assert.equal(gate.allowsOnset(8, 12, false), true, 'the spectral model starts speech');
-  frames(4, false, 63, 0.4);
+  frames(4, false, 63, 0.5);
   assert.equal(gate.allowsOnset(12, 16, false), false, 'not while the envelope model fits better elsewhere');
   assert.equal(gate.allowsOnset(12, 16, true), true, 'a word goes on');
 });
@@ -132,11 +137,11 @@ test('a candidate may be bridged through frames where the filter was just distru
   frames(near, 4, { trusted: false, freshDistrust: true, rawResidual: db(70), envelopeEcho: db(64) });
   assert.equal(near.mayBridge(10, 14), false, 'the microphone 6 dB over the predicted echo: under the onset margin');
   const clear = new OnsetGate(db(12), db(6));
-  frames(clear, 10, { envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66) });
+  frames(clear, 10, { envelopeEcho: db(63), spectralClear: db(66) * 0.5, spectralTotal: db(66) });
   frames(clear, 4, { trusted: false, freshDistrust: true, rawResidual: db(70), envelopeEcho: db(64) });
-  assert.equal(clear.mayBridge(10, 14), true, 'the spectral model: 40% of the microphone in bands clear of the echo');
+  assert.equal(clear.mayBridge(10, 14), true, 'the spectral model: half the microphone in bands clear of the echo');
   const unclear = new OnsetGate(db(12), db(6));
-  frames(unclear, 10, { envelopeEcho: db(63), spectralClear: db(66) * 0.4, spectralTotal: db(66), spectralMayStart: false });
+  frames(unclear, 10, { envelopeEcho: db(63), spectralClear: db(66) * 0.5, spectralTotal: db(66), spectralMayStart: false });
   frames(unclear, 4, { trusted: false, freshDistrust: true, rawResidual: db(70), envelopeEcho: db(64) });
   assert.equal(unclear.mayBridge(10, 14), false, 'not while the spectral model may not start speech');
 });
