@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LateEchoProbe } from '../../server/audio/echo/late-echo-probe.js';
-import { EchoReference } from '../../server/audio/echo/reference.js';
+import type { EchoReference } from '../../server/audio/echo/reference.js';
+import { ROOM_RESPONSE, shadowRoom } from '../support/shadow-room.js';
 
 // The probe for an echo come back late while the filter is still trusted (late-echo-probe.ts),
 // with the real search (shadow-echo.ts) on a noise reference through a room of two paths: it
@@ -9,36 +10,11 @@ import { EchoReference } from '../../server/audio/echo/reference.js';
 // or a gap longer than it probes, and hands back the frames since it began at the reading found.
 
 const FRAME = 160;
-/** A room: direct path at 50 taps, a reflection at 400, in SpeexDSP's int32 scale. */
-const IR = new Int32Array(4800);
-IR[50] = 20000;
-IR[400] = -9000;
-
-function noise(n: number, seed: number): Float32Array {
-  let x = seed;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out[i] = (x / 2147483648 - 0.5) * 0.5;
-  }
-  return out;
-}
+const IR = ROOM_RESPONSE;
 
 function setup(): { reference: EchoReference; echoAt: (from: number) => Int16Array } {
-  const reference = new EchoReference({ originMs: 0 });
-  reference.sent(noise(32000, 11), 16000, 0);
-  const all = new Int16Array(32000);
-  reference.read(0, all);
-  const echoAt = (from: number) => {
-    const out = new Int16Array(FRAME);
-    for (let i = 0; i < FRAME; i++) {
-      let y = 0;
-      for (let k = 0; k < IR.length; k++) if (IR[k] !== 0 && from + i - k >= 0) y += (IR[k]! / 32768) * all[from + i - k]!;
-      out[i] = Math.round(y);
-    }
-    return out;
-  };
-  return { reference, echoAt };
+  const room = shadowRoom(32000, 11);
+  return { reference: room.reference, echoAt: (from) => room.echoAt(from, FRAME) };
 }
 
 /** Frames read from 8000 on whose echo comes `lateBy` samples later than placed; the probe started at frame `startAt`. Returns the move found and the frame it came at (-1: none in 45 frames), and whether the probe was still under way. */

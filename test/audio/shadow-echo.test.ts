@@ -1,45 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShadowEcho } from '../../server/audio/echo/shadow-echo.js';
-import { EchoReference } from '../../server/audio/echo/reference.js';
+import { lcgNoise as noise, ROOM_RESPONSE, shadowRoom } from '../support/shadow-room.js';
 
 // The filter's response applied to another reading of the reference (shadow-echo.ts): the share of
 // a microphone frame it explains is ~1 for the echo read from the right place, ~0 read a frame
 // off, and ~0 for a voice unrelated to the reference; the response's scale does not matter.
 
-function noise(n: number, seed: number): Float32Array {
-  let x = seed;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out[i] = (x / 2147483648 - 0.5) * 0.5;
-  }
-  return out;
-}
-
-/** A room: direct path at 50 taps, a reflection at 400, in SpeexDSP's int32 scale. */
-const IR = new Int32Array(4800);
-IR[50] = 20000;
-IR[400] = -9000;
-IR[401] = 4000;
-
-function setup(): { reference: EchoReference; echoAt: (from: number, n: number) => Int16Array } {
-  const reference = new EchoReference({ originMs: 0 });
-  const speech = noise(16000, 7);
-  reference.sent(speech, 16000, 0);
-  const echoAt = (from: number, n: number) => {
-    const all = new Int16Array(16000);
-    reference.read(0, all);
-    const out = new Int16Array(n);
-    for (let i = 0; i < n; i++) {
-      let y = 0;
-      for (let k = 0; k < IR.length; k++) if (IR[k] !== 0 && from + i - k >= 0) y += (IR[k]! / 32768) * all[from + i - k]!;
-      out[i] = Math.round(y);
-    }
-    return out;
-  };
-  return { reference, echoAt };
-}
+const IR = ROOM_RESPONSE;
+const setup = () => shadowRoom(16000, 7);
 
 test('the echo read from the right place is explained, a frame off it is not, nor an unrelated voice; the scale does not matter', () => {
   const { reference, echoAt } = setup();
