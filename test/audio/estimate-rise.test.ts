@@ -40,3 +40,12 @@ test('a rise where the filter does not cancel the frame deeply pre-emphasised (m
   assert.equal(rise.push(db(60), { micEnergy: db(60), outputEnergy: db(51) }), false, 'cancelled 9 dB');
   assert.equal(rise.push(db(60), { micEnergy: db(60), outputEnergy: db(50) }), true, 'cancelled 10 dB');
 });
+
+test('before the delay is found (a young filter), a rise is an onset wherever the filter does not add energy pre-emphasised', () => {
+  const rise = new EstimateRise();
+  for (let f = 0; f < 20; f++) rise.push(db(30), CANCELLED, true);
+  assert.equal(rise.push(db(60), UNCANCELLED, true), true, 'cancelled 2 dB, young');
+  assert.equal(rise.excess(true), ONSET_EXCESS);
+  assert.equal(rise.push(db(60), { micEnergy: db(60), outputEnergy: db(61) }, true), false, 'adding 1 dB');
+  assert.equal(rise.push(db(60), UNCANCELLED, false), false, 'cancelled 2 dB, the delay found');
+});

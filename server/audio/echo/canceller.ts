@@ -399,7 +399,7 @@ export class EchoCanceller {
       const estimateEnergy = echoEstimateEnergy(mic, this.linearOut);
       filterRan = true;
       filterHearsNoEcho = this.trust.trusted && this.leak.db <= HEARS_NO_ECHO_LEAK_DB && estimateEnergy < micEnergy * HEARS_NO_ECHO_ABOVE;
-      this.estimateRise.push(estimateEnergy, this.tilted.measure(mic, this.linearOut));
+      this.estimateRise.push(estimateEnergy, this.tilted.measure(mic, this.linearOut), !this.locked);
       trusted = this.trust.judge(frameIndex, {
         micEnergy,
         outputEnergy: linearEnergy,
