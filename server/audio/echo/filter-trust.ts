@@ -400,8 +400,11 @@ export class FilterTrust {
     // Echo predicted where none came, seen before the frames that say nothing are set aside (see judge).
     if (estimateEnergy > f.noiseFloor * NOISE_EVIDENCE_ABOVE && estimateEnergy > micEnergy * ECHO_GONE_BELOW_ESTIMATE) {
       this.estimateOverMicAt = frame;
-      if (this.trustedNow && f.locked) this.echoMissingAt = frame;
-      if (this.trustedNow && f.locked && f.estimateRising) this.lateEcho.start(frame);
+      if (this.trustedNow && f.locked) {
+        this.echoMissingAt = frame;
+        // A new sound predicted where none came: the echo may come late, the filter none the wiser.
+        if (f.estimateRising) this.lateEcho.start(frame);
+      }
     }
     if (micEnergy <= Math.max(ACTIVE_ENERGY, f.passesAlone)) return this.trustedNow;
     // Between the two (a filter that removes little: the echo near the noise) says nothing.
