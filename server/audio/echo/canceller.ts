@@ -52,8 +52,8 @@
 // the echo leaves quiet. A candidate let through clearly may carry on through a few frames
 // it cannot tell from the echo (OnsetBridge, onset-bridge.ts; mayBridge), where the echo is
 // well modelled: a word that sinks into 0 dB echo before the minimum speech. A fourth, from about
-// 1.3 s until SpeexDSP has learnt the room: what a fast-converging filter (per-bin RLS at a delay
-// found by 0.8 s: early-filter.ts, early-echo.ts) leaves, 9 dB over the residual it expects.
+// 0.8-1.0 s until SpeexDSP has learnt the room: what a fast-converging filter (per-bin RLS at a
+// delay found by 0.8 s: early-filter.ts, early-echo.ts) leaves, 9 dB over the residual it expects.
 // At the echo's onsets a trusted filter leaves more than its leak says: speech must stand 6 dB
 // more over it there to start (estimate-rise.ts).
 // The evidence of each frame, and the judgement over a VAD frame's span: onset-gate.ts.

@@ -10,11 +10,15 @@
 // delay found 0.7-0.8 s into the first answer, within 2 ms of what the canceller's own lock finds
 // at 2 s; that lock waits for more, since moving SpeexDSP throws away what it learnt, and an
 // earlier move there cost other rows). The canceller's lock, once taken, places it instead. It
-// vouches for nothing before it is placed by a delay found.
+// vouches for nothing before it is placed by a delay found. Placed anew, it learns again from
+// the last 640 ms of microphone at the new delay (the echo it had heard before it was placed),
+// 16 frames at a time: the office's and far room's echo found at 0.8 s had come at 0.18 and
+// 0.45 s, and a filter starting from nothing there vouched at 1.4-1.5 s; now 0.8-1.0 s.
 //
 // Its leak: a high percentile of residual over the loudest echo it predicted over its span, in
 // echo alone, learnt as the canceller's (echo-leak.ts) but faster (the filter converges in a few
-// hundred ms), and never taken under -20 dB. It vouches once the leak is down to -10 dB.
+// hundred ms: 2 dB a frame down where a frame is 10 dB under it), and never taken under -20 dB.
+// It vouches once the leak is down to -10 dB.
 //
 // It has no search of its own for an echo that moved, so it stands down (for good) at the first
 // sign of one: a new run of playback, the canceller distrusting its filter, or a frame the
@@ -26,12 +30,16 @@
 // first answer (the grid, 200) missed 3 -> 0, later than 100 ms 22 -> 11 (8 of them in the first
 // 1.25 s: the delay is found at 0.8 s and the filter vouches from about 1.3 s); every echo-only
 // row unchanged (self-interruptions 0); short underruns in the far room 2 s in 1024/992/1024 -> 32 ms.
+// Learning again from the past when placed, and the leak's 2 dB steps (were 1): grid late 7 -> 1
+// (office and far rooms 1.0-1.25 s in: 608-1856 -> 0-32 ms), early rows 1.0 s in 64 -> 0-32 and
+// 608-1024 -> 0 (the far room at 0 dB still 992), every other row of bench:echo identical.
 import { DelayLock } from './delay-lock.js';
-import { EARLY_TAPS, EarlyEchoFilter } from './early-filter.js';
+import { EARLY_TAPS, EarlyEchoFilter, WINDOW_FRAMES } from './early-filter.js';
 import { EchoLeak, type LeakSteps } from './echo-leak.js';
 import type { EchoReference } from './reference.js';
 
 const SAMPLES_PER_MS = 16;
+const FRAME_SAMPLES = 160;
 /** The first tap reads this far before the delay found (the estimate's spread and the window's reach). */
 const MARGIN_MS = 30;
 /** The room tail the filter must span past the direct path; where it does, a new estimate leaves it where it is. */
@@ -41,7 +49,7 @@ const SPAN_MS = EARLY_TAPS * 10;
 const ESTIMATE_EVERY_FRAMES = 10;
 const ESTIMATOR = { minActiveFraction: 0.05, minHistoryBlocks: 61 };
 /** Leak steps per frame, dB (echo-leak.ts), the canceller's times 10/3: the filter converges in a few hundred ms. */
-const LEAK_STEPS: LeakSteps = { upDb: 1, downDb: 0.1, fastDownDb: 1 };
+const LEAK_STEPS: LeakSteps = { upDb: 1, downDb: 0.1, fastDownDb: 2 };
 /** A frame past the expected residual by this much (dB) is the user, not the echo: the leak only creeps, the filter does not learn. */
 const NEAR_END_DB = 6;
 const NEAR_END = 10 ** (NEAR_END_DB / 10);
@@ -59,6 +67,16 @@ const USABLE_LEAK_DB = -10;
 const RETIRE_LEAK_DB = -25;
 const RETIRE_AFTER_FRAMES = 100;
 const MAX_ECHO_FRAMES = 800;
+/**
+ * Placed anew, the filter learns again from this many frames of the past (640 ms) before the
+ * frame at hand, read at the new delay: the far room's echo comes 0.45 s in and its delay is
+ * found at 0.8 s, and the filter, starting from nothing there, had heard none of it.
+ */
+const REPLAY_FRAMES = 64;
+/** Frames stepped through at most per frame heard while it catches up (~6 ms CPU: the whole past at once held the event loop 25-70 ms). */
+const STEPS_PER_FRAME = 16;
+/** Frames kept: those replayed and, before them, those the analysis window reaches back over. */
+const KEPT_FRAMES = REPLAY_FRAMES + WINDOW_FRAMES - 1;
 
 export interface EarlyEchoFrame {
   mic: Int16Array;
@@ -93,6 +111,14 @@ export class EarlyEcho {
   /** The echo the filter predicted in its last EARLY_TAPS frames. */
   private readonly echoHistory = new Float64Array(EARLY_TAPS);
   private expectedNow = 0;
+  /** The microphone frames since the filter was made, their positions on the reference and whether reference audio could echo in them: a ring of KEPT_FRAMES, `kept` in all. */
+  private readonly keptMic = new Int16Array(KEPT_FRAMES * FRAME_SAMPLES);
+  private readonly keptRefPos = new Float64Array(KEPT_FRAMES);
+  private readonly keptActive = new Uint8Array(KEPT_FRAMES);
+  private kept = 0;
+  /** The next kept frame to judge and learn from: the frame at hand, or one of the past while it catches up after a placement. */
+  private nextStep = 0;
+  private steps = 0;
 
   constructor(reference: EchoReference, maxDelayMs: number) {
     this.reference = reference;
@@ -144,15 +170,27 @@ export class EarlyEcho {
     }
     if (++this.frames % ESTIMATE_EVERY_FRAMES === 0 && f.lockedDelayMs === null && f.active) this.lock.update((block) => this.reference.blockEnergy(block));
     const delayMs = f.lockedDelayMs ?? (this.lock.locked ? this.lock.delayMs : null);
-    if (delayMs !== null) this.place(delayMs);
     this.placed ||= delayMs !== null;
+    if (delayMs !== null) this.place(delayMs, f.refPos);
+    this.keep(f);
+    const last = Math.min(this.kept, this.nextStep + STEPS_PER_FRAME);
+    for (; this.nextStep < last && !this.retiredFlag; this.nextStep++) {
+      const slot = this.nextStep % KEPT_FRAMES;
+      this.step(filter, this.keptFrame(this.nextStep), this.keptRefPos[slot]!, this.keptActive[slot] === 1);
+    }
+    // Still stepping through the past after a placement: it vouches for nothing until it has caught up.
+    if (this.nextStep < this.kept) this.expectedNow = 0;
+  }
+
+  /** Judges a frame by what the filter learnt before it, then learns from it. */
+  private step(filter: EarlyEchoFilter, mic: Int16Array, refPos: number, active: boolean): void {
     // Judged before learning: the expected residual of this frame comes from what was learnt before it.
     const leakBefore = this.leak.db;
-    filter.frame(f.mic, f.refPos, this.placedMs * SAMPLES_PER_MS);
+    filter.frame(mic, refPos, this.placedMs * SAMPLES_PER_MS);
     // The loudest echo it predicted over its span: the residual of a loud syllable lingers in the
     // room's tail as the echo decays (the residual over the echo predicted just then stood
     // 10-14 dB over its leak in the office's decays).
-    this.echoHistory[this.frames % EARLY_TAPS] = filter.echoEnergy;
+    this.echoHistory[this.steps++ % EARLY_TAPS] = filter.echoEnergy;
     let echo = 0;
     for (let k = 0; k < EARLY_TAPS; k++) if (this.echoHistory[k]! > echo) echo = this.echoHistory[k]!;
     // What no reading of the echo a few samples off explains (EarlyEchoFilter.explainedResidualEnergy).
@@ -169,7 +207,7 @@ export class EarlyEcho {
     // The echo moved (a short underrun the server never saw): the prediction made 10-50 ms later
     // explains the frame far better than where the filter reads. Its word is over: it has no search.
     if (nearEnd && usableBefore && filter.shiftedResidualEnergy() < residual * MOVED_SHARE) return this.retire();
-    if (f.active) {
+    if (active) {
       // Over the echo predicted (+1: it may have predicted none); a frame with a near-end voice
       // only creeps it up. Not from a frame whose counted bins hold little of what was heard (a
       // sound the filter has not learnt: with none counted, the residual is 0, and the far room's
@@ -179,7 +217,7 @@ export class EarlyEcho {
       if (!nearEnd || !usableBefore) filter.learn();
       if (!nearEnd && usableBefore) filter.followDrift();
     }
-    const usable = f.active && usableBefore;
+    const usable = active && usableBefore;
     // No more of the user than the microphone holds over the echo predicted: a prediction of echo
     // that is not there (the client ran dry) leaves a residual louder than the microphone, and an
     // echo path drifting (a loudspeaker on another clock, 300 ppm) one the filter no longer
@@ -189,13 +227,38 @@ export class EarlyEcho {
     this.expectedNow = usable ? Math.max(expected, 1e-3) : 0;
   }
 
-  private place(delayMs: number): void {
+  /** Places the filter to read the echo at `delayMs`, where its span does not cover it; the frame at hand is at reference position `refPos`. */
+  private place(delayMs: number, refPos: number): void {
     const covered = delayMs >= this.placedMs && delayMs + TAIL_MS <= this.placedMs + SPAN_MS;
-    if (covered) return;
+    const filter = this.filterNow;
+    if (covered || filter === null) return;
     this.placedMs = Math.max(0, delayMs - MARGIN_MS);
-    this.filterNow?.reset();
     this.echoHistory.fill(0);
     this.leak = new EchoLeak(LEAK_STEPS);
+    // The frames kept, heard again at the new delay, judged and learnt from as they were live
+    // (a few a frame: frame() steps through them).
+    const replayed = Math.min(REPLAY_FRAMES, this.kept);
+    const first = this.kept - replayed;
+    this.nextStep = first;
+    const before = new Int16Array((WINDOW_FRAMES - 1) * FRAME_SAMPLES);
+    for (let k = 0; k < WINDOW_FRAMES - 1; k++) {
+      const index = first - (WINDOW_FRAMES - 1) + k;
+      if (index >= 0) before.set(this.keptFrame(index), k * FRAME_SAMPLES);
+    }
+    filter.restart(replayed > 0 ? this.keptRefPos[first % KEPT_FRAMES]! : refPos, this.placedMs * SAMPLES_PER_MS, before);
+  }
+
+  private keep(f: EarlyEchoFrame): void {
+    const slot = this.kept % KEPT_FRAMES;
+    this.keptMic.set(f.mic, slot * FRAME_SAMPLES);
+    this.keptRefPos[slot] = f.refPos;
+    this.keptActive[slot] = f.active ? 1 : 0;
+    this.kept++;
+  }
+
+  private keptFrame(index: number): Int16Array {
+    const slot = index % KEPT_FRAMES;
+    return this.keptMic.subarray(slot * FRAME_SAMPLES, (slot + 1) * FRAME_SAMPLES);
   }
 
   /** Retires it now (the canceller bypassed, or no echo path heard): its filter let go. */

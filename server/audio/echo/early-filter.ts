@@ -57,7 +57,7 @@ const NOVELTY_MAX = 1;
 /** Smoothing of each bin's microphone power before its floor is followed. */
 const NOISE_SMOOTHING = 0.9;
 /** Frames before the microphone's analysis window holds no zeros from before the first. */
-const WINDOW_FRAMES = Math.ceil(FFT_SIZE / HOP);
+export const WINDOW_FRAMES = Math.ceil(FFT_SIZE / HOP);
 
 const WINDOW = makeWindow({ window: 'hann', winLength: FFT_SIZE, periodicWindow: true, windowExponent: 1 });
 /** cos and sin of w d per nudge and bin: [nudge * BINS + bin]. */
@@ -213,8 +213,13 @@ export class EarlyEchoFilter {
     return least;
   }
 
-  /** Starts over (placed elsewhere): nothing learnt. The spectra kept are a few frames stale at most. */
-  reset(): void {
+  /**
+   * Starts over placed elsewhere: nothing learnt. The next frame, at reference position
+   * `refPos`, reads the reference `delaySamples` before it; its taps reach back over the frames
+   * before it, read at the new delay, and its analysis window over `micBefore` (the microphone's
+   * last FFT_SIZE - HOP samples before it).
+   */
+  restart(refPos: number, delaySamples: number, micBefore: Int16Array): void {
     this.driftBase = 0;
     this.driftEvidence.fill(0);
     this.driftFrames = 0;
@@ -223,6 +228,14 @@ export class EarlyEchoFilter {
     this.pRe.fill(0);
     this.pIm.fill(0);
     this.started.fill(0);
+    for (let k = 1; k < RING; k++) {
+      this.reference.read(Math.round(refPos - k * HOP - delaySamples) + HOP - FFT_SIZE, this.readBuffer);
+      this.spectrumOf(this.readBuffer);
+      const slot = ((this.frames - k) % RING + RING) % RING;
+      this.refRe.set(this.specRe.subarray(FIRST_BIN, LAST_BIN + 1), slot * BINS);
+      this.refIm.set(this.specIm.subarray(FIRST_BIN, LAST_BIN + 1), slot * BINS);
+    }
+    this.micWindow.set(micBefore.subarray(micBefore.length - (FFT_SIZE - HOP)), HOP);
   }
 
   /**
