@@ -83,6 +83,22 @@ test('the spectral model starts speech only where it may (not for a while after 
   assert.equal(gate.allowsOnset(10, 14, false), false, 'a span with any such frame');
 });
 
+test('the spectral model starts nothing the early filter, where it vouches, explains within the residual it expects; it still carries a word on', () => {
+  const gate = new OnsetGate(db(12), db(6));
+  // Half the microphone in clear bands, the envelope model 3 dB under the microphone; the early
+  // filter's residual at some level over the residual it expects (its own units).
+  const frames = (n: number, earlyOverDb: number | null) =>
+    commit(gate, n, { ...TRUSTED, envelopeEcho: db(63), spectralClear: db(66) * 0.5, spectralTotal: db(66), earlyResidual: earlyOverDb === null ? 0 : db(40 + earlyOverDb), earlyExpected: earlyOverDb === null ? 0 : db(40) });
+  frames(4, null);
+  assert.equal(gate.allowsOnset(0, 4, false), true, 'the early filter silent: the spectral model starts speech');
+  // The socket's echo alone 1.7 s into a first answer: 46% clear, the early filter's residual 25 dB under what it expects.
+  frames(4, -25);
+  assert.equal(gate.allowsOnset(4, 8, false), false, 'explained by the early filter: nothing starts');
+  assert.equal(gate.allowsOnset(4, 8, true), true, 'a word goes on');
+  frames(4, 4);
+  assert.equal(gate.allowsOnset(8, 12, false), true, 'the early filter leaving 4 dB more than it expects (short of its own 9 dB): the spectral model starts speech');
+});
+
 test('neither echo model starts speech while the envelope model fits the echo better at another delay; both carry a word on', () => {
   const gate = new OnsetGate(db(12), db(6));
   // The envelope model predicting the echo 10 dB under the microphone (over its 9 dB margin), and
