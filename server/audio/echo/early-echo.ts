@@ -36,6 +36,7 @@
 import { DelayLock } from './delay-lock.js';
 import { EARLY_TAPS, EarlyEchoFilter, WINDOW_FRAMES } from './early-filter.js';
 import { EchoLeak, type LeakSteps } from './echo-leak.js';
+import { LockHistory } from './lock-history.js';
 import type { EchoReference } from './reference.js';
 
 const SAMPLES_PER_MS = 16;
@@ -111,11 +112,9 @@ export class EarlyEcho {
   /** The echo the filter predicted in its last EARLY_TAPS frames. */
   private readonly echoHistory = new Float64Array(EARLY_TAPS);
   private expectedNow = 0;
-  /** The microphone frames since the filter was made, their positions on the reference and whether reference audio could echo in them: a ring of KEPT_FRAMES, `kept` in all. */
-  private readonly keptMic = new Int16Array(KEPT_FRAMES * FRAME_SAMPLES);
-  private readonly keptRefPos = new Float64Array(KEPT_FRAMES);
+  /** The microphone frames since the filter was made and their positions on the reference (the last KEPT_FRAMES), and whether reference audio could echo in each. */
+  private readonly kept = new LockHistory(FRAME_SAMPLES, KEPT_FRAMES);
   private readonly keptActive = new Uint8Array(KEPT_FRAMES);
-  private kept = 0;
   /** The next kept frame to judge and learn from: the frame at hand, or one of the past while it catches up after a placement. */
   private nextStep = 0;
   private steps = 0;
@@ -172,14 +171,14 @@ export class EarlyEcho {
     const delayMs = f.lockedDelayMs ?? (this.lock.locked ? this.lock.delayMs : null);
     this.placed ||= delayMs !== null;
     if (delayMs !== null) this.place(delayMs, f.refPos);
-    this.keep(f);
-    const last = Math.min(this.kept, this.nextStep + STEPS_PER_FRAME);
+    this.keptActive[this.kept.recorded % KEPT_FRAMES] = f.active ? 1 : 0;
+    this.kept.record(f.mic, f.refPos);
+    const last = Math.min(this.kept.recorded, this.nextStep + STEPS_PER_FRAME);
     for (; this.nextStep < last && !this.retiredFlag; this.nextStep++) {
-      const slot = this.nextStep % KEPT_FRAMES;
-      this.step(filter, this.keptFrame(this.nextStep), this.keptRefPos[slot]!, this.keptActive[slot] === 1);
+      this.step(filter, this.kept.frame(this.nextStep), this.kept.position(this.nextStep), this.keptActive[this.nextStep % KEPT_FRAMES] === 1);
     }
     // Still stepping through the past after a placement: it vouches for nothing until it has caught up.
-    if (this.nextStep < this.kept) this.expectedNow = 0;
+    if (this.nextStep < this.kept.recorded) this.expectedNow = 0;
   }
 
   /** Judges a frame by what the filter learnt before it, then learns from it. */
@@ -237,28 +236,15 @@ export class EarlyEcho {
     this.leak = new EchoLeak(LEAK_STEPS);
     // The frames kept, heard again at the new delay, judged and learnt from as they were live
     // (a few a frame: frame() steps through them).
-    const replayed = Math.min(REPLAY_FRAMES, this.kept);
-    const first = this.kept - replayed;
+    const replayed = Math.min(REPLAY_FRAMES, this.kept.recorded);
+    const first = this.kept.recorded - replayed;
     this.nextStep = first;
     const before = new Int16Array((WINDOW_FRAMES - 1) * FRAME_SAMPLES);
     for (let k = 0; k < WINDOW_FRAMES - 1; k++) {
       const index = first - (WINDOW_FRAMES - 1) + k;
-      if (index >= 0) before.set(this.keptFrame(index), k * FRAME_SAMPLES);
+      if (index >= 0) before.set(this.kept.frame(index), k * FRAME_SAMPLES);
     }
-    filter.restart(replayed > 0 ? this.keptRefPos[first % KEPT_FRAMES]! : refPos, this.placedMs * SAMPLES_PER_MS, before);
-  }
-
-  private keep(f: EarlyEchoFrame): void {
-    const slot = this.kept % KEPT_FRAMES;
-    this.keptMic.set(f.mic, slot * FRAME_SAMPLES);
-    this.keptRefPos[slot] = f.refPos;
-    this.keptActive[slot] = f.active ? 1 : 0;
-    this.kept++;
-  }
-
-  private keptFrame(index: number): Int16Array {
-    const slot = index % KEPT_FRAMES;
-    return this.keptMic.subarray(slot * FRAME_SAMPLES, (slot + 1) * FRAME_SAMPLES);
+    filter.restart(replayed > 0 ? this.kept.position(first) : refPos, this.placedMs * SAMPLES_PER_MS, before);
   }
 
   /** Retires it now (the canceller bypassed, or no echo path heard): its filter let go. */

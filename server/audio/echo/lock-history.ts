@@ -5,7 +5,8 @@
 // filter started a second or more behind: 1 s after it, in the far room, it cancelled 3-10 dB, and
 // the user's barge-in 3 s into the first answer stood over a residual as loud as the voice.
 // The echo in those frames came at the delay just found (nothing moved it: the filter was never
-// aligned to be distrusted), so they are heard again there as the filter moves.
+// aligned to be distrusted), so they are heard again there as the filter moves. The early filter
+// (early-echo.ts) keeps its own, read a few frames at a time after each placement.
 
 export class LockHistory {
   private readonly mic: Int16Array;
@@ -28,6 +29,22 @@ export class LockHistory {
     this.mic.set(mic, slot * this.frameSamples);
     this.positions[slot] = refPos;
     this.count++;
+  }
+
+  /** Frames recorded since the last replay (the ring holds the last `capacity` of them). */
+  get recorded(): number {
+    return this.count;
+  }
+
+  /** Recorded frame `index` (counted as `recorded`), while the ring still holds it. */
+  frame(index: number): Int16Array {
+    const slot = index % this.capacity;
+    return this.mic.subarray(slot * this.frameSamples, (slot + 1) * this.frameSamples);
+  }
+
+  /** Where recorded frame `index` lies on the reference's clock, samples. */
+  position(index: number): number {
+    return this.positions[index % this.capacity]!;
   }
 
   /** Hands the kept frames, oldest first, with the reference position each is to be read from at `delaySamples`; then forgets them. */
