@@ -99,6 +99,21 @@ test('the spectral model starts nothing the early filter, where it vouches, expl
   assert.equal(gate.allowsOnset(8, 12, false), true, 'the early filter leaving 4 dB more than it expects (short of its own 9 dB): the spectral model starts speech');
 });
 
+test("SpeexDSP's filter leaving more than its margin over its residual starts nothing the early filter, vouching, explains; it still carries a word on", () => {
+  const gate = new OnsetGate(db(12), db(6));
+  // The output 14 dB over the residual (the margin 12), the early filter's residual some dB over what it expects.
+  const frames = (n: number, earlyOverDb: number | null) =>
+    commit(gate, n, { ...TRUSTED, outEnergy: db(64), micEnergy: db(66), residual: db(50), earlyResidual: earlyOverDb === null ? 0 : db(40 + earlyOverDb), earlyExpected: earlyOverDb === null ? 0 : db(40) });
+  frames(4, null);
+  assert.equal(gate.allowsOnset(0, 4, false), true, 'the early filter silent: the filter starts speech');
+  // The socket's echo alone 2.4 s into a first answer (small room): the early filter's residual 3-5 dB under what it expects.
+  frames(4, -4);
+  assert.equal(gate.allowsOnset(4, 8, false), false, 'explained by the early filter: nothing starts');
+  assert.equal(gate.allowsOnset(4, 8, true), true, 'a word goes on');
+  frames(4, 2);
+  assert.equal(gate.allowsOnset(8, 12, false), true, 'the early filter leaving 2 dB more than it expects: the filter starts speech');
+});
+
 test('neither echo model starts speech while the envelope model fits the echo better at another delay; both carry a word on', () => {
   const gate = new OnsetGate(db(12), db(6));
   // The envelope model predicting the echo 10 dB under the microphone (over its 9 dB margin), and

@@ -207,7 +207,13 @@ export class OnsetGate {
         earlyExpected += this.earlyExpected[i]!;
       }
     }
-    if (!anyActive || heard > echo * (continuing ? this.continueMargin : this.onsetMargin)) return true;
+    // The early filter, where it vouches, explains the frame within the residual it expects: echo.
+    // SpeexDSP's young filter may then leave more than its leak says, and the spectral model hear
+    // "clear" bands (the socket's echo alone, small room: 2.4 s in, the filter's output 14 dB over
+    // its residual, the early filter's 3-5 dB under what it expects; 1.7 s in, 46% clear, 25 dB
+    // under). A user adds what the early filter cannot explain: at 0 dB, 10-20 dB over it.
+    const earlyExplains = !continuing && earlyKnown && earlyResidual <= earlyExpected;
+    if (!anyActive || (heard > echo * (continuing ? this.continueMargin : this.onsetMargin) && !earlyExplains)) return true;
     // The filter cannot yet vouch for the user's voice; the envelope model may: the microphone
     // clearly above the echo it predicts, and above the loudest echo the room can return.
     if (envelopeKnown && (continuing || modelsMayStart) && mic > envelopeEcho * (continuing ? ENVELOPE_CONTINUE_MARGIN : ENVELOPE_ONSET_MARGIN)) return true;
@@ -215,10 +221,7 @@ export class OnsetGate {
     if (earlyKnown && (continuing || (allTrusted && modelsMayStart)) && earlyResidual > earlyExpected * (continuing ? EARLY_CONTINUE_MARGIN : EARLY_ONSET_MARGIN)) return true;
     // Or the spectral model: the user's voice clear of the echo in bands holding a good share of
     // the microphone's energy. The user adds to the echo: a microphone under the echo's predicted
-    // loudness is the echo alone, and so is one the early filter, where it vouches, explains
-    // within the residual it expects (the socket's echo alone 1.7 s in: 0.46 clear, the early
-    // filter's residual 25 dB under what it expects).
-    const earlyExplains = earlyKnown && earlyResidual <= earlyExpected;
+    // loudness is the echo alone, and so is one the early filter explains (above).
     return spectralKnown && (continuing || (allTrusted && spectralMayStart && modelsMayStart && mic > envelopeEcho && !earlyExplains)) && spectralClear > spectralTotal * (continuing ? SPECTRAL_CONTINUE_SHARE : SPECTRAL_ONSET_SHARE);
   }
 
