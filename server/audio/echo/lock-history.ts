@@ -6,7 +6,7 @@
 // the user's barge-in 3 s into the first answer stood over a residual as loud as the voice.
 // The echo in those frames came at the delay just found (nothing moved it: the filter was never
 // aligned to be distrusted), so they are heard again there as the filter moves. The early filter
-// (early-echo.ts) keeps its own, read a few frames at a time after each placement.
+// (early-echo.ts) keeps one too, and reads it a few frames at a time after each placement.
 
 export class LockHistory {
   private readonly mic: Int16Array;
