@@ -83,35 +83,31 @@ test('the spectral model starts speech only where it may (not for a while after 
   assert.equal(gate.allowsOnset(10, 14, false), false, 'a span with any such frame');
 });
 
-test('the spectral model starts nothing the early filter, where it vouches, explains within the residual it expects; it still carries a word on', () => {
-  const gate = new OnsetGate(db(12), db(6));
-  // Half the microphone in clear bands, the envelope model 3 dB under the microphone; the early
-  // filter's residual at some level over the residual it expects (its own units).
-  const frames = (n: number, earlyOverDb: number | null) =>
-    commit(gate, n, { ...TRUSTED, envelopeEcho: db(63), spectralClear: db(66) * 0.5, spectralTotal: db(66), earlyResidual: earlyOverDb === null ? 0 : db(40 + earlyOverDb), earlyExpected: earlyOverDb === null ? 0 : db(40) });
-  frames(4, null);
-  assert.equal(gate.allowsOnset(0, 4, false), true, 'the early filter silent: the spectral model starts speech');
-  // The socket's echo alone 1.7 s into a first answer: 46% clear, the early filter's residual 25 dB under what it expects.
-  frames(4, -25);
-  assert.equal(gate.allowsOnset(4, 8, false), false, 'explained by the early filter: nothing starts');
-  assert.equal(gate.allowsOnset(4, 8, true), true, 'a word goes on');
-  frames(4, 4);
-  assert.equal(gate.allowsOnset(8, 12, false), true, 'the early filter leaving 4 dB more than it expects (short of its own 9 dB): the spectral model starts speech');
-});
+/** What the early filter shows: its residual `overDb` over the residual it expects (its own units), or nothing (null: not vouching). */
+const early = (overDb: number | null): Partial<FrameEvidence> => ({ earlyResidual: overDb === null ? 0 : db(40 + overDb), earlyExpected: overDb === null ? 0 : db(40) });
 
-test("SpeexDSP's filter leaving more than its margin over its residual starts nothing the early filter, vouching, explains; it still carries a word on", () => {
-  const gate = new OnsetGate(db(12), db(6));
-  // The output 14 dB over the residual (the margin 12), the early filter's residual some dB over what it expects.
-  const frames = (n: number, earlyOverDb: number | null) =>
-    commit(gate, n, { ...TRUSTED, outEnergy: db(64), micEnergy: db(66), residual: db(50), earlyResidual: earlyOverDb === null ? 0 : db(40 + earlyOverDb), earlyExpected: earlyOverDb === null ? 0 : db(40) });
-  frames(4, null);
-  assert.equal(gate.allowsOnset(0, 4, false), true, 'the early filter silent: the filter starts speech');
-  // The socket's echo alone 2.4 s into a first answer (small room): the early filter's residual 3-5 dB under what it expects.
-  frames(4, -4);
-  assert.equal(gate.allowsOnset(4, 8, false), false, 'explained by the early filter: nothing starts');
-  assert.equal(gate.allowsOnset(4, 8, true), true, 'a word goes on');
-  frames(4, 2);
-  assert.equal(gate.allowsOnset(8, 12, false), true, 'the early filter leaving 2 dB more than it expects: the filter starts speech');
+// The socket's echo alone in a first answer (small room): 1.7 s in, 46% clear and the early filter's
+// residual 25 dB under what it expects; 2.4 s in, SpeexDSP's young filter 14 dB over its residual
+// and the early filter 3-5 dB under.
+const EARLY_EXPLAINS_CASES = [
+  // Half the microphone in clear bands, the envelope model 3 dB under the microphone.
+  { evidence: 'the spectral model', frame: { envelopeEcho: db(63), spectralClear: db(66) * 0.5, spectralTotal: db(66) }, explainedDb: -25, unexplainedDb: 4 },
+  // The output 14 dB over the residual (the margin 12).
+  { evidence: "SpeexDSP's filter", frame: { outEnergy: db(64), micEnergy: db(66), residual: db(50) }, explainedDb: -4, unexplainedDb: 2 },
+];
+
+test('neither the spectral model nor SpeexDSP\'s filter starts speech the early filter, where it vouches, explains within the residual it expects; both carry a word on', () => {
+  for (const c of EARLY_EXPLAINS_CASES) {
+    const gate = new OnsetGate(db(12), db(6));
+    const frames = (n: number, earlyOverDb: number | null) => commit(gate, n, { ...TRUSTED, ...c.frame, ...early(earlyOverDb) });
+    frames(4, null);
+    assert.equal(gate.allowsOnset(0, 4, false), true, `the early filter silent: ${c.evidence} starts speech`);
+    frames(4, c.explainedDb);
+    assert.equal(gate.allowsOnset(4, 8, false), false, `${c.evidence}: explained by the early filter (${c.explainedDb} dB), nothing starts`);
+    assert.equal(gate.allowsOnset(4, 8, true), true, `${c.evidence}: a word goes on`);
+    frames(4, c.unexplainedDb);
+    assert.equal(gate.allowsOnset(8, 12, false), true, `the early filter leaving ${c.unexplainedDb} dB more than it expects (short of its own 9 dB): ${c.evidence} starts speech`);
+  }
 });
 
 test('neither echo model starts speech while the envelope model fits the echo better at another delay; both carry a word on', () => {
