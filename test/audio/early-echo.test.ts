@@ -25,6 +25,10 @@ interface Options {
   distrustAtMs?: number;
   /** SpeexDSP's leak, dB, from this ms on (0 dB before). */
   mainLeak?: { atMs: number; db: number };
+  /** The canceller's locked delay, ms (none: the early filter finds its own and cannot have the reading moved). */
+  lockedDelayMs?: number;
+  /** As the canceller, read the reference where the early filter found the echo went (FilterTrust.echoFoundLater). */
+  followMoves?: boolean;
 }
 
 interface Frame {
@@ -35,7 +39,7 @@ interface Frame {
   echo: number;
 }
 
-function run(room: (typeof ROOMS)[number], o: Options): { frames: Frame[]; early: EarlyEcho } {
+function run(room: (typeof ROOMS)[number], o: Options): { frames: Frame[]; early: EarlyEcho; moves: { ms: number; samples: number }[] } {
   const scene = echoScene(room);
   if (o.underrun) {
     const at = o.underrun.atMs * 16;
@@ -48,21 +52,26 @@ function run(room: (typeof ROOMS)[number], o: Options): { frames: Frame[]; early
   const frames: Frame[] = [];
   const mic = new Int16Array(FRAME);
   const userFrom = o.userAtMs === undefined ? Number.POSITIVE_INFINITY : o.userAtMs * 16;
+  const moves: { ms: number; samples: number }[] = [];
+  let skipped = 0;
   for (let f = 0; f < Math.floor(scene.echo.length / FRAME); f++) {
     const { user: userEnergy, echo: echoEnergy } = micFrame(scene, f, userFrom, mic);
     const ms = f * 10;
     early.frame({
       mic,
       micEnergy: meanSquare(mic),
-      refPos: f * FRAME,
+      refPos: f * FRAME - skipped,
       active: f * FRAME <= scene.answer.length + room.delayMs * 16,
-      lockedDelayMs: null,
+      lockedDelayMs: o.lockedDelayMs ?? null,
       mainLeakDb: o.mainLeak && ms >= o.mainLeak.atMs ? o.mainLeak.db : 0,
       mainTrusted: o.distrustAtMs === undefined || ms < o.distrustAtMs,
     });
     frames.push({ ms, residual: early.residual, expected: early.expected, user: userEnergy, echo: echoEnergy });
+    const move = early.foundMove;
+    if (move) moves.push({ ms, samples: move.samples });
+    if (move && o.followMoves) skipped += move.samples;
   }
-  return { frames, early };
+  return { frames, early, moves };
 }
 
 // Measured: usable 0.79-0.98 s into the answer (office and far rooms 1.48 and 1.41 s when the
@@ -82,12 +91,36 @@ test('it finds the delay and vouches within 1.1 s, having learnt again from the 
   }
 });
 
-test('the echo moved 30 ms (an underrun the server never saw): it stands down before vouching for the moved echo', { skip: noEspeak }, () => {
+test('the echo moved 30 ms (an underrun the server never saw) before the canceller has locked its delay (it cannot move its reading): it stands down before vouching for the moved echo', { skip: noEspeak }, () => {
   for (const room of ROOMS) {
     const { frames, early } = run(room, { underrun: { atMs: 2500, gapMs: 30 } });
     assert.equal(early.retired, true, `${room.name}: still vouching`);
     const afterGap = frames.filter((f) => f.ms >= 2500 && f.expected > 0 && f.residual > f.expected * ONSET);
     assert.deepEqual(afterGap.map((f) => f.ms), [], `${room.name}: the moved echo over the margin`);
+  }
+});
+
+// Measured: found 30-60 ms after the gap, to the sample (23 and 41 ms: 368 and 656 samples).
+test('the echo moved 23-41 ms with the canceller locked: it finds the move to 2 samples within 100 ms, vouches again once the reading moves there (the echo alone within the margin, a user over it), and stands down where the reading does not move', { skip: noEspeak }, () => {
+  for (const room of ROOMS) {
+    for (const gapMs of [23, 30, 41]) {
+      const name = `${room.name}, ${gapMs} ms`;
+      const underrun = { atMs: 2500, gapMs };
+      const followed = run(room, { underrun, lockedDelayMs: room.delayMs, followMoves: true });
+      assert.equal(followed.moves.length, 1, `${name}: moves ${JSON.stringify(followed.moves)}`);
+      const move = followed.moves[0]!;
+      assert.ok(Math.abs(move.samples - gapMs * 16) <= 2, `${name}: found ${move.samples} samples`);
+      const echoBackMs = underrun.atMs + room.delayMs + gapMs;
+      assert.ok(move.ms <= echoBackMs + 100, `${name}: found at ${move.ms} ms, the echo back at ${echoBackMs}`);
+      const after = followed.frames.filter((f) => f.ms > move.ms && f.expected > 0 && f.echo > 1e-4 * FRAME);
+      const over = after.filter((f) => f.residual > f.expected * ONSET).length;
+      assert.ok(after.length > 100 && over / after.length < 0.03, `${name}: the echo alone over the margin in ${over} of ${after.length} frames after the move`);
+      const withUser = run(room, { underrun, lockedDelayMs: room.delayMs, followMoves: true, userAtMs: echoBackMs + 300 }).frames.filter((f) => f.ms > move.ms && f.expected > 0 && f.user > f.echo);
+      const heard = withUser.filter((f) => f.residual > f.expected * ONSET).length;
+      assert.ok(withUser.length > 30 && heard / withUser.length > 0.5, `${name}: the user over the margin in ${heard} of ${withUser.length} frames`);
+      const unfollowed = run(room, { underrun, lockedDelayMs: room.delayMs });
+      assert.equal(unfollowed.frames.filter((f) => f.ms > move.ms && f.expected > 0).length, 0, `${name}: vouching on at the old reading`);
+    }
   }
 });
 

@@ -137,3 +137,36 @@ test('the share of the microphone its energies speak for: none before a sound is
   // With the 2 kHz tone: the echo's share of the microphone (energy 0.15^2 against 0.3^2), 0.0225 / (0.0225 + 0.09) = 0.2.
   assert.ok(Math.abs(shares[79]! - 0.2) < 0.05, `with the unknown tone: share ${shares[79]!.toFixed(2)}`);
 });
+
+test('where the echo moved: the prediction read exactly at a move leaves what the frame leaves as read at no move, and far less at the move the echo made; the turned predictions rank that move best', { skip: noEspeak }, () => {
+  const room = ROOMS[1]!;
+  const scene = echoScene(room);
+  const gap = 37 * 16;
+  const at = 2500 * 16;
+  const moved = new Float32Array(scene.echo.length + gap);
+  moved.set(scene.echo.subarray(0, at));
+  moved.set(scene.echo.subarray(at), at + gap);
+  scene.echo = moved;
+  const filter = new EarlyEchoFilter(scene.reference);
+  const frame = new Int16Array(FRAME);
+  const delaySamples = (room.delayMs - 30) * 16;
+  const lastFrame = Math.floor((at + room.delayMs * 16) / FRAME) + 30;
+  let checked = 0;
+  for (let f = 0; f <= lastFrame; f++) {
+    micFrame(scene, f, Number.POSITIVE_INFINITY, frame);
+    filter.frame(frame, f * FRAME, delaySamples);
+    if (f * FRAME < at) {
+      filter.learn();
+      continue;
+    }
+    // As read, exactly: the frame's own residual, to rounding.
+    assert.ok(Math.abs(filter.residualMovedBy(0) - filter.residualEnergy) <= 1e-9 * filter.residualEnergy + 1e-6, `frame ${f}: ${filter.residualMovedBy(0)} vs ${filter.residualEnergy}`);
+    if (f < lastFrame - 10 || filter.micEnergy < filter.residualEnergy * 0.5) continue;
+    // The echo back, 37 ms late: the move it made explains it 10 dB better than as read; the turned predictions find it to 8 samples.
+    checked++;
+    assert.ok(filter.residualMovedBy(gap) < filter.residualEnergy * 0.1, `frame ${f}: at the move ${db(filter.residualMovedBy(gap) / filter.residualEnergy).toFixed(1)} dB re as read`);
+    const later = filter.laterMove();
+    assert.ok(Math.abs(later.samples - gap) <= 8, `frame ${f}: ranked ${later.samples} best`);
+  }
+  assert.ok(checked >= 5, `${checked} frames of the echo back checked`);
+});

@@ -3,14 +3,13 @@
 //
 // Alignment. The reference is on the server's wall clock; the microphone on the client's.
 // ReferenceClock (reference-clock.ts) places each microphone frame on the reference: by the
-// arrivals of its chunks (network jitter only delays a chunk, so it never moves the line), fixed
-// for each run of the assistant's playback, and read later or earlier as a loudspeaker on another
-// clock drifts (measured from the filter's main tap, read through a fractional delay; ±20 to
-// ±300 ppm are followed in bench:echo's clock rows). The delay estimator (delay-estimator.ts) then finds where in the
-// reference the echo comes from. Before the first estimate the filter starts at delay 0 and
-// spans `filterMs`, which covers echoes arriving up to filterMs - FILTER_TAIL_MS late; it moves
-// (to start at the estimate less a margin) only when the echo is outside that span, since a move
-// throws away what it has learnt. After a move, or a long distrust (below), the leak estimate
+// arrivals of its chunks (jitter only delays a chunk), fixed for each run of the assistant's
+// playback, read later or earlier as a loudspeaker on another clock drifts (from the filter's main
+// tap, through a fractional delay; ±20 to ±300 ppm followed in bench:echo's clock rows). The delay
+// estimator (delay-estimator.ts) finds where in the reference the echo comes from. Before it, the
+// filter starts at delay 0 and spans `filterMs` (echoes up to filterMs - FILTER_TAIL_MS late); it
+// moves (to the estimate less a margin) only when the echo is outside that span: a move throws
+// away what it has learnt. After a move, or a long distrust (below), the leak estimate
 // starts over from the room's uncancelled echo. A stall's silence that the client played
 // through (it buffered more than the server models) is found by the filter's own response and
 // read past (stall-check.ts), as is the part of one a lagging client played through
@@ -40,9 +39,8 @@
 // its barge-ins are not held back while the leak would still be learning. Where the microphone
 // hears no echo path and the bound says any echo is faint (under -50 dBFS), the bound, a worst
 // case, needs a smaller margin than the leak's percentile: speech clear of it by 3 dB (1 dB going
-// on) starts whatever the leak says, and may be bridged. A headset's leak sits at its bound (its
-// loudest noise plus 6 dB), and with the 12 dB margin over it 4-6 of 100 one-word barge-ins were
-// missed in bench:conversation (none with the canceller off; 0-1 since).
+// on) starts whatever the leak says, and may be bridged (a headset's leak sits at its bound: with
+// the 12 dB margin over it 4-6 of 100 one-word barge-ins were missed in bench:conversation).
 // In the first seconds, before the filter has learnt the room, the gate has a second way to let
 // the user's voice through: the microphone clearly above the echo's loudness as EchoEnvelope
 // predicts it (echo-envelope.ts: learnt from 10 ms energies in about a second, standing down
@@ -53,13 +51,13 @@
 // it cannot tell from the echo (OnsetBridge, onset-bridge.ts; mayBridge), where the echo is
 // well modelled: a word that sinks into 0 dB echo before the minimum speech. A fourth, from about
 // 0.8-1.0 s until SpeexDSP has learnt the room: what a fast-converging filter (per-bin RLS at a
-// delay found by 0.8 s: early-filter.ts, early-echo.ts) leaves, 9 dB over the residual it expects.
+// delay found by 0.8 s: early-filter.ts, early-echo.ts) leaves, 9 dB over the residual it expects;
+// it finds an echo come up to 55 ms late itself, and the reading moves there (echoFoundLater).
 // At the echo's onsets a trusted filter leaves more than its leak says: speech must stand 6 dB
 // more over it there to start (estimate-rise.ts).
 // The evidence of each frame, and the judgement over a VAD frame's span: onset-gate.ts.
 // Measured on simulated rooms (test/audio/echo-canceller.test.ts, bench:echo) the echo alone
-// never passes; the cost is barge-ins over loud echo in the first seconds of an answer, which
-// need the user louder than the not yet cancelled echo.
+// never passes; the cost is barge-ins over loud echo in an answer's first second.
 import { DelayLock } from './delay-lock.js';
 import { mainTap } from './drift-tracker.js';
 import { followNoiseFloor } from './noise-floor.js';
@@ -156,7 +154,6 @@ export class EchoCanceller {
   private readonly onFrame: ((frame: EchoFrameTrace) => void) | undefined;
   private readonly continueMargin: number;
   private bypassFlag = false;
-  // Framing.
   private readonly pending = new Int16Array(FRAME);
   private pendingCount = 0;
   private readonly mic = new Int16Array(FRAME);
@@ -300,22 +297,12 @@ export class EchoCanceller {
     return out;
   }
 
-  /**
-   * Whether speech may start in output samples [start, end): false when, while the reference
-   * was audible, the output there stayed within the residual echo estimate plus the margin
-   * (a smaller one when `continuing` a candidate the gate let start: a word's quieter end).
-   */
+  /** Whether speech may start in output samples [start, end), or go on (`continuing` a candidate the gate let start): OnsetGate.allowsOnset. */
   allowsOnset(start: number, end: number, continuing = false): boolean {
     return this.bypassFlag || this.gate.allowsOnset(Math.floor(start / FRAME), Math.ceil(end / FRAME), continuing);
   }
 
-  /**
-   * Whether a speech candidate may carry on through [start, end) though allowsOnset held it back
-   * (OnsetBridge): only where the echo is well modelled (the envelope model usable, or the filter's
-   * leak down to BRIDGE_LEAK_DB, and the filter trusted in every frame that can echo), or where the microphone hears no echo path and the path
-   * bound says any echo is faint (a headset: the envelope model is not run there; see boundEcho).
-   * After a delay jump neither holds, and echo candidates there ran as long as words.
-   */
+  /** Whether a speech candidate may carry on through [start, end) though allowsOnset held it back (OnsetBridge): OnsetGate.mayBridge. */
   mayBridge(start: number, end: number): boolean {
     return this.bypassFlag || this.gate.mayBridge(Math.floor(start / FRAME), Math.ceil(end / FRAME));
   }
@@ -432,7 +419,6 @@ export class EchoCanceller {
     // bounded it before bounds nothing now (EchoPathBound.forget, by FilterTrust).
     const jumps = this.trust.realignedJumps;
     const roomGone = this.trust.endFrame(frameIndex, filterRan, held, micEnergy, this.noiseFloor, unplaced);
-    if (this.trust.realignedJumps !== jumps) this.onReadingMoved?.('jump');
     if (roomGone) {
       bound = null;
       this.models.roomForgotten(frameIndex);
@@ -481,12 +467,19 @@ export class EchoCanceller {
     // barge-in there was heard 992 ms late). Where the echo is there, a few samples off, they learn.
     const modelled = !this.bypassFlag && !this.noEchoPath && !(unplaced && filterRan && this.trust.echoMissingIn(frameIndex));
     const envelopeEcho = this.models.frame({ mic, micEnergy, now, frameIndex, modelled, active, filterHearsNoEcho, refPos, lockedDelayMs: this.delayMs, leakDb: this.leak.db }, evidence);
+    // The early filter found where the echo went (a short underrun): the reading moves there (its
+    // frames since, and the gap's, heard again). Moved by any search, the envelope model's fit at
+    // other delays (echo-shift.ts) starts over there.
+    const earlyMove = this.models.earlyMove;
+    if (earlyMove) this.trust.echoFoundLater(frameIndex, -earlyMove.samples, earlyMove.frames + 1 + Math.ceil(earlyMove.samples / FRAME));
+    if (this.trust.realignedJumps !== jumps) {
+      this.models.readingMoved();
+      this.onReadingMoved?.('jump');
+    }
     // Without the adaptive filter (no libspeexdsp) the output is the microphone, whose echo the
-    // envelope model predicts: the residual to expect is at least that. The leak alone, a high
-    // percentile of microphone over reference, let a syllable of the small room's echo 14 dB over
-    // it start a turn (bridged on the model's word) once the model no longer stood down at the
-    // answer's pauses (echo-envelope.ts, MAIN_LOBE_SHARE). bench:echo rooms, gate mode:
-    // self-interruptions in the small room 5.8/min -> 0 at 0 and +6 dB; no barge-in lost.
+    // envelope model predicts: the residual to expect is at least that. The leak alone let a
+    // syllable of the small room's echo 14 dB over it start a turn (bridged on the model's word;
+    // bench:echo rooms, gate mode: self-interruptions in the small room 5.8/min -> 0).
     if (!this.speex && envelopeEcho > 0) evidence.residual = Math.max(leakResidual, envelopeEcho);
     // A trusted filter whose leak is down to -30 dB models the echo as well as the envelope model:
     // a candidate may be bridged there (OnsetBridge). After a stall the models vouch for nothing

@@ -20,11 +20,20 @@
 // hundred ms: 2 dB a frame down where a frame is 10 dB under it), and never taken under -20 dB.
 // It vouches once the leak is down to -10 dB.
 //
-// It has no search of its own for an echo that moved, so it stands down (for good) at the first
-// sign of one: a new run of playback, the canceller distrusting its filter, or a frame the
-// prediction made 10-50 ms later explains 6 dB better. A drift of a few samples (a loudspeaker
-// on another clock) it follows (EarlyEchoFilter.followDrift) and reads past (its residual is the
-// least left by the prediction turned a few samples either way).
+// An echo come 1-55 ms later than it reads (a short underrun the server never saw: a frame the
+// prediction made later explains 6 dB better) it finds itself, as it comes back: the move whose
+// prediction explains a loud frame best, ranked with the prediction turned and then read exactly,
+// two frames in a row agreeing within 2 samples. The canceller moves its reading there (its own
+// filter trusted or not: FilterTrust.echoFoundLater) and the early filter reads on with what it
+// learnt. Meanwhile (400 ms at most) it neither learns nor vouches. SpeexDSP, young 2 s into an
+// answer, cancels a late echo 0-2 dB and says nothing of it (no distrust, no probe: the echo never
+// went missing), and a word the user began over it was held (bench:echo short underruns, office
+// room: missed). Otherwise it stands down for good at a sign the echo moved: a new run of
+// playback, the canceller distrusting its filter (unless while it searches, or settling after its
+// own move: MOVE_SETTLE_FRAMES), a move not found in time or that the canceller cannot take (no
+// delay locked). A drift of a few samples (a loudspeaker on another clock) it follows
+// (EarlyEchoFilter.followDrift) and reads past (its residual is the least left by the prediction
+// turned a few samples either way).
 //
 // Measured (bench:echo, 2026-12-06, against the same code without it): barge-ins 1-7 s into a
 // first answer (the grid, 200) missed 3 -> 0, later than 100 ms 22 -> 11 (8 of them in the first
@@ -60,6 +69,16 @@ const LOUDER_THAN_ECHO = 10 ** (3 / 10);
 const LEAST_LEAK_DB = -20;
 /** A frame the prediction made 10-50 ms later leaves under this share of the residual (6 dB under): the echo moved. Judged only once the filter vouches (younger, a prediction 3 dB better elsewhere was chance). */
 const MOVED_SHARE = 0.25;
+/** How long the move is searched for once the echo is seen to have moved (400 ms, as the canceller's probe: late-echo-probe.ts). */
+const MOVE_SEARCH_FRAMES = 40;
+/** A frame says where the echo went only where the microphone stands this far (10 dB) over its noise: the echo is back. */
+const MOVE_LOUD = 10;
+/** The move read exactly within this many samples of the best found by turning the prediction, 2 apart, then 1 either side of the best of those. */
+const MOVE_REFINE = 6;
+/** Two frames in a row finding the move within this many samples confirm it. */
+const MOVE_AGREE = 2;
+/** After a move it found, a distrust of SpeexDSP's filter within this many frames (300 ms) is SpeexDSP settling at the new reading (its taps hold the echo as it was), not the echo moving again. */
+const MOVE_SETTLE_FRAMES = 30;
 /** The leak learns from a frame only where the bins the filter counted hold this share of the microphone. */
 const LEAK_COVERAGE = 0.05;
 /** The filter vouches for frames once its leak is down to this (it cancels at least 10 dB). */
@@ -118,6 +137,16 @@ export class EarlyEcho {
   /** The next kept frame to judge and learn from: the frame at hand, or one of the past while it catches up after a placement. */
   private nextStep = 0;
   private steps = 0;
+  /** The search for where the echo went (see searchMove): the frames it has left, the step it began at, and the move the last frame found (NaN: none). */
+  private moveSearch: { framesLeft: number; since: number; candidate: number } | null = null;
+  /** A move found (samples later) and the frames since the echo was seen to move, until the canceller takes it (foundMove). */
+  private found: { samples: number; frames: number } | null = null;
+  /** Whether the canceller can read the reference elsewhere (its delay locked): else a move found is of no use, and the filter retires. */
+  private mayFollow = false;
+  /** The reference position the next frame has unless the canceller moved the reading. */
+  private expectedRefPos = Number.NaN;
+  /** The frame the canceller last took a move the filter found. */
+  private movedAt = Number.NEGATIVE_INFINITY;
 
   constructor(reference: EchoReference, maxDelayMs: number) {
     this.reference = reference;
@@ -144,6 +173,15 @@ export class EarlyEcho {
     return this.leak.db;
   }
 
+  /**
+   * The move of the echo the filter found (samples later) and the frames since it was seen to
+   * move: the canceller reads the reference there from the next frame (FilterTrust.echoFoundLater),
+   * and the filter reads on with it. Read once, at the frame's end.
+   */
+  get foundMove(): { samples: number; frames: number } | null {
+    return this.found;
+  }
+
   /** Whether it holds its filter (from the first echo until it retires). */
   get holdsFilter(): boolean {
     return this.filterNow !== null;
@@ -151,6 +189,8 @@ export class EarlyEcho {
 
   frame(f: EarlyEchoFrame): void {
     this.expectedNow = 0;
+    const found = this.found;
+    this.found = null;
     if (this.retiredFlag) return;
     this.lock.addMicBlock(f.micEnergy, f.refPos / 160);
     // Nothing to learn before the first echo (a session that never speaks never makes the filter).
@@ -161,12 +201,25 @@ export class EarlyEcho {
     if (f.active) this.echoFrames++;
     if (f.active && f.mainTrusted && f.mainLeakDb <= RETIRE_LEAK_DB) this.learntFrames++;
     // Retired: a new run of playback (a stall, a new answer: it may be placed off where the client
-    // plays it); the canceller distrusting its filter (the echo's delay may have jumped: the early
-    // filter has no search of its own); SpeexDSP having learnt the room; or its time up.
-    const distrusted = f.active && this.placed && !f.mainTrusted;
+    // plays it); the canceller distrusting its filter (the echo's delay may have jumped beyond what
+    // the early filter searches), unless just after a move the filter found (SpeexDSP settles at
+    // the new reading: MOVE_SETTLE_FRAMES); SpeexDSP having learnt the room; or its time up.
+    const distrusted = f.active && this.placed && !f.mainTrusted && this.moveSearch === null && this.frames - this.movedAt > MOVE_SETTLE_FRAMES;
     if ((this.run !== -1 && this.reference.runs !== this.run) || distrusted || this.learntFrames >= RETIRE_AFTER_FRAMES || this.echoFrames >= MAX_ECHO_FRAMES) {
       return this.retire();
     }
+    // A move found last frame: taken, the reference is read there now (the canceller's clock
+    // moved): the filter keeps the room and reads on. Not taken: its word is over.
+    // Any other move of the canceller's reading (its probe found the echo first) it follows too.
+    const jump = this.expectedRefPos - f.refPos;
+    if (found !== null && Math.abs(jump - found.samples) > MOVE_AGREE) return this.retire();
+    if (found !== null) this.movedAt = this.frames;
+    if (Math.abs(jump) > MOVE_AGREE) {
+      this.moveSearch = null;
+      filter.reread(f.refPos, this.placedMs * SAMPLES_PER_MS);
+    }
+    this.expectedRefPos = f.refPos + FRAME_SAMPLES;
+    this.mayFollow = f.lockedDelayMs !== null;
     if (++this.frames % ESTIMATE_EVERY_FRAMES === 0 && f.lockedDelayMs === null && f.active) this.lock.update((block) => this.reference.blockEnergy(block));
     const delayMs = f.lockedDelayMs ?? (this.lock.locked ? this.lock.delayMs : null);
     this.placed ||= delayMs !== null;
@@ -204,8 +257,15 @@ export class EarlyEcho {
     const usableBefore = this.placed && leakBefore <= USABLE_LEAK_DB;
     const nearEnd = residual > expected * NEAR_END || (usableBefore && filter.micEnergy > filter.echoEnergy * LOUDER_THAN_ECHO);
     // The echo moved (a short underrun the server never saw): the prediction made 10-50 ms later
-    // explains the frame far better than where the filter reads. Its word is over: it has no search.
-    if (nearEnd && usableBefore && filter.shiftedResidualEnergy() < residual * MOVED_SHARE) return this.retire();
+    // explains the frame far better than where the filter reads. It vouches for nothing until it
+    // has found where (searchMove), and retires where it cannot (still catching up after a
+    // placement, or the canceller unable to move its reading).
+    if (this.moveSearch === null && nearEnd && usableBefore && filter.laterMove().residual < residual * MOVED_SHARE) {
+      const caughtUp = this.nextStep === this.kept.recorded - 1;
+      if (!caughtUp || !this.mayFollow) return this.retire();
+      this.moveSearch = { framesLeft: MOVE_SEARCH_FRAMES, since: this.steps, candidate: Number.NaN };
+    }
+    if (this.moveSearch !== null) return this.searchMove(filter, residual, noise);
     if (active) {
       // Over the echo predicted (+1: it may have predicted none); a frame with a near-end voice
       // only creeps it up. Not from a frame whose counted bins hold little of what was heard (a
@@ -226,12 +286,44 @@ export class EarlyEcho {
     this.expectedNow = usable ? Math.max(expected, 1e-3) : 0;
   }
 
+  /**
+   * Where the echo went, on a frame judged after it was seen to move: the move whose prediction
+   * explains a loud frame (the echo back) 6 dB better than as read, ranked by the filter's turned
+   * predictions (laterMove) and then read exactly; two frames in a row agreeing confirm it. The
+   * user speaking over the echo leaves as much at any reading: nothing is found while the user
+   * speaks. Meanwhile it neither learns nor vouches; nothing found in MOVE_SEARCH_FRAMES, it retires.
+   */
+  private searchMove(filter: EarlyEchoFilter, residual: number, noise: number): void {
+    this.expectedNow = 0;
+    const search = this.moveSearch!;
+    if (search.framesLeft-- <= 0) return this.retire();
+    const mic = filter.micEnergy;
+    const coarse = mic > noise * MOVE_LOUD ? filter.laterMove() : null;
+    if (coarse === null || coarse.residual >= residual * MOVED_SHARE) {
+      search.candidate = Number.NaN;
+      return;
+    }
+    let best = { samples: coarse.samples, residual: Number.POSITIVE_INFINITY };
+    const tryMove = (samples: number) => {
+      const left = filter.residualMovedBy(samples);
+      if (left < best.residual) best = { samples, residual: left };
+    };
+    for (let d = -MOVE_REFINE; d <= MOVE_REFINE; d += 2) tryMove(coarse.samples + d);
+    const around = best.samples;
+    tryMove(around - 1);
+    tryMove(around + 1);
+    const fits = best.residual < residual * MOVED_SHARE && best.residual < mic * MOVED_SHARE;
+    if (fits && Math.abs(best.samples - search.candidate) <= MOVE_AGREE) this.found = { samples: best.samples, frames: this.steps - search.since };
+    search.candidate = fits ? best.samples : Number.NaN;
+  }
+
   /** Places the filter to read the echo at `delayMs`, where its span does not cover it; the frame at hand is at reference position `refPos`. */
   private place(delayMs: number, refPos: number): void {
     const covered = delayMs >= this.placedMs && delayMs + TAIL_MS <= this.placedMs + SPAN_MS;
     const filter = this.filterNow;
     if (covered || filter === null) return;
     this.placedMs = Math.max(0, delayMs - MARGIN_MS);
+    this.moveSearch = null;
     this.echoHistory.fill(0);
     this.leak = new EchoLeak(LEAK_STEPS);
     // The frames kept, heard again at the new delay, judged and learnt from as they were live
@@ -254,6 +346,7 @@ export class EarlyEcho {
 
   private retire(): void {
     this.retiredFlag = true;
+    this.found = null;
     this.filterNow = null;
     this.expectedNow = 0;
   }

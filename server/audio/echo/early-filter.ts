@@ -35,6 +35,14 @@ export const EARLY_TAPS = 20;
 const SHIFTS = 5;
 const RING = EARLY_TAPS + SHIFTS;
 /**
+ * Sub-frame parts of a move tried with each whole-frame shift (samples, 8 apart over half a hop
+ * either way; added to the shift). A delay turns each bin by e^(-i w d): close enough to rank
+ * moves by; the best is then tried exactly (residualMovedBy), the reference read there.
+ */
+const MOVE_PARTS = Array.from({ length: 21 }, (_, i) => (i - 10) * 8);
+/** Moves this small are the nudges' (NUDGES): a drift read past, not a move. */
+const LEAST_MOVE = 17;
+/**
  * Sub-frame moves of the echo the prediction is also tried at (samples later, or earlier when
  * negative): a loudspeaker on another clock drifts the echo's delay (100 ppm: 2 samples in 1.3 s,
  * half a cycle at 4 kHz), and what the filter then leaves stood 10-20 dB over what it expected in
@@ -63,6 +71,8 @@ const WINDOW = makeWindow({ window: 'hann', winLength: FFT_SIZE, periodicWindow:
 /** cos and sin of w d per nudge and bin: [nudge * BINS + bin]. */
 const NUDGE_COS = Float64Array.from({ length: NUDGES.length * BINS }, (_, i) => Math.cos((2 * Math.PI * (FIRST_BIN + (i % BINS)) * NUDGES[Math.floor(i / BINS)]!) / FFT_SIZE));
 const NUDGE_SIN = Float64Array.from({ length: NUDGES.length * BINS }, (_, i) => Math.sin((2 * Math.PI * (FIRST_BIN + (i % BINS)) * NUDGES[Math.floor(i / BINS)]!) / FFT_SIZE));
+const PART_COS = Float64Array.from({ length: MOVE_PARTS.length * BINS }, (_, i) => Math.cos((2 * Math.PI * (FIRST_BIN + (i % BINS)) * MOVE_PARTS[Math.floor(i / BINS)]!) / FFT_SIZE));
+const PART_SIN = Float64Array.from({ length: MOVE_PARTS.length * BINS }, (_, i) => Math.sin((2 * Math.PI * (FIRST_BIN + (i % BINS)) * MOVE_PARTS[Math.floor(i / BINS)]!) / FFT_SIZE));
 
 export class EarlyEchoFilter {
   private readonly reference: EchoReference;
@@ -105,6 +115,14 @@ export class EarlyEchoFilter {
   private readonly errRe = new Float64Array(BINS);
   private readonly errIm = new Float64Array(BINS);
   private readonly power = new Float64Array(BINS);
+  /** The last frame's microphone spectrum over the modelled bins, and where its first tap read the reference (samples). */
+  private readonly micRe = new Float64Array(BINS);
+  private readonly micIm = new Float64Array(BINS);
+  private lastRead = 0;
+  /** Work buffers of laterMove (a residual per part) and residualMovedBy (the prediction per bin). */
+  private readonly moveParts = new Float64Array(MOVE_PARTS.length);
+  private readonly movedRe = new Float64Array(BINS);
+  private readonly movedIm = new Float64Array(BINS);
   private frames = 0;
   private residual = 0;
   private echo = 0;
@@ -185,16 +203,18 @@ export class EarlyEchoFilter {
   }
 
   /**
-   * The least residual the last frame's prediction leaves made 10-50 ms later (over the bins it
-   * counted): far under residualEnergy, the echo has moved. Computed when asked (a near-end frame),
-   * before learn(): the microphone's spectrum is still the last one taken.
+   * The move of the echo (samples later: a short underrun the server never saw) whose prediction
+   * leaves the least of the last frame over the bins it counted, whole frames of 10-50 ms plus a
+   * part of one (MOVE_PARTS), ranked with each part as a turn of the prediction. Computed when
+   * asked, before learn(). Far under explainedResidualEnergy: the echo has moved.
    */
-  shiftedResidualEnergy(): number {
+  laterMove(): { samples: number; residual: number } {
     const T = EARLY_TAPS;
     const slot = (this.frames - 1) % RING;
-    let least = Number.POSITIVE_INFINITY;
-    for (let shift = 1; shift <= SHIFTS; shift++) {
-      let sum = 0;
+    let best = { samples: 0, residual: Number.POSITIVE_INFINITY };
+    const parts = this.moveParts;
+    for (let shift = 0; shift <= SHIFTS; shift++) {
+      parts.fill(0);
       for (let b = 0; b < BINS; b++) {
         if (this.novelty[b]! > NOVELTY_MAX) continue;
         let sRe = 0, sIm = 0;
@@ -205,12 +225,43 @@ export class EarlyEchoFilter {
           sRe += this.wRe[wb + p]! * xr - this.wIm[wb + p]! * xi;
           sIm += this.wRe[wb + p]! * xi + this.wIm[wb + p]! * xr;
         }
-        const eRe = this.specRe[FIRST_BIN + b]! - sRe, eIm = this.specIm[FIRST_BIN + b]! - sIm;
-        sum += eRe * eRe + eIm * eIm;
+        for (let k = 0; k < MOVE_PARTS.length; k++) {
+          const c = PART_COS[k * BINS + b]!, sn = PART_SIN[k * BINS + b]!;
+          const eRe = this.micRe[b]! - (sRe * c + sIm * sn), eIm = this.micIm[b]! - (sIm * c - sRe * sn);
+          parts[k] += eRe * eRe + eIm * eIm;
+        }
       }
-      least = Math.min(least, sum);
+      for (let k = 0; k < MOVE_PARTS.length; k++) {
+        const samples = shift * HOP + MOVE_PARTS[k]!;
+        if (samples >= LEAST_MOVE && parts[k]! < best.residual) best = { samples, residual: parts[k]! };
+      }
     }
-    return least;
+    return best;
+  }
+
+  /** What the last frame's prediction leaves over the bins it counted with the reference read `samples` earlier (the echo that much later): each tap's spectrum taken again there. */
+  residualMovedBy(samples: number): number {
+    const T = EARLY_TAPS;
+    const { movedRe: yRe, movedIm: yIm } = this;
+    yRe.fill(0);
+    yIm.fill(0);
+    for (let p = 0; p < T; p++) {
+      this.reference.read(Math.round(this.lastRead - samples - p * HOP) + HOP - FFT_SIZE, this.readBuffer);
+      this.spectrumOf(this.readBuffer);
+      for (let b = 0; b < BINS; b++) {
+        const xr = this.specRe[FIRST_BIN + b]!, xi = this.specIm[FIRST_BIN + b]!;
+        const w = b * T + p;
+        yRe[b] += this.wRe[w]! * xr - this.wIm[w]! * xi;
+        yIm[b] += this.wRe[w]! * xi + this.wIm[w]! * xr;
+      }
+    }
+    let sum = 0;
+    for (let b = 0; b < BINS; b++) {
+      if (this.novelty[b]! > NOVELTY_MAX) continue;
+      const eRe = this.micRe[b]! - yRe[b]!, eIm = this.micIm[b]! - yIm[b]!;
+      sum += eRe * eRe + eIm * eIm;
+    }
+    return sum;
   }
 
   /**
@@ -228,6 +279,16 @@ export class EarlyEchoFilter {
     this.pRe.fill(0);
     this.pIm.fill(0);
     this.started.fill(0);
+    this.reread(refPos, delaySamples);
+    this.micWindow.set(micBefore.subarray(micBefore.length - (FFT_SIZE - HOP)), HOP);
+  }
+
+  /**
+   * The reference was found to be read elsewhere (the echo moved: EarlyEcho): what was learnt is
+   * kept, the taps' spectra are taken again for the next frame, at `refPos`, read `delaySamples`
+   * before it.
+   */
+  reread(refPos: number, delaySamples: number): void {
     for (let k = 1; k < RING; k++) {
       this.reference.read(Math.round(refPos - k * HOP - delaySamples) + HOP - FFT_SIZE, this.readBuffer);
       this.spectrumOf(this.readBuffer);
@@ -235,7 +296,6 @@ export class EarlyEchoFilter {
       this.refRe.set(this.specRe.subarray(FIRST_BIN, LAST_BIN + 1), slot * BINS);
       this.refIm.set(this.specIm.subarray(FIRST_BIN, LAST_BIN + 1), slot * BINS);
     }
-    this.micWindow.set(micBefore.subarray(micBefore.length - (FFT_SIZE - HOP)), HOP);
   }
 
   /**
@@ -249,6 +309,7 @@ export class EarlyEchoFilter {
     this.micWindow.copyWithin(0, HOP);
     this.micWindow.set(mic, FFT_SIZE - HOP);
     // The reference window ending where the frame ends, less the delay.
+    this.lastRead = refPos - delaySamples;
     this.reference.read(Math.round(refPos - delaySamples) + HOP - FFT_SIZE, this.readBuffer);
     this.spectrumOf(this.readBuffer);
     this.refRe.set(this.specRe.subarray(FIRST_BIN, LAST_BIN + 1), slot * BINS);
@@ -292,6 +353,8 @@ export class EarlyEchoFilter {
       }
       this.novelty[b] = novelty;
       const mRe = this.specRe[FIRST_BIN + b]!, mIm = this.specIm[FIRST_BIN + b]!;
+      this.micRe[b] = mRe;
+      this.micIm[b] = mIm;
       const micPower = mRe * mRe + mIm * mIm;
       // The floor of the bin's power smoothed over ~10 frames: one bin's power in one frame of
       // noise scatters by tens of dB, and the floor of that fell far under the noise's mean.

@@ -119,6 +119,11 @@ export class EchoEnvelope {
     return this.trained && this.distrustFrames > 0;
   }
 
+  /** The reading moved to where a search found the echo: the fit at other delays, judged at the old reading, starts over (echo-shift.ts). */
+  readingMoved(): void {
+    this.shift.reset();
+  }
+
   /**
    * The echo moved, as something else saw (EchoPathBound.push): the prediction means nothing
    * until relearnt, as after a dropout it sees itself.

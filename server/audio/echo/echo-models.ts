@@ -63,6 +63,16 @@ export class EchoModels {
     return this.early === null || this.early.retired ? null : this.early.leakDb;
   }
 
+  /** A move of the echo the early filter found this frame (samples later), and the frames since it moved; null when none (early-echo.ts). */
+  get earlyMove(): { samples: number; frames: number } | null {
+    return this.early?.foundMove ?? null;
+  }
+
+  /** The reading moved to where a search found the echo: the envelope model's fit at other delays starts over. */
+  readingMoved(): void {
+    this.envelope.readingMoved();
+  }
+
   /** The echo moved, as the path bound saw (EchoPathBound.push): the envelope model stands down. */
   echoMoved(): void {
     this.envelope.standDown();

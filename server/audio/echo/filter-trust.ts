@@ -461,11 +461,24 @@ export class FilterTrust {
    * underrun in a pause: late-echo-probe.ts): the reference is read there, the filter hears the
    * frames since the probe began again at that reading, and a distrust as it settles is the move's.
    */
-  private lateEchoFound(frame: number, move: number): void {
+  private lateEchoFound(frame: number, move: number, frames = 0): void {
     this.d.clock.skipStall(move);
-    this.lateEcho.replay(move, this.d.hearAgain, frame);
+    this.lateEcho.replay(move, this.d.hearAgain, frame, frames);
     this.movedAt = frame;
     this.realigned = true;
+    this.realignments++;
+  }
+
+  /**
+   * At frame `frame`'s end, the early filter found the echo come `move` samples off (negative:
+   * later) `frames` frames ago (early-echo.ts): taken as the probe's while the filter is trusted,
+   * and as a stall's move found while it is distrusted (readingMoved: the frames since heard again
+   * there, trusted at once, any search of its own over).
+   */
+  echoFoundLater(frame: number, move: number, frames: number): void {
+    if (this.trustedNow) return this.lateEchoFound(frame, move, frames);
+    this.d.clock.skipStall(move);
+    this.readingMoved(frame, move, frames);
     this.realignments++;
   }
 

@@ -19,7 +19,10 @@
 // Measured (bench:echo short underruns, against the code before in the same session): office
 // barge-ins 544 -> 64 ms (-6 dB, 50 ms 2 s in) and 96 -> 64 (0 dB, 10 ms 3 s in); the 4 missed
 // remain (the filter, run misaligned for the 100-200 ms before a move is confirmed, cancels little
-// after it), and one late cell came later (0 dB, 50 ms 2 s in: 544 -> 1696 ms).
+// after it), and one late cell came later (0 dB, 50 ms 2 s in: 544 -> 1696 ms). Those the early
+// filter mends while it runs (the first seconds: early-echo.ts), finding the move itself as the
+// echo comes back, before the user's word; a move found there is replayed through this probe's
+// history (replay).
 import { CLEARLY_BETTER, EchoRealigner } from './echo-realign.js';
 import type { EchoReference } from './reference.js';
 import { ShadowEcho } from './shadow-echo.js';
@@ -78,9 +81,13 @@ export class LateEchoProbe {
     return move ?? 0;
   }
 
-  /** After a move: the frames kept since the probe began, moved by it, for the filter to hear again; the probe ends. */
-  replay(move: number, each: (mic: Int16Array, readFrom: number) => void, frame: number): void {
-    this.realigner.replay(move, each, frame - this.since + 1);
+  /**
+   * After a move found at frame `frame` (by the probe, or elsewhere: the early filter's, `frames`
+   * frames after the echo moved): the frames kept since the probe began, or those, moved by it, for
+   * the filter to hear again; a probe under way ends.
+   */
+  replay(move: number, each: (mic: Int16Array, readFrom: number) => void, frame: number, frames = 0): void {
+    this.realigner.replay(move, each, Math.max(this.probing ? frame - this.since + 1 : 0, frames));
     this.stop();
   }
 }
