@@ -67,7 +67,7 @@ const NEAR_END = 10 ** (NEAR_END_DB / 10);
 const LOUDER_THAN_ECHO = 10 ** (3 / 10);
 /** The leak the expected residual is taken at, at least (dB). */
 const LEAST_LEAK_DB = -20;
-/** A frame the prediction made 10-50 ms later leaves under this share of the residual (6 dB under): the echo moved. Judged only once the filter vouches (younger, a prediction 3 dB better elsewhere was chance). */
+/** A frame the prediction made 1-55 ms later leaves under this share of the residual (6 dB under): the echo moved. Judged only once the filter vouches (younger, a prediction 3 dB better elsewhere was chance). */
 const MOVED_SHARE = 0.25;
 /** How long the move is searched for once the echo is seen to have moved (400 ms, as the canceller's probe: late-echo-probe.ts). */
 const MOVE_SEARCH_FRAMES = 40;
@@ -256,7 +256,7 @@ export class EarlyEcho {
     // left only 0-8 dB over a young leak, which learnt from those frames and rose 1 dB a frame).
     const usableBefore = this.placed && leakBefore <= USABLE_LEAK_DB;
     const nearEnd = residual > expected * NEAR_END || (usableBefore && filter.micEnergy > filter.echoEnergy * LOUDER_THAN_ECHO);
-    // The echo moved (a short underrun the server never saw): the prediction made 10-50 ms later
+    // The echo moved (a short underrun the server never saw): the prediction made 1-55 ms later
     // explains the frame far better than where the filter reads. It vouches for nothing until it
     // has found where (searchMove), and retires where it cannot (still catching up after a
     // placement, or the canceller unable to move its reading).
