@@ -21,7 +21,8 @@
 //  - barge-ins every 250 ms from 1 to 7 s into the first and second answer (echo-barge-in-grid.ts).
 //  - barge-ins 100-600 ms after the client ran dry for 300 ms (echo-stall.ts).
 //  - realigns: echo-only turns after underruns the server never saw, 3-7 s into a first answer (echo-realign.ts).
-//  - short-underruns: 10-50 ms underruns 2-3 s into a first answer: echo-only turns and a barge-in after each (echo-short-underrun.ts).
+//  - short-underruns: 10-50 ms underruns 2-3 s into a first answer: echo-only turns and a barge-in after each (echo-short-underrun.ts);
+//    odd-underruns: the same with 7-43 ms gaps, no whole number of 10 ms frames.
 //  - pauses: tentative onsets (an answer paused, then resumed) the echo alone draws, 48 answers (echo-pauses.ts).
 //  - run-shifts: a second answer the client began up to 10 ms earlier or 100 ms later than the
 //    server placed it: echo-only turns and barge-ins 1 and 2 s in (echo-run-shift.ts).
@@ -52,7 +53,7 @@ import { runLongerStallBench, runPartialStallBench } from './echo-partial-stall.
 import { runUnderrunBargeInBench } from './echo-underrun.js';
 import { runRealignBench } from './echo-realign.js';
 import { runEchoPauseBench } from './echo-pauses.js';
-import { runShortUnderrunBench } from './echo-short-underrun.js';
+import { ODD_UNDERRUNS_MS, runShortUnderrunBench } from './echo-short-underrun.js';
 import { runRunShiftBench } from './echo-run-shift.js';
 import { speak } from '../../test/support/espeak.js';
 import { ROOMS, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
@@ -69,7 +70,7 @@ const LONG_UNDERRUN = { atMs: 3000, gapMs: 300 };
 type Mode = 'on' | 'gate' | 'off';
 
 /** What `--only` may name: the simulated rooms (self-interruptions, ERLE, convergence, barge-in at 7 s, double-talk SNR, CPU), then each further section. */
-export const SECTIONS = ['rooms', 'early', 'barge-in-grid', 'stalls', 'underruns', 'realigns', 'short-underruns', 'run-shifts', 'pauses', 'played-stalls', 'partial-stalls', 'longer-stalls', 'clocks', 'double-talk', 'socket'] as const;
+export const SECTIONS = ['rooms', 'early', 'barge-in-grid', 'stalls', 'underruns', 'realigns', 'short-underruns', 'odd-underruns', 'run-shifts', 'pauses', 'played-stalls', 'partial-stalls', 'longer-stalls', 'clocks', 'double-talk', 'socket'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** `--only a,b`: those sections (an unknown name is an error); none given: all. */
@@ -259,6 +260,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   const underruns = sections.has('underruns') && speexAvailability().available ? await runUnderrunBargeInBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const realigns = sections.has('realigns') && speexAvailability().available ? await runRealignBench(silero, assistant, USER_DBFS) : null;
   const shortUnderruns = sections.has('short-underruns') && speexAvailability().available ? await runShortUnderrunBench(silero, assistant, voices[0]!.samples, USER_DBFS) : null;
+  const oddUnderruns = sections.has('odd-underruns') && speexAvailability().available ? await runShortUnderrunBench(silero, assistant, voices[0]!.samples, USER_DBFS, ODD_UNDERRUNS_MS) : null;
   const runShifts = sections.has('run-shifts') && speexAvailability().available ? await runRunShiftBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const pauses = sections.has('pauses') && speexAvailability().available ? await runEchoPauseBench(silero, ANSWER, USER_DBFS) : null;
   const playedStalls = sections.has('played-stalls') && speexAvailability().available ? await runPlayedStallBench(silero, assistant, speak(SECOND_ANSWER)!, USER_DBFS) : null;
@@ -274,7 +276,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   const doubleTalk = sections.has('double-talk') && speexAvailability().available && doubleTalkAssetsPresent() ? await runDoubleTalkBench(assistant, ROOMS[0]!, [-10, 0, 6], USER_DBFS) : null;
   // The closed loop through the real socket, in real time (needs libspeexdsp1 for the 'on' rows).
   const socket = sections.has('socket') && speexAvailability().available ? await runSocketEchoBench() : null;
-  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, bargeInGrid, stalls, underruns, realigns, shortUnderruns, runShifts, pauses, playedStalls, partialStalls, longerStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
+  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, bargeInGrid, stalls, underruns, realigns, shortUnderruns, oddUnderruns, runShifts, pauses, playedStalls, partialStalls, longerStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
   if (rows.length) console.table(rows);
   if (early) {
     console.log("Early barge-ins (espeak voice) into the session's first and second answer, onset delta vs no echo (ms) at 1.0 / 1.5 / 2.0 / 3.0 s in; underrunTurns: turns started by an underrun 1.5 s into the second answer:");
@@ -296,9 +298,9 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
     console.log(`Underruns the server never saw in a first answer (the client ran dry g ms at s ms), echo only: turns the echo started after them; +found: the echo found again at its new delay. In all: ${realigns.turns} turns in ${realigns.underruns} underruns, ${realigns.found} found:`);
     console.table(realigns.rows);
   }
-  if (shortUnderruns) {
-    const u = shortUnderruns;
-    console.log(`Short underruns the server never saw early in a first answer (the client ran dry g ms at s ms): turns the echo alone started after them / a barge-in 300 ms after the audio resumed, onset delta vs no echo (ms). In all, ${u.underruns} underruns: turns ${u.turns}, barge-ins missed ${u.missed}, later than 100 ms ${u.late}:`);
+  for (const [u, what] of [[shortUnderruns, 'Short underruns'], [oddUnderruns, 'Short underruns of odd lengths (no whole number of 10 ms frames)']] as const) {
+    if (!u) continue;
+    console.log(`${what} the server never saw early in a first answer (the client ran dry g ms at s ms): turns the echo alone started after them / a barge-in 300 ms after the audio resumed, onset delta vs no echo (ms). In all, ${u.underruns} underruns: turns ${u.turns}, barge-ins missed ${u.missed}, later than 100 ms ${u.late}:`);
     console.table(u.rows);
   }
   if (runShifts) {
