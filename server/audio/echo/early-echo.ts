@@ -42,6 +42,9 @@
 // Learning again from the past when placed, and the leak's 2 dB steps (were 1): grid late 7 -> 1
 // (office and far rooms 1.0-1.25 s in: 608-1856 -> 0-32 ms), early rows 1.0 s in 64 -> 0-32 and
 // 608-1024 -> 0 (the far room at 0 dB still 992), every other row of bench:echo identical.
+// Finding a move itself (against the code that stood down at it, same session): short underruns
+// (48) missed 4 -> 0, later than 100 ms 4 -> 0; odd-length ones (80: 7-43 ms) turns 12 -> 0,
+// missed 6 -> 1, later than 100 ms 10 -> 3; every other section identical.
 import { DelayLock } from './delay-lock.js';
 import { EARLY_TAPS, EarlyEchoFilter, WINDOW_FRAMES } from './early-filter.js';
 import { EchoLeak, type LeakSteps } from './echo-leak.js';
