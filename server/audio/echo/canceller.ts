@@ -471,7 +471,7 @@ export class EchoCanceller {
     // frames since, and the gap's, heard again). Moved by any search, the envelope model's fit at
     // other delays (echo-shift.ts) starts over there.
     const earlyMove = this.models.earlyMove;
-    if (earlyMove) this.trust.echoFoundLater(frameIndex, -earlyMove.samples, earlyMove.frames + 1 + Math.ceil(earlyMove.samples / FRAME));
+    if (earlyMove) this.trust.echoFoundLater(frameIndex, -earlyMove.samples, earlyMove.frames);
     if (this.trust.realignedJumps !== jumps) {
       this.models.readingMoved();
       this.onReadingMoved?.('jump');

@@ -142,7 +142,7 @@ export class EarlyEcho {
   private steps = 0;
   /** The search for where the echo went (see searchMove): the frames it has left, the step it began at, and the move the last frame found (NaN: none). */
   private moveSearch: { framesLeft: number; since: number; candidate: number } | null = null;
-  /** A move found (samples later) and the frames since the echo was seen to move, until the canceller takes it (foundMove). */
+  /** A move found (samples later) and the frames to hear again at it (since the echo was seen to move, and the gap's), until the canceller takes it (foundMove). */
   private found: { samples: number; frames: number } | null = null;
   /** Whether the canceller can read the reference elsewhere (its delay locked): else a move found is of no use, and the filter retires. */
   private mayFollow = false;
@@ -177,8 +177,8 @@ export class EarlyEcho {
   }
 
   /**
-   * The move of the echo the filter found (samples later) and the frames since it was seen to
-   * move: the canceller reads the reference there from the next frame (FilterTrust.echoFoundLater),
+   * The move of the echo the filter found (samples later) and the frames to hear again at it (since
+   * it was seen to move, and the gap's): the canceller reads the reference there from the next frame (FilterTrust.echoFoundLater),
    * and the filter reads on with it. Read once, at the frame's end.
    */
   get foundMove(): { samples: number; frames: number } | null {
@@ -319,7 +319,8 @@ export class EarlyEcho {
       }
     }
     const fits = best.samples !== 0 && best.residual < residual * MOVED_SHARE && best.residual < mic * MOVED_SHARE;
-    if (fits && Math.abs(best.samples - search.candidate) <= MOVE_AGREE) this.found = { samples: best.samples, frames: this.steps - search.since };
+    // The frames to hear again at the move: those since it was seen, this one, and the gap's before them.
+    if (fits && Math.abs(best.samples - search.candidate) <= MOVE_AGREE) this.found = { samples: best.samples, frames: this.steps - search.since + 1 + Math.ceil(best.samples / FRAME_SAMPLES) };
     search.candidate = fits ? best.samples : Number.NaN;
   }
 

@@ -31,7 +31,7 @@ const LAST_BIN = 128;
 const BINS = LAST_BIN - FIRST_BIN + 1;
 /** Taps of 10 ms from where the filter is placed: 200 ms, the direct path and the room's tail. */
 export const EARLY_TAPS = 20;
-/** The echo's prediction is also made this many frames later (10-50 ms: a short underrun moved the echo), to see whether it fits better there. */
+/** The echo's prediction is also made up to this many frames later (with MOVE_PARTS, 1-55 ms: a short underrun moved the echo), to see whether it fits better there. */
 const SHIFTS = 5;
 const RING = EARLY_TAPS + SHIFTS;
 /**

@@ -63,7 +63,7 @@ export class EchoModels {
     return this.early === null || this.early.retired ? null : this.early.leakDb;
   }
 
-  /** A move of the echo the early filter found this frame (samples later), and the frames since it moved; null when none (early-echo.ts). */
+  /** A move of the echo the early filter found this frame (samples later), and the frames to hear again at it; null when none (early-echo.ts). */
   get earlyMove(): { samples: number; frames: number } | null {
     return this.early?.foundMove ?? null;
   }
