@@ -408,8 +408,11 @@ test('a barge-in 300 ms after a 10-30 ms underrun 2-3 s into a first answer at 0
   // filter, which vouches for nothing while it searches, found the move only once its turned
   // prediction (a poor stand-in for 48 samples past a whole frame) fitted: the word had ended
   // 30 ms short of the VAD's minimum (bench:echo, its voice: 960 ms late). Now read exactly.
+  // Small room, 23 ms 2 s in: the user's first syllable, just after a loud one of the echo, stood
+  // 1-3 dB over the residual the early filter expects, then held flat over its 200 ms span at that
+  // syllable's (bench:echo's odd-length underruns: 1056 ms late). Now that expectation decays.
   const asker = atLevel(speak('Wait, stop please. I have a question about the river.', 'en-gb+f3')!, -26);
-  const cases = [[ROOMS[1]!, 2000, 30], [ROOMS[1]!, 3000, 30], [ROOMS[1]!, 3000, 10], [ROOMS[3]!, 2000, 30], [ROOMS[2]!, 2000, 23]] as const;
+  const cases = [[ROOMS[1]!, 2000, 30], [ROOMS[1]!, 3000, 30], [ROOMS[1]!, 3000, 10], [ROOMS[3]!, 2000, 30], [ROOMS[2]!, 2000, 23], [ROOMS[0]!, 2000, 23]] as const;
   for (const [room, underrunAtMs, gapMs] of cases) {
     const atMs = underrunAtMs + gapMs + 300;
     const name = `${room.name}, ${gapMs} ms at ${underrunAtMs}`;

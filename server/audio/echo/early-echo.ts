@@ -15,10 +15,11 @@
 // 16 frames at a time: the office's and far room's echo found at 0.8 s had come at 0.18 and
 // 0.45 s, and a filter starting from nothing there vouched at 1.4-1.5 s; now 0.8-1.0 s.
 //
-// Its leak: a high percentile of residual over the loudest echo it predicted over its span, in
-// echo alone, learnt as the canceller's (echo-leak.ts) but faster (the filter converges in a few
-// hundred ms: 2 dB a frame down where a frame is 10 dB under it), and never taken under -20 dB.
-// It vouches once the leak is down to -10 dB.
+// Its leak: a high percentile of residual over the loudest echo it predicted (decaying 0.5 dB a
+// frame, as a room's tail), in echo alone, learnt as the canceller's (echo-leak.ts) but faster
+// (the filter converges in a few hundred ms: 2 dB a frame down where a frame is 10 dB under it),
+// and never taken under -20 dB. It vouches once the leak is down to -10 dB, and goes on until
+// it is up to -8 dB.
 //
 // An echo come 1-55 ms later than it reads (a short underrun the server never saw: a frame the
 // prediction made later explains 6 dB better) it finds itself, as it comes back: the move whose
@@ -45,6 +46,13 @@
 // Finding a move itself (against the code that stood down at it, same session): short underruns
 // (48) missed 4 -> 0, later than 100 ms 4 -> 0; odd-length ones (80: 7-43 ms) turns 12 -> 0,
 // missed 6 -> 1, later than 100 ms 10 -> 3; every other section identical.
+// Its expectation decaying (it was held flat over the span), vouching on to -8 dB, and nothing
+// vouched for 50 ms after the echo went missing (2026-12-07, against the code before, same
+// session): grid first answer later than 100 ms 1 -> 0 (far room 0 dB 1.0 s in: 992 -> 96 ms),
+// odd-length underruns later than 100 ms 3 -> 2 (small room 0 dB 23 ms 2 s in: 1056 -> 32 ms);
+// other barge-in cells equal or up to 64 ms sooner but two (office 0 dB, 7 and 10 ms 3 s in:
+// 0 -> 32), and two early cells 1.5 s in now start a VAD frame before the no-echo onset; the
+// echo-only rows, stalls, clocks and pauses identical.
 import { DelayLock } from './delay-lock.js';
 import { EARLY_TAPS, EarlyEchoFilter, WINDOW_FRAMES } from './early-filter.js';
 import { EchoLeak, type LeakSteps } from './echo-leak.js';
@@ -86,6 +94,29 @@ const MOVE_SETTLE_FRAMES = 30;
 const LEAK_COVERAGE = 0.05;
 /** The filter vouches for frames once its leak is down to this (it cancels at least 10 dB). */
 const USABLE_LEAK_DB = -10;
+/**
+ * Vouching, it goes on until its leak is up to this: a user's first syllable, faint under the echo
+ * (17 dB in the far room 1.0 s in), stands within its near-end margin, and its leak, learning from
+ * it, rose past -10 dB within 30 ms, just as the user grew louder than the echo (grid: 992 ms late).
+ */
+const STILL_USABLE_LEAK_DB = -8;
+/**
+ * The microphone under the echo predicted by this much (3 dB) says the echo went missing; it
+ * vouches for nothing for MISSING_HOLD_FRAMES after: the echo of an underrun came back 30 ms late
+ * 3 dB louder than the prediction at the old reading, 15 dB over what it expected, a frame before
+ * it was seen to have moved (the office, with its expected echo decaying: early-echo.test.ts).
+ */
+const ECHO_MISSING = 2;
+const MISSING_HOLD_FRAMES = 5;
+/**
+ * The loudest echo predicted decays this much a frame (0.5 dB: a 1.2 s RT60, far longer than
+ * bench:echo's rooms' 150-300 ms). The leak is learnt against it too: at 1 dB the leak sat higher
+ * (the tails' share counted) and rose on a user's faint first frames (grid, near room 0 dB 1.25 s
+ * in: 32 -> 128 ms; far room, 50 ms underrun 2 s in: 32 -> 992); at 0.3 dB the far room 1.0 s in
+ * stayed 992 ms late. Learnt against the 200 ms maximum, with only the expectation decaying, the
+ * echo alone under a two-device clock drift (300 ppm) started four turns.
+ */
+const ECHO_PEAK_DECAY = 10 ** (-0.5 / 10);
 /** Retired once SpeexDSP's leak has been at or under this for RETIRE_AFTER_FRAMES frames of echo, or after MAX_ECHO_FRAMES of echo. */
 const RETIRE_LEAK_DB = -25;
 const RETIRE_AFTER_FRAMES = 100;
@@ -131,8 +162,12 @@ export class EarlyEcho {
   private retiredFlag = false;
   private frames = 0;
   private residualNow = 0;
-  /** The echo the filter predicted in its last EARLY_TAPS frames. */
-  private readonly echoHistory = new Float64Array(EARLY_TAPS);
+  /** The loudest echo the filter predicted, decaying ECHO_PEAK_DECAY a frame. */
+  private echoPeak = 0;
+  /** It vouched for the last frame of echo (and goes on until its leak is up to STILL_USABLE_LEAK_DB). */
+  private vouching = false;
+  /** The step the echo was last seen missing. */
+  private missingAt = Number.NEGATIVE_INFINITY;
   private expectedNow = 0;
   /** The microphone frames since the filter was made and their positions on the reference (the last KEPT_FRAMES), and whether reference audio could echo in each. */
   private readonly kept = new LockHistory(FRAME_SAMPLES, KEPT_FRAMES);
@@ -242,12 +277,14 @@ export class EarlyEcho {
     // Judged before learning: the expected residual of this frame comes from what was learnt before it.
     const leakBefore = this.leak.db;
     filter.frame(mic, refPos, this.placedMs * SAMPLES_PER_MS);
-    // The loudest echo it predicted over its span: the residual of a loud syllable lingers in the
-    // room's tail as the echo decays (the residual over the echo predicted just then stood
-    // 10-14 dB over its leak in the office's decays).
-    this.echoHistory[this.steps++ % EARLY_TAPS] = filter.echoEnergy;
-    let echo = 0;
-    for (let k = 0; k < EARLY_TAPS; k++) if (this.echoHistory[k]! > echo) echo = this.echoHistory[k]!;
+    // The loudest echo it predicted, decaying as a room's tail does: the residual of a loud syllable
+    // lingers as the echo decays (the residual over the echo predicted just then stood 10-14 dB
+    // over its leak in the office's decays). Held flat over the filter's 200 ms span instead, a
+    // 72 dB syllable hid the far room's user 3-8 dB over the echo after it (grid, 1.0 s in), and
+    // the small room's user 2 dB under one (23 ms underrun 2 s in: 1056 ms late).
+    this.steps++;
+    this.echoPeak = Math.max(filter.echoEnergy, this.echoPeak * ECHO_PEAK_DECAY);
+    const echo = this.echoPeak;
     // What no reading of the echo a few samples off explains (EarlyEchoFilter.explainedResidualEnergy).
     const residual = filter.explainedResidualEnergy;
     const noise = filter.noiseEnergy;
@@ -257,7 +294,7 @@ export class EarlyEcho {
     // A near-end voice: what it leaves well over what it expects, or, once it vouches, a microphone
     // clearly louder than the echo it predicts (the user adds energy; at 0 dB the far room's user
     // left only 0-8 dB over a young leak, which learnt from those frames and rose 1 dB a frame).
-    const usableBefore = this.placed && leakBefore <= USABLE_LEAK_DB;
+    const usableBefore = this.placed && leakBefore <= (this.vouching ? STILL_USABLE_LEAK_DB : USABLE_LEAK_DB);
     const nearEnd = residual > expected * NEAR_END || (usableBefore && filter.micEnergy > filter.echoEnergy * LOUDER_THAN_ECHO);
     // The echo moved (a short underrun the server never saw): the prediction made 1-55 ms later
     // explains the frame far better than where the filter reads. It vouches for nothing until it
@@ -280,13 +317,19 @@ export class EarlyEcho {
       if (!nearEnd && usableBefore) filter.followDrift();
     }
     const usable = active && usableBefore;
+    if (active) this.vouching = usable;
+    // The echo went missing (the microphone well under the echo predicted: a user only adds to it):
+    // the client ran dry, and the echo may come back later than the filter reads it. Until it is
+    // seen to move (and the filter stands down, or finds where) it vouches for nothing.
+    if (filter.micEnergy * ECHO_MISSING < filter.echoEnergy) this.missingAt = this.steps;
+    const echoThere = this.steps - this.missingAt > MISSING_HOLD_FRAMES;
     // No more of the user than the microphone holds over the echo predicted: a prediction of echo
     // that is not there (the client ran dry) leaves a residual louder than the microphone, and an
     // echo path drifting (a loudspeaker on another clock, 300 ppm) one the filter no longer
     // cancels, though its energy is the echo's (the user adds energy; bench:echo's two-device
     // clock rows, small room: the echo alone stood 10-19 dB over the expected residual 1.3-2.6 s in).
     this.residualNow = Math.min(residual, Math.max(0, filter.micEnergy - filter.echoEnergy));
-    this.expectedNow = usable ? Math.max(expected, 1e-3) : 0;
+    this.expectedNow = usable && echoThere ? Math.max(expected, 1e-3) : 0;
   }
 
   /**
@@ -331,7 +374,7 @@ export class EarlyEcho {
     if (covered || filter === null) return;
     this.placedMs = Math.max(0, delayMs - MARGIN_MS);
     this.moveSearch = null;
-    this.echoHistory.fill(0);
+    this.echoPeak = 0;
     this.leak = new EchoLeak(LEAK_STEPS);
     // The frames kept, heard again at the new delay, judged and learnt from as they were live
     // (a few a frame: frame() steps through them).
