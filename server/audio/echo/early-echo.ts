@@ -319,8 +319,9 @@ export class EarlyEcho {
     const usable = active && usableBefore;
     if (active) this.vouching = usable;
     // The echo went missing (the microphone well under the echo predicted: a user only adds to it):
-    // the client ran dry, and the echo may come back later than the filter reads it. Until it is
-    // seen to move (and the filter stands down, or finds where) it vouches for nothing.
+    // the client ran dry, and the echo may come back later than the filter reads it, a frame or
+    // two before the move is seen (and searched for, or the filter stands down). For 50 ms after,
+    // it vouches for nothing.
     if (filter.micEnergy * ECHO_MISSING < filter.echoEnergy) this.missingAt = this.steps;
     const echoThere = this.steps - this.missingAt > MISSING_HOLD_FRAMES;
     // No more of the user than the microphone holds over the echo predicted: a prediction of echo
