@@ -466,7 +466,7 @@ export class EchoCanceller {
     // +6 dB, the answer begun 100 ms late: unusable 1 s in, it vouched for no bridge, and a
     // barge-in there was heard 992 ms late). Where the echo is there, a few samples off, they learn.
     const modelled = !this.bypassFlag && !this.noEchoPath && !(unplaced && filterRan && this.trust.echoMissingIn(frameIndex));
-    const envelopeEcho = this.models.frame({ mic, micEnergy, now, frameIndex, modelled, active, filterHearsNoEcho, refPos, lockedDelayMs: this.delayMs, leakDb: this.leak.db }, evidence);
+    const envelopeEcho = this.models.frame({ mic, micEnergy, now, frameIndex, modelled, active, filterHearsNoEcho, refPos, lockedDelayMs: this.delayMs, leakDb: this.leak.db, linearEnergy }, evidence);
     // The early filter found where the echo went (a short underrun): the reading moves there (its
     // frames since, and the gap's, heard again). Moved by any search, the envelope model's fit at
     // other delays (echo-shift.ts) starts over there.
@@ -486,8 +486,10 @@ export class EchoCanceller {
     // until the run's echo confirms them, and a user's first word sinking into its quiet end (6 dB
     // over a residual of such a filter) ended the candidate: bench:echo partial-stall barge-ins
     // 960 -> 96 and 992 -> 192 ms, an underrun row's 960 -> 64 ms; no turn more (at -20 dB: two
-    // partial-stall rows started one).
-    evidence.filterCancels = evidence.trusted && this.speex !== null && this.leak.db <= BRIDGE_LEAK_DB;
+    // partial-stall rows started one). So does the early filter vouching with its leak down to -20
+    // dB where SpeexDSP is slower (the near room 3 s in: "Wait," 224 ms heard, then held a frame
+    // as the echo came back, the VAD still hearing speech; missed).
+    evidence.filterCancels = evidence.trusted && this.speex !== null && (this.leak.db <= BRIDGE_LEAK_DB || this.models.earlyCancels);
     // Any delay in range, a jumped one included; read only while the filter is distrusted (allowsOnset).
     evidence.rawResidual = active && !gateTrusts ? this.pathBound.echoEnergyBound(now) : 0;
     if (testedSilence) evidence.rawResidual = this.pathBound.anyDelayEchoBound(now - this.maxDelayBlocks, now + Math.ceil(testedSilence.samples / FRAME));

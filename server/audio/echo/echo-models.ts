@@ -23,6 +23,9 @@ const RUN_CONFIRM_FRAMES = 50;
  */
 const SPECTRAL_STARTS_AFTER_FRAMES = 100;
 
+/** The early filter's leak at or under which it models the echo well enough for a candidate to be bridged on its word (EchoModels.earlyCancels), dB. */
+const EARLY_CANCELS_LEAK_DB = -20;
+
 /** One microphone frame as the models see it. */
 export interface ModelFrame {
   mic: Int16Array;
@@ -39,6 +42,8 @@ export interface ModelFrame {
   refPos: number;
   lockedDelayMs: number | null;
   leakDb: number;
+  /** What the filter left of the frame (its linear output's energy; the microphone's without SpeexDSP). */
+  linearEnergy: number;
 }
 
 export class EchoModels {
@@ -61,6 +66,11 @@ export class EchoModels {
   /** The early filter's leak, dB; null once it is retired (for tracing). */
   get earlyLeakDb(): number | null {
     return this.early === null || this.early.retired ? null : this.early.leakDb;
+  }
+
+  /** The early filter vouched for the last frame with its leak at or under EARLY_CANCELS_LEAK_DB: it models the echo well. */
+  get earlyCancels(): boolean {
+    return this.early !== null && this.early.expected > 0 && this.early.leakDb <= EARLY_CANCELS_LEAK_DB;
   }
 
   /** A move of the echo the early filter found this frame (samples later), and the frames to hear again at it; null when none (early-echo.ts). */
@@ -126,7 +136,7 @@ export class EchoModels {
     // echo the models do not run on (the canceller bypassed, a headset) stands it down for good.
     if (!f.modelled && f.active) this.early?.standDown();
     const early = f.modelled ? this.early : null;
-    early?.frame({ mic: f.mic, micEnergy: f.micEnergy, refPos: f.refPos, active: f.active, lockedDelayMs: f.lockedDelayMs, mainLeakDb: f.leakDb, mainTrusted: evidence.trusted });
+    early?.frame({ mic: f.mic, micEnergy: f.micEnergy, refPos: f.refPos, active: f.active, lockedDelayMs: f.lockedDelayMs, mainLeakDb: f.leakDb, mainOutEnergy: f.linearEnergy, mainTrusted: evidence.trusted });
     evidence.earlyResidual = early ? early.residual : 0;
     evidence.earlyExpected = early ? early.expected : 0;
     return usable ? envelopeEcho : 0;

@@ -60,7 +60,7 @@ export interface FrameEvidence {
   spectralMayStart: boolean;
   /** The echo models may start speech: false while the envelope model fits the echo better at another delay (EchoEnvelope.aligned). */
   modelsMayStart: boolean;
-  /** The adaptive filter, trusted, cancels the echo deeply (its leak low): the echo is well modelled without the echo models. */
+  /** The adaptive filter, trusted, cancels the echo deeply (its leak low), or the early filter does: the echo is well modelled without the echo models. */
   filterCancels: boolean;
   /** The filter was distrusted just now, trusted and proven before: a candidate it let start may be bridged. */
   freshDistrust: boolean;
