@@ -23,8 +23,8 @@ interface Options {
   underrun?: { atMs: number; gapMs: number };
   /** The canceller distrusts its filter from this ms on. */
   distrustAtMs?: number;
-  /** SpeexDSP's leak, dB, and how deeply it cancels the microphone (dB), from this ms on (0 dB, none, before). */
-  mainLeak?: { atMs: number; db: number; cancelsDb: number };
+  /** SpeexDSP's leak and its linear output's (dB re the loudest reference), from this ms on (0 dB before). */
+  mainLeak?: { atMs: number; db: number; linearDb: number };
   /** The canceller's locked delay, ms (none: the early filter finds its own and cannot have the reading moved). */
   lockedDelayMs?: number;
   /** As the canceller, read the reference where the early filter found the echo went (FilterTrust.echoFoundLater). */
@@ -57,16 +57,15 @@ function run(room: (typeof ROOMS)[number], o: Options): { frames: Frame[]; early
   for (let f = 0; f < Math.floor(scene.echo.length / FRAME); f++) {
     const { user: userEnergy, echo: echoEnergy } = micFrame(scene, f, userFrom, mic);
     const ms = f * 10;
-    const micEnergy = meanSquare(mic);
     const learnt = o.mainLeak && ms >= o.mainLeak.atMs ? o.mainLeak : null;
     early.frame({
       mic,
-      micEnergy,
+      micEnergy: meanSquare(mic),
       refPos: f * FRAME - skipped,
       active: f * FRAME <= scene.answer.length + room.delayMs * 16,
       lockedDelayMs: o.lockedDelayMs ?? null,
       mainLeakDb: learnt ? learnt.db : 0,
-      mainOutEnergy: micEnergy * 10 ** (-(learnt?.cancelsDb ?? 0) / 10),
+      mainLinearLeakDb: learnt ? learnt.linearDb : 0,
       mainTrusted: o.distrustAtMs === undefined || ms < o.distrustAtMs,
     });
     frames.push({ ms, residual: early.residual, expected: early.expected, user: userEnergy, echo: echoEnergy });
@@ -141,15 +140,15 @@ test('it stands down when the canceller distrusts its filter, and once SpeexDSP 
   const distrusted = run(room, { distrustAtMs: 2000 });
   assert.equal(distrusted.early.retired, true);
   assert.equal(distrusted.frames.filter((f) => f.ms >= 2000 && f.expected > 0).length, 0);
-  const learnt = run(room, { mainLeak: { atMs: 2000, db: -30, cancelsDb: 30 } });
+  const learnt = run(room, { mainLeak: { atMs: 2000, db: -30, linearDb: -30 } });
   const lastVouched = learnt.frames.filter((f) => f.expected > 0).at(-1)!.ms;
   assert.ok(lastVouched >= 2000 && lastVouched < 3100, `last vouched at ${lastVouched} ms`);
   assert.equal(learnt.early.retired, true);
   assert.equal(learnt.early.holdsFilter, false, 'its filter let go');
-  // A leak low on the reference's scale says nothing of the echo where the room returns it loud:
-  // the near room's SpeexDSP, -30 dB, left the echo only 8-10 dB down. The early filter stays,
-  // until its time (8 s of echo) is up.
-  const shallow = run(room, { mainLeak: { atMs: 2000, db: -30, cancelsDb: 10 } });
+  // The leak is learnt from the suppressed output, which hides a young filter: the near room's
+  // SpeexDSP, its leak at -30 dB, left its linear output at -20 dB (the echo only 8-10 dB down).
+  // The early filter stays, until its time (8 s of echo) is up.
+  const shallow = run(room, { mainLeak: { atMs: 2000, db: -30, linearDb: -20 } });
   const shallowLastVouched = shallow.frames.filter((f) => f.expected > 0).at(-1)!.ms;
   assert.ok(shallowLastVouched >= 7000, `last vouched at ${shallowLastVouched} ms`);
 });
@@ -160,7 +159,7 @@ test('a new run of playback (the rest after a stall, a new answer): it stands do
   reference.sent(answer, 16000, 0);
   const early = new EarlyEcho(reference, 500);
   const mic = new Int16Array(FRAME).fill(100);
-  const frame = (f: number, active = true) => early.frame({ mic, micEnergy: 1e4, refPos: f * FRAME, active, lockedDelayMs: 100, mainLeakDb: 0, mainOutEnergy: 1e4, mainTrusted: true });
+  const frame = (f: number, active = true) => early.frame({ mic, micEnergy: 1e4, refPos: f * FRAME, active, lockedDelayMs: 100, mainLeakDb: 0, mainLinearLeakDb: 0, mainTrusted: true });
   frame(0, false);
   assert.equal(early.holdsFilter, false, 'no filter before the first echo');
   for (let f = 0; f < 100; f++) frame(f);
@@ -178,7 +177,7 @@ test('echo the models do not run on (the canceller bypassed, a headset): the ear
   const evidence = new OnsetGate(10, 4).next;
   const mic = new Int16Array(FRAME).fill(100);
   const frame = (models: EchoModels, f: number, modelled: boolean) =>
-    models.frame({ mic, micEnergy: 1e4, now: f, frameIndex: f, modelled, active: true, filterHearsNoEcho: false, refPos: f * FRAME, lockedDelayMs: null, leakDb: 0, linearEnergy: 1e4 }, evidence);
+    models.frame({ mic, micEnergy: 1e4, now: f, frameIndex: f, modelled, active: true, filterHearsNoEcho: false, refPos: f * FRAME, lockedDelayMs: null, leakDb: 0, linearLeakDb: 0 }, evidence);
   const models = new EchoModels(reference, 500, true);
   for (let f = 0; f < 10; f++) frame(models, f, true);
   assert.notEqual(models.earlyLeakDb, null, 'running');

@@ -118,15 +118,14 @@ const MISSING_HOLD_FRAMES = 5;
  */
 const ECHO_PEAK_DECAY = 10 ** (-0.5 / 10);
 /**
- * Retired once SpeexDSP, trusted, has had its leak at or under RETIRE_LEAK_DB and left its linear
- * output RETIRE_CANCELS_DB under the microphone in RETIRE_AFTER_FRAMES frames of echo, or after
- * MAX_ECHO_FRAMES of echo. The leak is on the reference's scale and says little of the echo where
- * the room returns it loud: the near room's SpeexDSP, at -30 dB 2.9 s in, left the echo only 8-10
- * dB down (this filter: 25 dB), and a user's first word after a short underrun there, retired,
- * was heard late or not at all (bench:echo odd-length underruns, 3 s in).
+ * Retired once SpeexDSP, trusted, has had its leak and its linear output's both at or under
+ * RETIRE_LEAK_DB (re the loudest reference that can echo) in RETIRE_AFTER_FRAMES frames of echo, or
+ * after MAX_ECHO_FRAMES of echo. Its leak alone is learnt from the suppressed output, which hides a
+ * young filter: in the near room (an echo 8 dB under the reference), at -30 dB 2.9 s in, SpeexDSP's
+ * linear output was only 8-10 dB under the echo (this filter's: 25 dB), and a user's first word
+ * after a short underrun there was heard late or not at all (bench:echo odd-length underruns).
  */
 const RETIRE_LEAK_DB = -25;
-const RETIRE_CANCELS = 10 ** (20 / 10);
 const RETIRE_AFTER_FRAMES = 100;
 const MAX_ECHO_FRAMES = 800;
 /**
@@ -149,9 +148,9 @@ export interface EarlyEchoFrame {
   active: boolean;
   /** The canceller's locked delay, ms (null before its lock). */
   lockedDelayMs: number | null;
-  /** SpeexDSP's leak, dB, what its filter left of the frame (linear output energy), and whether it is trusted. */
+  /** SpeexDSP's leak and its linear output's energy re the loudest reference that can echo (dB), and whether its filter is trusted. */
   mainLeakDb: number;
-  mainOutEnergy: number;
+  mainLinearLeakDb: number;
   mainTrusted: boolean;
 }
 
@@ -246,7 +245,7 @@ export class EarlyEcho {
     const filter = this.filterNow;
     if (f.active && this.run === -1) this.run = this.reference.runs;
     if (f.active) this.echoFrames++;
-    if (f.active && f.mainTrusted && f.mainLeakDb <= RETIRE_LEAK_DB && f.mainOutEnergy * RETIRE_CANCELS <= f.micEnergy) this.learntFrames++;
+    if (f.active && f.mainTrusted && Math.max(f.mainLeakDb, f.mainLinearLeakDb) <= RETIRE_LEAK_DB) this.learntFrames++;
     // Retired: a new run of playback (a stall, a new answer: it may be placed off where the client
     // plays it); the canceller distrusting its filter (the echo's delay may have jumped beyond what
     // the early filter searches), unless just after a move the filter found (SpeexDSP settles at

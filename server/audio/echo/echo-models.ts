@@ -42,8 +42,8 @@ export interface ModelFrame {
   refPos: number;
   lockedDelayMs: number | null;
   leakDb: number;
-  /** What the filter left of the frame (its linear output's energy; the microphone's without SpeexDSP). */
-  linearEnergy: number;
+  /** The filter's linear output's energy re the loudest reference that can echo, dB (what the filter leaves, before suppression). */
+  linearLeakDb: number;
 }
 
 export class EchoModels {
@@ -136,7 +136,7 @@ export class EchoModels {
     // echo the models do not run on (the canceller bypassed, a headset) stands it down for good.
     if (!f.modelled && f.active) this.early?.standDown();
     const early = f.modelled ? this.early : null;
-    early?.frame({ mic: f.mic, micEnergy: f.micEnergy, refPos: f.refPos, active: f.active, lockedDelayMs: f.lockedDelayMs, mainLeakDb: f.leakDb, mainOutEnergy: f.linearEnergy, mainTrusted: evidence.trusted });
+    early?.frame({ mic: f.mic, micEnergy: f.micEnergy, refPos: f.refPos, active: f.active, lockedDelayMs: f.lockedDelayMs, mainLeakDb: f.leakDb, mainLinearLeakDb: f.linearLeakDb, mainTrusted: evidence.trusted });
     evidence.earlyResidual = early ? early.residual : 0;
     evidence.earlyExpected = early ? early.expected : 0;
     return usable ? envelopeEcho : 0;
