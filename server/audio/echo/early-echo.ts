@@ -118,14 +118,19 @@ const MISSING_HOLD_FRAMES = 5;
  */
 const ECHO_PEAK_DECAY = 10 ** (-0.5 / 10);
 /**
- * Retired once SpeexDSP, trusted, has had its leak and its linear output's both at or under
- * RETIRE_LEAK_DB (re the loudest reference that can echo) in RETIRE_AFTER_FRAMES frames of echo, or
- * after MAX_ECHO_FRAMES of echo. Its leak alone is learnt from the suppressed output, which hides a
- * young filter: in the near room (an echo 8 dB under the reference), at -30 dB 2.9 s in, SpeexDSP's
- * linear output was only 8-10 dB under the echo (this filter's: 25 dB), and a user's first word
- * after a short underrun there was heard late or not at all (bench:echo odd-length underruns).
+ * Retired once SpeexDSP, trusted, has had its leak at or under RETIRE_LEAK_DB and its linear output
+ * at or under RETIRE_LINEAR_LEAK_DB (both re the loudest reference that can echo) in
+ * RETIRE_AFTER_FRAMES frames of echo, or after MAX_ECHO_FRAMES of echo. Its leak alone is learnt from
+ * the suppressed output, which hides a young filter: in the near room (an echo 8 dB under the
+ * reference), at -30 dB 2.9 s in, SpeexDSP's linear output was only 8-10 dB under the echo (this
+ * filter's: 25 dB), and a user's first word after a short underrun there was heard late or not at all
+ * (bench:echo odd-length underruns). With the linear output at -25 dB it still retired where that
+ * output was 10-14 dB under the echo (the near room at -6 dB, 3.1 s in: 992 and 1696 ms late); at -28
+ * it runs 0.3-2.7 s longer than on the leak alone (at -20 dB echo, no longer), which costs ~10% more
+ * of the canceller's CPU over a 10 s answer.
  */
 const RETIRE_LEAK_DB = -25;
+const RETIRE_LINEAR_LEAK_DB = -28;
 const RETIRE_AFTER_FRAMES = 100;
 const MAX_ECHO_FRAMES = 800;
 /**
@@ -245,7 +250,7 @@ export class EarlyEcho {
     const filter = this.filterNow;
     if (f.active && this.run === -1) this.run = this.reference.runs;
     if (f.active) this.echoFrames++;
-    if (f.active && f.mainTrusted && Math.max(f.mainLeakDb, f.mainLinearLeakDb) <= RETIRE_LEAK_DB) this.learntFrames++;
+    if (f.active && f.mainTrusted && f.mainLeakDb <= RETIRE_LEAK_DB && f.mainLinearLeakDb <= RETIRE_LINEAR_LEAK_DB) this.learntFrames++;
     // Retired: a new run of playback (a stall, a new answer: it may be placed off where the client
     // plays it); the canceller distrusting its filter (the echo's delay may have jumped beyond what
     // the early filter searches), unless just after a move the filter found (SpeexDSP settles at
