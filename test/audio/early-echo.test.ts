@@ -65,7 +65,9 @@ function run(room: (typeof ROOMS)[number], o: Options): { frames: Frame[]; early
       active: f * FRAME <= scene.answer.length + room.delayMs * 16,
       lockedDelayMs: o.lockedDelayMs ?? null,
       mainLeakDb: learnt ? learnt.db : 0,
-      mainLinearLeakDb: learnt ? learnt.linearDb : 0,
+      // Energies on the leaks' scale: the loudest reference 1, the linear output at its leak.
+      mainLinearEnergy: 10 ** ((learnt ? learnt.linearDb : 0) / 10),
+      loudestReference: 1,
       mainTrusted: o.distrustAtMs === undefined || ms < o.distrustAtMs,
     });
     frames.push({ ms, residual: early.residual, expected: early.expected, user: userEnergy, echo: echoEnergy });
@@ -159,7 +161,7 @@ test('a new run of playback (the rest after a stall, a new answer): it stands do
   reference.sent(answer, 16000, 0);
   const early = new EarlyEcho(reference, 500);
   const mic = new Int16Array(FRAME).fill(100);
-  const frame = (f: number, active = true) => early.frame({ mic, micEnergy: 1e4, refPos: f * FRAME, active, lockedDelayMs: 100, mainLeakDb: 0, mainLinearLeakDb: 0, mainTrusted: true });
+  const frame = (f: number, active = true) => early.frame({ mic, micEnergy: 1e4, refPos: f * FRAME, active, lockedDelayMs: 100, mainLeakDb: 0, mainLinearEnergy: 1e4, loudestReference: 1e4, mainTrusted: true });
   frame(0, false);
   assert.equal(early.holdsFilter, false, 'no filter before the first echo');
   for (let f = 0; f < 100; f++) frame(f);
@@ -177,7 +179,7 @@ test('echo the models do not run on (the canceller bypassed, a headset): the ear
   const evidence = new OnsetGate(10, 4).next;
   const mic = new Int16Array(FRAME).fill(100);
   const frame = (models: EchoModels, f: number, modelled: boolean) =>
-    models.frame({ mic, micEnergy: 1e4, now: f, frameIndex: f, modelled, active: true, filterHearsNoEcho: false, refPos: f * FRAME, lockedDelayMs: null, leakDb: 0, linearLeakDb: 0 }, evidence);
+    models.frame({ mic, micEnergy: 1e4, now: f, frameIndex: f, modelled, active: true, filterHearsNoEcho: false, refPos: f * FRAME, lockedDelayMs: null, leakDb: 0, linearEnergy: 1e4, loudestReference: 1e4 }, evidence);
   const models = new EchoModels(reference, 500, true);
   for (let f = 0; f < 10; f++) frame(models, f, true);
   assert.notEqual(models.earlyLeakDb, null, 'running');

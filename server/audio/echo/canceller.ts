@@ -466,7 +466,7 @@ export class EchoCanceller {
     // +6 dB, the answer begun 100 ms late: unusable 1 s in, it vouched for no bridge, and a
     // barge-in there was heard 992 ms late). Where the echo is there, a few samples off, they learn.
     const modelled = !this.bypassFlag && !this.noEchoPath && !(unplaced && filterRan && this.trust.echoMissingIn(frameIndex));
-    const envelopeEcho = this.models.frame({ mic, micEnergy, now, frameIndex, modelled, active, filterHearsNoEcho, refPos, lockedDelayMs: this.delayMs, leakDb: this.leak.db, linearLeakDb: 10 * Math.log10(Math.max(linearEnergy, 1e-9) / Math.max(refPeak, 1e-9)) }, evidence);
+    const envelopeEcho = this.models.frame({ mic, micEnergy, now, frameIndex, modelled, active, filterHearsNoEcho, refPos, lockedDelayMs: this.delayMs, leakDb: this.leak.db, linearEnergy, loudestReference: refPeak }, evidence);
     // The early filter found where the echo went (a short underrun): the reading moves there (its
     // frames since, and the gap's, heard again). Moved by any search, the envelope model's fit at
     // other delays (echo-shift.ts) starts over there.

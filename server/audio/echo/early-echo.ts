@@ -119,7 +119,7 @@ const MISSING_HOLD_FRAMES = 5;
 const ECHO_PEAK_DECAY = 10 ** (-0.5 / 10);
 /**
  * Retired once SpeexDSP, trusted, has had its leak at or under RETIRE_LEAK_DB and its linear output
- * at or under RETIRE_LINEAR_LEAK_DB (both re the loudest reference that can echo) in
+ * at or under RETIRE_LINEAR_LEAK (-28 dB; both re the loudest reference that can echo) in
  * RETIRE_AFTER_FRAMES frames of echo, or after MAX_ECHO_FRAMES of echo. Its leak alone is learnt from
  * the suppressed output, which hides a young filter: in the near room (an echo 8 dB under the
  * reference), at -30 dB 2.9 s in, SpeexDSP's linear output was only 8-10 dB under the echo (this
@@ -130,7 +130,7 @@ const ECHO_PEAK_DECAY = 10 ** (-0.5 / 10);
  * of the canceller's CPU over a 10 s answer.
  */
 const RETIRE_LEAK_DB = -25;
-const RETIRE_LINEAR_LEAK_DB = -28;
+const RETIRE_LINEAR_LEAK = 10 ** (-28 / 10);
 const RETIRE_AFTER_FRAMES = 100;
 const MAX_ECHO_FRAMES = 800;
 /**
@@ -153,10 +153,12 @@ export interface EarlyEchoFrame {
   active: boolean;
   /** The canceller's locked delay, ms (null before its lock). */
   lockedDelayMs: number | null;
-  /** SpeexDSP's leak and its linear output's energy re the loudest reference that can echo (dB), and whether its filter is trusted. */
+  /** SpeexDSP's leak (dB), what its filter left of the frame before suppression (linear output energy), and whether it is trusted. */
   mainLeakDb: number;
-  mainLinearLeakDb: number;
+  mainLinearEnergy: number;
   mainTrusted: boolean;
+  /** The loudest reference that can echo in the frame (the leaks' scale). */
+  loudestReference: number;
 }
 
 export class EarlyEcho {
@@ -250,7 +252,7 @@ export class EarlyEcho {
     const filter = this.filterNow;
     if (f.active && this.run === -1) this.run = this.reference.runs;
     if (f.active) this.echoFrames++;
-    if (f.active && f.mainTrusted && f.mainLeakDb <= RETIRE_LEAK_DB && f.mainLinearLeakDb <= RETIRE_LINEAR_LEAK_DB) this.learntFrames++;
+    if (f.active && f.mainTrusted && f.mainLeakDb <= RETIRE_LEAK_DB && f.mainLinearEnergy <= f.loudestReference * RETIRE_LINEAR_LEAK) this.learntFrames++;
     // Retired: a new run of playback (a stall, a new answer: it may be placed off where the client
     // plays it); the canceller distrusting its filter (the echo's delay may have jumped beyond what
     // the early filter searches), unless just after a move the filter found (SpeexDSP settles at

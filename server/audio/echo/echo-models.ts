@@ -42,8 +42,9 @@ export interface ModelFrame {
   refPos: number;
   lockedDelayMs: number | null;
   leakDb: number;
-  /** The filter's linear output's energy re the loudest reference that can echo, dB (what the filter leaves, before suppression). */
-  linearLeakDb: number;
+  /** What the filter left of the frame before suppression (its linear output's energy), and the loudest reference that can echo in it. */
+  linearEnergy: number;
+  loudestReference: number;
 }
 
 export class EchoModels {
@@ -136,7 +137,7 @@ export class EchoModels {
     // echo the models do not run on (the canceller bypassed, a headset) stands it down for good.
     if (!f.modelled && f.active) this.early?.standDown();
     const early = f.modelled ? this.early : null;
-    early?.frame({ mic: f.mic, micEnergy: f.micEnergy, refPos: f.refPos, active: f.active, lockedDelayMs: f.lockedDelayMs, mainLeakDb: f.leakDb, mainLinearLeakDb: f.linearLeakDb, mainTrusted: evidence.trusted });
+    early?.frame({ mic: f.mic, micEnergy: f.micEnergy, refPos: f.refPos, active: f.active, lockedDelayMs: f.lockedDelayMs, mainLeakDb: f.leakDb, mainLinearEnergy: f.linearEnergy, loudestReference: f.loudestReference, mainTrusted: evidence.trusted });
     evidence.earlyResidual = early ? early.residual : 0;
     evidence.earlyExpected = early ? early.expected : 0;
     return usable ? envelopeEcho : 0;
