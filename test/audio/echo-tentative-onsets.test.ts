@@ -39,3 +39,17 @@ test('a young filter (before the delay is found) at a new loud sound draws no te
     assert.deepEqual(tentative, [], `${echoDb} dB: voice_onset at ${tentative.map(Math.round).join(', ')} ms`);
   }
 });
+
+test("SpeexDSP's trusted filter misfitting mid-sound draws no tentative onset: the small room at +6 dB, bench:echo's second answer, 6.6 s in", { skip: noEspeak || noSpeex }, async () => {
+  // SpeexDSP's linear output rose from 20 to 5-8 dB under the microphone for 60 ms in a steady low
+  // sound, its output 13-17 dB over its residual: paused at 6624 ms, with nothing to tell the
+  // misfit from a user (its filter distrusted for 120 ms at 3.1 s had stood the early filter down
+  // for good). The early filter, vouching again and a witness from then on, explains those frames
+  // 9-15 dB under what it expects.
+  const answer = speak('Rivers begin as small streams high in the mountains, fed by rain and melting snow. As they flow downhill they join together and grow wider, carving valleys through the rock over thousands of years.', 'en-us')!;
+  const room = ROOMS.find((r) => r.name.startsWith('small'))!;
+  const sim = { assistant: answer, room, echoGain: echoGainFor(answer, room, USER_RMS, 6), networkMs: 30, durationMs: answer.length / 16 + 800 };
+  const { tentative, onsets } = await onsetsThroughFrontEnd(silero, sim, { gate: true });
+  assert.deepEqual(onsets, [], 'no speech_started');
+  assert.deepEqual(tentative, [], `voice_onset at ${tentative.map(Math.round).join(', ')} ms`);
+});

@@ -17,7 +17,7 @@ function commit(gate: OnsetGate, n: number, evidence: FrameEvidence): void {
 }
 
 /** A trusted filter whose residual says nothing (the output at the residual, 6 dB under the microphone), the models unusable, nothing else known: tests override what they are about. */
-const TRUSTED: FrameEvidence = { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), onsetExcess: 1, boundEcho: Infinity, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false, earlyResidual: 0, earlyExpected: 0 };
+const TRUSTED: FrameEvidence = { active: true, trusted: true, outEnergy: db(60), micEnergy: db(66), residual: db(60), onsetExcess: 1, boundEcho: Infinity, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false, earlyResidual: 0, earlyExpected: 0, earlyWitnessOnly: false };
 
 /** `n` frames of a distrusted filter: the microphone at `micDb`, the room's loudest echo bound at `rawDb` (mean squares, dB). */
 function distrusted(gate: OnsetGate, n: number, micDb: number, rawDb: number): void {
@@ -108,6 +108,21 @@ test('neither the spectral model nor SpeexDSP\'s filter starts speech the early 
     frames(4, c.unexplainedDb);
     assert.equal(gate.allowsOnset(8, 12, false), true, `the early filter leaving ${c.unexplainedDb} dB more than it expects (short of its own 9 dB): ${c.evidence} starts speech`);
   }
+});
+
+test('the early filter as a witness only (once SpeexDSP has learnt the room): explaining a frame, it holds back SpeexDSP\'s filter misfitting; leaving far more than it expects, it neither starts speech nor carries a word on by itself', () => {
+  const gate = new OnsetGate(db(12), db(6));
+  // SpeexDSP's trusted filter misfitting mid-sound (the small room at +6 dB, 6.6 s into the pauses
+  // row's second text): its output 15 dB over its residual, the witness 12 dB under what it expects.
+  commit(gate, 4, { ...TRUSTED, outEnergy: db(64), residual: db(49), ...early(-12), earlyWitnessOnly: true });
+  assert.equal(gate.allowsOnset(0, 4, false), false, 'explained by the witness, nothing starts');
+  assert.equal(gate.allowsOnset(0, 4, true), true, 'a word goes on');
+  // SpeexDSP's output at its residual, nothing else known: only the early filter could hear a voice.
+  commit(gate, 4, { ...TRUSTED, ...early(20), earlyWitnessOnly: true });
+  assert.equal(gate.allowsOnset(4, 8, false), false, 'a witness 20 dB over what it expects starts nothing');
+  assert.equal(gate.allowsOnset(4, 8, true), false, 'nor carries a word on');
+  commit(gate, 4, { ...TRUSTED, ...early(20) });
+  assert.equal(gate.allowsOnset(8, 12, false), true, 'the early filter still learning by RLS starts speech');
 });
 
 test('neither echo model starts speech while the envelope model fits the echo better at another delay; both carry a word on', () => {

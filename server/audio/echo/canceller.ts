@@ -53,6 +53,8 @@
 // 0.8-1.0 s until SpeexDSP has learnt the room: what a fast-converging filter (per-bin RLS at a
 // delay found by 0.8 s: early-filter.ts, early-echo.ts) leaves, 9 dB over the residual it expects;
 // it finds an echo come up to 55 ms late itself, and the reading moves there (echoFoundLater).
+// From then on it only witnesses: the frames it explains SpeexDSP's filter starts nothing in (a
+// trusted filter misfits now and then mid-sound).
 // At the echo's onsets a trusted filter leaves more than its leak says: speech must stand 6 dB
 // more over it there to start (estimate-rise.ts).
 // The evidence of each frame, and the judgement over a VAD frame's span: onset-gate.ts.

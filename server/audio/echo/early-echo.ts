@@ -1,9 +1,10 @@
 // The early filter's word for the onset gate (early-filter.ts): where it reads the reference, how
-// much echo it leaves, and when it stops. It runs with SpeexDSP, from the session's first echo
-// until SpeexDSP's filter has learnt the room, and gives each frame two energies: what it left of
-// the microphone (no more than the microphone holds over the echo it predicts), and the residual
-// echo to expect there. The gate lets speech start where the first stands 9 dB over the second
-// (3 dB to go on: onset-gate.ts).
+// much echo it leaves, and when it stops. It runs with SpeexDSP from the session's first echo,
+// and gives each frame two energies: what it left of the microphone (no more than the microphone
+// holds over the echo it predicts), and the residual echo to expect there. The gate lets speech
+// start where the first stands 9 dB over the second (3 dB to go on: onset-gate.ts), and holds back
+// speech SpeexDSP's filter would start where the first is within the second. Once SpeexDSP's filter
+// has learnt the room it only witnesses: the second use only (see WITNESS).
 //
 // Placing. It starts reading at delay 0 and moves to the echo's delay as found by an estimator of
 // its own, which answers on 200 ms of echo and estimates every 100 ms (bench:echo's rooms: the
@@ -30,9 +31,9 @@
 // answer, cancels a late echo 0-2 dB and says nothing of it (no distrust, no probe: the echo never
 // went missing), and a word the user began over it was held (bench:echo short underruns, office
 // room: missed). Otherwise it stands down for good at a sign the echo moved: a new run of
-// playback, the canceller distrusting its filter (unless while it searches, or settling after its
-// own move: MOVE_SETTLE_FRAMES), a move not found in time or that the canceller cannot take (no
-// delay locked). A drift of a few samples (a loudspeaker on another clock) it follows
+// playback, a move not found in time or that the canceller cannot take (no delay locked). The
+// canceller distrusting its filter (unless while it searches, or settling after its own move:
+// MOVE_SETTLE_FRAMES) makes it forget its leak: it vouches again only once proven anew. A drift of a few samples (a loudspeaker on another clock) it follows
 // (EarlyEchoFilter.followDrift) and reads past (its residual is the least left by the prediction
 // turned a few samples either way).
 //
@@ -118,20 +119,29 @@ const MISSING_HOLD_FRAMES = 5;
  */
 const ECHO_PEAK_DECAY = 10 ** (-0.5 / 10);
 /**
- * Retired once SpeexDSP, trusted, has had its leak at or under RETIRE_LEAK_DB and its linear output
- * at or under RETIRE_LINEAR_LEAK (-28 dB; both re the loudest reference that can echo) in
- * RETIRE_AFTER_FRAMES frames of echo, or after MAX_ECHO_FRAMES of echo. Its leak alone is learnt from
+ * SpeexDSP has learnt the room once, trusted, it has had its leak at or under LEARNT_LEAK_DB and its
+ * linear output at or under LEARNT_LINEAR_LEAK (-28 dB; both re the loudest reference that can echo)
+ * in LEARNT_AFTER_FRAMES frames of echo; the early filter is then a witness (as it is after
+ * MAX_ECHO_FRAMES of echo: RLS's time is up). SpeexDSP's leak alone is learnt from
  * the suppressed output, which hides a young filter: in the near room (an echo 8 dB under the
  * reference), at -30 dB 2.9 s in, SpeexDSP's linear output was only 8-10 dB under the echo (this
  * filter's: 25 dB), and a user's first word after a short underrun there was heard late or not at all
- * (bench:echo odd-length underruns). With the linear output at -25 dB it still retired where that
- * output was 10-14 dB under the echo (the near room at -6 dB, 3.1 s in: 992 and 1696 ms late); at -28
- * it runs 0.3-2.7 s longer than on the leak alone (at -20 dB echo, no longer), which costs ~10% more
- * of the canceller's CPU over a 10 s answer.
+ * (bench:echo odd-length underruns). With the linear output at -25 dB it still stopped vouching where
+ * that output was 10-14 dB under the echo (the near room at -6 dB, 3.1 s in: 992 and 1696 ms late);
+ * at -28 RLS runs 0.3-2.7 s longer than on the leak alone (at -20 dB echo, no longer), which cost
+ * ~10% more of the canceller's CPU over a 10 s answer.
+ *
+ * WITNESS. It was let go at that point, until SpeexDSP's trusted filter, misfitting mid-sound (its
+ * linear output rising from 20 to 5-8 dB under the microphone for 60-120 ms in a steady low sound,
+ * the echo path unchanged), paused answers with nothing to tell the misfit from a user (bench:echo
+ * pauses, small room +6 dB, 6.6 s in; the socket's echo alone, small room 0 dB, 8.6 s in, now and
+ * then). As a witness it goes on learning by NLMS, at a tenth of RLS's CPU, and explained those
+ * frames 8-15 dB under what it expects. It may only hold speech back: learning by NLMS, its
+ * filter is no longer proven against a sound new to it, and it no longer searches for a move.
  */
-const RETIRE_LEAK_DB = -25;
-const RETIRE_LINEAR_LEAK = 10 ** (-28 / 10);
-const RETIRE_AFTER_FRAMES = 100;
+const LEARNT_LEAK_DB = -25;
+const LEARNT_LINEAR_LEAK = 10 ** (-28 / 10);
+const LEARNT_AFTER_FRAMES = 100;
 const MAX_ECHO_FRAMES = 800;
 /**
  * Placed anew, the filter learns again from this many frames of the past (640 ms) before the
@@ -162,7 +172,7 @@ export interface EarlyEchoFrame {
 }
 
 export class EarlyEcho {
-  /** Made at the first echo, dropped at retirement (its inverse correlations hold 0.8 MB). */
+  /** Made at the first echo, dropped at retirement (its inverse correlations, 0.8 MB, let go once a witness). */
   private filterNow: EarlyEchoFilter | null = null;
   private readonly lock: DelayLock;
   private readonly reference: EchoReference;
@@ -175,6 +185,8 @@ export class EarlyEcho {
   /** The run of playback it learnt in (EchoReference.runs); -1 before any echo. */
   private run = -1;
   private retiredFlag = false;
+  /** SpeexDSP has learnt the room: it only witnesses the echo from then on (see witnessing). */
+  private witnessFlag = false;
   private frames = 0;
   private residualNow = 0;
   /** The loudest echo the filter predicted, decaying ECHO_PEAK_DECAY a frame. */
@@ -206,9 +218,17 @@ export class EarlyEcho {
     this.lock = new DelayLock(maxDelayMs, ESTIMATOR);
   }
 
-  /** No longer run: SpeexDSP has learnt the room, or its time is over. */
+  /** No longer run: the echo may have moved (a new run of playback, a placement elsewhere), or no echo path is modelled. */
   get retired(): boolean {
     return this.retiredFlag;
+  }
+
+  /**
+   * It only witnesses the echo (see WITNESS): what it says may hold a frame back as echo, never
+   * let speech start or carry on, nor bridge a candidate.
+   */
+  get witnessing(): boolean {
+    return this.witnessFlag && !this.retiredFlag;
   }
 
   /** What the filter left of the last frame (FFT units); 0 where it vouches for nothing. */
@@ -252,15 +272,25 @@ export class EarlyEcho {
     const filter = this.filterNow;
     if (f.active && this.run === -1) this.run = this.reference.runs;
     if (f.active) this.echoFrames++;
-    if (f.active && f.mainTrusted && f.mainLeakDb <= RETIRE_LEAK_DB && f.mainLinearEnergy <= f.loudestReference * RETIRE_LINEAR_LEAK) this.learntFrames++;
-    // Retired: a new run of playback (a stall, a new answer: it may be placed off where the client
-    // plays it); the canceller distrusting its filter (the echo's delay may have jumped beyond what
-    // the early filter searches), unless just after a move the filter found (SpeexDSP settles at
-    // the new reading: MOVE_SETTLE_FRAMES); SpeexDSP having learnt the room; or its time up.
+    if (f.active && f.mainTrusted && f.mainLeakDb <= LEARNT_LEAK_DB && f.mainLinearEnergy <= f.loudestReference * LEARNT_LINEAR_LEAK) this.learntFrames++;
+    // Retired at a new run of playback (a stall, a new answer: it may be placed off where the client plays it).
+    if (this.run !== -1 && this.reference.runs !== this.run) return this.retire();
+    // The canceller distrusting its filter (unless just after a move the filter found: SpeexDSP
+    // settles at the new reading, MOVE_SETTLE_FRAMES): the echo's delay may have jumped beyond
+    // what the filter reads, or be drifting as the canceller reads it. It forgets its leak, and
+    // is a witness only from then on, vouching again once it has proven itself anew (a filter
+    // reading elsewhere cannot). It stood down for good here before, and SpeexDSP, distrusted for
+    // 120 ms where the echo came back after a pause (the small room at +6 dB, the pauses row's
+    // second text, 3.1 s in), misfitted at 6.6 s with nothing to tell its misfit from a user: the
+    // answer paused. Going on by RLS instead, with its word whole, it took the echo for a user
+    // 1.9 s after such a distrust under a two-device clock drift (300 ppm; bench:echo clocks: the
+    // canceller now reads the reference past the drift, and the filter followed it as well).
     const distrusted = f.active && this.placed && !f.mainTrusted && this.moveSearch === null && this.frames - this.movedAt > MOVE_SETTLE_FRAMES;
-    if ((this.run !== -1 && this.reference.runs !== this.run) || distrusted || this.learntFrames >= RETIRE_AFTER_FRAMES || this.echoFrames >= MAX_ECHO_FRAMES) {
-      return this.retire();
+    if (distrusted) {
+      this.forgetLeak();
+      if (!this.witnessFlag) this.becomeWitness(filter);
     }
+    if (!this.witnessFlag && (this.learntFrames >= LEARNT_AFTER_FRAMES || this.echoFrames >= MAX_ECHO_FRAMES)) this.becomeWitness(filter);
     // A move found last frame: taken, the reference is read there now (the canceller's clock
     // moved): the filter keeps the room and reads on. Not taken: its word is over.
     // Any other move of the canceller's reading (its probe found the echo first) it follows too.
@@ -315,7 +345,7 @@ export class EarlyEcho {
     // explains the frame far better than where the filter reads. It vouches for nothing until it
     // has found where (searchMove), and retires where it cannot (still catching up after a
     // placement, or the canceller unable to move its reading).
-    if (this.moveSearch === null && nearEnd && usableBefore && filter.laterMove().residual < residual * MOVED_SHARE) {
+    if (!this.witnessFlag && this.moveSearch === null && nearEnd && usableBefore && filter.laterMove().residual < residual * MOVED_SHARE) {
       const caughtUp = this.nextStep === this.kept.recorded - 1;
       if (!caughtUp || !this.mayFollow) return this.retire();
       this.moveSearch = { framesLeft: MOVE_SEARCH_FRAMES, since: this.steps, candidate: Number.NaN };
@@ -388,6 +418,8 @@ export class EarlyEcho {
     const covered = delayMs >= this.placedMs && delayMs + TAIL_MS <= this.placedMs + SPAN_MS;
     const filter = this.filterNow;
     if (covered || filter === null) return;
+    // A witness learns too slowly to start over elsewhere.
+    if (this.witnessFlag) return this.retire();
     this.placedMs = Math.max(0, delayMs - MARGIN_MS);
     this.moveSearch = null;
     this.echoPeak = 0;
@@ -403,6 +435,19 @@ export class EarlyEcho {
       if (index >= 0) before.set(this.kept.frame(index), k * FRAME_SAMPLES);
     }
     filter.restart(replayed > 0 ? this.kept.position(first) : refPos, this.placedMs * SAMPLES_PER_MS, before);
+  }
+
+  /** From now on a witness only (see witnessing). */
+  private becomeWitness(filter: EarlyEchoFilter): void {
+    this.witnessFlag = true;
+    this.moveSearch = null;
+    filter.witness();
+  }
+
+  /** Its leak back to where it starts: it vouches for nothing until it has learnt it again. */
+  private forgetLeak(): void {
+    this.leak.forget(null);
+    this.vouching = false;
   }
 
   /** Retires it now (the canceller bypassed, or no echo path heard): its filter let go. */

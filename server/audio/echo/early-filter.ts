@@ -16,8 +16,9 @@
 //
 // Cost: a 512-point FFT of the microphone and of the reference, and per bin P x and a rank-one
 // update of P (EARLY_TAPS^2 complex terms each): about 40 ms CPU per second over 126 bins on this
-// 2-core machine, run only in the first seconds of echo (early-echo.ts retires it). Its output is
-// the gate's evidence only: the audio the session hears on is SpeexDSP's.
+// 2-core machine, only in the first seconds of echo. Then, a witness (early-echo.ts), it learns by
+// NLMS from the weights RLS learnt, with P let go: a tenth of that. Its output is the gate's
+// evidence only: the audio the session hears on is SpeexDSP's.
 import { RealFft } from '../mel/fft.js';
 import { makeWindow } from '../mel/window.js';
 import { followNoiseFloor } from './noise-floor.js';
@@ -64,6 +65,12 @@ const EXCITED = 1e6 * EARLY_TAPS;
 const NOVELTY_MAX = 1;
 /** Smoothing of each bin's microphone power before its floor is followed. */
 const NOISE_SMOOTHING = 0.9;
+/**
+ * A witness's step (witness()): normalized LMS on the weights RLS learnt, per bin. Slow: it only
+ * follows a room that changes (someone moving), and a frame of the user's voice it was not told
+ * of moves the weights by no more than this share of its error.
+ */
+const TRACK_STEP = 0.1;
 /** Frames before the microphone's analysis window holds no zeros from before the first. */
 export const WINDOW_FRAMES = Math.ceil(FFT_SIZE / HOP);
 
@@ -90,9 +97,11 @@ export class EarlyEchoFilter {
   /** Weights [bin * EARLY_TAPS + tap]: the echo is sum over taps of weight x reference. */
   private readonly wRe = new Float64Array(BINS * EARLY_TAPS);
   private readonly wIm = new Float64Array(BINS * EARLY_TAPS);
-  /** Inverse correlation of each bin's tap vector, Hermitian: [bin * T * T + i * T + j]. */
-  private readonly pRe = new Float64Array(BINS * EARLY_TAPS * EARLY_TAPS);
-  private readonly pIm = new Float64Array(BINS * EARLY_TAPS * EARLY_TAPS);
+  /** Inverse correlation of each bin's tap vector, Hermitian: [bin * T * T + i * T + j]; let go once a witness. */
+  private pRe = new Float64Array(BINS * EARLY_TAPS * EARLY_TAPS);
+  private pIm = new Float64Array(BINS * EARLY_TAPS * EARLY_TAPS);
+  /** Learning by NLMS, not RLS (witness()). */
+  private witnessing = false;
   /** Whether a bin's inverse correlation was initialised (at its first excitation). */
   private readonly started = new Uint8Array(BINS);
   /** The most the trace of a bin's inverse correlation may reach: where it started. */
@@ -271,6 +280,7 @@ export class EarlyEchoFilter {
    * last FFT_SIZE - HOP samples before it).
    */
   restart(refPos: number, delaySamples: number, micBefore: Int16Array): void {
+    if (this.witnessing) throw new Error('a witness is not placed anew');
     this.driftBase = 0;
     this.driftEvidence.fill(0);
     this.driftFrames = 0;
@@ -335,7 +345,9 @@ export class EarlyEchoFilter {
       // such excitation it has learnt from). A bin meets a reference it has not learnt (a new
       // sound): what it predicts there says nothing, and it is left out of the sums below.
       let novelty = Number.POSITIVE_INFINITY;
-      if (this.started[b]) {
+      // A witness has no inverse correlation left to say how new a sound is: every bin it learnt counts.
+      if (this.witnessing) novelty = this.started[b] ? 0 : novelty;
+      else if (this.started[b]) {
         novelty = 0;
         const pb = b * T * T;
         for (let i = 0; i < T; i++) {
@@ -390,7 +402,32 @@ export class EarlyEchoFilter {
 
   /** Learns from the last frame (its a priori errors), in every bin its reference excited. */
   learn(): void {
-    for (let b = 0; b < BINS; b++) if (this.power[b]! >= EXCITED) this.update(b);
+    for (let b = 0; b < BINS; b++) if (this.power[b]! >= EXCITED) (this.witnessing ? this.track(b) : this.update(b));
+  }
+
+  /**
+   * From now on learns by NLMS from the weights RLS learnt, and lets the inverse correlations go
+   * (0.8 MB, and the most of its CPU: EARLY_TAPS^2 complex terms per bin a frame).
+   */
+  witness(): void {
+    this.witnessing = true;
+    this.pRe = new Float64Array(0);
+    this.pIm = new Float64Array(0);
+  }
+
+  /** One NLMS step for bin `b` (a witness): w += mu conj(x) e / |x|^2, in a bin RLS learnt. */
+  private track(b: number): void {
+    if (!this.started[b]) return;
+    const T = EARLY_TAPS;
+    const { wRe, wIm, xRe, xIm } = this;
+    const wb = b * T;
+    const step = TRACK_STEP / this.power[b]!;
+    const eRe = this.errRe[b]! * step, eIm = this.errIm[b]! * step;
+    for (let p = wb; p < wb + T; p++) {
+      const xr = xRe[p]!, xi = xIm[p]!;
+      wRe[p] = wRe[p]! + xr * eRe + xi * eIm;
+      wIm[p] = wIm[p]! + xr * eIm - xi * eRe;
+    }
   }
 
   /**

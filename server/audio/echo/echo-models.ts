@@ -1,6 +1,6 @@
 // The echo models' word for the onset gate (canceller.ts): the envelope model (echo-envelope.ts),
-// the spectral one (echo-spectrum.ts) and, with SpeexDSP in its first seconds, the early filter
-// (early-echo.ts) run on each microphone frame, and what they may vouch for is written into the
+// the spectral one (echo-spectrum.ts) and, with SpeexDSP, the early filter (early-echo.ts: a
+// witness only once SpeexDSP has learnt the room) run on each microphone frame, and what they may vouch for is written into the
 // frame's evidence (onset-gate.ts). Before the filter has learnt the room
 // they are how a user over the echo is heard; this file decides when they may not be believed.
 import { ECHO_ENVELOPE_TAPS, EchoEnvelope } from './echo-envelope.js';
@@ -50,7 +50,7 @@ export interface ModelFrame {
 export class EchoModels {
   private readonly envelope = new EchoEnvelope();
   private readonly spectrum: EchoSpectrum;
-  /** The early filter, until SpeexDSP has learnt the room (early-echo.ts). */
+  /** The early filter, a witness only once SpeexDSP has learnt the room (early-echo.ts). */
   private readonly early: EarlyEcho | null;
   /** The reference's run of playback (EchoReference.runs) the models are judged in, and the frames of its echo that confirmed them. */
   private modelRun = -1;
@@ -69,9 +69,9 @@ export class EchoModels {
     return this.early === null || this.early.retired ? null : this.early.leakDb;
   }
 
-  /** The early filter vouched for the last frame with its leak at or under EARLY_CANCELS_LEAK_DB: it models the echo well. */
+  /** The early filter, not a witness only, vouched for the last frame with its leak at or under EARLY_CANCELS_LEAK_DB: it models the echo well. */
   get earlyCancels(): boolean {
-    return this.early !== null && this.early.expected > 0 && this.early.leakDb <= EARLY_CANCELS_LEAK_DB;
+    return this.early !== null && !this.early.witnessing && this.early.expected > 0 && this.early.leakDb <= EARLY_CANCELS_LEAK_DB;
   }
 
   /** A move of the echo the early filter found this frame (samples later), and the frames to hear again at it; null when none (early-echo.ts). */
@@ -133,13 +133,14 @@ export class EchoModels {
     evidence.spectralTotal = usable ? Math.max(this.spectrum.total, 1e-3) : 0;
     evidence.spectralMayStart = f.frameIndex - this.roomForgottenAt >= SPECTRAL_STARTS_AFTER_FRAMES;
     evidence.modelsMayStart = this.envelope.aligned;
-    // The early filter (early-echo.ts), while the models run, until SpeexDSP has learnt the room;
+    // The early filter (early-echo.ts), while the models run, until the echo may have moved;
     // echo the models do not run on (the canceller bypassed, a headset) stands it down for good.
     if (!f.modelled && f.active) this.early?.standDown();
     const early = f.modelled ? this.early : null;
     early?.frame({ mic: f.mic, micEnergy: f.micEnergy, refPos: f.refPos, active: f.active, lockedDelayMs: f.lockedDelayMs, mainLeakDb: f.leakDb, mainLinearEnergy: f.linearEnergy, loudestReference: f.loudestReference, mainTrusted: evidence.trusted });
     evidence.earlyResidual = early ? early.residual : 0;
     evidence.earlyExpected = early ? early.expected : 0;
+    evidence.earlyWitnessOnly = early !== null && early.witnessing;
     return usable ? envelopeEcho : 0;
   }
 }

@@ -67,11 +67,13 @@ export interface FrameEvidence {
   /** What the early filter left of the frame, and the residual echo it expects (EarlyEcho, early-echo.ts; its own units); both 0 where it vouches for nothing. */
   earlyResidual: number;
   earlyExpected: number;
+  /** The early filter only witnesses the echo (EarlyEcho.witnessing): its word may hold the frame back, not let speech start or go on. */
+  earlyWitnessOnly: boolean;
 }
 
 export class OnsetGate {
   /** The evidence of the frame being processed, written by the canceller before commit(). */
-  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, onsetExcess: 1, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false, earlyResidual: 0, earlyExpected: 0 };
+  readonly next: FrameEvidence = { active: false, trusted: true, outEnergy: 0, micEnergy: 0, residual: 0, onsetExcess: 1, boundEcho: 0, rawResidual: 0, envelopeEcho: 0, spectralClear: 0, spectralTotal: 0, spectralMayStart: true, modelsMayStart: true, filterCancels: false, freshDistrust: false, earlyResidual: 0, earlyExpected: 0, earlyWitnessOnly: false };
   private readonly onsetMargin: number;
   private readonly continueMargin: number;
   private frames = 0;
@@ -92,6 +94,7 @@ export class OnsetGate {
   private readonly freshDistrust = new Uint8Array(RECORDS);
   private readonly earlyResidual = new Float64Array(RECORDS);
   private readonly earlyExpected = new Float64Array(RECORDS);
+  private readonly earlyWitnessOnly = new Uint8Array(RECORDS);
   /** The echo models heard the user clear of the echo in the frame, as they would start speech (the envelope model over its onset margin, or the spectral model's clear share over a microphone above the echo's predicted loudness), while they may. */
   private readonly modelsHearUser = new Uint8Array(RECORDS);
   /** The share of a frame's microphone no reading of the reference explains, found after it was committed (markUnexplained), and the frame index it is for (stale entries hold older ones). */
@@ -127,6 +130,7 @@ export class OnsetGate {
     this.freshDistrust[i] = e.freshDistrust ? 1 : 0;
     this.earlyResidual[i] = e.earlyResidual;
     this.earlyExpected[i] = e.earlyExpected;
+    this.earlyWitnessOnly[i] = e.earlyWitnessOnly ? 1 : 0;
     const envelopeHears = e.envelopeEcho > 0 && e.micEnergy > e.envelopeEcho * ENVELOPE_ONSET_MARGIN;
     const spectrumHears = e.spectralMayStart && e.spectralTotal > 0 && e.envelopeEcho > 0 && e.micEnergy > e.envelopeEcho && e.spectralClear > e.spectralTotal * SPECTRAL_ONSET_SHARE;
     this.modelsHearUser[i] = e.active && e.modelsMayStart && (envelopeHears || spectrumHears) ? 1 : 0;
@@ -172,6 +176,7 @@ export class OnsetGate {
     let earlyResidual = 0;
     let earlyExpected = 0;
     let earlyKnown = true;
+    let earlyMayAllow = true;
     // The raw bound is a worst case already (EchoPathBound): a smaller margin over it.
     const rawMargin = continuing ? RAW_CONTINUE_MARGIN : RAW_ONSET_MARGIN;
     const rawOverMargin = rawMargin / (continuing ? this.continueMargin : this.onsetMargin);
@@ -203,6 +208,7 @@ export class OnsetGate {
         spectralClear += this.spectralClear[i]!;
         spectralTotal += this.spectralTotal[i]!;
         if (this.earlyExpected[i] === 0) earlyKnown = false;
+        if (this.earlyWitnessOnly[i]) earlyMayAllow = false;
         earlyResidual += this.earlyResidual[i]!;
         earlyExpected += this.earlyExpected[i]!;
       }
@@ -218,7 +224,7 @@ export class OnsetGate {
     // clearly above the echo it predicts, and above the loudest echo the room can return.
     if (envelopeKnown && (continuing || modelsMayStart) && mic > envelopeEcho * (continuing ? ENVELOPE_CONTINUE_MARGIN : ENVELOPE_ONSET_MARGIN)) return true;
     // Or the early filter (early-echo.ts): what it leaves clearly above the residual it expects.
-    if (earlyKnown && (continuing || (allTrusted && modelsMayStart)) && earlyResidual > earlyExpected * (continuing ? EARLY_CONTINUE_MARGIN : EARLY_ONSET_MARGIN)) return true;
+    if (earlyKnown && earlyMayAllow && (continuing || (allTrusted && modelsMayStart)) && earlyResidual > earlyExpected * (continuing ? EARLY_CONTINUE_MARGIN : EARLY_ONSET_MARGIN)) return true;
     // Or the spectral model: the user's voice clear of the echo in bands holding a good share of
     // the microphone's energy. The user adds to the echo: a microphone under the echo's predicted
     // loudness is the echo alone, and so is one the early filter explains (above).
