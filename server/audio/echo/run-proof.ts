@@ -6,13 +6,26 @@
 // placed) 0-20 dB for a few hundred ms more as it relearnt. A few dB under the microphone is
 // what FilterTrust reads as aligned (double talk), the leak was the first answer's (-30 dB), and
 // the echo passed the gate as the user: 2 in 42 second answers began with a turn of their own echo.
+//
+// One such frame was the proof at first. Through the socket (2026-12-07, small room, 0 dB) 2 of 5
+// second answers traced were taken as proven on a single frame the residual echo suppressor had
+// crushed (the linear output over the microphone; the next five 16-22 dB over the residual): the
+// gate passed 8 and 11 VAD frames of the echo, and one started a turn. The frames the microphone
+// alone would pass must now come out within the margin PROOF_IN_A_ROW times in a row. Replayed on
+// those five traces: proven 7 frames after the filter was trusted where the run was found (3), 22
+// frames after the reading moved where it was found late (the run that started a turn), and 40
+// frames after the trust where it never was (the filter had relearnt the run).
 
 /** How long after the run is found (or given up on) the proof is waited for at most (1 s). */
 const PROOF_FRAMES = 100;
+/** Frames the microphone alone would pass that must come out within the continue margin in a row (80 ms of loud echo). */
+const PROOF_IN_A_ROW = 8;
 
 export class RunProof {
   /** Frames since the run's search ended without the proof; -1: none pending. */
   private frames = -1;
+  /** Loud frames in a row cancelled within the continue margin. */
+  private inARow = 0;
 
   /** The gate's margins (power ratios) for speech to start, and to go on. */
   constructor(
@@ -22,19 +35,21 @@ export class RunProof {
 
   /**
    * One frame: `placing` while the run is searched for; energies as the gate sees them (`residual`:
-   * what the leak expects). Unproven while the run is searched for, then until a frame the
-   * microphone alone would pass (over the residual by the onset margin) comes out within the
-   * continue margin of it (one just under the onset bar proved nothing: the next frames stood over
-   * it), for at most PROOF_FRAMES.
+   * what the leak expects). Unproven while the run is searched for, then until PROOF_IN_A_ROW
+   * frames the microphone alone would pass (over the residual by the onset margin) come out within
+   * the continue margin of it, one after another (one just under the onset bar proved nothing: the
+   * next frames stood over it; one such frame over the margin starts the count again), for at most
+   * PROOF_FRAMES.
    */
   unproven(placing: boolean, active: boolean, micEnergy: number, outEnergy: number, residual: number): boolean {
     if (placing) {
       this.frames = 0;
+      this.inARow = 0;
       return true;
     }
     if (this.frames < 0) return false;
-    const cancelled = active && micEnergy > residual * this.onsetMargin && outEnergy <= residual * this.continueMargin;
-    if (++this.frames > PROOF_FRAMES || cancelled) this.frames = -1;
+    if (active && micEnergy > residual * this.onsetMargin) this.inARow = outEnergy <= residual * this.continueMargin ? this.inARow + 1 : 0;
+    if (++this.frames > PROOF_FRAMES || this.inARow >= PROOF_IN_A_ROW) this.frames = -1;
     return this.frames >= 0;
   }
 }
