@@ -33,7 +33,8 @@
 // room: missed). Otherwise it stands down for good at a sign the echo moved: a new run of
 // playback, a move not found in time or that the canceller cannot take (no delay locked). The
 // canceller distrusting its filter (unless while it searches, or settling after its own move:
-// MOVE_SETTLE_FRAMES) makes it forget its leak: it vouches again only once proven anew. A drift of a few samples (a loudspeaker on another clock) it follows
+// MOVE_SETTLE_FRAMES) makes it forget its leak and a witness only: it vouches again once proven
+// anew. A drift of a few samples (a loudspeaker on another clock) it follows
 // (EarlyEchoFilter.followDrift) and reads past (its residual is the least left by the prediction
 // turned a few samples either way).
 //
@@ -185,7 +186,7 @@ export class EarlyEcho {
   /** The run of playback it learnt in (EchoReference.runs); -1 before any echo. */
   private run = -1;
   private retiredFlag = false;
-  /** SpeexDSP has learnt the room: it only witnesses the echo from then on (see witnessing). */
+  /** SpeexDSP has learnt the room, or the canceller distrusted its filter: it only witnesses the echo from then on (see witnessing). */
   private witnessFlag = false;
   private frames = 0;
   private residualNow = 0;

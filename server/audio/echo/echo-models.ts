@@ -1,8 +1,8 @@
 // The echo models' word for the onset gate (canceller.ts): the envelope model (echo-envelope.ts),
 // the spectral one (echo-spectrum.ts) and, with SpeexDSP, the early filter (early-echo.ts: a
-// witness only once SpeexDSP has learnt the room) run on each microphone frame, and what they may vouch for is written into the
-// frame's evidence (onset-gate.ts). Before the filter has learnt the room
-// they are how a user over the echo is heard; this file decides when they may not be believed.
+// witness only once SpeexDSP has learnt the room) run on each microphone frame, and what they may
+// vouch for is written into the frame's evidence (onset-gate.ts). Before the filter has learnt the
+// room they are how a user over the echo is heard; this file decides when they may not be believed.
 import { ECHO_ENVELOPE_TAPS, EchoEnvelope } from './echo-envelope.js';
 import { EchoSpectrum } from './echo-spectrum.js';
 import { EarlyEcho } from './early-echo.js';
