@@ -186,8 +186,6 @@ export class EarlyEcho {
   /** The run of playback it learnt in (EchoReference.runs); -1 before any echo. */
   private run = -1;
   private retiredFlag = false;
-  /** SpeexDSP has learnt the room, or the canceller distrusted its filter: it only witnesses the echo from then on (see witnessing). */
-  private witnessFlag = false;
   private frames = 0;
   private residualNow = 0;
   /** The loudest echo the filter predicted, decaying ECHO_PEAK_DECAY a frame. */
@@ -229,7 +227,7 @@ export class EarlyEcho {
    * let speech start or carry on, nor bridge a candidate.
    */
   get witnessing(): boolean {
-    return this.witnessFlag && !this.retiredFlag;
+    return this.filterNow?.witnessing ?? false;
   }
 
   /** What the filter left of the last frame (FFT units); 0 where it vouches for nothing. */
@@ -289,9 +287,9 @@ export class EarlyEcho {
     const distrusted = f.active && this.placed && !f.mainTrusted && this.moveSearch === null && this.frames - this.movedAt > MOVE_SETTLE_FRAMES;
     if (distrusted) {
       this.forgetLeak();
-      if (!this.witnessFlag) this.becomeWitness(filter);
+      if (!filter.witnessing) this.becomeWitness(filter);
     }
-    if (!this.witnessFlag && (this.learntFrames >= LEARNT_AFTER_FRAMES || this.echoFrames >= MAX_ECHO_FRAMES)) this.becomeWitness(filter);
+    if (!filter.witnessing && (this.learntFrames >= LEARNT_AFTER_FRAMES || this.echoFrames >= MAX_ECHO_FRAMES)) this.becomeWitness(filter);
     // A move found last frame: taken, the reference is read there now (the canceller's clock
     // moved): the filter keeps the room and reads on. Not taken: its word is over.
     // Any other move of the canceller's reading (its probe found the echo first) it follows too.
@@ -304,7 +302,8 @@ export class EarlyEcho {
     }
     this.expectedRefPos = f.refPos + FRAME_SAMPLES;
     this.mayFollow = f.lockedDelayMs !== null;
-    if (++this.frames % ESTIMATE_EVERY_FRAMES === 0 && f.lockedDelayMs === null && f.active) this.lock.update((block) => this.reference.blockEnergy(block));
+    // Not for a witness: a delay found elsewhere would only retire it (place).
+    if (++this.frames % ESTIMATE_EVERY_FRAMES === 0 && f.lockedDelayMs === null && f.active && !filter.witnessing) this.lock.update((block) => this.reference.blockEnergy(block));
     const delayMs = f.lockedDelayMs ?? (this.lock.locked ? this.lock.delayMs : null);
     this.placed ||= delayMs !== null;
     if (delayMs !== null) this.place(delayMs, f.refPos);
@@ -346,7 +345,7 @@ export class EarlyEcho {
     // explains the frame far better than where the filter reads. It vouches for nothing until it
     // has found where (searchMove), and retires where it cannot (still catching up after a
     // placement, or the canceller unable to move its reading).
-    if (!this.witnessFlag && this.moveSearch === null && nearEnd && usableBefore && filter.laterMove().residual < residual * MOVED_SHARE) {
+    if (!filter.witnessing && this.moveSearch === null && nearEnd && usableBefore && filter.laterMove().residual < residual * MOVED_SHARE) {
       const caughtUp = this.nextStep === this.kept.recorded - 1;
       if (!caughtUp || !this.mayFollow) return this.retire();
       this.moveSearch = { framesLeft: MOVE_SEARCH_FRAMES, since: this.steps, candidate: Number.NaN };
@@ -420,7 +419,7 @@ export class EarlyEcho {
     const filter = this.filterNow;
     if (covered || filter === null) return;
     // A witness learns too slowly to start over elsewhere.
-    if (this.witnessFlag) return this.retire();
+    if (filter.witnessing) return this.retire();
     this.placedMs = Math.max(0, delayMs - MARGIN_MS);
     this.moveSearch = null;
     this.echoPeak = 0;
@@ -440,7 +439,6 @@ export class EarlyEcho {
 
   /** From now on a witness only (see witnessing). */
   private becomeWitness(filter: EarlyEchoFilter): void {
-    this.witnessFlag = true;
     this.moveSearch = null;
     filter.witness();
   }

@@ -101,7 +101,7 @@ export class EarlyEchoFilter {
   private pRe = new Float64Array(BINS * EARLY_TAPS * EARLY_TAPS);
   private pIm = new Float64Array(BINS * EARLY_TAPS * EARLY_TAPS);
   /** Learning by NLMS, not RLS (witness()). */
-  private witnessing = false;
+  private nlms = false;
   /** Whether a bin's inverse correlation was initialised (at its first excitation). */
   private readonly started = new Uint8Array(BINS);
   /** The most the trace of a bin's inverse correlation may reach: where it started. */
@@ -280,7 +280,7 @@ export class EarlyEchoFilter {
    * last FFT_SIZE - HOP samples before it).
    */
   restart(refPos: number, delaySamples: number, micBefore: Int16Array): void {
-    if (this.witnessing) throw new Error('a witness is not placed anew');
+    if (this.nlms) throw new Error('a witness is not placed anew');
     this.driftBase = 0;
     this.driftEvidence.fill(0);
     this.driftFrames = 0;
@@ -346,7 +346,7 @@ export class EarlyEchoFilter {
       // sound): what it predicts there says nothing, and it is left out of the sums below.
       let novelty = Number.POSITIVE_INFINITY;
       // A witness has no inverse correlation left to say how new a sound is: every bin it learnt counts.
-      if (this.witnessing) novelty = this.started[b] ? 0 : novelty;
+      if (this.nlms) novelty = this.started[b] ? 0 : novelty;
       else if (this.started[b]) {
         novelty = 0;
         const pb = b * T * T;
@@ -402,7 +402,12 @@ export class EarlyEchoFilter {
 
   /** Learns from the last frame (its a priori errors), in every bin its reference excited. */
   learn(): void {
-    for (let b = 0; b < BINS; b++) if (this.power[b]! >= EXCITED) (this.witnessing ? this.track(b) : this.update(b));
+    for (let b = 0; b < BINS; b++) if (this.power[b]! >= EXCITED) (this.nlms ? this.track(b) : this.update(b));
+  }
+
+  /** Whether it learns by NLMS (witness()). */
+  get witnessing(): boolean {
+    return this.nlms;
   }
 
   /**
@@ -410,7 +415,7 @@ export class EarlyEchoFilter {
    * (0.8 MB, and the most of its CPU: EARLY_TAPS^2 complex terms per bin a frame).
    */
   witness(): void {
-    this.witnessing = true;
+    this.nlms = true;
     this.pRe = new Float64Array(0);
     this.pIm = new Float64Array(0);
   }
