@@ -5,17 +5,20 @@
 // millisecond (network and event-loop jitter): through the real socket, in one process, 11 of 12
 // second answers began 0.4-7.5 ms off where placed. The filter, converged on the first answer,
 // then reads the echo at the wrong place. Here the client begins the second answer s samples
-// later than placed (negative: earlier), four rooms, echo at 0, -6 and +6 dB re the user: turns the
-// echo alone started in that answer, then a barge-in 1.0 and 2.0 s into it, onset delta vs no echo
-// (ms), or 'missed'.
+// later than placed (negative: earlier; fractional: between two of the server's samples), four
+// rooms, echo at 0, -6 and +6 dB re the user: turns the echo alone started in that answer, then a
+// barge-in 1.0 and 2.0 s into it, onset delta vs no echo (ms), or 'missed'.
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { joinAnswers } from '../../test/support/speech.js';
 import { ROOMS, echoGainFor } from '../../test/support/room.js';
 import { bargeInDeltas, LATE_MS, type OnsetDelta } from './barge-in-onset.js';
 
-/** Samples the client began the second answer later than placed (-10 ms to +100 ms; 13: 0.8 ms). */
-const SHIFTS = [-160, -40, -13, 13, 40, 120, 480, 1600];
+/**
+ * Samples the client began the second answer later than placed (-10 ms to +100 ms; 13: 0.8 ms),
+ * and within a few samples, between them: a real client never begins on the server's sample grid.
+ */
+const SHIFTS = [-160, -40, -13, -1, -0.5, 0.5, 1, 2.5, 13, 40, 120, 480, 1600];
 const GAP_MS = 2000;
 const BARGE_AT_MS = [1000, 2000];
 /** Echo levels re the user's speech, dB. */

@@ -12,9 +12,11 @@
 // Options: --room (a name's start: small, office, far, near), --db (echo re the user's voice),
 // --at (ms into the answer the user starts), --answer 1|2 (the second begins 2 s after the first,
 // as in bench:echo's early rows), --underrun AT:GAP (the client ran dry GAP ms at AT ms into the
-// answer), --alone (echo only), --gate-only (no SpeexDSP: the gate alone), --from/--to (the frames shown, ms around --at). A negative value
+// answer), --shift S (the client began the second answer S samples later than placed; with
+// --answer 2), --alone (echo only), --gate-only (no SpeexDSP: the gate alone), --from/--to (the frames shown, ms around --at). A negative value
 // takes the = form: --db=-6. --text and --voice: the first answer's words and espeak-ng voice
-// (bench:echo's answer in en-us by default), to trace a tentative onset found on other speech.
+// (bench:echo's answer in en-us by default), to trace a tentative onset found on other speech;
+// --second: the second answer's words.
 import { parseArgs } from 'node:util';
 import type { EchoFrameTrace } from '../../server/audio/echo/canceller.js';
 import { SileroModel } from '../../server/audio/vad/silero.js';
@@ -37,6 +39,8 @@ export interface EchoTraceCase {
   answer: 1 | 2;
   /** The client ran dry `gapMs` at `atMs` ms into the answer. */
   underrun?: { atMs: number; gapMs: number };
+  /** The client began the second answer this many samples later than the server placed it (negative: earlier), as in bench:echo's run-shift rows. */
+  runShift?: number;
   /** The echo alone: no user. */
   alone?: boolean;
   /** Without SpeexDSP: the gate alone, as a server without libspeexdsp runs (bench:echo's 'gate' mode). */
@@ -44,6 +48,8 @@ export interface EchoTraceCase {
   /** The first answer's text and espeak-ng voice (bench:echo's answer, en-us, by default). */
   text?: string;
   voice?: string;
+  /** The second answer's text (bench:echo's second answer by default). */
+  secondText?: string;
 }
 
 export interface TracedFrame {
@@ -96,10 +102,10 @@ function flags(e: EchoFrameTrace['evidence']): string {
 /** Runs `c` through the canceller and the real VAD as bench:echo does, tracing every frame; null without espeak-ng. */
 export async function traceEchoCase(silero: SileroModel, c: EchoTraceCase): Promise<EchoTrace | null> {
   const first = speak(c.text ?? ANSWER, c.voice);
-  const second = speak(SECOND_ANSWER);
+  const second = speak(c.secondText ?? SECOND_ANSWER);
   const user = espeakUserVoice();
   if (!first || !second || !user) return null;
-  const { both, secondAtMs } = joinAnswers(first, second, GAP_MS);
+  const { both, secondAtMs, unsent } = joinAnswers(first, second, GAP_MS);
   const assistant = c.answer === 1 ? first : both;
   const offsetMs = c.answer === 1 ? 0 : secondAtMs;
   const userAtMs = offsetMs + c.atMs;
@@ -112,6 +118,8 @@ export async function traceEchoCase(silero: SileroModel, c: EchoTraceCase): Prom
     ...(c.gateOnly ? { linear: false } : {}),
     durationMs: userAtMs + user.length / 16 + 800,
     ...(c.underrun ? { underrun: { atMs: offsetMs + c.underrun.atMs, gapMs: c.underrun.gapMs } } : {}),
+    // A new answer the server sent after a silence (not silence it sent), begun off where placed.
+    ...(c.runShift !== undefined && c.answer === 2 ? { unsent, runShift: { atMs: secondAtMs, samples: c.runShift } } : {}),
     ...(c.alone ? {} : { user, userAtMs }),
     onFrame: (t: EchoFrameTrace) => {
       const e = t.evidence;
@@ -166,9 +174,11 @@ async function main(): Promise<void> {
       at: { type: 'string', default: '1000' },
       answer: { type: 'string', default: '1' },
       underrun: { type: 'string' },
+      shift: { type: 'string' },
       alone: { type: 'boolean', default: false },
       'gate-only': { type: 'boolean', default: false },
       text: { type: 'string' },
+      second: { type: 'string' },
       voice: { type: 'string' },
       from: { type: 'string', default: '-200' },
       to: { type: 'string', default: '1200' },
@@ -185,8 +195,10 @@ async function main(): Promise<void> {
     alone: values.alone,
     gateOnly: values['gate-only'],
     ...(values.text ? { text: values.text } : {}),
+    ...(values.second ? { secondText: values.second } : {}),
     ...(values.voice ? { voice: values.voice } : {}),
     ...(values.underrun ? { underrun: { atMs: underrunAt!, gapMs: underrunGap! } } : {}),
+    ...(values.shift ? { runShift: Number(values.shift) } : {}),
   };
   const trace = await traceEchoCase(await SileroModel.load({ version: 'v5' }), c);
   if (!trace) throw new Error('echo:trace needs espeak-ng');

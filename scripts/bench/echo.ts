@@ -25,7 +25,8 @@
 //    odd-underruns: the same with 7-43 ms gaps, no whole number of 10 ms frames.
 //  - pauses: tentative onsets (an answer paused, then resumed) the echo alone draws, 48 answers (echo-pauses.ts).
 //  - run-shifts: a second answer the client began up to 10 ms earlier or 100 ms later than the
-//    server placed it: echo-only turns and barge-ins 1 and 2 s in (echo-run-shift.ts).
+//    server placed it, or a sample or two off, between samples: echo-only turns and barge-ins 1
+//    and 2 s in (echo-run-shift.ts).
 //  - clocks: the client's clock off the server's by up to 1000 ppm, and a loudspeaker and a
 //    microphone on two clocks (echo-clock.ts): ERLE and turns started.
 //  - through the real socket (echo-socket.ts): self-interruptions over a whole answer, and
@@ -305,7 +306,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   }
   if (runShifts) {
     const r = runShifts;
-    console.log(`New answers the client began s samples later than placed (negative: earlier), echo at 0, -6 and +6 dB: turns the echo alone started in that answer / a barge-in 1.0 and 2.0 s into it, onset delta vs no echo (ms). In all, ${r.runs} answers: turns ${r.turns}; of ${r.bargeIns} barge-ins, missed ${r.missed}, later than 100 ms ${r.late}:`);
+    console.log(`New answers the client began s samples later than placed (negative: earlier; fractional: between samples), echo at 0, -6 and +6 dB: turns the echo alone started in that answer / a barge-in 1.0 and 2.0 s into it, onset delta vs no echo (ms). In all, ${r.runs} answers: turns ${r.turns}; of ${r.bargeIns} barge-ins, missed ${r.missed}, later than 100 ms ${r.late}:`);
     console.table(r.rows);
   }
   if (pauses) {

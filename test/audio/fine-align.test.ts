@@ -96,3 +96,30 @@ test('with placedBelow, a better reading is taken only where the reading as plac
   assert.equal(take(0.67), 0, 'half explained as placed: the filter follows it itself');
   assert.equal(take(0.02), -3);
 });
+
+test("with subSample (a new answer's run, no loudspeaker drift), a reading between samples within two of the one placed is taken where it leaves under half the unexplained share (found twice within a quarter sample); without, it is taken for as placed", () => {
+  const RUN = { min: -8000, max: 1600 };
+  const firstMove = (answers: Array<{ shift: number; explained: number; asPlaced: number; peak: number; peakExplained: number }>, subSample = true) => {
+    const fine = new FineAlign(FRAME, RUN, 0.5);
+    const { search, calls } = scripted(answers);
+    fine.start();
+    for (let f = 0; f < 30; f++) {
+      const move = fine.frame(LOUD, f * FRAME, 1, search, subSample);
+      if (move !== 0) return { move, frame: f, searches: calls.length };
+    }
+    return { move: 0, frame: -1, searches: calls.length };
+  };
+  // Traced (office room, +6 dB, a second answer begun half a sample late): the whole readings explained 0.58 and 0.56, the peak 0.95.
+  const half = { shift: -1, explained: 0.58, asPlaced: 0.56, peak: -0.5, peakExplained: 0.95 };
+  assert.deepEqual(firstMove([half, { ...half, peak: -0.47 }]), { move: -0.47, frame: 10, searches: 2 });
+  assert.deepEqual(firstMove([half, { ...half, peak: -0.9 }, half]), { move: -0.5, frame: 12, searches: 4 }, 'two peaks over a quarter sample apart do not agree');
+  assert.equal(firstMove([half], false).move, 0, 'without subSample: as placed');
+  // A whole sample off, the best reading is the peak.
+  assert.equal(firstMove([{ shift: 1, explained: 0.96, asPlaced: 0.1, peak: 1, peakExplained: 0.96 }]).move, 1);
+  // A peak within a quarter sample, or not clearly better (the placed reading leaves 0.08, the peak 0.05), is as placed, and ends the search.
+  const near = firstMove([{ shift: 0, explained: 0.93, asPlaced: 0.93, peak: 0.2, peakExplained: 0.97 }]);
+  assert.deepEqual(near, { move: 0, frame: -1, searches: 1 });
+  assert.deepEqual(firstMove([{ shift: -1, explained: 0.92, asPlaced: 0.92, peak: -0.6, peakExplained: 0.95 }]), { move: 0, frame: -1, searches: 1 });
+  // Past two samples, the peak is the reading taken (2.5 samples late: the whole readings 0.59, the peak 0.95).
+  assert.equal(firstMove([{ shift: -3, explained: 0.59, asPlaced: 0, peak: -2.53, peakExplained: 0.95 }]).move, -2.53);
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShadowEcho } from '../../server/audio/echo/shadow-echo.js';
+import { EchoReference } from '../../server/audio/echo/reference.js';
 import { lcgNoise as noise, ROOM_RESPONSE, shadowRoom } from '../support/shadow-room.js';
 
 // The filter's response applied to another reading of the reference (shadow-echo.ts): the share of
@@ -60,4 +61,34 @@ test('bestShift finds the reading the echo comes from, 150 ms later than placed,
   const placed = shadow.bestShift(echoAt(9000, 800), reference, 9000, -8000, 1600);
   assert.equal(placed.shift, 0);
   assert.ok(placed.asPlaced > 0.99);
+});
+
+test("bestShift's peak finds a reading between samples (a run begun 0.4 sample later than placed), where it explains the echo far better than either whole reading", () => {
+  // Noise low-passed like speech ([1 2 1] / 4: the interpolator reads a band-limited correlation; white noise up to 8 kHz put the peak 0.06 sample off).
+  const white = noise(16000, 7);
+  const sent = white.map((v, i) => (i > 0 && i < white.length - 1 ? (white[i - 1]! + 2 * v + white[i + 1]!) / 4 : 0));
+  const reference = new EchoReference({ originMs: 0 });
+  reference.sent(sent, 16000, 0);
+  const shadow = new ShadowEcho();
+  shadow.load(IR);
+  const echoLater = (delay: number) => {
+    const delayed = new Int16Array(16000);
+    reference.readFractional(-delay, delayed);
+    const mic = new Int16Array(800);
+    for (let i = 0; i < mic.length; i++) {
+      let y = 0;
+      for (let k = 0; k < IR.length; k++) if (IR[k] !== 0) y += (IR[k]! / 32768) * delayed[9000 + i - k]!;
+      mic[i] = Math.round(y);
+    }
+    return mic;
+  };
+  const found = shadow.bestShift(echoLater(0.4), reference, 9000, -800, 800);
+  assert.equal(found.shift, 0, 'the nearest whole reading');
+  assert.ok(Math.abs(found.peak - -0.4) <= 1 / 32, `peak ${found.peak}`);
+  assert.ok(found.peakExplained > 0.99, `at the peak ${found.peakExplained}`);
+  assert.ok(1 - found.explained > 10 * (1 - found.peakExplained), `the whole reading leaves ${1 - found.explained}, the peak ${1 - found.peakExplained}`);
+  // On a whole sample the peak is that sample.
+  const whole = shadow.bestShift(echoLater(3), reference, 9000, -800, 800);
+  assert.equal(whole.shift, -3);
+  assert.equal(whole.peak, -3);
 });

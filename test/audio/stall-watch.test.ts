@@ -50,7 +50,7 @@ function secondAnswer(late: number, firstRun = false): { moves: number[]; search
     const mic = micAt(from + skipped);
     let energy = 0;
     for (const v of mic) energy += v * v;
-    const { move } = watch.frame({ mic, micEnergy: energy / FRAME, noiseFloor: 1, filterRan: true, canJudge: true, playFrom: from + skipped, echoBlock: Math.floor(from / FRAME), filterLeadBlocks: 0 }, () => IR);
+    const { move } = watch.frame({ mic, micEnergy: energy / FRAME, noiseFloor: 1, filterRan: true, canJudge: true, playFrom: from + skipped, echoBlock: Math.floor(from / FRAME), filterLeadBlocks: 0, driftFree: true }, () => IR);
     if (move !== 0) moves.push(move);
     // The canceller reads the reference that much later from the next frame on (ReferenceClock.skipStall).
     skipped += move;

@@ -163,12 +163,30 @@ function slowedRuns(x: Float32Array, ppm: number, runStarts: number[]): Float32A
   return out;
 }
 
-/** `x` with what plays from `at` on moved `shift` samples later (silence inserted at `at`; negative: earlier, over the silence before `at`), cut to its length. */
+/**
+ * `x` with what plays from `at` on moved `shift` samples later (silence inserted at `at`; negative:
+ * earlier, over the silence before `at`), cut to its length. A shift between samples (a client
+ * whose run begins between two of the server's samples) reads the run through a fractional delay.
+ */
 function withRunShift(x: Float32Array, at: number, shift: number): Float32Array {
+  if (!Number.isInteger(shift)) return withFractionalRunShift(x, at, shift);
   const out = new Float32Array(x.length);
   out.set(x.subarray(0, Math.min(at, at + shift)));
   const run = x.subarray(at, Math.max(at, x.length - Math.max(0, shift)));
   out.set(run, at + shift);
+  return out;
+}
+
+function withFractionalRunShift(x: Float32Array, at: number, shift: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const start = at + Math.floor(shift);
+  out.set(x.subarray(0, Math.min(at, start)));
+  // From `start` on, x read `shift` samples earlier (the samples before `at` it reaches are the silence before the run).
+  const from = start - shift;
+  const { first, span } = fractionalSpan(from, x.length - start);
+  const src = new Float32Array(span);
+  for (let j = 0; j < span; j++) src[j] = first + j >= 0 && first + j < x.length ? x[first + j]! : 0;
+  readAtFraction(src, first, from, out.subarray(start));
   return out;
 }
 

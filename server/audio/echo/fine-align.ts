@@ -13,6 +13,18 @@
 // again there and settles as after a skip (stall-check.ts), keeping the leak it has now
 // (FilterTrust.readingMoved). Missed 25 -> 4 of those 48, echo-only turns none before or after.
 // The same rule searches a new answer's run over a wider range (stall-watch.ts).
+//
+// A client begins a new answer between two of the server's samples, never on one: the filter, read
+// where the run was placed, is a fraction of a sample to two samples off (within AGREE, taken for
+// as placed), cancels 10-20 dB less, and SpeexDSP, converged, did not relearn that in seconds. Its
+// misfits started turns 5-15 s into the answer (echo alone, second answers begun 0.25-2.5 samples
+// off, four rooms, 0, -6 and +6 dB: 29 turns in 360 runs; none now). So the run search (`subSample`) takes the reading
+// where the pre-emphasised share peaks between samples (ShadowEcho.bestShift), and one within AGREE
+// where the echo it leaves unexplained is under half what the reading as placed leaves, found twice
+// within SUB_AGREE. Not through a loudspeaker on its own clock (a drift compensated): that run's
+// offset moves by 0.3-5 samples a second, which the drift tracker and the filter follow, and one
+// instant of it taken cost the second answer 9-16 dB of ERLE (bench:echo clocks, small room, two
+// devices at 100 and 300 ppm).
 
 import { EchoRealigner } from './echo-realign.js';
 import { meanSquare } from './frame-energy.js';
@@ -25,11 +37,17 @@ const FINE_RANGE = 32;
 const EXPLAINS = 0.8;
 const BETTER_BY = 0.15;
 const AGREE = 2;
+/** subSample: a peak this close to the reading as placed (a quarter sample) is taken for it; two peaks this close agree. */
+const SUB_LEAST = 0.25;
+const SUB_AGREE = 0.25;
+/** subSample: the reading as placed must leave this many times the unexplained share the peak leaves (3 dB). */
+const SUB_DEEPER = 2;
 /** Frames after the run arrived within which the search may run, and searches at most. */
 const LAST_FRAMES = 60;
 const MOST_SEARCHES = 10;
 
-export type ShiftSearch = (mic: Int16Array, from: number, minShift: number, maxShift: number) => { shift: number; explained: number; asPlaced: number };
+/** The best whole shift, its share and the share as placed; where present, the share's peak between samples (ShadowEcho.bestShift). */
+export type ShiftSearch = (mic: Int16Array, from: number, minShift: number, maxShift: number) => { shift: number; explained: number; asPlaced: number; peak?: number; peakExplained?: number; asPlacedTilted?: number };
 
 export class FineAlign {
   /** The microphone frames kept with their readings (the realigner's ring; its own search is not used). */
@@ -70,9 +88,10 @@ export class FineAlign {
   /**
    * One microphone frame read from `readFrom`; the window is searched once it holds 100 ms of the
    * run at `loudEnergy` (mean square) or more. Returns the samples to read the reference later by
-   * from the next frame on, or 0.
+   * from the next frame on, or 0. `subSample`: a reading between samples is taken, and within
+   * AGREE of the one placed where it explains the echo clearly better (see above).
    */
-  frame(mic: Int16Array, readFrom: number, loudEnergy: number, search: ShiftSearch): number {
+  frame(mic: Int16Array, readFrom: number, loudEnergy: number, search: ShiftSearch, subSample = false): number {
     if (this.frames < 0) return 0;
     if (++this.frames > LAST_FRAMES) {
       this.stop();
@@ -86,11 +105,20 @@ export class FineAlign {
       this.stop();
       return 0;
     }
-    const found = search(window.mic, window.from, this.range.min, this.range.max);
+    const searched = search(window.mic, window.from, this.range.min, this.range.max);
+    // subSample: the reading is taken where the pre-emphasised share peaks between samples, and judged by that share.
+    const found = subSample ? { shift: searched.peak ?? searched.shift, explained: searched.peakExplained ?? searched.explained, asPlaced: searched.asPlacedTilted ?? searched.asPlaced } : searched;
     if (Math.abs(found.shift) <= AGREE) {
-      if (found.explained >= EXPLAINS) this.stop();
-      this.candidate = Number.NaN;
-      return 0;
+      if (!subSample || !clearlyOffPlaced(found)) {
+        if (found.explained >= EXPLAINS) this.stop();
+        this.candidate = Number.NaN;
+        return 0;
+      }
+      const agreed = Math.abs(found.shift - this.candidate) <= SUB_AGREE;
+      this.candidate = found.shift;
+      if (!agreed) return 0;
+      this.stop();
+      return found.shift;
     }
     // Best at the range's edge, the echo may lie beyond it (that reading is its nearest alias).
     const atEdge = found.shift <= this.range.min + AGREE || found.shift >= this.range.max - AGREE;
@@ -101,4 +129,9 @@ export class FineAlign {
     this.stop();
     return found.shift;
   }
+}
+
+/** A reading within AGREE of the one placed, a quarter sample or more off it, that explains the echo clearly better (subSample). */
+function clearlyOffPlaced(found: { shift: number; explained: number; asPlaced: number }): boolean {
+  return Math.abs(found.shift) >= SUB_LEAST && found.explained >= EXPLAINS && 1 - found.asPlaced >= SUB_DEEPER * (1 - found.explained);
 }

@@ -6,6 +6,7 @@
 // the assistant's waveform; an echo read from the right place is, closely.
 import type { EchoReference } from './reference.js';
 import { ComplexFft } from '../mel/fft.js';
+import { FRACTIONAL_TAPS, readAtFraction } from './fractional-delay.js';
 
 /** The taps holding this share of the response's energy are convolved (the rest is the room's faint tail). */
 const ENERGY_KEPT = 0.99;
@@ -19,6 +20,10 @@ export class ShadowEcho {
   private reference = new Int16Array(0);
   private prediction = new Float64Array(0);
   private squares = new Float64Array(0);
+  private crosses = new Float64Array(0);
+  private lagProducts = new Float64Array(0);
+  private readonly tiltedCross = new Float64Array(2 * TILTED_REACH - 1);
+  private readonly crossAt = new Float32Array(1);
 
   /** Takes the filter's impulse response (tap k: the reference k samples before the microphone sample). */
   load(ir: Int32Array): void {
@@ -78,12 +83,17 @@ export class ShadowEcho {
    * The reading of the reference that explains `mic` best: `mic[i]` is read at `from + i + shift`
    * for every whole shift in [minShift, maxShift] (samples; negative: the echo comes later than
    * placed, as after an underrun the server did not see). Returns that shift and the share it
-   * explains, and the share the reading as placed (shift 0, when in range) explains. Computed by
+   * explains, and the share the reading as placed (shift 0, when in range) explains; `peak`: where
+   * within a sample of the best the share peaks, between samples, and `peakExplained` the share
+   * there (a client's run begins between two of the server's samples: read half a sample off, the
+   * best whole reading explained 0.6-0.85 of an echo the filter had cancelled 30 dB of). The
+   * correlation is band-limited, so it is read between its lags through the reference's
+   * fractional delay (fractional-delay.ts), to 1/32 sample. Computed by
    * FFT (the prediction over the whole range, then its correlation with `mic`): ~3 ms for 50 ms of
    * microphone against 600 ms of shifts, where the direct sums took 40-80 ms.
    */
-  bestShift(mic: Int16Array, reference: EchoReference, from: number, minShift: number, maxShift: number): { shift: number; explained: number; asPlaced: number } {
-    const none = { shift: 0, explained: 0, asPlaced: 0 };
+  bestShift(mic: Int16Array, reference: EchoReference, from: number, minShift: number, maxShift: number): ShiftFound {
+    const none = { shift: 0, explained: 0, asPlaced: 0, peak: 0, peakExplained: 0, asPlacedTilted: 0 };
     if (this.last < this.first || maxShift < minShift) return none;
     const n = mic.length;
     const taps = this.last - this.first + 1;
@@ -115,19 +125,29 @@ export class ShadowEcho {
     w.bRe.set(w.aRe);
     for (let k = 0; k < size; k++) w.bIm[k] = -w.aIm[k]!;
     w.fft.transform(w.bRe, w.bIm);
-    const squares = this.squares.length >= n + range + 2 ? this.squares : (this.squares = new Float64Array(n + range + 2));
+    if (this.squares.length < n + range + 2) {
+      this.squares = new Float64Array(n + range + 2);
+      this.lagProducts = new Float64Array(n + range + 2);
+    }
+    const { squares, lagProducts } = this;
     squares[0] = 0;
-    for (let i = 0; i < n + range; i++) {
+    lagProducts[0] = 0;
+    for (let i = 0, before = 0; i < n + range; i++) {
       const y = w.bRe[span + i]! / size;
       squares[i + 1] = squares[i]! + y * y;
+      // With the sample before (for the pre-emphasised energies: peakBetween).
+      lagProducts[i + 1] = lagProducts[i]! + y * before;
+      before = y;
     }
     // The correlation with the microphone: IFFT(P conj(FFT(mic)))[span + o] = sum_i mic[i] Y[span + o + i].
     w.bRe.fill(0);
     w.bIm.fill(0);
     let heard = 0;
+    let heardTilted = 0;
     for (let i = 0; i < n; i++) {
       w.bRe[i] = mic[i]!;
       heard += mic[i]! * mic[i]!;
+      if (i > 0) heardTilted += (mic[i]! - TILT * mic[i - 1]!) ** 2;
     }
     if (heard === 0) return none;
     w.fft.transform(w.bRe, w.bIm);
@@ -143,17 +163,87 @@ export class ShadowEcho {
     // a ratio of two rounding errors, can come out anything): it must predict within 30 dB of the loudest.
     let loudest = 0;
     for (let offset = 0; offset <= range; offset++) loudest = Math.max(loudest, squares[offset + n]! - squares[offset]!);
+    if (this.crosses.length < range + 1) this.crosses = new Float64Array(range + 1);
+    const crosses = this.crosses;
+    const quietest = loudest * QUIETEST_READING;
     let best = none;
     for (let offset = 0; offset <= range; offset++) {
-      const cross = w.aRe[span + offset]! / size;
+      const cross = (crosses[offset] = w.aRe[span + offset]! / size);
       const predicted = squares[offset + n]! - squares[offset]!;
-      const share = cross > 0 && predicted > loudest * QUIETEST_READING ? Math.min(1, (cross * cross) / (predicted * heard)) : 0;
+      const share = shareOf(cross, predicted, heard, quietest);
       const shift = offset + minShift;
       if (shift === 0) best = { ...best, asPlaced: share };
-      if (share > best.explained) best = { shift, explained: share, asPlaced: best.asPlaced };
+      if (share > best.explained) best = { ...best, shift, explained: share };
     }
-    return best;
+    if (best.explained === 0) return none;
+    const at = best.shift - minShift;
+    // Pre-emphasised, over the lags the interpolator reads (at the range's edges: the best whole reading).
+    if (at - TILTED_REACH < 0 || at + TILTED_REACH > range) return { ...best, peak: best.shift, peakExplained: best.explained, asPlacedTilted: best.asPlaced };
+    const tilted = this.tiltedShares(at, n, heardTilted, quietest * (1 + TILT * TILT));
+    const placed = -minShift;
+    const asPlacedTilted = Math.abs(placed - at) <= TILTED_REACH - FRACTIONAL_TAPS ? tilted.at(placed) : best.asPlaced;
+    const peak = tilted.peak();
+    return { ...best, peak: peak.offset + minShift, peakExplained: peak.share, asPlacedTilted };
   }
+
+  /**
+   * The pre-emphasised shares around offset `at` (SpeexDSP adapts on pre-emphasised signals: what
+   * it cancels least is where a reading a fraction of a sample off shows; the broadband share, led
+   * by the low band, barely moved). From the whole lags' correlations and energies: the
+   * pre-emphasised correlation is (1 + a^2) c(o) - a (c(o - 1) + c(o + 1)), the prediction's
+   * energy (1 + a^2) E(o) - 2a L(o) (L: its products with the sample before), to a sample at the
+   * window's edges. `at(offset)`: the share at a fractional offset within TILTED_REACH -
+   * FRACTIONAL_TAPS of `at`; `peak()`: the best within a sample of it, to 1/PEAK_STEPS sample.
+   */
+  private tiltedShares(at: number, n: number, heard: number, quietest: number): { at: (offset: number) => number; peak: () => { offset: number; share: number } } {
+    const { crosses, squares, lagProducts, tiltedCross, crossAt } = this;
+    const first = at - TILTED_REACH + 1;
+    for (let j = 0; j < tiltedCross.length; j++) {
+      const o = first + j;
+      tiltedCross[j] = (1 + TILT * TILT) * crosses[o]! - TILT * (crosses[o - 1]! + crosses[o + 1]!);
+    }
+    const energy = (o: number) => (1 + TILT * TILT) * (squares[o + n]! - squares[o]!) - 2 * TILT * (lagProducts[o + n]! - lagProducts[o + 1]!);
+    const shareAt = (offset: number) => {
+      readAtFraction(tiltedCross, first, offset, crossAt);
+      // The prediction's energy changes little within a sample: read between lags linearly.
+      const below = Math.floor(offset);
+      const predicted = energy(below) + (offset - below) * (energy(below + 1) - energy(below));
+      return shareOf(crossAt[0]!, predicted, heard, quietest);
+    };
+    const peak = () => {
+      let best = { offset: at, share: shareAt(at) };
+      for (let k = -PEAK_STEPS; k <= PEAK_STEPS; k++) {
+        const share = k === 0 ? best.share : shareAt(at + k / PEAK_STEPS);
+        if (share > best.share) best = { offset: at + k / PEAK_STEPS, share };
+      }
+      return best;
+    };
+    return { at: shareAt, peak };
+  }
+}
+
+/** Pre-emphasis (SpeexDSP's own, 0.9) for the shares between samples. */
+const TILT = 0.9;
+/** Lags either side of the best whose pre-emphasised correlation is formed: the interpolator's reach within a sample of it, and within two samples more (the reading as placed, AGREE away in fine-align.ts). */
+const TILTED_REACH = FRACTIONAL_TAPS + 4;
+
+/** PEAK_STEPS fractional readings a sample, either side of the best whole one. */
+const PEAK_STEPS = 32;
+
+/** The share of the heard energy a prediction explains (0 for one under `quietest`, or anti-correlated). */
+function shareOf(cross: number, predicted: number, heard: number, quietest: number): number {
+  return cross > 0 && predicted > quietest ? Math.min(1, (cross * cross) / (predicted * heard)) : 0;
+}
+
+/** What bestShift found: the best whole shift and its share, the share as placed, and the share's peak between samples. */
+export interface ShiftFound {
+  shift: number;
+  explained: number;
+  asPlaced: number;
+  /** Where within a sample of the best the pre-emphasised share peaks, that share, and the pre-emphasised share as placed (the broadband one where placed is not near the best). */
+  peak: number;
+  peakExplained: number;
+  asPlacedTilted: number;
 }
 
 /** FFT buffers shared by every session's searches (one at a time: the event loop runs them in turn), sized up as needed. */

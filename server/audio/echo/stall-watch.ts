@@ -60,6 +60,8 @@ export interface StallWatchFrame {
   playFrom: number;
   echoBlock: number;
   filterLeadBlocks: number;
+  /** No loudspeaker clock drift is compensated (a new answer's run may then be found between samples: fine-align.ts). */
+  driftFree: boolean;
 }
 
 export class StallWatch {
@@ -183,7 +185,8 @@ export class StallWatch {
     }
     if (!this.runAlign.active) return 0;
     this.runFrames++;
-    const move = this.runAlign.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.shadow.bestShift(mic, this.reference, from, min, max));
+    // Between samples, unless the loudspeaker is on its own clock (fine-align.ts).
+    const move = this.runAlign.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.shadow.bestShift(mic, this.reference, from, min, max), f.driftFree);
     if (move !== 0) this.check.settle(f.filterLeadBlocks);
     return move;
   }
