@@ -36,6 +36,27 @@ test('a skipped stall moves every later frame that much into the reference; a ru
   assert.equal(next(true), 4 * FRAME, 'a new answer starts where the server placed it');
 });
 
+test('a move between samples (a new answer found off its placing) is read that much later, its part of a sample kept apart for the fractional read, and forgotten with the skip at the next answer', () => {
+  const reference = new EchoReference({ originMs: 0 });
+  const clock = new ReferenceClock(reference, 16, FRAME, 500 * 16);
+  let frame = 0;
+  const next = (echoOver: boolean) => {
+    clock.arrived(FRAME, (frame + 1) * 10);
+    return clock.position(frame++, echoOver);
+  };
+  reference.sent(tone(1000), 16000, 0);
+  assert.equal(next(false), 0);
+  assert.equal(clock.subSample, 0);
+  clock.skipStall(-1.5);
+  assert.equal(next(false), FRAME - 1.5);
+  assert.equal(clock.subSample, -0.5, 'a sample and a half earlier: one whole sample and half a sample earlier');
+  clock.skipStall(0.75);
+  assert.equal(clock.subSample, 0.25);
+  reference.sent(tone(100), 16000, 3400);
+  assert.equal(next(true), 2 * FRAME);
+  assert.equal(clock.subSample, 0, 'a new answer starts where the server placed it');
+});
+
 test("a new run aligned to a client clock that has moved moves the reading by whole samples: the filter's sub-sample phase is kept", () => {
   const reference = new EchoReference({ originMs: 0 });
   const clock = new ReferenceClock(reference, 16, FRAME, 500 * 16);

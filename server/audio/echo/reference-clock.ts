@@ -95,7 +95,7 @@ export class ReferenceClock {
     this.drift.observe(frame / this.framesPerSecond, tap, this.driftSamples - this.runStartDrift);
   }
 
-  /** The part of a sample the reading was moved by (a run found between samples: fine-align.ts), in (-0.5, 0.5]; 0 when none. */
+  /** The part of a sample the reading was moved by (a run found between samples: fine-align.ts), in [-0.5, 0.5); 0 when none. */
   get subSample(): number {
     return this.skipped - Math.round(this.skipped);
   }
