@@ -19,8 +19,8 @@ import { ROOMS, echoGainFor } from '../../test/support/room.js';
 const GAPS_MS = [200, 500];
 const PART_SHARES = [0.25, 0.5, 0.75];
 const LONGER_GAPS_MS = [30, 200];
-/** Samples the client ran dry for longer than placed (negative: shorter); under 16 (1 ms) is fine-align.ts's. */
-const LONGER_SAMPLES = [-8, 5, 12, 34, 60, 150];
+/** Samples the client ran dry for longer than placed (negative: shorter; fractional: between samples); under 16 (1 ms) is fine-align.ts's. */
+const LONGER_SAMPLES = [-8, 1, 1.5, 5, 12, 34, 60, 150];
 const STALL_AT_MS = [300, 1000];
 const USER_AFTER_MS = 600;
 const GAP_BETWEEN_ANSWERS_MS = 2000;

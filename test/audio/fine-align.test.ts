@@ -99,7 +99,7 @@ test('with placedBelow, a better reading is taken only where the reading as plac
 
 test("with subSample (a new answer's run, no loudspeaker drift), a reading between samples within two of the one placed is taken where it leaves under half the unexplained share (found twice within a quarter sample); without, it is taken for as placed", () => {
   const RUN = { min: -8000, max: 1600 };
-  const firstMove = (answers: Array<{ shift: number; explained: number; asPlaced: number; peak: number; peakExplained: number }>, subSample = true) => {
+  const firstMove = (answers: Array<{ shift: number; explained: number; asPlaced: number; peak: number; peakExplained: number; peakBroadband?: number }>, subSample = true) => {
     const fine = new FineAlign(FRAME, RUN, 0.5);
     const { search, calls } = scripted(answers);
     fine.start();
@@ -120,6 +120,8 @@ test("with subSample (a new answer's run, no loudspeaker drift), a reading betwe
   const near = firstMove([{ shift: 0, explained: 0.93, asPlaced: 0.93, peak: 0.2, peakExplained: 0.97 }]);
   assert.deepEqual(near, { move: 0, frame: -1, searches: 1 });
   assert.deepEqual(firstMove([{ shift: -1, explained: 0.92, asPlaced: 0.92, peak: -0.6, peakExplained: 0.95 }]), { move: 0, frame: -1, searches: 1 });
-  // Past two samples, the peak is the reading taken (2.5 samples late: the whole readings 0.59, the peak 0.95).
-  assert.equal(firstMove([{ shift: -3, explained: 0.59, asPlaced: 0, peak: -2.53, peakExplained: 0.95 }]).move, -2.53);
+  // Past two samples, the peak is the reading taken, judged by the broadband share there (2.5 samples late: the whole readings 0.59, the peak 0.93 broadband, 0.95 pre-emphasised).
+  const past = { shift: -3, explained: 0.59, asPlaced: 0, peak: -2.53, peakExplained: 0.95, peakBroadband: 0.93 };
+  assert.equal(firstMove([past]).move, -2.53);
+  assert.equal(firstMove([{ ...past, peakBroadband: 0.72 }]).move, 0, 'broadband short of the bar: not taken');
 });

@@ -86,6 +86,7 @@ test("bestShift's peak finds a reading between samples (a run begun 0.4 sample l
   assert.equal(found.shift, 0, 'the nearest whole reading');
   assert.ok(Math.abs(found.peak - -0.4) <= 1 / 32, `peak ${found.peak}`);
   assert.ok(found.peakExplained > 0.99, `at the peak ${found.peakExplained}`);
+  assert.ok(found.peakBroadband > 0.99, `broadband at the peak ${found.peakBroadband}`);
   assert.ok(1 - found.explained > 10 * (1 - found.peakExplained), `the whole reading leaves ${1 - found.explained}, the peak ${1 - found.peakExplained}`);
   // On a whole sample the peak is that sample.
   const whole = shadow.bestShift(echoLater(3), reference, 9000, -800, 800);

@@ -93,7 +93,7 @@ export class ShadowEcho {
    * microphone against 600 ms of shifts, where the direct sums took 40-80 ms.
    */
   bestShift(mic: Int16Array, reference: EchoReference, from: number, minShift: number, maxShift: number): ShiftFound {
-    const none = { shift: 0, explained: 0, asPlaced: 0, peak: 0, peakExplained: 0, asPlacedTilted: 0 };
+    const none = { shift: 0, explained: 0, asPlaced: 0, peak: 0, peakExplained: 0, peakBroadband: 0, asPlacedTilted: 0 };
     if (this.last < this.first || maxShift < minShift) return none;
     const n = mic.length;
     const taps = this.last - this.first + 1;
@@ -178,12 +178,18 @@ export class ShadowEcho {
     if (best.explained === 0) return none;
     const at = best.shift - minShift;
     // Pre-emphasised, over the lags the interpolator reads (at the range's edges: the best whole reading).
-    if (at - TILTED_REACH < 0 || at + TILTED_REACH > range) return { ...best, peak: best.shift, peakExplained: best.explained, asPlacedTilted: best.asPlaced };
+    if (at - TILTED_REACH < 0 || at + TILTED_REACH > range) return { ...best, peak: best.shift, peakExplained: best.explained, peakBroadband: best.explained, asPlacedTilted: best.asPlaced };
     const tilted = this.tiltedShares(at, n, heardTilted, quietest * (1 + TILT * TILT));
     const placed = -minShift;
     const asPlacedTilted = Math.abs(placed - at) <= TILTED_REACH - FRACTIONAL_TAPS ? tilted.at(placed) : best.asPlaced;
     const peak = tilted.peak();
-    return { ...best, peak: peak.offset + minShift, peakExplained: peak.share, asPlacedTilted };
+    // The broadband share there too (the whole readings' measure, read between lags the same way).
+    readAtFraction(crosses, 0, peak.offset, this.crossAt);
+    const below = Math.floor(peak.offset);
+    const energyBelow = squares[below + n]! - squares[below]!;
+    const predicted = energyBelow + (peak.offset - below) * (squares[below + 1 + n]! - squares[below + 1]! - energyBelow);
+    const peakBroadband = Math.max(best.explained, shareOf(this.crossAt[0]!, predicted, heard, quietest));
+    return { ...best, peak: peak.offset + minShift, peakExplained: peak.share, peakBroadband, asPlacedTilted };
   }
 
   /**
@@ -243,6 +249,8 @@ export interface ShiftFound {
   /** Where within a sample of the best the pre-emphasised share peaks, that share, and the pre-emphasised share as placed (the broadband one where placed is not near the best). */
   peak: number;
   peakExplained: number;
+  /** The broadband share at `peak` (the best whole reading's, where that is more). */
+  peakBroadband: number;
   asPlacedTilted: number;
 }
 

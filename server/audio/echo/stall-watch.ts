@@ -163,8 +163,9 @@ export class StallWatch {
     const runMove = this.alignRun(f, response);
     if (runMove !== 0) return { move: runMove, framesSinceSilence: this.runFrames, runArrived, approximate: true, newAnswer: true };
     if (!this.fine.active) return { move, framesSinceSilence, runArrived, approximate: false, newAnswer: false };
-    // The response searched with is the filter's as the silence was tested (judge): a filter held or distrusted since is not asked.
-    const fineMove = this.fine.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.judge(response).bestShift(mic, this.reference, from, min, max));
+    // The response searched with is the filter's as the silence was tested (judge): a filter held or
+    // distrusted since is not asked. Between samples, unless the loudspeaker is on its own clock (fine-align.ts).
+    const fineMove = this.fine.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.judge(response).bestShift(mic, this.reference, from, min, max), f.driftFree);
     // Found: the run plays there, which ends any test of the silence (neither reading it weighs is right).
     if (fineMove !== 0) this.check.foundBySearch(f.filterLeadBlocks);
     return { move: fineMove, framesSinceSilence, runArrived, approximate: fineMove !== 0, newAnswer: false };
