@@ -13,7 +13,8 @@ function tone(ms: number): Float32Array {
   return new Float32Array(ms * 16).fill(0.1);
 }
 
-test('a skipped stall moves every later frame that much into the reference; a run placed after a silence longer than any client buffers starts over', () => {
+/** A clock over a fresh reference; `next` reads the next frame's position (its chunk arriving 10 ms later). */
+function clockFramed() {
   const reference = new EchoReference({ originMs: 0 });
   const clock = new ReferenceClock(reference, 16, FRAME, 500 * 16);
   let frame = 0;
@@ -21,6 +22,11 @@ test('a skipped stall moves every later frame that much into the reference; a ru
     clock.arrived(FRAME, (frame + 1) * 10);
     return clock.position(frame++, echoOver);
   };
+  return { reference, clock, next };
+}
+
+test('a skipped stall moves every later frame that much into the reference; a run placed after a silence longer than any client buffers starts over', () => {
+  const { reference, clock, next } = clockFramed();
   reference.sent(tone(1000), 16000, 0);
   assert.equal(next(false), 0);
   assert.equal(next(false), FRAME);
@@ -37,13 +43,7 @@ test('a skipped stall moves every later frame that much into the reference; a ru
 });
 
 test('a move between samples (a new answer found off its placing) is read that much later, its part of a sample kept apart for the fractional read, and forgotten with the skip at the next answer', () => {
-  const reference = new EchoReference({ originMs: 0 });
-  const clock = new ReferenceClock(reference, 16, FRAME, 500 * 16);
-  let frame = 0;
-  const next = (echoOver: boolean) => {
-    clock.arrived(FRAME, (frame + 1) * 10);
-    return clock.position(frame++, echoOver);
-  };
+  const { reference, clock, next } = clockFramed();
   reference.sent(tone(1000), 16000, 0);
   assert.equal(next(false), 0);
   assert.equal(clock.subSample, 0);
