@@ -21,7 +21,9 @@ const START_TIMEOUT_MS = 60_000;
 
 /** `server/main.ts` in its own process on a random port (signals, drain, cluster tests); env adds to the scripted defaults. */
 export function spawnServer(env: Record<string, string>): ServerProcess {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // Under 32768, where Linux's ephemeral ports begin: a port from that range was taken by another
+  // test's connection in a CI dry run (EADDRINUSE, the server never started).
+  const port = 20000 + Math.floor(Math.random() * 12000);
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: {
