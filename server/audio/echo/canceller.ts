@@ -366,11 +366,7 @@ export class EchoCanceller {
         this.play.fill(0);
         playSilent = true;
       } else {
-        // Rounded to a sample (the filter learnt the phase that rounding gives), plus the part of
-        // a sample a new answer's run was found off by; through a drift, read where it is.
-        const sub = this.clock.subSample;
-        if (this.clock.driftRate === 0 && sub === 0) this.reference.read(Math.round(playFrom), this.play);
-        else this.reference.readFractional(this.clock.driftRate === 0 ? Math.round(playFrom - sub) + sub : playFrom, this.play);
+        this.reference.readAt(this.clock.reading(playFrom), this.play);
         playSilent = isSilent(this.play);
       }
     }
@@ -565,8 +561,7 @@ export class EchoCanceller {
 
   /** Runs the filter on a microphone frame heard before, against the reference read from `readFrom`: its output's energy. */
   private hearAgain(frame: Int16Array, readFrom: number): number {
-    if (Number.isInteger(readFrom)) this.reference.read(readFrom, this.replayPlay);
-    else this.reference.readFractional(readFrom, this.replayPlay);
+    this.reference.readAt(readFrom, this.replayPlay);
     return this.speex ? this.speex.cancel(frame, this.replayPlay, this.replayOut) : 0;
   }
 

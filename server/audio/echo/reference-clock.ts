@@ -95,6 +95,17 @@ export class ReferenceClock {
     this.drift.observe(frame / this.framesPerSecond, tap, this.driftSamples - this.runStartDrift);
   }
 
+  /**
+   * Where the filter reads the reference for position `playFrom`: rounded to a sample (the filter
+   * learnt the phase that rounding gives), plus the part of a sample a run was found off by;
+   * through a drift, where it is.
+   */
+  reading(playFrom: number): number {
+    const sub = this.subSample;
+    if (this.driftRate !== 0) return playFrom;
+    return sub === 0 ? Math.round(playFrom) : Math.round(playFrom - sub) + sub;
+  }
+
   /** The part of a sample the reading was moved by (a run found between samples: fine-align.ts), in [-0.5, 0.5); 0 when none. */
   get subSample(): number {
     return this.skipped - Math.round(this.skipped);

@@ -162,6 +162,12 @@ export class EchoReference implements OutputAudioTap {
     out.fill(0, end - from);
   }
 
+  /** read() at a whole sample, readFractional() between samples. */
+  readAt(from: number, out: Int16Array): void {
+    if (Number.isInteger(from)) this.read(from, out);
+    else this.readFractional(from, out);
+  }
+
   /** Like read(), at a position between samples (fractional-delay.ts). */
   readFractional(from: number, out: Int16Array): void {
     const { first, span } = fractionalSpan(from, out.length);
