@@ -150,6 +150,31 @@ test('the hold lasts 400 ms at most; a move replays every frame kept at the new 
   assert.deepEqual(again, [], 'forgotten after a replay');
 });
 
+test('frames read between samples (a run found half a sample off, a drift followed) are searched and heard again where they were read, not at the whole reading', () => {
+  const r = new EchoRealigner(FRAME);
+  // Read half a sample on, then three quarters (the reading's part changed: not a jump, the same whole readings go on).
+  for (let f = 0; f < 30; f++) r.record(frame(f), 10_000.5 + f * FRAME, false);
+  for (let f = 30; f < 40; f++) r.record(frame(f), 10_000.75 + f * FRAME, true);
+  assert.equal(r.lastWindow()!.from, 10_000.75 + 30 * FRAME, 'the window from its first frame\'s reading');
+  const held: Array<[number, number]> = [];
+  r.replayHeld((mic, readFrom) => held.push([mic[0]!, readFrom]), -2400);
+  assert.equal(held.length, 10);
+  assert.deepEqual(held[0], [30, 10_000.75 + 30 * FRAME - 2400]);
+  const all: Array<[number, number]> = [];
+  r.replay(-16, (mic, readFrom) => all.push([mic[0]!, readFrom]));
+  assert.deepEqual(all[0], [0, 10_000.5 - 16]);
+  assert.deepEqual(all[29], [29, 10_000.5 + 29 * FRAME - 16]);
+  assert.deepEqual(all[39], [39, 10_000.75 + 39 * FRAME - 16]);
+  // The ring wraps (400 ms): the parts stay with their frames.
+  const ring = new EchoRealigner(FRAME);
+  for (let f = 0; f < 45; f++) ring.record(frame(f), 10_000 + f * FRAME + (f % 2 ? 0.25 : 0), false);
+  const wrapped: Array<[number, number]> = [];
+  ring.replay(0, (mic, readFrom) => wrapped.push([mic[0]!, readFrom]));
+  assert.equal(wrapped.length, 40);
+  assert.deepEqual(wrapped[0], [5, 10_000 + 5 * FRAME + 0.25]);
+  assert.deepEqual(wrapped[1], [6, 10_000 + 6 * FRAME]);
+});
+
 test('what the last search left unexplained: 1 less the best reading\'s share, 0 before a search since the distrust', () => {
   const r = recorded(20);
   r.distrusted();

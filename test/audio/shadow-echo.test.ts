@@ -63,14 +63,13 @@ test('bestShift finds the reading the echo comes from, 150 ms later than placed,
   assert.ok(placed.asPlaced > 0.99);
 });
 
-test("bestShift's peak finds a reading between samples (a run begun 0.4 sample later than placed), where it explains the echo far better than either whole reading", () => {
-  // Noise low-passed like speech ([1 2 1] / 4: the interpolator reads a band-limited correlation; white noise up to 8 kHz put the peak 0.06 sample off).
+/** A reference of noise low-passed like speech, and the echo of it read `delay` samples later than from 9000 on (between samples too), 800 samples. */
+function lowPassedRoom(): { reference: EchoReference; echoLater: (delay: number) => Int16Array } {
+  // [1 2 1] / 4: the interpolator reads a band-limited correlation; white noise up to 8 kHz put the peak 0.06 sample off.
   const white = noise(16000, 7);
   const sent = white.map((v, i) => (i > 0 && i < white.length - 1 ? (white[i - 1]! + 2 * v + white[i + 1]!) / 4 : 0));
   const reference = new EchoReference({ originMs: 0 });
   reference.sent(sent, 16000, 0);
-  const shadow = new ShadowEcho();
-  shadow.load(IR);
   const echoLater = (delay: number) => {
     const delayed = new Int16Array(16000);
     reference.readFractional(-delay, delayed);
@@ -82,6 +81,13 @@ test("bestShift's peak finds a reading between samples (a run begun 0.4 sample l
     }
     return mic;
   };
+  return { reference, echoLater };
+}
+
+test("bestShift's peak finds a reading between samples (a run begun 0.4 sample later than placed), where it explains the echo far better than either whole reading", () => {
+  const { reference, echoLater } = lowPassedRoom();
+  const shadow = new ShadowEcho();
+  shadow.load(IR);
   const found = shadow.bestShift(echoLater(0.4), reference, 9000, -800, 800);
   assert.equal(found.shift, 0, 'the nearest whole reading');
   assert.ok(Math.abs(found.peak - -0.4) <= 1 / 32, `peak ${found.peak}`);
@@ -92,4 +98,19 @@ test("bestShift's peak finds a reading between samples (a run begun 0.4 sample l
   const whole = shadow.bestShift(echoLater(3), reference, 9000, -800, 800);
   assert.equal(whole.shift, -3);
   assert.equal(whole.peak, -3);
+});
+
+test('searched from a reading between samples (the filter reads a run found half a sample off), the echo 150 ms later is found a whole number of samples from that reading, and explained as fully there', () => {
+  // Searched from the whole reading instead, the move found was half a sample off the echo, and
+  // the filter moved there cancelled 8 dB where it had cancelled 13 (an underrun in an answer begun half a sample late).
+  const { reference, echoLater } = lowPassedRoom();
+  const shadow = new ShadowEcho();
+  shadow.load(IR);
+  const mic = echoLater(2400.5);
+  const found = shadow.bestShift(mic, reference, 8999.5, -8000, 1600);
+  assert.equal(found.shift, -2400);
+  assert.ok(found.explained > 0.99, `explained ${found.explained}`);
+  assert.ok(Math.abs(found.explained - shadow.explained(mic, reference, 8999.5 - 2400)) < 1e-6, 'FFT against the direct sum, between samples');
+  const fromWhole = shadow.bestShift(mic, reference, 9000, -8000, 1600);
+  assert.ok(1 - fromWhole.explained > 10 * (1 - found.explained), `from the whole reading the best leaves ${1 - fromWhole.explained}, from the reading between samples ${1 - found.explained}`);
 });

@@ -328,9 +328,9 @@ export class EchoCanceller {
     // keeps the room as it knew it; found, it hears the frames held again at the new reading. The
     // path bound learns nothing then either: the microphone does not hear what the reference says
     // played (a client that ran dry is silent under loud reference, a bound far too tight).
-    const held = this.trust.holdThisFrame();
     // Nor while a new answer's run is searched for where the client plays it (StallWatch.placingRun).
     const unplaced = this.stallWatch?.placingRun ?? false;
+    const held = this.trust.holdThisFrame(unplaced);
     const moved = held || unplaced ? false : this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
     if (moved) this.models.echoMoved();
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
@@ -359,14 +359,15 @@ export class EchoCanceller {
     let filterRan = false;
     let linearEnergy = micEnergy;
     if (this.speex && !this.bypassFlag) {
-      const playFrom = refPos - this.bulkDelayMs * SAMPLES_PER_MS;
-      this.trust.record(mic, playFrom, held);
-      // All of it past the last sound (a fractional read reaches a few samples before playFrom).
-      if (playFrom - FRACTIONAL_REACH > lastSound) {
+      // Where the filter reads the reference, between samples too (ReferenceClock.reading): so are frames kept, heard again and searched with.
+      const readFrom = this.clock.reading(refPos - this.bulkDelayMs * SAMPLES_PER_MS);
+      this.trust.record(mic, readFrom, held);
+      // All of it past the last sound (a fractional read reaches a few samples before readFrom).
+      if (readFrom - FRACTIONAL_REACH > lastSound) {
         this.play.fill(0);
         playSilent = true;
       } else {
-        this.reference.readAt(this.clock.reading(playFrom), this.play);
+        this.reference.readAt(readFrom, this.play);
         playSilent = isSilent(this.play);
       }
     }
@@ -515,7 +516,7 @@ export class EchoCanceller {
         noiseFloor: this.noiseFloor,
         filterRan,
         canJudge: this.locked && !this.noEchoPath && !this.bypassFlag && this.speex !== null,
-        playFrom: refPos - this.bulkDelayMs * SAMPLES_PER_MS,
+        playFrom: this.clock.reading(refPos - this.bulkDelayMs * SAMPLES_PER_MS),
         echoBlock: now - Math.round(this.echoDelayMs / FRAME_MS),
         filterLeadBlocks: Math.max(0, Math.round((this.echoDelayMs - this.bulkDelayMs) / FRAME_MS)),
         driftFree: this.clock.driftRate === 0,

@@ -103,6 +103,14 @@ const LEAST_MOVE = 16;
 export class EchoRealigner {
   /** A ring of the last frames (a frame never wraps: the ring holds whole frames); `oldest` is where the first kept sample is. */
   private readonly history = new Int16Array(HISTORY_SAMPLES);
+  /**
+   * The part of a sample each kept frame was read off its whole reading (one per frame the ring
+   * holds): a run found between samples (fine-align.ts), or a drift followed. Searched and heard
+   * again at the whole reading, the echo after an underrun in an answer begun half a sample off was
+   * found half a sample off (the search's reading rounded, its move added to the reading's part), and
+   * the filter moved there cancelled 8 dB where it had 13: the echo alone started a turn (small room, 0 dB).
+   */
+  private readonly fractions: Float64Array;
   private oldest = 0;
   /** The last WINDOW_SAMPLES in order, for a search. */
   private readonly window = new Int16Array(WINDOW_SAMPLES);
@@ -151,9 +159,11 @@ export class EchoRealigner {
      * a reading as placed explaining under AS_PLACED_BELOW).
      */
     private readonly clearlyBetter: { explains: number; betterBy: number } | null = null,
-  ) {}
+  ) {
+    this.fractions = new Float64Array(Math.ceil(HISTORY_SAMPLES / frameSamples));
+  }
 
-  /** Records a microphone frame whose filter reading starts at `readFrom` (fractional positions are rounded); `held`: the filter did not hear it. */
+  /** Records a microphone frame whose filter reading starts at `readFrom` (between samples too); `held`: the filter did not hear it. */
   record(mic: Int16Array, readFrom: number, held: boolean): void {
     const at = Math.round(readFrom);
     // A jump in the reading (a new run aligned, a skip): the window starts over.
@@ -171,7 +181,9 @@ export class EchoRealigner {
       this.from = at;
       this.oldest = 0;
     }
-    this.history.set(mic, (this.oldest + this.filled) % HISTORY_SAMPLES);
+    const offset = (this.oldest + this.filled) % HISTORY_SAMPLES;
+    this.history.set(mic, offset);
+    this.fractions[offset / n] = readFrom - at;
     this.filled += n;
     this.sinceSearch++;
     this.sinceDistrust++;
@@ -344,7 +356,7 @@ export class EchoRealigner {
     if (this.filled < WINDOW_SAMPLES) return null;
     const windowStart = this.filled - WINDOW_SAMPLES;
     for (let at = 0; at < WINDOW_SAMPLES; at += this.frameSamples) this.window.set(this.frameAt(windowStart + at), at);
-    return { mic: this.window, from: this.from + windowStart };
+    return { mic: this.window, from: this.readingAt(windowStart) };
   }
 
   /** Whether the last move found stood out from the readings beside it (SHARP_BY): a blurred one may be a few samples off. */
@@ -367,7 +379,7 @@ export class EchoRealigner {
   replay(shift: number, each: (mic: Int16Array, readFrom: number) => void, frames = Number.POSITIVE_INFINITY): void {
     const n = this.frameSamples;
     const kept = Math.floor(this.filled / n);
-    for (let at = Math.max(0, kept - frames) * n; at + n <= this.filled; at += n) each(this.frameAt(at), this.from + at + shift);
+    for (let at = Math.max(0, kept - frames) * n; at + n <= this.filled; at += n) each(this.frameAt(at), this.readingAt(at) + shift);
     this.filled = 0;
     this.expected = Number.NaN;
     this.heldFrames = 0;
@@ -377,12 +389,23 @@ export class EchoRealigner {
    * The hold ended with the echo where it was placed (or none found): hands the frames held, as
    * placed, for the filter to hear what it missed, so its history goes on without a gap (a
    * filter resumed with a gap took its last audio for just played and misjudged itself).
+   * `shift`: the echo was found that many samples off meanwhile, and they are heard there.
    */
-  replayHeld(each: (mic: Int16Array, readFrom: number) => void): void {
+  replayHeld(each: (mic: Int16Array, readFrom: number) => void, shift = 0): void {
     const n = this.frameSamples;
     const frames = Math.min(this.heldFrames, Math.floor(this.filled / n));
-    for (let at = this.filled - frames * n; at < this.filled; at += n) each(this.frameAt(at), this.from + at);
+    for (let at = this.filled - frames * n; at < this.filled; at += n) each(this.frameAt(at), this.readingAt(at) + shift);
     this.heldFrames = 0;
+  }
+
+  /** Whether the ring has room for `frames` more held frames without losing the first one held. */
+  canHoldMore(frames: number): boolean {
+    return (this.heldFrames + frames) * this.frameSamples <= HISTORY_SAMPLES;
+  }
+
+  /** Where the filter read the reference for the frame kept `at` samples after the first kept one. */
+  private readingAt(at: number): number {
+    return this.from + at + this.fractions[((this.oldest + at) % HISTORY_SAMPLES) / this.frameSamples]!;
   }
 
   /** The frame kept `at` samples after the first kept one. */

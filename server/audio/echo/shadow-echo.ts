@@ -53,24 +53,18 @@ export class ShadowEcho {
 
   /**
    * The share (0..1) of `mic`'s energy explained by the loaded response applied to the reference
-   * read from absolute sample `from` on (the filter's reading for the frame's first sample).
+   * read from absolute sample `from` on (the filter's reading for the frame's first sample; between
+   * samples, through the reference's fractional delay).
    */
   explained(mic: Int16Array, reference: EchoReference, from: number): number {
     if (this.last < this.first) return 0;
     const n = mic.length;
-    const span = this.last - this.first;
-    const needed = n + span;
-    if (this.reference.length < needed) this.reference = new Int16Array(needed);
-    if (this.prediction.length < n) this.prediction = new Float64Array(n);
-    // reference[j] is absolute sample from - last + j.
-    reference.read(Math.round(from) - this.last, this.reference.subarray(0, needed));
+    const prediction = this.predict(reference, from, n);
     let cross = 0;
     let predicted = 0;
     let heard = 0;
     for (let i = 0; i < n; i++) {
-      let y = 0;
-      // Sample i's tap k reads absolute from + i - k, i.e. reference[i + last - k].
-      for (let k = this.first, j = i + span; k <= this.last; k++, j--) y += this.ir[k]! * this.reference[j]!;
+      const y = prediction[i]!;
       cross += y * mic[i]!;
       predicted += y * y;
       heard += mic[i]! * mic[i]!;
@@ -80,8 +74,31 @@ export class ShadowEcho {
   }
 
   /**
+   * The loaded response applied to the reference read from `from` on, for `n` microphone samples,
+   * in the response's own scale (a view of a buffer the next call reuses; zeros with none loaded).
+   */
+  predict(reference: EchoReference, from: number, n: number): Float64Array {
+    if (this.prediction.length < n) this.prediction = new Float64Array(n);
+    const prediction = this.prediction.subarray(0, n);
+    prediction.fill(0);
+    if (this.last < this.first) return prediction;
+    const span = this.last - this.first;
+    const needed = n + span;
+    if (this.reference.length < needed) this.reference = new Int16Array(needed);
+    // reference[j] is absolute sample from - last + j.
+    reference.readAt(from - this.last, this.reference.subarray(0, needed));
+    for (let i = 0; i < n; i++) {
+      let y = 0;
+      // Sample i's tap k reads absolute from + i - k, i.e. reference[i + last - k].
+      for (let k = this.first, j = i + span; k <= this.last; k++, j--) y += this.ir[k]! * this.reference[j]!;
+      prediction[i] = y;
+    }
+    return prediction;
+  }
+
+  /**
    * The reading of the reference that explains `mic` best: `mic[i]` is read at `from + i + shift`
-   * for every whole shift in [minShift, maxShift] (samples; negative: the echo comes later than
+   * (`from` may lie between samples, as the filter reads it) for every whole shift in [minShift, maxShift] (samples; negative: the echo comes later than
    * placed, as after an underrun the server did not see). Returns that shift and the share it
    * explains, and the share the reading as placed (shift 0, when in range) explains; `peak`: where
    * within a sample of the best the share peaks, between samples, and `peakExplained` the share
@@ -100,12 +117,12 @@ export class ShadowEcho {
     const span = taps - 1;
     const range = maxShift - minShift;
     // The reference the predictions need: reading positions [first - span, first + n + range) with first = from + minShift.
-    const start = Math.round(from) + minShift;
+    const start = from + minShift;
     const length = n + range + span;
     const w = fftWorkspace(length + span + 1);
     const size = w.fft.size;
     if (this.reference.length < length) this.reference = new Int16Array(length);
-    reference.read(start - this.last, this.reference.subarray(0, length));
+    reference.readAt(start - this.last, this.reference.subarray(0, length));
     // R = FFT(reference), H = FFT(response's kept taps); P = R H is the prediction's spectrum.
     w.aRe.fill(0);
     w.aIm.fill(0);
