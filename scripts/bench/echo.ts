@@ -27,6 +27,9 @@
 //  - run-shifts: a second answer the client began up to 10 ms earlier or 100 ms later than the
 //    server placed it, or a sample or two off, between samples: echo-only turns and barge-ins 1
 //    and 2 s in (echo-run-shift.ts).
+//  - shifted-underruns: such an answer begun half a sample to 1.5 off, then an underrun the server
+//    never saw 2.5 s into it; answer-starts: barge-ins 0-500 ms after such an answer's echo arrives
+//    (echo-answer-start.ts).
 //  - clocks: the client's clock off the server's by up to 1000 ppm, and a loudspeaker and a
 //    microphone on two clocks (echo-clock.ts): ERLE and turns started.
 //  - through the real socket (echo-socket.ts): self-interruptions over a whole answer, and
@@ -56,6 +59,7 @@ import { runRealignBench } from './echo-realign.js';
 import { runEchoPauseBench } from './echo-pauses.js';
 import { ODD_UNDERRUNS_MS, runShortUnderrunBench } from './echo-short-underrun.js';
 import { runRunShiftBench } from './echo-run-shift.js';
+import { ANSWER_START_AFTER_MS, runAnswerStartBench, runShiftedUnderrunBench } from './echo-answer-start.js';
 import { speak } from '../../test/support/espeak.js';
 import { ROOMS, atLevel, echoGainFor, type RoomParams } from '../../test/support/room.js';
 import { readWav } from '../../test/support/wav.js';
@@ -71,7 +75,7 @@ const LONG_UNDERRUN = { atMs: 3000, gapMs: 300 };
 type Mode = 'on' | 'gate' | 'off';
 
 /** What `--only` may name: the simulated rooms (self-interruptions, ERLE, convergence, barge-in at 7 s, double-talk SNR, CPU), then each further section. */
-export const SECTIONS = ['rooms', 'early', 'barge-in-grid', 'stalls', 'underruns', 'realigns', 'short-underruns', 'odd-underruns', 'run-shifts', 'pauses', 'played-stalls', 'partial-stalls', 'longer-stalls', 'clocks', 'double-talk', 'socket'] as const;
+export const SECTIONS = ['rooms', 'early', 'barge-in-grid', 'stalls', 'underruns', 'realigns', 'short-underruns', 'odd-underruns', 'run-shifts', 'shifted-underruns', 'answer-starts', 'pauses', 'played-stalls', 'partial-stalls', 'longer-stalls', 'clocks', 'double-talk', 'socket'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** `--only a,b`: those sections (an unknown name is an error); none given: all. */
@@ -263,6 +267,8 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   const shortUnderruns = sections.has('short-underruns') && speexAvailability().available ? await runShortUnderrunBench(silero, assistant, voices[0]!.samples, USER_DBFS) : null;
   const oddUnderruns = sections.has('odd-underruns') && speexAvailability().available ? await runShortUnderrunBench(silero, assistant, voices[0]!.samples, USER_DBFS, ODD_UNDERRUNS_MS) : null;
   const runShifts = sections.has('run-shifts') && speexAvailability().available ? await runRunShiftBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const shiftedUnderruns = sections.has('shifted-underruns') && speexAvailability().available ? await runShiftedUnderrunBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
+  const answerStarts = sections.has('answer-starts') && speexAvailability().available ? await runAnswerStartBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const pauses = sections.has('pauses') && speexAvailability().available ? await runEchoPauseBench(silero, ANSWER, USER_DBFS) : null;
   const playedStalls = sections.has('played-stalls') && speexAvailability().available ? await runPlayedStallBench(silero, assistant, speak(SECOND_ANSWER)!, USER_DBFS) : null;
   const partialStalls = sections.has('partial-stalls') && speexAvailability().available ? await runPartialStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
@@ -277,7 +283,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   const doubleTalk = sections.has('double-talk') && speexAvailability().available && doubleTalkAssetsPresent() ? await runDoubleTalkBench(assistant, ROOMS[0]!, [-10, 0, 6], USER_DBFS) : null;
   // The closed loop through the real socket, in real time (needs libspeexdsp1 for the 'on' rows).
   const socket = sections.has('socket') && speexAvailability().available ? await runSocketEchoBench() : null;
-  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, bargeInGrid, stalls, underruns, realigns, shortUnderruns, oddUnderruns, runShifts, pauses, playedStalls, partialStalls, longerStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
+  const result = { backend: speexAvailability(), voices: voices.map((v) => v.name), baselineOnsetMs: Object.fromEntries(baseline), cpu, rows, early, bargeInGrid, stalls, underruns, realigns, shortUnderruns, oddUnderruns, runShifts, shiftedUnderruns, answerStarts, pauses, playedStalls, partialStalls, longerStalls, clocks, doubleTalk, socket, wallMs: Math.round(performance.now() - wallStart) };
   if (rows.length) console.table(rows);
   if (early) {
     console.log("Early barge-ins (espeak voice) into the session's first and second answer, onset delta vs no echo (ms) at 1.0 / 1.5 / 2.0 / 3.0 s in; underrunTurns: turns started by an underrun 1.5 s into the second answer:");
@@ -307,6 +313,16 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   if (runShifts) {
     const r = runShifts;
     console.log(`New answers the client began s samples later than placed (negative: earlier; fractional: between samples), echo at 0, -6 and +6 dB: turns the echo alone started in that answer / a barge-in 1.0 and 2.0 s into it, onset delta vs no echo (ms). In all, ${r.runs} answers: turns ${r.turns}; of ${r.bargeIns} barge-ins, missed ${r.missed}, later than 100 ms ${r.late}:`);
+    console.table(r.rows);
+  }
+  if (shiftedUnderruns) {
+    const r = shiftedUnderruns;
+    console.log(`New answers the client began s samples later than placed, then ran dry for 150 ms 2.5 s into (an underrun the server never saw), echo at 0, -6 and +6 dB: turns the echo alone started in that answer / a barge-in 300 ms after the audio resumed, onset delta vs no echo (ms). Turns ${r.turns}; of ${r.bargeIns} barge-ins, missed ${r.missed}, later than 100 ms ${r.late}:`);
+    console.table(r.rows);
+  }
+  if (answerStarts) {
+    const r = answerStarts;
+    console.log(`Barge-ins as a new answer's echo arrives, the answer begun s samples later than placed, echo at 0 and -6 dB: onset delta vs no echo (ms) for the user starting ${ANSWER_START_AFTER_MS.join(' / ')} ms after the echo reaches the microphone. Of ${r.bargeIns}, missed ${r.missed}, later than 100 ms ${r.late}:`);
     console.table(r.rows);
   }
   if (pauses) {
