@@ -10,7 +10,7 @@
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { joinAnswers } from '../../test/support/speech.js';
-import { ROOMS, echoGainFor } from '../../test/support/room.js';
+import { ROOMS, echoGainFor, type RoomParams } from '../../test/support/room.js';
 import { bargeInDeltas, LATE_MS, type OnsetDelta } from './barge-in-onset.js';
 
 const GAP_MS = 2000;
@@ -42,46 +42,48 @@ function tally(summary: AnswerStartSummary, delta: OnsetDelta): void {
   else if (delta > LATE_MS) summary.late++;
 }
 
-export async function runShiftedUnderrunBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<AnswerStartSummary> {
+type CaseSim = { assistant: Float32Array; room: RoomParams; echoGain: number; networkMs: number; unsent: { fromMs: number; toMs: number }; runShift: { atMs: number; samples: number } };
+
+/** Every room at every echo level, a row each, a cell for each shift: `cell` measures one second answer begun that many samples off (its sim, when it starts, and the summary to count into). */
+async function eachShiftedAnswer(first: Float32Array, second: Float32Array, userDbfs: number, echoDbs: number[], shifts: number[], cell: (sim: CaseSim, secondAtMs: number, summary: AnswerStartSummary) => Promise<string>): Promise<AnswerStartSummary> {
   const summary: AnswerStartSummary = { rows: [], turns: 0, bargeIns: 0, missed: 0, late: 0 };
   const { both, secondAtMs, unsent } = joinAnswers(first, second, GAP_MS);
-  const bargeIn = bargeInDeltas(silero, user);
-  for (const echoDb of UNDERRUN_ECHO_DBS) for (const room of ROOMS) {
+  for (const echoDb of echoDbs) for (const room of ROOMS) {
     const row: AnswerStartSummary['rows'][number] = { room: room.name, echoDb };
-    for (const samples of UNDERRUN_SHIFTS) {
-      const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: NETWORK_MS, unsent, runShift: { atMs: secondAtMs, samples }, underrun: { atMs: secondAtMs + UNDERRUN.atMs, gapMs: UNDERRUN.gapMs } };
-      const alone = await onsetsThroughFrontEnd(silero, { ...sim, durationMs: both.length / 16 + 500 }, { gate: true });
-      const turns = alone.onsets.filter((t) => t >= secondAtMs).length;
-      const delta = await bargeIn(sim, secondAtMs + UNDERRUN.atMs + UNDERRUN.gapMs + UNDERRUN_BARGE_AFTER_MS);
-      tally(summary, delta);
-      summary.turns += turns;
-      row[`s${samples}`] = `${turns} / ${delta}`;
+    for (const samples of shifts) {
+      const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: NETWORK_MS, unsent, runShift: { atMs: secondAtMs, samples } };
+      row[`s${samples}`] = await cell(sim, secondAtMs, summary);
     }
     summary.rows.push(row);
   }
   return summary;
 }
 
-export async function runAnswerStartBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<AnswerStartSummary> {
-  const summary: AnswerStartSummary = { rows: [], turns: 0, bargeIns: 0, missed: 0, late: 0 };
-  const { both, secondAtMs, unsent } = joinAnswers(first, second, GAP_MS);
+export async function runShiftedUnderrunBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<AnswerStartSummary> {
   const bargeIn = bargeInDeltas(silero, user);
-  for (const echoDb of START_ECHO_DBS) for (const room of ROOMS) {
-    const row: AnswerStartSummary['rows'][number] = { room: room.name, echoDb };
-    for (const samples of START_SHIFTS) {
-      const sim = { assistant: both, room, echoGain: echoGainFor(both, room, 10 ** (userDbfs / 20), echoDb), networkMs: NETWORK_MS, unsent, runShift: { atMs: secondAtMs, samples } };
-      const arrivesMs = secondAtMs + room.delayMs + NETWORK_MS;
-      const deltas: OnsetDelta[] = [];
-      for (const afterMs of START_AFTER_MS) {
-        const delta = await bargeIn(sim, arrivesMs + afterMs);
-        tally(summary, delta);
-        deltas.push(delta);
-      }
-      row[`s${samples}`] = deltas.join(' / ');
+  return eachShiftedAnswer(first, second, userDbfs, UNDERRUN_ECHO_DBS, UNDERRUN_SHIFTS, async (shifted, secondAtMs, summary) => {
+    const sim = { ...shifted, underrun: { atMs: secondAtMs + UNDERRUN.atMs, gapMs: UNDERRUN.gapMs } };
+    const alone = await onsetsThroughFrontEnd(silero, { ...sim, durationMs: sim.assistant.length / 16 + 500 }, { gate: true });
+    const turns = alone.onsets.filter((t) => t >= secondAtMs).length;
+    const delta = await bargeIn(sim, secondAtMs + UNDERRUN.atMs + UNDERRUN.gapMs + UNDERRUN_BARGE_AFTER_MS);
+    tally(summary, delta);
+    summary.turns += turns;
+    return `${turns} / ${delta}`;
+  });
+}
+
+export async function runAnswerStartBench(silero: SileroModel, first: Float32Array, second: Float32Array, user: Float32Array, userDbfs: number): Promise<AnswerStartSummary> {
+  const bargeIn = bargeInDeltas(silero, user);
+  return eachShiftedAnswer(first, second, userDbfs, START_ECHO_DBS, START_SHIFTS, async (sim, secondAtMs, summary) => {
+    const arrivesMs = secondAtMs + sim.room.delayMs + NETWORK_MS;
+    const deltas: OnsetDelta[] = [];
+    for (const afterMs of START_AFTER_MS) {
+      const delta = await bargeIn(sim, arrivesMs + afterMs);
+      tally(summary, delta);
+      deltas.push(delta);
     }
-    summary.rows.push(row);
-  }
-  return summary;
+    return deltas.join(' / ');
+  });
 }
 
 export const ANSWER_START_AFTER_MS = START_AFTER_MS;
