@@ -1,6 +1,6 @@
 // The echo canceller on simulated linear rooms (test/support/room.ts) with espeak-ng speech:
 // delay estimation, ERLE after convergence, and the onset gate with the real Silero VAD.
-// Stalls and underrun the server placed or never saw: echo-stalls.test.ts.
+// Stalls the server placed: echo-stalls.test.ts; underruns it never saw: echo-underruns.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SileroModel } from '../../server/audio/vad/silero.js';

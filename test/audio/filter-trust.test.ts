@@ -9,7 +9,7 @@ import type { EchoReference } from '../../server/audio/echo/reference.js';
 // Whether the adaptive filter is aligned (filter-trust.ts): the evidence each frame gives, the
 // hold when the echo goes missing after a distrust, and what a long distrust forgets. Frames are
 // given as energies; the canceller tests run it on real rooms with SpeexDSP (echo-canceller.test.ts,
-// echo-stalls.test.ts), and echo-realign.test.ts / shadow-echo.test.ts test the search it starts.
+// echo-stalls.test.ts, echo-underruns.test.ts), and echo-realign.test.ts / shadow-echo.test.ts test the search it starts.
 
 const FRAME = 160;
 

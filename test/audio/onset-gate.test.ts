@@ -4,7 +4,7 @@ import { OnsetGate, type FrameEvidence } from '../../server/audio/echo/onset-gat
 
 // The onset gate's judgement over recorded frames: here, frames the search for a missing echo
 // found unexplained (markUnexplained) while the filter was distrusted. The canceller's own use of
-// the gate is tested through it (echo-canceller.test.ts, echo-stalls.test.ts).
+// the gate is tested through it (echo-canceller.test.ts, echo-stalls.test.ts, echo-underruns.test.ts).
 
 const db = (x: number) => 10 ** (x / 10);
 
