@@ -21,7 +21,7 @@ const UNDERRUN_BARGE_AFTER_MS = 300;
 const UNDERRUN_ECHO_DBS = [0, -6, 6];
 /** Samples off for the barge-ins at the answer's start, and when they start, ms after the answer's echo reaches the microphone. */
 const START_SHIFTS = [0, 0.5, 1, 40];
-const START_AFTER_MS = [0, 50, 100, 200, 300, 500];
+export const ANSWER_START_AFTER_MS = [0, 50, 100, 200, 300, 500];
 const START_ECHO_DBS = [0, -6];
 /** Capture -> arrival at the server, as in the other sections. */
 const NETWORK_MS = 30;
@@ -77,7 +77,7 @@ export async function runAnswerStartBench(silero: SileroModel, first: Float32Arr
   return eachShiftedAnswer(first, second, userDbfs, START_ECHO_DBS, START_SHIFTS, async (sim, secondAtMs, summary) => {
     const arrivesMs = secondAtMs + sim.room.delayMs + NETWORK_MS;
     const deltas: OnsetDelta[] = [];
-    for (const afterMs of START_AFTER_MS) {
+    for (const afterMs of ANSWER_START_AFTER_MS) {
       const delta = await bargeIn(sim, arrivesMs + afterMs);
       tally(summary, delta);
       deltas.push(delta);
@@ -85,5 +85,3 @@ export async function runAnswerStartBench(silero: SileroModel, first: Float32Arr
     return deltas.join(' / ');
   });
 }
-
-export const ANSWER_START_AFTER_MS = START_AFTER_MS;

@@ -358,9 +358,9 @@ export class EchoCanceller {
     let filterHearsNoEcho = false;
     let filterRan = false;
     let linearEnergy = micEnergy;
+    // Where the filter reads the reference for this frame, between samples too (ReferenceClock.reading): so are frames kept, heard again and searched with.
+    const readFrom = this.clock.reading(refPos - this.bulkDelayMs * SAMPLES_PER_MS);
     if (this.speex && !this.bypassFlag) {
-      // Where the filter reads the reference, between samples too (ReferenceClock.reading): so are frames kept, heard again and searched with.
-      const readFrom = this.clock.reading(refPos - this.bulkDelayMs * SAMPLES_PER_MS);
       this.trust.record(mic, readFrom, held);
       // All of it past the last sound (a fractional read reaches a few samples before readFrom).
       if (readFrom - FRACTIONAL_REACH > lastSound) {
@@ -426,7 +426,7 @@ export class EchoCanceller {
       this.models.roomForgotten(frameIndex);
     }
 
-    this.checkStall(now, refPos, micEnergy, filterRan);
+    this.checkStall(now, readFrom, micEnergy, filterRan);
     // Just read past a stall's silence, the filter still holds what it read there: until that
     // has passed its main tap, an onset must stand above the room's whole echo.
     if (this.stallWatch?.settling) trusted = false;
@@ -507,7 +507,7 @@ export class EchoCanceller {
   }
 
   /** A stall the client may not have had as placed (stall-watch.ts): the reference is read where its echo is found. */
-  private checkStall(now: number, refPos: number, micEnergy: number, filterRan: boolean): void {
+  private checkStall(now: number, readFrom: number, micEnergy: number, filterRan: boolean): void {
     if (!this.stallWatch?.watching) return;
     const { move, framesSinceSilence, runArrived, approximate, newAnswer } = this.stallWatch.frame(
       {
@@ -516,7 +516,7 @@ export class EchoCanceller {
         noiseFloor: this.noiseFloor,
         filterRan,
         canJudge: this.locked && !this.noEchoPath && !this.bypassFlag && this.speex !== null,
-        playFrom: this.clock.reading(refPos - this.bulkDelayMs * SAMPLES_PER_MS),
+        playFrom: readFrom,
         echoBlock: now - Math.round(this.echoDelayMs / FRAME_MS),
         filterLeadBlocks: Math.max(0, Math.round((this.echoDelayMs - this.bulkDelayMs) / FRAME_MS)),
         driftFree: this.clock.driftRate === 0,

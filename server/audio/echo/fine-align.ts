@@ -116,9 +116,11 @@ export class FineAlign {
     const near = subSample && Math.abs(searched.peak ?? searched.shift) <= AGREE;
     const found = !subSample
       ? searched
-      : near
-        ? { shift: searched.peak ?? searched.shift, explained: searched.peakExplained ?? searched.explained, asPlaced: searched.asPlacedTilted ?? searched.asPlaced }
-        : { shift: searched.peak ?? searched.shift, explained: searched.peakBroadband ?? searched.explained, asPlaced: searched.asPlaced };
+      : {
+          shift: searched.peak ?? searched.shift,
+          explained: (near ? searched.peakExplained : searched.peakBroadband) ?? searched.explained,
+          asPlaced: (near ? searched.asPlacedTilted : undefined) ?? searched.asPlaced,
+        };
     if (Math.abs(found.shift) <= AGREE) {
       if (!subSample || !clearlyOffPlaced(found)) {
         if (found.explained >= EXPLAINS) this.stop();

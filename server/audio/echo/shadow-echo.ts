@@ -18,7 +18,6 @@ export class ShadowEcho {
   private first = 0;
   private last = -1;
   private reference = new Int16Array(0);
-  private prediction = new Float64Array(0);
   private squares = new Float64Array(0);
   private crosses = new Float64Array(0);
   private lagProducts = new Float64Array(0);
@@ -59,41 +58,24 @@ export class ShadowEcho {
   explained(mic: Int16Array, reference: EchoReference, from: number): number {
     if (this.last < this.first) return 0;
     const n = mic.length;
-    const prediction = this.predict(reference, from, n);
+    const span = this.last - this.first;
+    const needed = n + span;
+    if (this.reference.length < needed) this.reference = new Int16Array(needed);
+    // reference[j] is absolute sample from - last + j.
+    reference.readAt(from - this.last, this.reference.subarray(0, needed));
     let cross = 0;
     let predicted = 0;
     let heard = 0;
     for (let i = 0; i < n; i++) {
-      const y = prediction[i]!;
+      let y = 0;
+      // Sample i's tap k reads absolute from + i - k, i.e. reference[i + last - k].
+      for (let k = this.first, j = i + span; k <= this.last; k++, j--) y += this.ir[k]! * this.reference[j]!;
       cross += y * mic[i]!;
       predicted += y * y;
       heard += mic[i]! * mic[i]!;
     }
     if (predicted === 0 || heard === 0 || cross <= 0) return 0;
     return (cross * cross) / (predicted * heard);
-  }
-
-  /**
-   * The loaded response applied to the reference read from `from` on, for `n` microphone samples,
-   * in the response's own scale (a view of a buffer the next call reuses; zeros with none loaded).
-   */
-  predict(reference: EchoReference, from: number, n: number): Float64Array {
-    if (this.prediction.length < n) this.prediction = new Float64Array(n);
-    const prediction = this.prediction.subarray(0, n);
-    prediction.fill(0);
-    if (this.last < this.first) return prediction;
-    const span = this.last - this.first;
-    const needed = n + span;
-    if (this.reference.length < needed) this.reference = new Int16Array(needed);
-    // reference[j] is absolute sample from - last + j.
-    reference.readAt(from - this.last, this.reference.subarray(0, needed));
-    for (let i = 0; i < n; i++) {
-      let y = 0;
-      // Sample i's tap k reads absolute from + i - k, i.e. reference[i + last - k].
-      for (let k = this.first, j = i + span; k <= this.last; k++, j--) y += this.ir[k]! * this.reference[j]!;
-      prediction[i] = y;
-    }
-    return prediction;
   }
 
   /**
