@@ -125,3 +125,31 @@ test("with subSample (a new answer's run, no loudspeaker drift), a reading betwe
   assert.equal(firstMove([past]).move, -2.53);
   assert.equal(firstMove([{ ...past, peakBroadband: 0.72 }]).move, 0, 'broadband short of the bar: not taken');
 });
+
+// A new answer's run with the user speaking from its first word: the voice explains nothing at
+// any reading, so the echo's reading peaks as clearly, at a lower share (fine-align.ts
+// TALK_EXPLAINS). Shares as traced (office, 0 dB, the user from the echo's arrival).
+test('overTalk: the run found over the user\'s voice (a third of the window, three times the reading as placed, twice) is taken, and the search ends surely; short of that it ends unsure', () => {
+  const RUN = { min: -8000, max: 1600 };
+  const run = (answers: Array<{ shift: number; explained: number; asPlaced: number; peak: number; peakExplained: number; peakBroadband?: number; asPlacedTilted?: number }>, overTalk = true) => {
+    const fine = new FineAlign(FRAME, RUN, 0.5, overTalk);
+    const { search, calls } = scripted(answers);
+    fine.start();
+    for (let f = 0; f < 70; f++) {
+      const move = fine.frame(LOUD, f * FRAME, 1, search, true);
+      if (move !== 0 || !fine.active) return { move, searches: calls.length, surely: fine.surely };
+    }
+    return { move: 0, searches: calls.length, surely: fine.surely };
+  };
+  const forty = { shift: -40, explained: 0.34, asPlaced: 0.002, peak: -40.03, peakExplained: 0.33, peakBroadband: 0.34 };
+  assert.deepEqual(run([forty]), { move: -40.03, searches: 2, surely: true }, '40 samples late');
+  assert.deepEqual(run([forty], false), { move: 0, searches: 10, surely: false }, 'without overTalk: short of the bar, ten searches, unsure');
+  const one = { shift: -1, explained: 0.39, asPlaced: 0.33, peak: -1.03, peakExplained: 0.34, asPlacedTilted: 0.07 };
+  assert.deepEqual(run([one]), { move: -1.03, searches: 2, surely: true }, 'a sample late: judged pre-emphasised, as near readings are');
+  const placed = { shift: 0, explained: 0.41, asPlaced: 0.41, peak: -0.03, peakExplained: 0.34, asPlacedTilted: 0.34 };
+  assert.deepEqual(run([placed]), { move: 0, searches: 2, surely: true }, 'peaking where placed, twice: as placed');
+  assert.deepEqual(run([{ ...forty, peakBroadband: 0.25 }]).surely, false, 'a quarter of the window: unsure');
+  assert.deepEqual(run([{ ...forty, asPlaced: 0.15 }]).move, 0, 'as placed explaining half of it: not taken');
+  assert.deepEqual(run([{ ...one, asPlacedTilted: 0.2 }]).surely, false, 'a sample off, as placed explaining 0.2 of 0.34: neither taken nor as placed');
+  assert.deepEqual(run([forty, { ...placed, peak: 0.5 }, forty]), { move: -40.03, searches: 4, surely: true }, 'a peak elsewhere between two finds starts the agreement over');
+});

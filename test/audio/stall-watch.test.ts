@@ -19,7 +19,7 @@ IR[400] = -9000;
  * 2000 ms; the client begins that one `late` samples later than placed. Feeds the watch every
  * frame of the second answer's first 600 ms, and returns the moves it asked for.
  */
-function secondAnswer(late: number, firstRun = false): { moves: number[]; searchedAfter: boolean; placing: boolean[] } {
+function secondAnswer(late: number, firstRun = false, heardWhereFound = false): { moves: number[]; searchedAfter: boolean; placing: boolean[]; surely: boolean; settlingAfterMove: boolean } {
   const reference = new EchoReference({ originMs: 0, capacityMs: 4000 });
   if (!firstRun) reference.sent(noise(16000, -12, 3), 16000, 0);
   const watch = new StallWatch(reference, FRAME);
@@ -44,6 +44,7 @@ function secondAnswer(late: number, firstRun = false): { moves: number[]; search
   const moves: number[] = [];
   const placing: boolean[] = [];
   let skipped = 0;
+  let settlingAfterMove = false;
   for (let from = answerAt; from < answerAt + 9600; from += FRAME) {
     placing.push(watch.placingRun);
     if (!watch.watching) continue;
@@ -51,11 +52,15 @@ function secondAnswer(late: number, firstRun = false): { moves: number[]; search
     let energy = 0;
     for (const v of mic) energy += v * v;
     const { move } = watch.frame({ mic, micEnergy: energy / FRAME, noiseFloor: 1, filterRan: true, canJudge: true, playFrom: from + skipped, echoBlock: Math.floor(from / FRAME), filterLeadBlocks: 0, driftFree: true }, () => IR);
-    if (move !== 0) moves.push(move);
+    if (move !== 0) {
+      moves.push(move);
+      if (heardWhereFound) watch.heardWhereFound();
+      settlingAfterMove = watch.settling;
+    }
     // The canceller reads the reference that much later from the next frame on (ReferenceClock.skipStall).
     skipped += move;
   }
-  return { moves, searchedAfter: watch.watching, placing };
+  return { moves, searchedAfter: watch.watching, placing, surely: watch.runPlacedSurely, settlingAfterMove };
 }
 
 test('a new answer begun a few samples or 100 ms later, or 5 ms earlier, than placed is found where it plays, once', () => {
@@ -79,4 +84,14 @@ test('while a new answer is searched for, the watch says the run is being placed
     assert.equal(placing.lastIndexOf(true) - first + 1, placing.filter(Boolean).length, `${late} samples late: placing twice`);
   }
   assert.ok(!secondAnswer(40, true).placing.includes(true), "a session's first run is not placed");
+});
+
+test('a run found where it plays (or as placed) is found surely; the filter settles after the move unless it heard the run where found', () => {
+  const late = secondAnswer(1600);
+  assert.equal(late.surely, true, 'found 100 ms late');
+  assert.equal(late.settlingAfterMove, true, 'read elsewhere: the filter settles (it ran as placed meanwhile)');
+  assert.equal(secondAnswer(0).surely, true, 'as placed');
+  const held = secondAnswer(13, false, true);
+  assert.deepEqual(held.moves, [-13]);
+  assert.equal(held.settlingAfterMove, false, 'held while searched for and heard where found: nothing to settle');
 });

@@ -166,6 +166,8 @@ export class EchoCanceller {
   private readonly runProof: RunProof;
   /** Frames in a row whose reference for the filter (`play`) was silence: see processFrame. */
   private quietPlayFrames = 0;
+  /** The last frame was held (FilterTrust.holdThisFrame): the suppressor did not hear it. */
+  private heldLast = false;
   /** Whether the microphone can hear the assistant at all (echo-audibility.ts). */
   private readonly audibility = new EchoAudibility();
   private noEchoPath = false;
@@ -307,6 +309,8 @@ export class EchoCanceller {
     // Nor while a new answer's run is searched for where the client plays it (StallWatch.placingRun).
     const unplaced = this.stallWatch?.placingRun ?? false;
     const held = this.trust.holdThisFrame(unplaced);
+    const heldLast = this.heldLast;
+    this.heldLast = held;
     const moved = held || unplaced ? false : this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
     if (moved) this.models.echoMoved();
     if ((frameIndex + 1) % 50 === 0) this.updateDelay();
@@ -381,7 +385,9 @@ export class EchoCanceller {
       // 15 dB). What goes on (VAD, Mel, segments) is the suppressed signal while only echo is
       // there, and the linear output when the user's voice stands out: the suppressor would cut
       // it by up to 15 dB (double talk: SNR against the clean voice -2 dB suppressed, +12 linear).
-      outEnergy = active ? meanSquare(this.out) : linearEnergy;
+      // After a hold the suppressor's overlap still holds the last frame it heard: at a new answer's
+      // run, its first echo uncancelled (office, +6 dB: 20 dB over the linear output, and it passed the gate).
+      outEnergy = !active ? linearEnergy : heldLast ? Math.min(meanSquare(this.out), linearEnergy) : meanSquare(this.out);
       const nearEnd = outEnergy > this.leak.residual(refPeak) * this.continueMargin;
       if (!active || nearEnd || !trusted) this.out.set(this.linearOut);
     } else {
@@ -410,7 +416,7 @@ export class EchoCanceller {
     // run as deeply as its leak says (run-proof.ts); the leak learns from it as before (kept from
     // those frames, it stood lower, and a two-device clock's glitch 5 s on started a turn).
     const leakResidual = active ? this.leak.residual(refPeak) : 0;
-    const runUnproven = this.runProof.unproven(this.stallWatch?.placingRun ?? false, active, micEnergy, outEnergy, leakResidual);
+    const runUnproven = this.runProof.unproven(this.stallWatch?.placingRun ?? false, this.stallWatch?.runPlacedSurely ?? false, active, micEnergy, outEnergy, leakResidual);
     const evidence = this.gate.next;
     evidence.outEnergy = outEnergy;
     // A stall's silence under test (stall-watch.ts) may have been played through in part: where
@@ -507,7 +513,8 @@ export class EchoCanceller {
     if (runArrived) this.leak.restart();
     if (move !== 0) {
       this.clock.skipStall(move);
-      this.trust.readingMoved(this.frames, move, framesSinceSilence, !approximate);
+      // Held while searched for, a new answer's run was heard where found: the filter needs no settling.
+      if (this.trust.readingMoved(this.frames, move, framesSinceSilence, !approximate) && newAnswer) this.stallWatch.heardWhereFound();
       this.onReadingMoved?.(newAnswer ? 'answer' : 'stall');
     }
   }

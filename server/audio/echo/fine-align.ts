@@ -45,6 +45,17 @@ const SUB_LEAST = 0.25;
 const SUB_AGREE = 0.25;
 /** subSample: the reading as placed must leave this many times the unexplained share the peak leaves (3 dB). */
 const SUB_DEEPER = 2;
+/**
+ * `overTalk`: the user's voice may hold much of the window (a new answer's run, where the user may
+ * speak from its first word). It explains nothing at any reading, so the echo's reading stands out
+ * as clearly, at a lower share: found twice where it explains TALK_EXPLAINS of the window and
+ * TALK_OVER_PLACED times what the reading as placed does (or at the reading as placed, twice), it
+ * is taken. Traced (office, 0 dB, the user from the echo's arrival): the run begun 0, 1 and 40
+ * samples off peaked at 0, -1 and -40 in every search, at 0.34-0.59 of the window (pre-emphasised
+ * near the one placed, broadband further), as placed 0.03-0.2 and 0.001-0.08 at 1 and 40 samples.
+ */
+const TALK_EXPLAINS = 0.3;
+const TALK_OVER_PLACED = 3;
 /** Frames after the run arrived within which the search may run, and searches at most. */
 const LAST_FRAMES = 60;
 const MOST_SEARCHES = 10;
@@ -59,6 +70,8 @@ export class FineAlign {
   private frames = -1;
   private searches = 0;
   private candidate = Number.NaN;
+  /** The last search ended on a window the reading taken explains EXPLAINS or more of (see surely). */
+  private endedSurely = false;
 
   /**
    * `range`: the readings searched, samples from the one placed (negative: the echo later).
@@ -68,6 +81,7 @@ export class FineAlign {
     frameSamples: number,
     private readonly range: { min: number; max: number } = { min: -FINE_RANGE, max: FINE_RANGE },
     private readonly placedBelow = 1,
+    private readonly overTalk = false,
   ) {
     this.kept = new EchoRealigner(frameSamples);
   }
@@ -77,15 +91,26 @@ export class FineAlign {
     return this.frames >= 0;
   }
 
+  /**
+   * Whether the last search, over, ended on a reading that explains EXPLAINS or more of a window
+   * of the run (the reading as placed, or a move found twice); false where it ran out of frames or
+   * searches (a window the user's voice holds half of explains no more than half at any reading).
+   */
+  get surely(): boolean {
+    return this.frames < 0 && this.endedSurely;
+  }
+
   /** The run after a silence reached the filter: its alignment is searched from now on. */
   start(): void {
     this.frames = 0;
     this.searches = 0;
     this.candidate = Number.NaN;
+    this.endedSurely = false;
   }
 
   stop(): void {
     this.frames = -1;
+    this.endedSurely = false;
   }
 
   /**
@@ -121,30 +146,41 @@ export class FineAlign {
           explained: (near ? searched.peakExplained : searched.peakBroadband) ?? searched.explained,
           asPlaced: (near ? searched.asPlacedTilted : undefined) ?? searched.asPlaced,
         };
+    const overTalk = this.overTalk && found.explained >= TALK_EXPLAINS;
     if (Math.abs(found.shift) <= AGREE) {
-      if (!subSample || !clearlyOffPlaced(found)) {
-        if (found.explained >= EXPLAINS) this.stop();
-        this.candidate = Number.NaN;
+      if (!subSample || !clearlyOffPlaced(found, overTalk)) {
+        // Over the user's voice, the peak at the reading as placed twice.
+        const placedOverTalk = overTalk && subSample && Math.abs(found.shift) < SUB_LEAST;
+        if (found.explained >= EXPLAINS || (placedOverTalk && this.candidate === 0)) this.stopSurely();
+        this.candidate = placedOverTalk ? 0 : Number.NaN;
         return 0;
       }
       const agreed = Math.abs(found.shift - this.candidate) <= SUB_AGREE;
       this.candidate = found.shift;
       if (!agreed) return 0;
-      this.stop();
+      this.stopSurely();
       return found.shift;
     }
     // Best at the range's edge, the echo may lie beyond it (that reading is its nearest alias).
     const atEdge = found.shift <= this.range.min + AGREE || found.shift >= this.range.max - AGREE;
-    const better = found.explained >= EXPLAINS && found.explained >= found.asPlaced + BETTER_BY && found.asPlaced < this.placedBelow && !atEdge;
+    const clearly = (found.explained >= EXPLAINS && found.explained >= found.asPlaced + BETTER_BY) || (overTalk && found.explained >= found.asPlaced * TALK_OVER_PLACED);
+    const better = clearly && found.asPlaced < this.placedBelow && !atEdge;
     const confirmed = better && Math.abs(found.shift - this.candidate) <= AGREE;
     this.candidate = better ? found.shift : Number.NaN;
     if (!confirmed) return 0;
-    this.stop();
+    this.stopSurely();
     return found.shift;
+  }
+
+  private stopSurely(): void {
+    this.stop();
+    this.endedSurely = true;
   }
 }
 
-/** A reading within AGREE of the one placed, a quarter sample or more off it, that explains the echo clearly better (subSample). */
-function clearlyOffPlaced(found: { shift: number; explained: number; asPlaced: number }): boolean {
-  return Math.abs(found.shift) >= SUB_LEAST && found.explained >= EXPLAINS && 1 - found.asPlaced >= SUB_DEEPER * (1 - found.explained);
+/** A reading within AGREE of the one placed, a quarter sample or more off it, that explains the echo clearly better (subSample; `overTalk`: over the user's voice, see TALK_EXPLAINS). */
+function clearlyOffPlaced(found: { shift: number; explained: number; asPlaced: number }, overTalk: boolean): boolean {
+  if (Math.abs(found.shift) < SUB_LEAST) return false;
+  if (found.explained >= EXPLAINS) return 1 - found.asPlaced >= SUB_DEEPER * (1 - found.explained);
+  return overTalk && found.explained >= found.asPlaced * TALK_OVER_PLACED;
 }

@@ -41,12 +41,14 @@ export class RunProof {
    * next frames stood over it; one such frame over the margin starts the count again), for at most
    * PROOF_FRAMES.
    */
-  unproven(placing: boolean, active: boolean, micEnergy: number, outEnergy: number, residual: number): boolean {
+  unproven(placing: boolean, placedSurely: boolean, active: boolean, micEnergy: number, outEnergy: number, residual: number): boolean {
     if (placing) {
       this.frames = 0;
       this.inARow = 0;
       return true;
     }
+    // The search just over found the run surely (see SURELY above): the filter, held meanwhile, heard it there.
+    if (this.frames === 0 && placedSurely) this.frames = -1;
     if (this.frames < 0) return false;
     if (active && micEnergy > residual * this.onsetMargin) this.inARow = outEnergy <= residual * this.continueMargin ? this.inARow + 1 : 0;
     if (++this.frames > PROOF_FRAMES || this.inARow >= PROOF_IN_A_ROW) this.frames = -1;

@@ -87,7 +87,7 @@ export class StallWatch {
     this.check = new StallCheck(blockSamples);
     this.partial = new EchoRealigner(blockSamples, false, CLEARLY_BETTER);
     this.fine = new FineAlign(blockSamples);
-    this.runAlign = new FineAlign(blockSamples, { min: -RUN_LATER, max: RUN_EARLIER }, RUN_PLACED_BELOW);
+    this.runAlign = new FineAlign(blockSamples, { min: -RUN_LATER, max: RUN_EARLIER }, RUN_PLACED_BELOW, true);
   }
 
   /** Silences read past so far. */
@@ -106,6 +106,21 @@ export class StallWatch {
    */
   get placingRun(): boolean {
     return this.runAlign.active;
+  }
+
+  /** The last new answer's run was found where a window of its echo says it plays, surely (FineAlign.surely). */
+  get runPlacedSurely(): boolean {
+    return this.runAlign.surely;
+  }
+
+  /**
+   * The filter was held while the new answer's run was searched for, and heard the frames held at
+   * the reading found (FilterTrust heldForRun): it holds nothing read as placed, and its word is
+   * taken at once. Left to settle, it was not for the filter's lead and a few frames more (100 ms
+   * in the near room), and a barge-in 200 ms after a run begun a sample late was heard 1.7 s late.
+   */
+  heardWhereFound(): void {
+    this.check.settled();
   }
 
   /** Just read past a silence: the filter still holds what it read there, its word is not to be taken. */
