@@ -70,7 +70,7 @@ export class FineAlign {
   private frames = -1;
   private searches = 0;
   private candidate = Number.NaN;
-  /** The last search ended on a window the reading taken explains EXPLAINS or more of (see surely). */
+  /** The last search ended on a reading taken by the rules above, not by running out (see surely). */
   private endedSurely = false;
 
   /**
@@ -93,8 +93,8 @@ export class FineAlign {
 
   /**
    * Whether the last search, over, ended on a reading that explains EXPLAINS or more of a window
-   * of the run (the reading as placed, or a move found twice); false where it ran out of frames or
-   * searches (a window the user's voice holds half of explains no more than half at any reading).
+   * of the run (the reading as placed, or a move found twice), or with `overTalk` a reading that
+   * stands out over the user's voice (TALK_EXPLAINS); false where it ran out of frames or searches.
    */
   get surely(): boolean {
     return this.frames < 0 && this.endedSurely;

@@ -15,6 +15,13 @@
 // those five traces: proven 7 frames after the filter was trusted where the run was found (3), 22
 // frames after the reading moved where it was found late (the run that started a turn), and 40
 // frames after the trust where it never was (the filter had relearnt the run).
+//
+// Since then the filter is held while the run is searched for and hears it where found
+// (filter-trust.ts heldForRun): a run found surely (FineAlign.surely: a window its reading explains
+// 0.8 of, or a third over the user's voice) is proven as the search ends. Waiting for the 8 frames,
+// a user who spoke 100-200 ms after the echo arrived was heard a second late: every loud frame
+// was the user's, over the residual (bench:echo answer-starts, 200 ms: 31 of 32 missed or later
+// than 100 ms; now 7).
 
 /** How long after the run is found (or given up on) the proof is waited for at most (1 s). */
 const PROOF_FRAMES = 100;
