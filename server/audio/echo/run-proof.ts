@@ -46,7 +46,8 @@ export class RunProof {
    * frames the microphone alone would pass (over the residual by the onset margin) come out within
    * the continue margin of it, one after another (one just under the onset bar proved nothing: the
    * next frames stood over it; one such frame over the margin starts the count again), for at most
-   * PROOF_FRAMES.
+   * PROOF_FRAMES; proven at once where the search ended finding the run surely (`placedSurely`,
+   * read on the first frame after it: StallWatch.runPlacedSurely).
    */
   unproven(placing: boolean, placedSurely: boolean, active: boolean, micEnergy: number, outEnergy: number, residual: number): boolean {
     if (placing) {
@@ -54,7 +55,7 @@ export class RunProof {
       this.inARow = 0;
       return true;
     }
-    // The search just over found the run surely (see SURELY above): the filter, held meanwhile, heard it there.
+    // The search just over found the run surely (see above): the filter, held meanwhile, heard it there.
     if (this.frames === 0 && placedSurely) this.frames = -1;
     if (this.frames < 0) return false;
     if (active && micEnergy > residual * this.onsetMargin) this.inARow = outEnergy <= residual * this.continueMargin ? this.inARow + 1 : 0;
