@@ -19,7 +19,7 @@ IR[400] = -9000;
  * 2000 ms; the client begins that one `late` samples later than placed. Feeds the watch every
  * frame of the second answer's first 600 ms, and returns the moves it asked for.
  */
-function secondAnswer(late: number, firstRun = false, heardWhereFound = false): { moves: number[]; searchedAfter: boolean; placing: boolean[]; surely: boolean; settlingAfterMove: boolean } {
+function secondAnswer(late: number, firstRun = false, heldForRun = false): { moves: number[]; searchedAfter: boolean; placing: boolean[]; surely: boolean; settlingAfterMove: boolean } {
   const reference = new EchoReference({ originMs: 0, capacityMs: 4000 });
   if (!firstRun) reference.sent(noise(16000, -12, 3), 16000, 0);
   const watch = new StallWatch(reference, FRAME);
@@ -51,10 +51,9 @@ function secondAnswer(late: number, firstRun = false, heardWhereFound = false): 
     const mic = micAt(from + skipped);
     let energy = 0;
     for (const v of mic) energy += v * v;
-    const { move } = watch.frame({ mic, micEnergy: energy / FRAME, noiseFloor: 1, filterRan: true, canJudge: true, playFrom: from + skipped, echoBlock: Math.floor(from / FRAME), filterLeadBlocks: 0, driftFree: true }, () => IR);
+    const { move } = watch.frame({ mic, micEnergy: energy / FRAME, noiseFloor: 1, filterRan: !(heldForRun && watch.placingRun), canJudge: true, playFrom: from + skipped, echoBlock: Math.floor(from / FRAME), filterLeadBlocks: 0, driftFree: true }, () => IR);
     if (move !== 0) {
       moves.push(move);
-      if (heardWhereFound) watch.heardWhereFound();
       settlingAfterMove = watch.settling;
     }
     // The canceller reads the reference that much later from the next frame on (ReferenceClock.skipStall).
@@ -86,7 +85,7 @@ test('while a new answer is searched for, the watch says the run is being placed
   assert.ok(!secondAnswer(40, true).placing.includes(true), "a session's first run is not placed");
 });
 
-test('a run found where it plays (or as placed) is found surely; the filter settles after the move unless it heard the run where found', () => {
+test('a run found where it plays (or as placed) is found surely; the filter settles after the move unless it was held while searched for (it hears the run where found)', () => {
   const late = secondAnswer(1600);
   assert.equal(late.surely, true, 'found 100 ms late');
   assert.equal(late.settlingAfterMove, true, 'read elsewhere: the filter settles (it ran as placed meanwhile)');

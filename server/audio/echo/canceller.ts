@@ -513,8 +513,7 @@ export class EchoCanceller {
     if (runArrived) this.leak.restart();
     if (move !== 0) {
       this.clock.skipStall(move);
-      // Held while searched for, a new answer's run was heard where found: the filter needs no settling.
-      if (this.trust.readingMoved(this.frames, move, framesSinceSilence, !approximate) && newAnswer) this.stallWatch.heardWhereFound();
+      this.trust.readingMoved(this.frames, move, framesSinceSilence, !approximate);
       this.onReadingMoved?.(newAnswer ? 'answer' : 'stall');
     }
   }

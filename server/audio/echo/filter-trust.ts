@@ -372,12 +372,10 @@ export class FilterTrust {
    * (a silence the client ran dry 34 samples longer than placed: the filter cancelled nothing after,
    * and barge-ins 600 ms later were missed). `keepLeak` false (a move of a few samples: fine-align.ts):
    * the filter, run on meanwhile, takes a few hundred ms to cancel as before, and the leak it had let
-   * the echo start a turn; the leak it has now is kept. Returns whether the filter was held for a
-   * new answer's run (heldForRun) and heard the frames held at the move.
+   * the echo start a turn; the leak it has now is kept.
    */
-  readingMoved(frame: number, move: number, frames: number, keepLeak = true): boolean {
-    const heldForRun = this.endRunHold(move);
-    if (heldForRun) frames = 0;
+  readingMoved(frame: number, move: number, frames: number, keepLeak = true): void {
+    if (this.endRunHold(move)) frames = 0;
     // Trusted again this very frame after a long distrust, its leak forgotten as for a new room:
     // the move found says it was the reading, not the room. Traced: near room, a 200 ms stall the
     // client ran dry 5 samples longer, 1 s into a second answer: the fine move came in the frame
@@ -392,7 +390,7 @@ export class FilterTrust {
     if (this.trustedNow) {
       this.movedAt = frame;
       this.realigned = true;
-      return heldForRun;
+      return;
     }
     this.realigner.endSearch();
     this.heardAgainAt(frame, move, frames, keepLeak);
@@ -407,7 +405,6 @@ export class FilterTrust {
     this.trustedNow = true;
     this.evidence = TRUST_AFTER;
     this.movedAt = frame;
-    return heldForRun;
   }
 
   /**

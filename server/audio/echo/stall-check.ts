@@ -125,11 +125,6 @@ export class StallCheck {
     this.readPast(filterLeadBlocks);
   }
 
-  /** The filter heard the frames since the move again at the new reading (a new answer's run, held while searched for): nothing to settle. */
-  settled(): void {
-    this.settleFrames = 0;
-  }
-
   /** Stops testing (and settling), keeping the reference as it is read now. */
   stop(): void {
     this.gap = null;

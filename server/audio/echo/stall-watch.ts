@@ -113,16 +113,6 @@ export class StallWatch {
     return this.runAlign.surely;
   }
 
-  /**
-   * The filter was held while the new answer's run was searched for, and heard the frames held at
-   * the reading found (FilterTrust heldForRun): it holds nothing read as placed, and its word is
-   * taken at once. Left to settle, it was not for the filter's lead and a few frames more (100 ms
-   * in the near room), and a barge-in 200 ms after a run begun a sample late was heard 1.7 s late.
-   */
-  heardWhereFound(): void {
-    this.check.settled();
-  }
-
   /** Just read past a silence: the filter still holds what it read there, its word is not to be taken. */
   get settling(): boolean {
     return this.check.settling;
@@ -203,7 +193,11 @@ export class StallWatch {
     this.runFrames++;
     // Between samples, unless the loudspeaker is on its own clock (fine-align.ts).
     const move = this.runAlign.frame(f.mic, f.playFrom, f.noiseFloor * LOUD_OVER_FLOOR, (mic, from, min, max) => this.shadow.bestShift(mic, this.reference, from, min, max), f.driftFree);
-    if (move !== 0) this.check.settle(f.filterLeadBlocks);
+    // Held while searched for (FilterTrust heldForRun: not run), the filter hears the run where found
+    // and has nothing to settle; left to, it was not vouched for for its lead and a few frames more
+    // (100 ms in the near room), and a barge-in 200 ms after a run begun a sample late was heard
+    // 1.7 s late. Run on as placed (the hold's ring full), it settles as after a stall.
+    if (move !== 0 && f.filterRan) this.check.settle(f.filterLeadBlocks);
     return move;
   }
 
