@@ -129,7 +129,7 @@ test("with subSample (a new answer's run, no loudspeaker drift), a reading betwe
 // A new answer's run with the user speaking from its first word: the voice explains nothing at
 // any reading, so the echo's reading peaks as clearly, at a lower share (fine-align.ts
 // TALK_EXPLAINS). Shares as traced (office, 0 dB, the user from the echo's arrival).
-test('overTalk: the run found over the user\'s voice (a third of the window, three times the reading as placed, twice) is taken, and the search ends surely; short of that it ends unsure', () => {
+test('overTalk: the run found over the user\'s voice (a tenth of the window, three times the reading as placed, twice) is taken, and the search ends surely; short of that it ends unsure', () => {
   const RUN = { min: -8000, max: 1600 };
   const run = (answers: Array<{ shift: number; explained: number; asPlaced: number; peak: number; peakExplained: number; peakBroadband?: number; asPlacedTilted?: number }>, overTalk = true) => {
     const fine = new FineAlign(FRAME, RUN, 0.5, overTalk);
@@ -148,8 +148,13 @@ test('overTalk: the run found over the user\'s voice (a third of the window, thr
   assert.deepEqual(run([one]), { move: -1.03, searches: 2, surely: true }, 'a sample late: judged pre-emphasised, as near readings are');
   const placed = { shift: 0, explained: 0.41, asPlaced: 0.41, peak: -0.03, peakExplained: 0.34, asPlacedTilted: 0.34 };
   assert.deepEqual(run([placed]), { move: 0, searches: 2, surely: true }, 'peaking where placed, twice: as placed');
-  assert.deepEqual(run([{ ...forty, peakBroadband: 0.25 }]).surely, false, 'a quarter of the window: unsure');
+  assert.deepEqual(run([{ ...forty, peakBroadband: 0.09 }]).surely, false, 'under a tenth of the window: unsure');
+  assert.deepEqual(run([{ ...forty, peakBroadband: 0.12, asPlaced: 0.03 }]), { move: -40.03, searches: 2, surely: true }, 'an eighth of the window, four times as placed (the echo 6 dB under the user): taken');
   assert.deepEqual(run([{ ...forty, asPlaced: 0.15 }]).move, 0, 'as placed explaining half of it: not taken');
-  assert.deepEqual(run([{ ...one, asPlacedTilted: 0.2 }]).surely, false, 'a sample off, as placed explaining 0.2 of 0.34: neither taken nor as placed');
+  assert.deepEqual(run([{ ...one, asPlacedTilted: 0.3 }]).surely, false, 'a sample off, as placed explaining 0.3 of 0.34: neither taken nor as placed');
+  // Half a sample off, as placed still explains much of the echo (traced: 1.3-1.9 times less over the user's voice).
+  const half = { shift: -1, explained: 0.39, asPlaced: 0.36, peak: -0.53, peakExplained: 0.32, asPlacedTilted: 0.17 };
+  assert.deepEqual(run([half]), { move: -0.53, searches: 3, surely: true }, 'half a sample off, explaining 1.9 times as placed: taken when found three times in a row');
+  assert.deepEqual(run([half, half, { ...half, peak: -0.1 }, half, half, half]), { move: -0.53, searches: 6, surely: true }, 'a peak at the reading as placed between starts the count over');
   assert.deepEqual(run([forty, { ...placed, peak: 0.5 }, forty]), { move: -40.03, searches: 4, surely: true }, 'a peak elsewhere between two finds starts the agreement over');
 });

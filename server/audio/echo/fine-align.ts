@@ -53,9 +53,30 @@ const SUB_DEEPER = 2;
  * is taken. Traced (office, 0 dB, the user from the echo's arrival): the run begun 0, 1 and 40
  * samples off peaked at 0, -1 and -40 in every search, at 0.34-0.59 of the window (pre-emphasised
  * near the one placed, broadband further), as placed 0.03-0.2 and 0.001-0.08 at 1 and 40 samples.
+ * With the echo 6 dB under the user (small room), the same peaks stood at 0.08-0.2 (a sample off)
+ * and 0.13-0.37 (40 samples), as placed 0.01-0.07 and 0.01-0.025: a third of the window was never
+ * reached, the search ran out, and the user's first word was held for a second.
  */
-const TALK_EXPLAINS = 0.3;
+const TALK_EXPLAINS = 0.1;
 const TALK_OVER_PLACED = 3;
+/**
+ * `overTalk`, a reading between samples near the one placed: half a sample off, the reading as
+ * placed still explains much of the echo, and over the user's voice neither halves what the other
+ * leaves. Traced (small room, 0 dB, the user from the echo's arrival, a run begun half a sample
+ * late): the peak at -0.53 to -0.56 in ten searches out of ten, 0.25-0.48 of the window against
+ * 0.16-0.38 as placed (1.3-1.9 times). Such a peak, found TALK_NEAR_FINDS times in a row within
+ * SUB_AGREE and explaining TALK_NEAR_OVER_PLACED times the reading as placed, is taken.
+ */
+const TALK_NEAR_OVER_PLACED = 1.25;
+/**
+ * `overTalk`, a reading further off (judged broadband, as whole readings are): its pre-emphasised
+ * share must reach this too. The user's voice, 6 dB over the echo, correlates with the reference
+ * broadband at a pitch period's lag or two: taken there (169, 484 samples off, 0.11-0.13 of the
+ * window broadband, 0.01-0.02 pre-emphasised), the filter moved off the echo and the user who
+ * spoke 50 ms after its arrival was missed. The echo's own reading: 0.11-0.43 pre-emphasised.
+ */
+const TALK_TILTED_EXPLAINS = 0.05;
+const TALK_NEAR_FINDS = 3;
 /** Frames after the run arrived within which the search may run, and searches at most. */
 const LAST_FRAMES = 60;
 const MOST_SEARCHES = 10;
@@ -70,6 +91,8 @@ export class FineAlign {
   private frames = -1;
   private searches = 0;
   private candidate = Number.NaN;
+  /** Searches in a row that found the candidate (within SUB_AGREE; TALK_NEAR_FINDS). */
+  private finds = 0;
   /** The last search ended on a reading taken by the rules above, not by running out (see surely). */
   private endedSurely = false;
 
@@ -105,6 +128,7 @@ export class FineAlign {
     this.frames = 0;
     this.searches = 0;
     this.candidate = Number.NaN;
+    this.finds = 0;
     this.endedSurely = false;
   }
 
@@ -148,25 +172,30 @@ export class FineAlign {
         };
     const overTalk = this.overTalk && found.explained >= TALK_EXPLAINS;
     if (Math.abs(found.shift) <= AGREE) {
-      if (!subSample || !clearlyOffPlaced(found, overTalk)) {
+      const off = subSample ? clearlyOffPlaced(found, overTalk) : 'no';
+      if (off === 'no') {
         // Over the user's voice, the peak at the reading as placed twice.
         const placedOverTalk = overTalk && subSample && Math.abs(found.shift) < SUB_LEAST;
         if (found.explained >= EXPLAINS || (placedOverTalk && this.candidate === 0)) this.stopSurely();
         this.candidate = placedOverTalk ? 0 : Number.NaN;
+        this.finds = 0;
         return 0;
       }
       const agreed = Math.abs(found.shift - this.candidate) <= SUB_AGREE;
+      this.finds = agreed ? this.finds + 1 : 1;
       this.candidate = found.shift;
-      if (!agreed) return 0;
+      if (!agreed || (off === 'near' && this.finds < TALK_NEAR_FINDS)) return 0;
       this.stopSurely();
       return found.shift;
     }
     // Best at the range's edge, the echo may lie beyond it (that reading is its nearest alias).
     const atEdge = found.shift <= this.range.min + AGREE || found.shift >= this.range.max - AGREE;
-    const clearly = (found.explained >= EXPLAINS && found.explained >= found.asPlaced + BETTER_BY) || (overTalk && found.explained >= found.asPlaced * TALK_OVER_PLACED);
+    const tiltedToo = (searched.peakExplained ?? found.explained) >= TALK_TILTED_EXPLAINS;
+    const clearly = (found.explained >= EXPLAINS && found.explained >= found.asPlaced + BETTER_BY) || (overTalk && found.explained >= found.asPlaced * TALK_OVER_PLACED && tiltedToo);
     const better = clearly && found.asPlaced < this.placedBelow && !atEdge;
     const confirmed = better && Math.abs(found.shift - this.candidate) <= AGREE;
     this.candidate = better ? found.shift : Number.NaN;
+    this.finds = 0;
     if (!confirmed) return 0;
     this.stopSurely();
     return found.shift;
@@ -178,9 +207,15 @@ export class FineAlign {
   }
 }
 
-/** A reading within AGREE of the one placed, a quarter sample or more off it, that explains the echo clearly better (subSample; `overTalk`: over the user's voice, see TALK_EXPLAINS). */
-function clearlyOffPlaced(found: { shift: number; explained: number; asPlaced: number }, overTalk: boolean): boolean {
-  if (Math.abs(found.shift) < SUB_LEAST) return false;
-  if (found.explained >= EXPLAINS) return 1 - found.asPlaced >= SUB_DEEPER * (1 - found.explained);
-  return overTalk && found.explained >= found.asPlaced * TALK_OVER_PLACED;
+/**
+ * Whether a reading within AGREE of the one placed, a quarter sample or more off it, explains the
+ * echo clearly better (subSample; `overTalk`: over the user's voice, see TALK_EXPLAINS): 'yes';
+ * 'near': over the user's voice only by TALK_NEAR_OVER_PLACED (to be found TALK_NEAR_FINDS times); 'no'.
+ */
+function clearlyOffPlaced(found: { shift: number; explained: number; asPlaced: number }, overTalk: boolean): 'yes' | 'near' | 'no' {
+  if (Math.abs(found.shift) < SUB_LEAST) return 'no';
+  if (found.explained >= EXPLAINS) return 1 - found.asPlaced >= SUB_DEEPER * (1 - found.explained) ? 'yes' : 'no';
+  if (!overTalk) return 'no';
+  if (found.explained >= found.asPlaced * TALK_OVER_PLACED) return 'yes';
+  return found.explained >= found.asPlaced * TALK_NEAR_OVER_PLACED ? 'near' : 'no';
 }
