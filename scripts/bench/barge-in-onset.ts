@@ -7,7 +7,9 @@ import { ROOMS } from '../../test/support/room.js';
 
 export async function bargeInOnset(silero: SileroModel, sim: Omit<EchoSimOptions, 'user' | 'userAtMs' | 'durationMs'>, user: Float32Array, atMs: number, echoed: boolean): Promise<number | undefined> {
   const r = await onsetsThroughFrontEnd(silero, { ...sim, user, userAtMs: atMs, durationMs: atMs + user.length / 16 + 800 }, echoed ? { gate: true } : { gate: false, bypass: true });
-  return bargeInAmong(r.onsets, atMs);
+  const onset = bargeInAmong(r.onsets, atMs);
+  // Counted as late as the turn could start: the output at its decision may have been held back (deferred-frames.ts).
+  return onset === undefined ? undefined : onset + r.onsetsHeldMs[r.onsets.indexOf(onset)]!;
 }
 
 /** The barge-in's onset among `onsets` (ms): the first within [-100, +2000) ms of when the user started (`atMs`). */

@@ -118,17 +118,26 @@ export class AudioInput {
 
   private push(input: Float32Array): void {
     const samples = this.echo.process(input, performance.now());
-    this.receivedSamples += samples.length;
+    // The input's clock, not the detector's: the echo path may hold a new answer's first frames back (deferred-frames.ts).
+    this.receivedSamples += input.length;
     if (samples.length > 0) this.ensureDetector().push(samples);
   }
 
+  /** What the echo path holds back goes on now: the client's buffer ends here (a commit or a clear). */
+  private flushEcho(): void {
+    const held = this.echo.flush();
+    if (held.length > 0) this.ensureDetector().push(held);
+  }
+
   commit(): void {
+    this.flushEcho();
     const segment = this.detector?.commit() ?? null;
     if (!segment || segment.samples.length < 1600) throw new ProtocolError('input_audio_buffer_commit_empty', 'Buffer too small: at least 100 ms of audio is needed to commit.');
     this.commitSegment(segment);
   }
 
   clear(): void {
+    this.flushEcho();
     this.detector?.clear();
     this.pendingItemId = null;
     this.utterance = null;

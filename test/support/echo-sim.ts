@@ -84,10 +84,17 @@ export interface EchoSimResult {
   canceller: EchoCanceller;
   /** CPU time spent in EchoCanceller.process, ms. */
   processMs: number;
+  /**
+   * How much later than without any holding back the output sample at `sample` went on, ms: the
+   * canceller holds a new answer's first frames back while its run is searched for (deferred-frames.ts).
+   */
+  heldBackMs: (sample: number) => number;
 }
 
 /** The server sends the answer in 100 ms frames. */
 const SEND_FRAME = 1600;
+/** The front end's minimum speech in onsetsThroughFrontEnd, ms. */
+const MIN_SPEECH_MS = 250;
 
 export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   const durationMs = o.durationMs ?? (o.assistant.length / 16 + 500);
@@ -117,6 +124,9 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
   let sentFrames = 0;
   let outAt = 0;
   let processMs = 0;
+  // Each output handed on: where it ends, and the microphone captured when it went.
+  const emittedEnds: number[] = [];
+  const emittedAt: number[] = [];
   const serverMsPerSample = (1 - (o.clientClockPpm ?? 0) / 1e6) / 16;
   for (let captured = chunk; captured <= total; captured += chunk) {
     const arrivalMs = captured * serverMsPerSample + networkMs;
@@ -138,9 +148,19 @@ export async function simulateEcho(o: EchoSimOptions): Promise<EchoSimResult> {
     processMs += performance.now() - t0;
     output.set(out, outAt);
     outAt += out.length;
+    if (out.length > 0) {
+      emittedEnds.push(outAt);
+      emittedAt.push(captured);
+    }
     if (o.onOutput && out.length > 0) await o.onOutput(out);
   }
-  return { mic, echo, near, output, canceller, processMs };
+  const heldBackMs = (sample: number): number => {
+    // Without holding back, a sample goes on with the chunk that completes it.
+    const due = Math.ceil((sample + 1) / chunk) * chunk;
+    const k = emittedEnds.findIndex((end) => end > sample);
+    return Math.max(0, (k < 0 ? total : emittedAt[k]!) - due) / 16;
+  };
+  return { mic, echo, near, output, canceller, processMs, heldBackMs };
 }
 
 /** What a loudspeaker `ppm` slow plays of `x`: each run (from 0 and from each of `runStarts`) stretched from its start. */
@@ -264,7 +284,7 @@ export async function onsetsThroughFrontEnd(
   silero: SileroModel,
   sim: Omit<EchoSimOptions, 'onOutput' | 'onCanceller'>,
   options: { gate: boolean; bypass?: boolean },
-): Promise<EchoSimResult & { onsets: number[]; tentative: number[]; suppressed: number }> {
+): Promise<EchoSimResult & { onsets: number[]; tentative: number[]; suppressed: number; onsetsHeldMs: number[] }> {
   const onsets: number[] = [];
   const tentative: number[] = [];
   let suppressed = 0;
@@ -273,7 +293,7 @@ export async function onsetsThroughFrontEnd(
     vad: new VadScheduler(silero),
     mel: null,
     turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 },
-    tuning: { negativeThresholdOffset: 0.15, minSpeechMs: 250, maxSegmentMs: 30000, maxVadBacklogMs: 600000 },
+    tuning: { negativeThresholdOffset: 0.15, minSpeechMs: MIN_SPEECH_MS, maxSegmentMs: 30000, maxVadBacklogMs: 600000 },
     onEvent: (e) => {
       if (e.type === 'speech_started') onsets.push(e.speechOnsetMs);
       if (e.type === 'voice_onset') tentative.push(e.speechOnsetMs);
@@ -295,5 +315,8 @@ export async function onsetsThroughFrontEnd(
   });
   await frontEnd.whenIdle();
   frontEnd.close();
-  return { ...result, onsets, tentative, suppressed };
+  // How much later each turn could have started than with nothing held back: the output at its
+  // earliest decision (the minimum speech after its onset) held back that long (EchoSimResult.heldBackMs).
+  const onsetsHeldMs = onsets.map((t) => result.heldBackMs(Math.round((t + MIN_SPEECH_MS) * 16)));
+  return { ...result, onsets, tentative, suppressed, onsetsHeldMs };
 }

@@ -80,6 +80,8 @@ import { EchoLeak } from './echo-leak.js';
 import { FilterTrust } from './filter-trust.js';
 import { EchoSeconds } from './echo-seconds.js';
 import { EstimateRise } from './estimate-rise.js';
+import { DeferredFrames } from './deferred-frames.js';
+import { FrameFraming } from './frame-framing.js';
 import { echoEstimateEnergy, isSilent, meanSquare, TiltedEnergies } from './frame-energy.js';
 
 const SAMPLES_PER_MS = 16;
@@ -132,8 +134,7 @@ export class EchoCanceller {
   private readonly onFrame: ((frame: EchoFrameTrace) => void) | undefined;
   private readonly continueMargin: number;
   private bypassFlag = false;
-  private readonly pending = new Int16Array(FRAME);
-  private pendingCount = 0;
+  private readonly framing = new FrameFraming();
   private readonly mic = new Int16Array(FRAME);
   private readonly play = new Int16Array(FRAME);
   private readonly linearOut = new Int16Array(FRAME);
@@ -141,8 +142,8 @@ export class EchoCanceller {
   private readonly tilted = new TiltedEnergies();
   private readonly estimateRise = new EstimateRise();
   private readonly out = new Int16Array(FRAME);
-  /** What process() returns a view of. */
-  private outBuffer = new Float32Array(FRAME * 4);
+  /** A new answer's first frames, held back while the filter is held for its run (deferred-frames.ts). */
+  private readonly deferred: DeferredFrames | null;
   // Clocks: where each frame's echo comes from in the reference (ReferenceClock); output frames emitted.
   private readonly clock: ReferenceClock;
   /** The filter's impulse response as last read (filterResponse). */
@@ -201,6 +202,8 @@ export class EchoCanceller {
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
     this.lockHistory = this.speex ? new LockHistory(FRAME, LOCK_HISTORY_FRAMES) : null;
+    const { speex, estimateRise, tilted, gate, continueMargin, framing } = this;
+    this.deferred = speex ? new DeferredFrames({ speex, estimateRise, tilted, gate, continueMargin, emit: (frame) => framing.emit(frame) }) : null;
     this.trust = new FilterTrust({
       frameSamples: FRAME,
       reference: this.reference,
@@ -208,7 +211,7 @@ export class EchoCanceller {
       leak: this.leak,
       pathBound: this.pathBound,
       response: () => this.filterResponse(),
-      hearAgain: (frame, readFrom) => this.hearAgain(frame, readFrom),
+      hearAgain: (frame, readFrom, held) => this.hearAgain(frame, readFrom, held),
     });
   }
 
@@ -236,9 +239,14 @@ export class EchoCanceller {
     return this.delayLock.last;
   }
 
-  /** Output samples emitted so far (input samples less the partial frame held). */
+  /** Output samples emitted so far (input samples less the partial frame and the frames held back: deferred-frames.ts). */
   get outputSamples(): number {
-    return this.frames * FRAME;
+    return this.frames * FRAME - this.heldBackSamples;
+  }
+
+  /** Samples held back now (a new answer's first frames, while its run is searched for: deferred-frames.ts). */
+  get heldBackSamples(): number {
+    return (this.deferred?.pending ?? 0) * FRAME;
   }
 
   /** Off: samples pass unchanged (still framed, so the sample clock stays continuous) and the gate opens. */
@@ -248,33 +256,22 @@ export class EchoCanceller {
 
   /**
    * Microphone samples that arrived at `arrivalMs` -> cancelled samples (whole 10 ms frames; the
-   * rest waits). The result is a view of a buffer the next call reuses: copy what must be kept.
-   * (A new typed array per 20 ms chunk cost about a microsecond each, plus the GC of its backing store.)
+   * rest waits, and so do a new answer's first frames: deferred-frames.ts). The result is a view of
+   * a buffer the next call reuses (frame-framing.ts): copy what must be kept.
    */
   process(samples: Float32Array, arrivalMs: number): Float32Array {
     this.clock.arrived(samples.length, arrivalMs);
-    const length = Math.floor((this.pendingCount + samples.length) / FRAME) * FRAME;
-    if (this.outBuffer.length < length) this.outBuffer = new Float32Array(length * 2);
-    const out = this.outBuffer.subarray(0, length);
-    let written = 0;
-    const pending = this.pending;
-    for (let i = 0; i < samples.length; ) {
-      const take = Math.min(FRAME - this.pendingCount, samples.length - i);
-      for (let k = 0, at = this.pendingCount; k < take; k++) {
-        const v = Math.round(samples[i + k] * 32768);
-        pending[at + k] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
-      }
-      i += take;
-      this.pendingCount += take;
-      if (this.pendingCount === FRAME) {
-        this.processFrame();
-        const frame = this.out;
-        for (let k = 0; k < FRAME; k++) out[written + k] = frame[k] / 32768;
-        written += FRAME;
-        this.pendingCount = 0;
-      }
-    }
-    return out;
+    return this.framing.frames(samples, this.deferred?.pending ?? 0, (frame) => this.processFrame(frame));
+  }
+
+  /**
+   * The frames held back (deferred-frames.ts), handed on now as they came: the input ends here
+   * for now (a manual commit). A view of the buffer process() returns, reused as it is.
+   */
+  flush(): Float32Array {
+    this.framing.begin(this.deferred?.pending ?? 0);
+    this.deferred?.release(false, true);
+    return this.framing.output;
   }
 
   /** Whether speech may start in output samples [start, end), or go on (`continuing` a candidate the gate let start): OnsetGate.allowsOnset. */
@@ -291,10 +288,10 @@ export class EchoCanceller {
     this.speex?.close();
   }
 
-  private processFrame(): void {
+  private processFrame(frame: Int16Array): void {
     const frameIndex = this.frames;
     const mic = this.mic;
-    mic.set(this.pending);
+    mic.set(frame);
     const micEnergy = meanSquare(mic);
     this.noiseFloor = followNoiseFloor(this.noiseFloor, micEnergy);
     // Where this frame's echo comes from in the reference (a new run is aligned once the last one's echo is over).
@@ -307,8 +304,10 @@ export class EchoCanceller {
     // path bound learns nothing then either: the microphone does not hear what the reference says
     // played (a client that ran dry is silent under loud reference, a bound far too tight).
     // Nor while a new answer's run is searched for where the client plays it (StallWatch.placingRun).
-    const unplaced = this.stallWatch?.placingRun ?? false;
+    const unplaced = this.stallWatch?.placingRunAt(this.clock.reading(refPos - this.bulkDelayMs * SAMPLES_PER_MS) + FRAME) ?? false;
     const held = this.trust.holdThisFrame(unplaced);
+    // Held for the run, the frame waits to be heard again at the reading found (deferred-frames.ts).
+    const deferThis = held && this.trust.holdingForRun && !!this.deferred?.hasRoom;
     const heldLast = this.heldLast;
     this.heldLast = held;
     const moved = held || unplaced ? false : this.pathBound.push(micEnergy, Math.floor(refPos / FRAME), !this.noEchoPath && this.inactiveFrames < RESTART_AFTER_FRAMES);
@@ -485,6 +484,11 @@ export class EchoCanceller {
     const unexplained = this.trust.unexplained;
     if (unexplained.frame === frameIndex) this.gate.markUnexplained(frameIndex + 1 - unexplained.frames, frameIndex + 1, unexplained.share, unexplained.mayStart);
     if (echoSecond && this.speex && !idle && this.trust.trusted) this.clock.observeTap(frameIndex, mainTap(this.filterResponse()));
+    if (deferThis) this.deferred!.defer(frameIndex, this.out, leakResidual);
+    // The hold is over (this frame's, or the last one's): the frames held back go on first, judged
+    // as a trusted filter's where the run was found surely and the gate vouches for the filter now.
+    if (this.deferred?.pending && !this.trust.holdingForRun) this.deferred.release(!runUnproven && this.trust.trusted && this.trust.proven(frameIndex) && !this.stallWatch?.settling);
+    if (!deferThis) this.framing.emit(this.out);
     this.frames++;
   }
 
@@ -542,10 +546,20 @@ export class EchoCanceller {
     });
   }
 
-  /** Runs the filter on a microphone frame heard before, against the reference read from `readFrom`: its output's energy. */
-  private hearAgain(frame: Int16Array, readFrom: number): number {
+  /**
+   * Runs the filter on a microphone frame heard before, against the reference read from `readFrom`:
+   * its output's energy. A frame held for a new answer's run found surely (`held`, heard again in
+   * order) is kept as cancelled, to go on in place of the one held back (deferred-frames.ts).
+   */
+  private hearAgain(frame: Int16Array, readFrom: number, held = false): number {
     this.reference.readAt(readFrom, this.replayPlay);
-    return this.speex ? this.speex.cancel(frame, this.replayPlay, this.replayOut) : 0;
+    if (!this.speex) return 0;
+    const linearEnergy = this.speex.cancel(frame, this.replayPlay, this.replayOut);
+    if (held && this.deferred?.pending && this.stallWatch?.runPlacedSurely) {
+      this.deferred.heardAgain(frame, this.replayOut, linearEnergy, !this.locked, this.heldLast);
+      this.heldLast = false;
+    }
+    return linearEnergy;
   }
 
   private updateDelay(): void {

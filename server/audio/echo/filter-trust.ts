@@ -143,8 +143,12 @@ export interface FilterTrustDeps {
   pathBound: EchoPathBound;
   /** The filter's impulse response, in a buffer the next read reuses. */
   response: () => Int32Array;
-  /** Runs the filter on a microphone frame heard before, against the reference read from `readFrom` (its output unused). */
-  hearAgain: (frame: Int16Array, readFrom: number) => void;
+  /**
+   * Runs the filter on a microphone frame heard before, against the reference read from `readFrom`.
+   * `held`: a frame the filter was held over (the hold just ended), heard in order, which the
+   * canceller may hand on as cancelled now (deferred-frames.ts); otherwise its output is unused.
+   */
+  hearAgain: (frame: Int16Array, readFrom: number, held?: boolean) => void;
 }
 
 /** A frame the filter ran on: energies (mean square, int16 units) of the microphone, the filter's output and its echo estimate. */
@@ -220,6 +224,9 @@ export class FilterTrust {
   /** The filter was proven (vouched for to the gate) when last distrusted. */
   private provenAtDistrust = false;
 
+  /** The frames held, heard again in order as a hold ends (FilterTrustDeps.hearAgain's `held`). */
+  private readonly hearHeldAgain = (frame: Int16Array, readFrom: number): void => this.d.hearAgain(frame, readFrom, true);
+
   constructor(private readonly d: FilterTrustDeps) {
     // Held while it searches, the filter can wait for a blurred move to be refined (echo-realign.ts).
     this.realigner = new EchoRealigner(d.frameSamples, true, CLEARLY_BETTER);
@@ -228,6 +235,11 @@ export class FilterTrust {
 
   get trusted(): boolean {
     return this.trustedNow;
+  }
+
+  /** Whether the filter is held for a new answer's run now (heldForRun): read after holdThisFrame, and again at the frame's end. */
+  get holdingForRun(): boolean {
+    return this.heldForRun;
   }
 
   /** Times the echo was found again at another reading after its delay jumped. */
@@ -251,7 +263,7 @@ export class FilterTrust {
       this.runHoldOver = !this.heldForRun;
     }
     const held = searching || this.heldForRun;
-    if (!held && this.wasHeld) this.realigner.replayHeld(this.d.hearAgain);
+    if (!held && this.wasHeld) this.realigner.replayHeld(this.hearHeldAgain);
     this.wasHeld = held;
     return held;
   }
@@ -259,7 +271,7 @@ export class FilterTrust {
   /** Held for a new answer's run (heldForRun), the reading moved by `move`: the frames held are heard there, and the hold is over. Whether there was one. */
   private endRunHold(move: number): boolean {
     if (!this.heldForRun) return false;
-    this.realigner.replayHeld(this.d.hearAgain, move);
+    this.realigner.replayHeld(this.hearHeldAgain, move);
     this.heldForRun = false;
     this.wasHeld = false;
     return true;

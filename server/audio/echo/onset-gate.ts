@@ -153,6 +153,20 @@ export class OnsetGate {
   }
 
   /**
+   * Frame `index`, committed and not yet handed on (held back while the filter was held for a new
+   * answer's run: deferred-frames.ts), judged again as a trusted filter's that left `outEnergy`,
+   * its onsets' residual raised by `onsetExcess`.
+   */
+  reviseTrusted(index: number, outEnergy: number, onsetExcess: number): void {
+    if (index < this.frames - RECORDS || index >= this.frames) return;
+    const i = index % RECORDS;
+    this.trusted[i] = 1;
+    this.outEnergy[i] = outEnergy;
+    this.onsetExcess[i] = onsetExcess;
+    this.rawResidual[i] = 0;
+  }
+
+  /**
    * Whether speech may start in frames [first, last): false when, while the reference was
    * audible, the output there stayed within the residual echo estimate plus the margin (a
    * smaller one when `continuing` a candidate the gate let start: a word's quieter end; to start,

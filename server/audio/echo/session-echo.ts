@@ -84,6 +84,14 @@ export class SessionEcho {
     return out;
   }
 
+  /** The frames the canceller holds back (a new answer's first: deferred-frames.ts), handed on now as they came. */
+  flush(): Float32Array {
+    if (!this.canceller) return new Float32Array(0);
+    const out = this.canceller.flush();
+    this.emitted += out.length;
+    return out;
+  }
+
   /** For tests and benchmarks: the delay the canceller aligned to, ms (null before it knows). */
   get delayMs(): number | null {
     return this.canceller?.delayMs ?? null;

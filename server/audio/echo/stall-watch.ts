@@ -108,6 +108,17 @@ export class StallWatch {
     return this.runAlign.active;
   }
 
+  /**
+   * placingRun, or the filter reading the new answer's run already (`readTo`: the end of its
+   * reading for the frame), its echo not yet arrived to be searched with. Run on the run read as
+   * placed, a sample off (as placed to the sample, the reading rounds a half either way), the
+   * filter learnt its first echo frames there, and heard again at the reading found it cancelled
+   * 1-5 dB where it would have 30 (office, +6 dB): held from its first read, it has nothing to unlearn.
+   */
+  placingRunAt(readTo: number): boolean {
+    return this.runAlign.active || (this.runStartBlock >= 0 && readTo > this.runStartBlock * this.blockSamples);
+  }
+
   /** The last new answer's run was found where a window of its echo says it plays, surely (FineAlign.surely). */
   get runPlacedSurely(): boolean {
     return this.runAlign.surely;

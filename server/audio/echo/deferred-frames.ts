@@ -1,0 +1,123 @@
+// A new answer's first frames, held back from the turn detector while the filter is held for the
+// answer's run (filter-trust.ts heldForRun: 100-150 ms from its echo's arrival, while the run is
+// searched for where the client plays it: stall-watch.ts). Those frames were judged by nothing:
+// held, the filter cancels nothing and the gate vouches for none of it, so a user who spoke as the
+// answer's echo arrived lost the first 100 ms of a word to the room's loudest echo bound, and the
+// word fell short of the VAD's minimum speech (bench:echo answer-starts, 0 and 50 ms after the
+// arrival: 64 of 64 missed or later than 100 ms).
+//
+// So they wait. When the run is found surely (FineAlign.surely) the filter hears them again at the
+// reading found, in order (FilterTrust's replay), and each goes on as the filter cancelled it then,
+// the gate's evidence for it revised as a trusted filter's (OnsetGate.revise). Found otherwise (the
+// search ran out, or the hold's ring filled), they go on as they came, judged as they were. The
+// cost is latency while the hold lasts, and only then: the VAD hears those frames 100-150 ms late,
+// in one burst; a user's word takes 250 ms (the minimum speech) to start a turn anyway.
+import type { EstimateRise } from './estimate-rise.js';
+import { echoEstimateEnergy, meanSquare, type TiltedEnergies } from './frame-energy.js';
+import type { OnsetGate } from './onset-gate.js';
+import { ECHO_BLOCK_SAMPLES } from './reference.js';
+import type { SpeexEchoCanceller } from './speex.js';
+
+const FRAME = ECHO_BLOCK_SAMPLES;
+/** Frames held back at most: the filter's hold ring (400 ms, echo-realign.ts) and a few to spare. */
+export const MOST_DEFERRED = 48;
+
+/** The canceller's parts a held frame heard again goes through, as a live frame does (canceller.ts processFrame). */
+export interface DeferredFramesDeps {
+  speex: SpeexEchoCanceller;
+  estimateRise: EstimateRise;
+  tilted: TiltedEnergies;
+  gate: OnsetGate;
+  /** The gate's margin (power ratio) for a candidate to go on: over the residual by it, the user stands out (the linear output goes on). */
+  continueMargin: number;
+  /** Hands a frame on (FrameFraming.emit). */
+  emit: (frame: Int16Array) => void;
+}
+
+/** A held frame as the filter cancelled it when heard again: its linear output, the suppressed one, and what the gate is to judge. */
+interface ReplayedFrame {
+  readonly linear: Int16Array;
+  readonly suppressed: Int16Array;
+  /** The energy the gate judges (as a live frame's outEnergy), and the onset excess to expect (estimate-rise.ts). */
+  outEnergy: number;
+  onsetExcess: number;
+}
+
+export class DeferredFrames {
+  private readonly held: Int16Array[] = [];
+  private readonly indices = new Float64Array(MOST_DEFERRED);
+  /** The residual echo the gate expected in each held frame (its evidence's `residual`). */
+  private readonly residuals = new Float64Array(MOST_DEFERRED);
+  private count = 0;
+  /** Held frames heard again, in order, as a ring: the last `count` of them are the held ones. */
+  private readonly replays: ReplayedFrame[] = [];
+  private replayed = 0;
+
+  constructor(private readonly d: DeferredFramesDeps) {
+    for (let k = 0; k < MOST_DEFERRED; k++) {
+      this.held.push(new Int16Array(FRAME));
+      this.replays.push({ linear: new Int16Array(FRAME), suppressed: new Int16Array(FRAME), outEnergy: 0, onsetExcess: 1 });
+    }
+  }
+
+  /** Frames held back now. */
+  get pending(): number {
+    return this.count;
+  }
+
+  /** Whether another frame may be held back. */
+  get hasRoom(): boolean {
+    return this.count < MOST_DEFERRED;
+  }
+
+  /** Holds back frame `index` (copied), the gate expecting `residual` in it. */
+  defer(index: number, frame: Int16Array, residual: number): void {
+    if (!this.hasRoom) throw new RangeError('DeferredFrames: full (release first)');
+    if (this.count === 0) this.replayed = 0;
+    this.held[this.count]!.set(frame);
+    this.indices[this.count] = index;
+    this.residuals[this.count] = residual;
+    this.count++;
+  }
+
+  /**
+   * A held frame heard again (`mic`; `out`, the filter's linear output, `linearEnergy` its energy),
+   * in order: suppressed and measured as a live frame is. `young`: the echo's delay not found yet;
+   * `suppressorStale`: the suppressor has heard nothing since before the hold (its overlap holds a
+   * frame from then: the lesser output is judged, as in processFrame).
+   */
+  heardAgain(mic: Int16Array, out: Int16Array, linearEnergy: number, young: boolean, suppressorStale: boolean): void {
+    const replay = this.replays[this.replayed++ % MOST_DEFERRED]!;
+    const { estimateRise, tilted } = this.d;
+    estimateRise.push(echoEstimateEnergy(mic, out), tilted.measure(mic, out), young);
+    replay.onsetExcess = estimateRise.excess(true);
+    replay.linear.set(out);
+    replay.suppressed.set(out);
+    this.d.speex.suppress(replay.suppressed);
+    const suppressedEnergy = meanSquare(replay.suppressed);
+    replay.outEnergy = suppressorStale ? Math.min(suppressedEnergy, linearEnergy) : suppressedEnergy;
+  }
+
+  /**
+   * Hands on every frame held back, oldest first: as the filter cancelled it when it heard it
+   * again, judged as a trusted filter's where the gate vouches for the filter now (`vouched`: the
+   * run found surely, run-proof.ts), the suppressed output unless the user stands out (as live);
+   * as it came where it was not heard again (only the last frames heard are the held ones) and
+   * where nothing was (`asCame`: a flush, or the run not found surely).
+   */
+  release(vouched: boolean, asCame = false): void {
+    const first = this.replayed - this.count;
+    for (let k = 0; k < this.count; k++) {
+      const r = first + k;
+      const replay = !asCame && r >= 0 && this.replayed - r <= MOST_DEFERRED ? this.replays[r % MOST_DEFERRED]! : null;
+      if (!replay) {
+        this.d.emit(this.held[k]!);
+        continue;
+      }
+      if (vouched) this.d.gate.reviseTrusted(this.indices[k]!, replay.outEnergy, replay.onsetExcess);
+      this.d.emit(vouched && replay.outEnergy <= this.residuals[k]! * this.d.continueMargin ? replay.suppressed : replay.linear);
+    }
+    this.count = 0;
+    this.replayed = 0;
+  }
+}
