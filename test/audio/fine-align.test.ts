@@ -152,6 +152,10 @@ test('overTalk: the run found over the user\'s voice (a tenth of the window, thr
   assert.deepEqual(run([{ ...forty, peakBroadband: 0.12, asPlaced: 0.03 }]), { move: -40.03, searches: 2, surely: true }, 'an eighth of the window, four times as placed (the echo 6 dB under the user): taken');
   assert.deepEqual(run([{ ...forty, asPlaced: 0.15 }]).move, 0, 'as placed explaining half of it: not taken');
   assert.deepEqual(run([{ ...one, asPlacedTilted: 0.3 }]).surely, false, 'a sample off, as placed explaining 0.3 of 0.34: neither taken nor as placed');
+  // The echo 6 dB under the user, peaking where placed: its pre-emphasised share under the bar, its broadband share over it.
+  const placedQuiet = { shift: 0, explained: 0.15, asPlaced: 0.15, peak: 0, peakExplained: 0.09, asPlacedTilted: 0.09 };
+  assert.deepEqual(run([placedQuiet]), { move: 0, searches: 2, surely: true }, 'peaking where placed twice, a tenth of the window broadband: as placed');
+  assert.deepEqual(run([{ ...placedQuiet, explained: 0.09 }]).surely, false, 'under a tenth either way: unsure');
   // Half a sample off, as placed still explains much of the echo (traced: 1.3-1.9 times less over the user's voice).
   const half = { shift: -1, explained: 0.39, asPlaced: 0.36, peak: -0.53, peakExplained: 0.32, asPlacedTilted: 0.17 };
   assert.deepEqual(run([half]), { move: -0.53, searches: 3, surely: true }, 'half a sample off, explaining 1.9 times as placed: taken when found three times in a row');

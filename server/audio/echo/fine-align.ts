@@ -174,8 +174,11 @@ export class FineAlign {
     if (Math.abs(found.shift) <= AGREE) {
       const off = subSample ? clearlyOffPlaced(found, overTalk) : 'no';
       if (off === 'no') {
-        // Over the user's voice, the peak at the reading as placed twice.
-        const placedOverTalk = overTalk && subSample && Math.abs(found.shift) < SUB_LEAST;
+        // Over the user's voice, the peak at the reading as placed twice (its share pre-emphasised or
+        // broadband: the echo 6 dB under the user, office, on the sample, 0.08-0.12 pre-emphasised,
+        // 0.12-0.22 broadband, and the search ran out while the pre-emphasised share hovered at the bar).
+        const placedShare = Math.max(found.explained, searched.explained);
+        const placedOverTalk = this.overTalk && placedShare >= TALK_EXPLAINS && subSample && Math.abs(found.shift) < SUB_LEAST;
         if (found.explained >= EXPLAINS || (placedOverTalk && this.candidate === 0)) this.stopSurely();
         this.candidate = placedOverTalk ? 0 : Number.NaN;
         this.finds = 0;
