@@ -18,7 +18,7 @@ function parts() {
   const speex = new SpeexEchoCanceller({ frameSize: FRAME, filterLength: 1600, sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 });
   const gate = new OnsetGate(ONSET, CONTINUE);
   const emitted: Int16Array[] = [];
-  const deferred = new DeferredFrames({ speex, estimateRise: new EstimateRise(), tilted: new TiltedEnergies(), gate, continueMargin: CONTINUE, emit: (f) => emitted.push(f.slice()) });
+  const deferred = new DeferredFrames({ speex, estimateRise: new EstimateRise(), tilted: new TiltedEnergies(), gate, onsetMargin: ONSET, continueMargin: CONTINUE, emit: (f) => emitted.push(f.slice()) });
   return { speex, gate, emitted, deferred };
 }
 

@@ -297,6 +297,35 @@ test('a distrust with no double talk just before it (a delay jump) has no grace;
   assert.equal(late.trust.doubleTalkGrace(22), false, 'the double talk ended 15 frames before');
 });
 
+test('the user heard over a new answer\'s first frames as they were heard again (heardDoubleTalk) is a double-talk run: a distrust right after has the grace; too short a run, or an untrusted filter, none', () => {
+  const heard = setup();
+  heard.trust.heardDoubleTalk(10, 5);
+  heard.trust.judge(11, misaligned);
+  heard.trust.judge(12, misaligned);
+  assert.equal(heard.trust.trusted, false);
+  assert.equal(heard.trust.doubleTalkGrace(13), true);
+  const short = setup();
+  short.trust.heardDoubleTalk(10, 4);
+  short.trust.judge(11, misaligned);
+  short.trust.judge(12, misaligned);
+  assert.equal(short.trust.doubleTalkGrace(13), false, 'four frames: no run');
+  // Four heard again and one live make the run, as five live would.
+  const joined = setup();
+  joined.trust.heardDoubleTalk(10, 4);
+  joined.trust.judge(11, doubleTalk);
+  joined.trust.judge(12, misaligned);
+  joined.trust.judge(13, misaligned);
+  assert.equal(joined.trust.doubleTalkGrace(14), true);
+  const distrusted = setup();
+  distrusted.trust.judge(0, misaligned);
+  distrusted.trust.judge(1, misaligned);
+  distrusted.trust.heardDoubleTalk(2, 10);
+  for (let f = 3; f < 6; f++) distrusted.trust.judge(f, aligned);
+  distrusted.trust.judge(6, misaligned);
+  distrusted.trust.judge(7, misaligned);
+  assert.equal(distrusted.trust.doubleTalkGrace(8), false, 'heard while distrusted: nothing');
+});
+
 test('trusted again within 100 ms of a distrust by frames that cancel under 10 dB, with no move found, the filter is vouched for to the gate only once it cancels 10 dB, or after 200 ms; a run with a frame that cancels well vouches at once', () => {
   const weak: FilterFrame = { ...aligned, outputEnergy: MIC * 0.4 };
   const { trust } = setup();

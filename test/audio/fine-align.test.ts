@@ -159,6 +159,10 @@ test('overTalk: the run found over the user\'s voice (a tenth of the window, thr
   // Half a sample off, as placed still explains much of the echo (traced: 1.3-1.9 times less over the user's voice).
   const half = { shift: -1, explained: 0.39, asPlaced: 0.36, peak: -0.53, peakExplained: 0.32, asPlacedTilted: 0.17 };
   assert.deepEqual(run([half]), { move: -0.53, searches: 3, surely: true }, 'half a sample off, explaining 1.9 times as placed: taken when found three times in a row');
+  // The near room, the echo 6 dB under the user: the pre-emphasised share under a tenth, the broadband one over it.
+  const halfQuiet = { shift: -1, explained: 0.2, asPlaced: 0.19, peak: -0.59, peakExplained: 0.084, asPlacedTilted: 0.059 };
+  assert.deepEqual(run([halfQuiet]), { move: -0.59, searches: 3, surely: true }, 'half a sample off, a tenth of the window broadband: taken when found three times');
+  assert.deepEqual(run([{ ...halfQuiet, explained: 0.09 }]).surely, false, 'under a tenth either way: unsure');
   assert.deepEqual(run([half, half, { ...half, peak: -0.1 }, half, half, half]), { move: -0.53, searches: 6, surely: true }, 'a peak at the reading as placed between starts the count over');
   assert.deepEqual(run([forty, { ...placed, peak: 0.5 }, forty]), { move: -40.03, searches: 4, surely: true }, 'a peak elsewhere between two finds starts the agreement over');
 });

@@ -202,8 +202,8 @@ export class EchoCanceller {
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
     this.lockHistory = this.speex ? new LockHistory(FRAME, LOCK_HISTORY_FRAMES) : null;
-    const { speex, estimateRise, tilted, gate, continueMargin, framing } = this;
-    this.deferred = speex ? new DeferredFrames({ speex, estimateRise, tilted, gate, continueMargin, emit: (frame) => framing.emit(frame) }) : null;
+    const { speex, estimateRise, tilted, gate, onsetMargin, continueMargin, framing } = this;
+    this.deferred = speex ? new DeferredFrames({ speex, estimateRise, tilted, gate, onsetMargin, continueMargin, emit: (frame) => framing.emit(frame) }) : null;
     this.trust = new FilterTrust({
       frameSamples: FRAME,
       reference: this.reference,
@@ -487,7 +487,11 @@ export class EchoCanceller {
     if (deferThis) this.deferred!.defer(frameIndex, this.out, leakResidual);
     // The hold is over (this frame's, or the last one's): the frames held back go on first, judged
     // as a trusted filter's where the run was found surely and the gate vouches for the filter now.
-    if (this.deferred?.pending && !this.trust.holdingForRun) this.deferred.release(!runUnproven && this.trust.trusted && this.trust.proven(frameIndex) && !this.stallWatch?.settling);
+    if (this.deferred?.pending && !this.trust.holdingForRun) {
+      const vouched = !runUnproven && this.trust.trusted && this.trust.proven(frameIndex) && !this.stallWatch?.settling;
+      const doubleTalk = this.deferred.release(vouched);
+      if (vouched) this.trust.heardDoubleTalk(frameIndex, doubleTalk);
+    }
     if (!deferThis) this.framing.emit(this.out);
     this.frames++;
   }

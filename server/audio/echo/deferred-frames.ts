@@ -28,7 +28,8 @@ export interface DeferredFramesDeps {
   estimateRise: EstimateRise;
   tilted: TiltedEnergies;
   gate: OnsetGate;
-  /** The gate's margin (power ratio) for a candidate to go on: over the residual by it, the user stands out (the linear output goes on). */
+  /** The gate's margins (power ratios) for speech to start, and to go on: over the residual by the latter, the user stands out (the linear output goes on). */
+  onsetMargin: number;
   continueMargin: number;
   /** Hands a frame on (FrameFraming.emit). */
   emit: (frame: Int16Array) => void;
@@ -103,21 +104,29 @@ export class DeferredFrames {
    * again, judged as a trusted filter's where the gate vouches for the filter now (`vouched`: the
    * run found surely, run-proof.ts), the suppressed output unless the user stands out (as live);
    * as it came where it was not heard again (only the last frames heard are the held ones) and
-   * where nothing was (`asCame`: a flush, or the run not found surely).
+   * where nothing was (`asCame`: a flush, or the run not found surely). Returns the frames in a
+   * row the release ended on, vouched, whose output stood over what the gate lets pass alone: with
+   * the filter aligned by the search, the user's voice (double talk: FilterTrust.heardDoubleTalk).
    */
-  release(vouched: boolean, asCame = false): void {
+  release(vouched: boolean, asCame = false): number {
     const first = this.replayed - this.count;
+    let doubleTalk = 0;
     for (let k = 0; k < this.count; k++) {
       const r = first + k;
       const replay = !asCame && r >= 0 && this.replayed - r <= MOST_DEFERRED ? this.replays[r % MOST_DEFERRED]! : null;
       if (!replay) {
         this.d.emit(this.held[k]!);
+        doubleTalk = 0;
         continue;
       }
+      const residual = this.residuals[k]!;
+      // The run found surely, the filter aligned: output over what the gate lets pass alone is the user's.
+      doubleTalk = vouched && replay.outEnergy > residual * this.d.onsetMargin ? doubleTalk + 1 : 0;
       if (vouched) this.d.gate.reviseTrusted(this.indices[k]!, replay.outEnergy, replay.onsetExcess);
-      this.d.emit(vouched && replay.outEnergy <= this.residuals[k]! * this.d.continueMargin ? replay.suppressed : replay.linear);
+      this.d.emit(vouched && replay.outEnergy <= residual * this.d.continueMargin ? replay.suppressed : replay.linear);
     }
     this.count = 0;
     this.replayed = 0;
+    return doubleTalk;
   }
 }

@@ -85,6 +85,7 @@ const ECHO_BACK_EARLIER = 400 * 16;
  * output is not under the microphone).
  */
 const DOUBLE_TALK_RUN = 5;
+
 const DOUBLE_TALK_WITHIN = 5;
 /** A double-talk distrust forgets the bound and leak only this long (500 ms): a word is over by then, and a filter still misaligned after it is. */
 const DOUBLE_TALK_FORGET_AFTER_FRAMES = 50;
@@ -296,6 +297,20 @@ export class FilterTrust {
   /** Whether, at `frame`, the filter was distrusted within BRIDGE_DISTRUST_FRAMES, trusted and proven before it. */
   freshDistrust(frame: number): boolean {
     return !this.trustedNow && this.provenAtDistrust && frame - this.distrustedSince < BRIDGE_DISTRUST_FRAMES;
+  }
+
+  /**
+   * The frames the filter heard again as its hold for a new answer's run ended (deferred-frames.ts),
+   * trusted, ended in `frames` of the user's voice in a row (the run found surely, the output over
+   * what the gate lets pass alone), at `frame`: a double-talk run. The user spoke from the run's first
+   * words (the echo 6 dB under them, near room): the first live frames, the filter's output within a
+   * dB of the microphone, distrusted it with no double-talk run behind them, and the user's word was
+   * held to the room's bound (544 ms late).
+   */
+  heardDoubleTalk(frame: number, frames: number): void {
+    if (!this.trustedNow) return;
+    this.doubleTalkRun = frames;
+    if (frames >= DOUBLE_TALK_RUN) this.doubleTalkAt = frame;
   }
 
   /** Whether, at `frame`, a distrust that came as the user spoke over the echo is young enough (DOUBLE_TALK_GATE_FRAMES) for the gate to go on trusting the filter's residual. */

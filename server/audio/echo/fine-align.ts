@@ -64,10 +64,11 @@ const TALK_OVER_PLACED = 3;
  * placed still explains much of the echo, and over the user's voice neither halves what the other
  * leaves. Traced (small room, 0 dB, the user from the echo's arrival, a run begun half a sample
  * late): the peak at -0.53 to -0.56 in ten searches out of ten, 0.25-0.48 of the window against
- * 0.16-0.38 as placed (1.3-1.9 times). Such a peak, found TALK_NEAR_FINDS times in a row within
+ * 0.16-0.38 as placed (1.3-1.9 times); the near room, the echo 6 dB under the user, -0.44 to -0.69,
+ * 1.2-1.5 times. Such a peak, found TALK_NEAR_FINDS times in a row within
  * SUB_AGREE and explaining TALK_NEAR_OVER_PLACED times the reading as placed, is taken.
  */
-const TALK_NEAR_OVER_PLACED = 1.25;
+const TALK_NEAR_OVER_PLACED = 1.15;
 /**
  * `overTalk`, a reading further off (judged broadband, as whole readings are): its pre-emphasised
  * share must reach this too. The user's voice, 6 dB over the echo, correlates with the reference
@@ -170,15 +171,17 @@ export class FineAlign {
           explained: (near ? searched.peakExplained : searched.peakBroadband) ?? searched.explained,
           asPlaced: (near ? searched.asPlacedTilted : undefined) ?? searched.asPlaced,
         };
-    const overTalk = this.overTalk && found.explained >= TALK_EXPLAINS;
+    // Near the reading as placed, the share over the user's voice is the pre-emphasised one at the
+    // peak or the broadband one at the best whole reading, whichever is more: the echo 6 dB under the
+    // user, office, peaking where placed, 0.08-0.12 pre-emphasised and 0.12-0.22 broadband, and the
+    // near room's run begun half a sample off, 0.05-0.15 and 0.14-0.37: the search ran out either way.
+    const share = near ? Math.max(found.explained, searched.explained) : found.explained;
+    const overTalk = this.overTalk && share >= TALK_EXPLAINS;
     if (Math.abs(found.shift) <= AGREE) {
       const off = subSample ? clearlyOffPlaced(found, overTalk) : 'no';
       if (off === 'no') {
-        // Over the user's voice, the peak at the reading as placed twice (its share pre-emphasised or
-        // broadband: the echo 6 dB under the user, office, on the sample, 0.08-0.12 pre-emphasised,
-        // 0.12-0.22 broadband, and the search ran out while the pre-emphasised share hovered at the bar).
-        const placedShare = Math.max(found.explained, searched.explained);
-        const placedOverTalk = this.overTalk && placedShare >= TALK_EXPLAINS && subSample && Math.abs(found.shift) < SUB_LEAST;
+        // Over the user's voice, the peak at the reading as placed twice.
+        const placedOverTalk = overTalk && subSample && Math.abs(found.shift) < SUB_LEAST;
         if (found.explained >= EXPLAINS || (placedOverTalk && this.candidate === 0)) this.stopSurely();
         this.candidate = placedOverTalk ? 0 : Number.NaN;
         this.finds = 0;
