@@ -7,7 +7,9 @@
 //  - answer-starts: a barge-in as the answer's echo arrives at the microphone, 0-500 ms after it:
 //    the filter is held while the run is searched for (filter-trust.ts heldForRun), and the gate
 //    vouches for it as the search ends where it found the run surely (fine-align.ts, over the
-//    user's voice too), else once it shows it cancels the run (run-proof.ts).
+//    user's voice too), else once it shows it cancels the run (run-proof.ts). The frames held are
+//    held back from the VAD and judged once heard again (deferred-frames.ts); a barge-in's delta
+//    counts the time the output at its earliest decision was held back (barge-in-onset.ts).
 import type { SileroModel } from '../../server/audio/vad/silero.js';
 import { onsetsThroughFrontEnd } from '../../test/support/echo-sim.js';
 import { joinAnswers } from '../../test/support/speech.js';

@@ -14,7 +14,8 @@
 // through (it buffered more than the server models) is found by the filter's own response and
 // read past (stall-check.ts), as is the part of one a lagging client played through
 // (stall-watch.ts); after an underrun the server never saw, the echo is searched for
-// at every delay with that response and read where it is found (echo-realign.ts).
+// at every delay with that response and read where it is found (echo-realign.ts). A new answer's
+// first frames wait while its run is searched for, handed on as cancelled where found (deferred-frames.ts).
 //
 // Cancellation is SpeexDSP's (speex.ts): MDF adaptive filter, then its residual echo
 // suppressor, used only while reference audio can still echo (otherwise the linear output,
@@ -255,9 +256,8 @@ export class EchoCanceller {
   }
 
   /**
-   * Microphone samples that arrived at `arrivalMs` -> cancelled samples (whole 10 ms frames; the
-   * rest waits, and so do a new answer's first frames: deferred-frames.ts). The result is a view of
-   * a buffer the next call reuses (frame-framing.ts): copy what must be kept.
+   * Microphone samples that arrived at `arrivalMs` -> cancelled samples (whole 10 ms frames; the rest
+   * waits, as do a new answer's first frames), a view of a buffer the next call reuses: copy what must be kept.
    */
   process(samples: Float32Array, arrivalMs: number): Float32Array {
     this.clock.arrived(samples.length, arrivalMs);

@@ -1,6 +1,6 @@
 // A new answer's first frames, held back from the turn detector while the filter is held for the
-// answer's run (filter-trust.ts heldForRun: 100-150 ms from its echo's arrival, while the run is
-// searched for where the client plays it: stall-watch.ts). Those frames were judged by nothing:
+// answer's run (filter-trust.ts heldForRun: from the filter's first read of the run until its search
+// ends, 100-150 ms after its echo arrives: stall-watch.ts). Those frames were judged by nothing:
 // held, the filter cancels nothing and the gate vouches for none of it, so a user who spoke as the
 // answer's echo arrived lost the first 100 ms of a word to the room's loudest echo bound, and the
 // word fell short of the VAD's minimum speech (bench:echo answer-starts, 0 and 50 ms after the
@@ -8,10 +8,11 @@
 //
 // So they wait. When the run is found surely (FineAlign.surely) the filter hears them again at the
 // reading found, in order (FilterTrust's replay), and each goes on as the filter cancelled it then,
-// the gate's evidence for it revised as a trusted filter's (OnsetGate.revise). Found otherwise (the
-// search ran out, or the hold's ring filled), they go on as they came, judged as they were. The
-// cost is latency while the hold lasts, and only then: the VAD hears those frames 100-150 ms late,
-// in one burst; a user's word takes 250 ms (the minimum speech) to start a turn anyway.
+// the gate's evidence for it revised as a trusted filter's (OnsetGate.reviseTrusted), and the user's
+// voice heard there counted as double talk (FilterTrust.heardDoubleTalk). Found otherwise (the search
+// ran out, or the hold's ring filled), they go on as they came, judged as they were. The cost is
+// latency while the hold lasts, and only then: the VAD hears those frames 100-150 ms late, in one
+// burst; a turn needs 250 ms of speech (the minimum) to start anyway.
 import type { EstimateRise } from './estimate-rise.js';
 import { echoEstimateEnergy, meanSquare, type TiltedEnergies } from './frame-energy.js';
 import type { OnsetGate } from './onset-gate.js';

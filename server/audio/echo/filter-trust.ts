@@ -85,7 +85,6 @@ const ECHO_BACK_EARLIER = 400 * 16;
  * output is not under the microphone).
  */
 const DOUBLE_TALK_RUN = 5;
-
 const DOUBLE_TALK_WITHIN = 5;
 /** A double-talk distrust forgets the bound and leak only this long (500 ms): a word is over by then, and a filter still misaligned after it is. */
 const DOUBLE_TALK_FORGET_AFTER_FRAMES = 50;
@@ -201,13 +200,14 @@ export class FilterTrust {
   private realignments = 0;
   private wasHeld = false;
   /**
-   * Held while a new answer's run is searched for (StallWatch.placingRun: from its echo's arrival,
-   * 100-150 ms), then heard again at the reading found, or as placed (holdThisFrame, endRunHold).
-   * Run on as placed, the filter learnt a run begun a sample off there, and SpeexDSP, converged,
-   * took hundreds of ms to cancel as deeply once the reading moved: ERLE 200-500 ms after the
-   * echo arrived 15-19 dB a sample off and 8-11 two and a half, against 29-33 begun on the sample
-   * (office and far rooms, 0 dB); held, 34-39. The run's first 100-150 ms pass uncancelled (the
-   * gate vouches for no filter there either: run-proof.ts). `runHoldOver`: the ring filled first.
+   * Held while a new answer's run is searched for (StallWatch.placingRunAt: from the filter's first
+   * read of it to the search's end, 100-150 ms after its echo arrives), then heard again at the
+   * reading found, or as placed (holdThisFrame, endRunHold). Run on as placed, the filter learnt a
+   * run begun a sample off there, and SpeexDSP, converged, took hundreds of ms to cancel as deeply
+   * once the reading moved: ERLE 200-500 ms after the echo arrived 15-19 dB a sample off and 8-11
+   * two and a half, against 29-33 begun on the sample (office and far rooms, 0 dB). The frames held
+   * are held back from the VAD too and handed on as heard again (deferred-frames.ts).
+   * `runHoldOver`: the ring filled first.
    */
   private heldForRun = false;
   private runHoldOver = false;

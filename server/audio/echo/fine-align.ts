@@ -65,10 +65,11 @@ const TALK_OVER_PLACED = 3;
  * leaves. Traced (small room, 0 dB, the user from the echo's arrival, a run begun half a sample
  * late): the peak at -0.53 to -0.56 in ten searches out of ten, 0.25-0.48 of the window against
  * 0.16-0.38 as placed (1.3-1.9 times); the near room, the echo 6 dB under the user, -0.44 to -0.69,
- * 1.2-1.5 times. Such a peak, found TALK_NEAR_FINDS times in a row within
- * SUB_AGREE and explaining TALK_NEAR_OVER_PLACED times the reading as placed, is taken.
+ * 1.2-1.5 times. Such a peak, found TALK_NEAR_FINDS times in a row within SUB_AGREE and
+ * explaining TALK_NEAR_OVER_PLACED times the reading as placed, is taken.
  */
 const TALK_NEAR_OVER_PLACED = 1.15;
+const TALK_NEAR_FINDS = 3;
 /**
  * `overTalk`, a reading further off (judged broadband, as whole readings are): its pre-emphasised
  * share must reach this too. The user's voice, 6 dB over the echo, correlates with the reference
@@ -77,7 +78,6 @@ const TALK_NEAR_OVER_PLACED = 1.15;
  * spoke 50 ms after its arrival was missed. The echo's own reading: 0.11-0.43 pre-emphasised.
  */
 const TALK_TILTED_EXPLAINS = 0.05;
-const TALK_NEAR_FINDS = 3;
 /** Frames after the run arrived within which the search may run, and searches at most. */
 const LAST_FRAMES = 60;
 const MOST_SEARCHES = 10;

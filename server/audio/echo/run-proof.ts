@@ -21,7 +21,8 @@
 // 0.8 of, or a third over the user's voice) is proven as the search ends. Waiting for the 8 frames,
 // a user who spoke 100-200 ms after the echo arrived was heard a second late: every loud frame
 // was the user's, over the residual (bench:echo answer-starts, 200 ms: 31 of 32 missed or later
-// than 100 ms; now 7).
+// than 100 ms; then 7). The frames held meanwhile are judged too, once heard again where the run
+// was found surely (deferred-frames.ts).
 
 /** How long after the run is found (or given up on) the proof is waited for at most (1 s). */
 const PROOF_FRAMES = 100;
