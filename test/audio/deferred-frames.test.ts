@@ -18,8 +18,9 @@ function parts() {
   const speex = new SpeexEchoCanceller({ frameSize: FRAME, filterLength: 1600, sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 });
   const gate = new OnsetGate(ONSET, CONTINUE);
   const emitted: Int16Array[] = [];
-  const deferred = new DeferredFrames({ speex, estimateRise: new EstimateRise(), tilted: new TiltedEnergies(), gate, onsetMargin: ONSET, continueMargin: CONTINUE, emit: (f) => emitted.push(f.slice()) });
-  return { speex, gate, emitted, deferred };
+  const doubleTalk: number[] = [];
+  const deferred = new DeferredFrames({ speex, estimateRise: new EstimateRise(), tilted: new TiltedEnergies(), gate, onsetMargin: ONSET, continueMargin: CONTINUE, emit: (f) => emitted.push(f.slice()), heardDoubleTalk: (n) => doubleTalk.push(n) });
+  return { speex, gate, emitted, deferred, doubleTalk };
 }
 
 /** A frame of a constant value (its index, to tell frames apart). */
@@ -47,7 +48,7 @@ test('frames held back go on in order, as they came, where none was heard again 
 });
 
 test('the frames heard again in order are the held ones from the end (a hold that began before them replays more), and a vouched release judges them as a trusted filter\'s', { skip: noSpeex }, () => {
-  const { deferred, emitted, gate, speex } = parts();
+  const { deferred, emitted, gate, speex, doubleTalk } = parts();
   const loud = 1e6;
   // Frames 0-2 held back, the gate distrusting the filter in each: loud as they are, the room's bound holds them back.
   for (let k = 0; k < 3; k++) {
@@ -63,11 +64,12 @@ test('the frames heard again in order are the held ones from the end (a hold tha
   // Over the residual (100) by far: the user, as live, goes on as the linear output.
   for (const f of emitted) assert.equal(f[0], 3000);
   assert.equal(gate.allowsOnset(0, 3, false), true, 'revised: the output far over the residual starts speech');
+  assert.deepEqual(doubleTalk, [3], 'three frames of the user\'s voice, the run found surely: double talk');
   speex.close();
 });
 
 test('a vouched release of frames the filter cancelled within the residual hands on the suppressed output, and the gate holds them back', { skip: noSpeex }, () => {
-  const { deferred, emitted, gate, speex } = parts();
+  const { deferred, emitted, gate, speex, doubleTalk } = parts();
   for (let k = 0; k < 2; k++) {
     commitHeld(gate, 1e6);
     deferred.defer(k, frameOf(1000), 100);
@@ -78,12 +80,14 @@ test('a vouched release of frames the filter cancelled within the residual hands
   assert.equal(emitted.length, 2);
   for (const f of emitted) assert.ok(meanSquare(f) <= 9, 'the suppressed output, no louder than the linear');
   assert.equal(gate.allowsOnset(0, 2, false), false);
+  assert.deepEqual(doubleTalk, [0], 'echo within the residual: no double talk');
   // The first frame heard after a hold, the suppressor stale: the lesser of the two is judged.
   deferred.defer(2, frameOf(1000), 100);
   deferred.heardAgain(frameOf(1000), frameOf(3), 9, false, true);
   deferred.release(false);
   assert.equal(emitted.length, 3, 'not vouched: handed on all the same');
   assert.equal(emitted[2]![0], 3, 'as the filter cancelled it (linear): the gate judges it as it came');
+  assert.deepEqual(doubleTalk, [0], 'not vouched: nothing told');
   speex.close();
 });
 

@@ -401,3 +401,25 @@ test('frames misaligned by their energies but aligned pre-emphasised (the voices
   assert.equal(d.trust.judge(0, faint), true);
   assert.equal(d.trust.judge(1, faint), false);
 });
+
+test('a new answer\'s run held for until its search ends was held throughout; one whose hold ring filled first (run on as placed) was not, until the next run', () => {
+  const { trust } = setup();
+  const mic = new Int16Array(FRAME);
+  let f = 0;
+  const frame = (placing: boolean): boolean => {
+    const held = trust.holdThisFrame(placing);
+    trust.record(mic, f * FRAME, held);
+    f++;
+    return held;
+  };
+  for (let k = 0; k < 10; k++) assert.equal(frame(true), true);
+  frame(false);
+  assert.equal(trust.runHeldThroughout, true);
+  for (let k = 0; k < 40; k++) assert.equal(frame(true), true, `held frame ${k}`);
+  assert.equal(frame(true), false, 'the ring full (400 ms): run on as placed');
+  assert.equal(trust.runHeldThroughout, false);
+  frame(false);
+  assert.equal(trust.runHeldThroughout, false, 'as the search ends');
+  frame(true);
+  assert.equal(trust.runHeldThroughout, true, 'a new run');
+});

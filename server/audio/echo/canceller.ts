@@ -204,7 +204,8 @@ export class EchoCanceller {
       : null;
     this.lockHistory = this.speex ? new LockHistory(FRAME, LOCK_HISTORY_FRAMES) : null;
     const { speex, estimateRise, tilted, gate, onsetMargin, continueMargin, framing } = this;
-    this.deferred = speex ? new DeferredFrames({ speex, estimateRise, tilted, gate, onsetMargin, continueMargin, emit: (frame) => framing.emit(frame) }) : null;
+    const heardDoubleTalk = (frames: number): void => this.trust.heardDoubleTalk(this.frames, frames);
+    this.deferred = speex ? new DeferredFrames({ speex, estimateRise, tilted, gate, onsetMargin, continueMargin, emit: (frame) => framing.emit(frame), heardDoubleTalk }) : null;
     this.trust = new FilterTrust({
       frameSamples: FRAME,
       reference: this.reference,
@@ -415,7 +416,7 @@ export class EchoCanceller {
     // run as deeply as its leak says (run-proof.ts); the leak learns from it as before (kept from
     // those frames, it stood lower, and a two-device clock's glitch 5 s on started a turn).
     const leakResidual = active ? this.leak.residual(refPeak) : 0;
-    const runUnproven = this.runProof.unproven(this.stallWatch?.placingRun ?? false, this.stallWatch?.runPlacedSurely ?? false, active, micEnergy, outEnergy, leakResidual);
+    const runUnproven = this.runProof.unproven(this.stallWatch?.placingRun ?? false, this.runFoundSurely, active, micEnergy, outEnergy, leakResidual);
     const evidence = this.gate.next;
     evidence.outEnergy = outEnergy;
     // A stall's silence under test (stall-watch.ts) may have been played through in part: where
@@ -487,13 +488,14 @@ export class EchoCanceller {
     if (deferThis) this.deferred!.defer(frameIndex, this.out, leakResidual);
     // The hold is over (this frame's, or the last one's): the frames held back go on first, judged
     // as a trusted filter's where the run was found surely and the gate vouches for the filter now.
-    if (this.deferred?.pending && !this.trust.holdingForRun) {
-      const vouched = !runUnproven && this.trust.trusted && this.trust.proven(frameIndex) && !this.stallWatch?.settling;
-      const doubleTalk = this.deferred.release(vouched);
-      if (vouched) this.trust.heardDoubleTalk(frameIndex, doubleTalk);
-    }
+    if (this.deferred?.pending && !this.trust.holdingForRun) this.deferred.release(!runUnproven && this.trust.trusted && this.trust.proven(frameIndex) && !this.stallWatch?.settling);
     if (!deferThis) this.framing.emit(this.out);
     this.frames++;
+  }
+
+  /** The last new answer's run was found surely, the filter held until then (not run on as placed where the hold's ring filled first). */
+  private get runFoundSurely(): boolean {
+    return (this.stallWatch?.runPlacedSurely ?? false) && this.trust.runHeldThroughout;
   }
 
   /** A stall the client may not have had as placed (stall-watch.ts): the reference is read where its echo is found. */
@@ -550,16 +552,12 @@ export class EchoCanceller {
     });
   }
 
-  /**
-   * Runs the filter on a microphone frame heard before, against the reference read from `readFrom`:
-   * its output's energy. A frame held for a new answer's run found surely (`held`, heard again in
-   * order) is kept as cancelled, to go on in place of the one held back (deferred-frames.ts).
-   */
+  /** The filter on a microphone frame heard before, the reference read from `readFrom`: its output's energy. A frame held for a new answer's run found surely (`held`) is kept as cancelled (deferred-frames.ts). */
   private hearAgain(frame: Int16Array, readFrom: number, held = false): number {
     this.reference.readAt(readFrom, this.replayPlay);
     if (!this.speex) return 0;
     const linearEnergy = this.speex.cancel(frame, this.replayPlay, this.replayOut);
-    if (held && this.deferred?.pending && this.stallWatch?.runPlacedSurely) {
+    if (held && this.deferred?.pending && this.runFoundSurely) {
       this.deferred.heardAgain(frame, this.replayOut, linearEnergy, !this.locked, this.heldLast);
       this.heldLast = false;
     }

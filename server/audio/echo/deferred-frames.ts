@@ -34,6 +34,8 @@ export interface DeferredFramesDeps {
   continueMargin: number;
   /** Hands a frame on (FrameFraming.emit). */
   emit: (frame: Int16Array) => void;
+  /** A vouched release ended on `frames` frames in a row of the user's voice (FilterTrust.heardDoubleTalk). */
+  heardDoubleTalk: (frames: number) => void;
 }
 
 /** A held frame as the filter cancelled it when heard again: its linear output, the suppressed one, and what the gate is to judge. */
@@ -105,11 +107,11 @@ export class DeferredFrames {
    * again, judged as a trusted filter's where the gate vouches for the filter now (`vouched`: the
    * run found surely, run-proof.ts), the suppressed output unless the user stands out (as live);
    * as it came where it was not heard again (only the last frames heard are the held ones) and
-   * where nothing was (`asCame`: a flush, or the run not found surely). Returns the frames in a
-   * row the release ended on, vouched, whose output stood over what the gate lets pass alone: with
-   * the filter aligned by the search, the user's voice (double talk: FilterTrust.heardDoubleTalk).
+   * where nothing was (`asCame`: a flush, or the run not found surely). Vouched, the frames in a row it
+   * ended on whose output stood over what the gate lets pass alone are the user's voice, the filter
+   * aligned by the search: double talk (heardDoubleTalk).
    */
-  release(vouched: boolean, asCame = false): number {
+  release(vouched: boolean, asCame = false): void {
     const first = this.replayed - this.count;
     let doubleTalk = 0;
     for (let k = 0; k < this.count; k++) {
@@ -128,6 +130,6 @@ export class DeferredFrames {
     }
     this.count = 0;
     this.replayed = 0;
-    return doubleTalk;
+    if (vouched) this.d.heardDoubleTalk(doubleTalk);
   }
 }

@@ -211,6 +211,9 @@ export class FilterTrust {
    */
   private heldForRun = false;
   private runHoldOver = false;
+  /** A new answer's run is being placed (holdThisFrame's `placingRun`), and the filter was held for all of it so far (not run on as placed: runHoldOver). */
+  private placing = false;
+  private runHeldWhole = true;
   /** Double-talk frames in a row up to the last, and the last frame such a run had lasted DOUBLE_TALK_RUN (see there). */
   private doubleTalkRun = 0;
   private doubleTalkAt = Number.NEGATIVE_INFINITY;
@@ -238,6 +241,15 @@ export class FilterTrust {
     return this.trustedNow;
   }
 
+  /**
+   * Whether the filter was held for the whole of the last new answer's run's search (or of this one's
+   * so far): the hold's ring did not fill first (runHoldOver), so it never ran on the run as placed. A
+   * run found surely is vouched for at once only then (run-proof.ts, deferred-frames.ts).
+   */
+  get runHeldThroughout(): boolean {
+    return this.runHeldWhole;
+  }
+
   /** Whether the filter is held for a new answer's run now (heldForRun): read after holdThisFrame, and again at the frame's end. */
   get holdingForRun(): boolean {
     return this.heldForRun;
@@ -259,9 +271,15 @@ export class FilterTrust {
     if (!placingRun) {
       this.heldForRun = false;
       this.runHoldOver = false;
-    } else if (!this.runHoldOver) {
-      this.heldForRun = this.realigner.canHoldMore(1);
-      this.runHoldOver = !this.heldForRun;
+      this.placing = false;
+    } else {
+      if (!this.placing) this.runHeldWhole = true;
+      this.placing = true;
+      if (!this.runHoldOver) {
+        this.heldForRun = this.realigner.canHoldMore(1);
+        this.runHoldOver = !this.heldForRun;
+        if (this.runHoldOver) this.runHeldWhole = false;
+      }
     }
     const held = searching || this.heldForRun;
     if (!held && this.wasHeld) this.realigner.replayHeld(this.hearHeldAgain);
