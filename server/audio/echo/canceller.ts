@@ -136,6 +136,8 @@ export class EchoCanceller {
   private readonly continueMargin: number;
   private bypassFlag = false;
   private readonly framing = new FrameFraming();
+  /** processFrame, bound once (not a closure per chunk). */
+  private readonly processEach = (frame: Int16Array): void => this.processFrame(frame);
   private readonly mic = new Int16Array(FRAME);
   private readonly play = new Int16Array(FRAME);
   private readonly linearOut = new Int16Array(FRAME);
@@ -262,7 +264,7 @@ export class EchoCanceller {
    */
   process(samples: Float32Array, arrivalMs: number): Float32Array {
     this.clock.arrived(samples.length, arrivalMs);
-    return this.framing.frames(samples, this.deferred?.pending ?? 0, (frame) => this.processFrame(frame));
+    return this.framing.frames(samples, this.deferred?.pending ?? 0, this.processEach);
   }
 
   /**

@@ -207,13 +207,12 @@ export class FilterTrust {
    * once the reading moved: ERLE 200-500 ms after the echo arrived 15-19 dB a sample off and 8-11
    * two and a half, against 29-33 begun on the sample (office and far rooms, 0 dB). The frames held
    * are held back from the VAD too and handed on as heard again (deferred-frames.ts).
-   * `runHoldOver`: the ring filled first.
+   * `runHoldOver`: the ring filled first (kept until the next run is placed: runHeldThroughout).
    */
   private heldForRun = false;
   private runHoldOver = false;
-  /** A new answer's run is being placed (holdThisFrame's `placingRun`), and the filter was held for all of it so far (not run on as placed: runHoldOver). */
+  /** A new answer's run is being placed (holdThisFrame's `placingRun`). */
   private placing = false;
-  private runHeldWhole = true;
   /** Double-talk frames in a row up to the last, and the last frame such a run had lasted DOUBLE_TALK_RUN (see there). */
   private doubleTalkRun = 0;
   private doubleTalkAt = Number.NEGATIVE_INFINITY;
@@ -247,7 +246,7 @@ export class FilterTrust {
    * run found surely is vouched for at once only then (run-proof.ts, deferred-frames.ts).
    */
   get runHeldThroughout(): boolean {
-    return this.runHeldWhole;
+    return !this.runHoldOver;
   }
 
   /** Whether the filter is held for a new answer's run now (heldForRun): read after holdThisFrame, and again at the frame's end. */
@@ -270,15 +269,13 @@ export class FilterTrust {
     // Held while a new answer's run is searched for, as long as the ring keeps the frames held (see heldForRun).
     if (!placingRun) {
       this.heldForRun = false;
-      this.runHoldOver = false;
       this.placing = false;
     } else {
-      if (!this.placing) this.runHeldWhole = true;
+      if (!this.placing) this.runHoldOver = false;
       this.placing = true;
       if (!this.runHoldOver) {
         this.heldForRun = this.realigner.canHoldMore(1);
         this.runHoldOver = !this.heldForRun;
-        if (this.runHoldOver) this.runHeldWhole = false;
       }
     }
     const held = searching || this.heldForRun;
