@@ -23,6 +23,7 @@ import { TurnDetector, type TurnDetectorSettings } from './vad/turn-detector.js'
 import { QuietFrames } from './vad/quiet-frames.js';
 import type { SpeechOnsetGate } from './echo/session-echo.js';
 import { OnsetBridge } from './echo/onset-bridge.js';
+import { LEAD_FRAMES, OnsetLead } from './echo/onset-lead.js';
 
 const SAMPLES_PER_MS = PIPELINE_SAMPLE_RATE / 1000;
 const DEFAULT_VAD_STATE_RESET_MS = 5000;
@@ -80,6 +81,10 @@ export class AudioFrontEnd {
   private heldByGate = false;
   /** Carries a candidate the gate heard clearly through a few frames it cannot tell from the echo. */
   private readonly onsetBridge = new OnsetBridge();
+  /** Starts a candidate at the quiet frames that led the one clearing the gate's onset bar. */
+  private readonly onsetLead = new OnsetLead();
+  /** Where a candidate starting in the frame just gated begins (onset-lead.ts). */
+  private candidateFrom = 0;
   /** Frame start of possible speech announced between the off and on thresholds, or -1. */
   private earlyOnsetAt = -1;
   /** A hovering sound was dropped: no early onset until the probability falls below the off threshold. */
@@ -379,7 +384,7 @@ export class AudioFrontEnd {
     const probability = this.gateOnset(vadProbability, frameStart);
     const detector = this.detector!;
     const wasPending = detector.pendingSpeechStart >= 0;
-    const decision = detector.push(probability, frameStart, VAD_FRAME_SAMPLES);
+    const decision = detector.push(probability, frameStart, VAD_FRAME_SAMPLES, this.candidateFrom);
     // Possible speech (before the minimum speech confirms it) is announced, and so is its end as
     // a blip: an answer can pause at the first speech frame and resume if it came to nothing.
     const isPending = detector.pendingSpeechStart >= 0;
@@ -471,14 +476,18 @@ export class AudioFrontEnd {
     const gate = this.onsetGate;
     const candidate = this.detector!.pendingSpeechStart >= 0;
     if (!candidate) this.onsetBridge.reset();
+    this.candidateFrom = frameStart;
     if (!gate || this.detector!.speaking || gate.allowsOnset(frameStart, frameStart + VAD_FRAME_SAMPLES, candidate)) {
       this.heldByGate = false;
       if (gate && !this.detector!.speaking && probability >= this.detector!.negativeThreshold) this.onsetBridge.passed();
+      if (gate && !candidate) this.candidateFrom = this.onsetLead.startFor(frameStart);
+      this.onsetLead.reset();
       return probability;
     }
     // A candidate the gate heard clearly, sinking into the echo for a frame or two (onset-bridge.ts).
     if (candidate && probability >= this.detector!.negativeThreshold && gate.mayBridge(frameStart, frameStart + VAD_FRAME_SAMPLES) && this.onsetBridge.bridge()) return probability;
     const speech = probability >= (this.settings?.threshold ?? 1);
+    this.onsetLead.heard(frameStart, VAD_FRAME_SAMPLES, !candidate && speech && gate.mayLead(frameStart, frameStart + VAD_FRAME_SAMPLES));
     if (speech && !this.heldByGate) gate.suppressedOnset();
     this.heldByGate = speech;
     return 0;
@@ -563,7 +572,8 @@ export class AudioFrontEnd {
       keep = this.manualStart;
     } else {
       const pending = this.detector.pendingSpeechStart;
-      let earliestSegment = Math.max((pending >= 0 ? pending : this.vadNext) - this.prefixPaddingSamples(), this.lastSegmentEnd);
+      // With no candidate, the next may start up to LEAD_FRAMES before the frame that starts it (onset-lead.ts).
+      let earliestSegment = Math.max((pending >= 0 ? pending : this.vadNext - LEAD_FRAMES * VAD_FRAME_SAMPLES) - this.prefixPaddingSamples(), this.lastSegmentEnd);
       if (this.segmentStart >= 0) earliestSegment = Math.min(earliestSegment, this.segmentStart);
       keep = Math.min(this.vadNext, earliestSegment - this.melLookBehind);
     }

@@ -8,6 +8,7 @@ import type { TurnEvent } from '../../server/audio/types.js';
 import { VadScheduler } from '../../server/audio/vad/scheduler.js';
 import { SileroState, type VadModel } from '../../server/audio/vad/silero.js';
 import type { AudioSegment } from '../../models/types.js';
+import type { SpeechOnsetGate } from '../../server/audio/echo/session-echo.js';
 
 class ScriptedModel implements VadModel {
   /** Random completion delays exercise the async path (ordering must not depend on them). */
@@ -51,7 +52,7 @@ interface Run {
 
 async function run(
   input: Float32Array,
-  options: { turnDetection?: typeof VAD | null; tuning?: Partial<FrontEndTuning>; chunk?: number[]; delayMs?: number; mel?: boolean } = {},
+  options: { turnDetection?: typeof VAD | null; tuning?: Partial<FrontEndTuning>; chunk?: number[]; delayMs?: number; mel?: boolean; onsetGate?: SpeechOnsetGate } = {},
 ): Promise<Run> {
   const all: TurnEvent[] = [];
   const frontEnd = new AudioFrontEnd({
@@ -59,6 +60,7 @@ async function run(
     mel: options.mel ? melPreset('whisper') : null,
     turnDetection: options.turnDetection === undefined ? VAD : options.turnDetection,
     tuning: { ...TUNING, ...PATIENT, ...options.tuning },
+    onsetGate: options.onsetGate,
     onEvent: (e) => all.push(e),
     onError: (e) => {
       throw e;
@@ -444,4 +446,34 @@ test('early onset: a frame between the off (0.35) and on (0.5) thresholds announ
 test('early onset: a sound hovering between the thresholds is dropped after two frames and never becomes speech', async () => {
   const { all } = await run(levels([0, 0, 0.4, 0.4, 0.4, 0.4, 0.4, 0, 0, 0, 0]));
   assert.deepEqual(all.map((e) => e.type), ['voice_onset', 'voice_dropped'], 'announced once: no flapping while it hovers');
+});
+
+/** An echo gate that lets speech start from `onsetFromMs`, and go on or lead a start from `continueFromMs` (its spans in front-end samples). */
+function scriptedGate(onsetFromMs: number, continueFromMs: number): SpeechOnsetGate {
+  return {
+    allowsOnset: (start, _end, continuing) => start >= (continuing ? continueFromMs : onsetFromMs) * 16,
+    mayBridge: () => false,
+    mayLead: (start) => start >= continueFromMs * 16,
+    suppressedOnset: () => {},
+  };
+}
+
+test('a word begun under the gate\'s onset bar but over its bar to go on starts at its first such frame, at most 2 frames early', async () => {
+  const tuning = { minSpeechMs: 96 };
+  // A 96 ms word: the gate lets it start only 32 ms in, but would let it go on from its start.
+  const word = layout(1200, [[512, 608]]);
+  const led = await run(word, { tuning, onsetGate: scriptedGate(544, 512) });
+  assert.deepEqual(led.events[0], { type: 'speech_started', audioStartMs: 512, speechOnsetMs: 512 });
+  assert.deepEqual(led.all[0], { type: 'voice_onset', speechOnsetMs: 512 }, 'the candidate is announced where it begins');
+  // Echo, as far as the gate can tell, until 544: the candidate starts there and falls short.
+  const held = await run(word, { tuning, onsetGate: scriptedGate(544, 544) });
+  assert.deepEqual(held.events, []);
+  // The onset bar cleared only 96 ms in: the candidate leads from two frames (64 ms) back, no more.
+  const longer = layout(1200, [[512, 800]]);
+  const capped = await run(longer, { tuning, onsetGate: scriptedGate(608, 512) });
+  assert.deepEqual(capped.events[0], { type: 'speech_started', audioStartMs: 544, speechOnsetMs: 544 });
+  // A frame the VAD hears as silence between the lead and the onset: no lead.
+  const gapped = layout(1200, [[512, 544], [576, 800]]);
+  const split = await run(gapped, { tuning, onsetGate: scriptedGate(576, 512) });
+  assert.deepEqual(split.events[0], { type: 'speech_started', audioStartMs: 576, speechOnsetMs: 576 });
 });

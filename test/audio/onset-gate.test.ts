@@ -210,3 +210,24 @@ test('the early filter starts speech where what it leaves stands 9 dB over the r
   frames(shifted, 20, 10, { modelsMayStart: false });
   assert.equal(shifted.allowsOnset(8, 12, false), false, 'the envelope fits the echo better at another delay');
 });
+
+test('frames held back from starting speech may lead a candidate where the trusted filter\'s output stands 9 dB over its residual, the onset excess left out; not where the filter is distrusted', () => {
+  const gate = new OnsetGate(db(12), db(6));
+  // A user's quiet first frame under a new answer's echo: 10 dB over the residual, which the echo's onset raises 6 dB to start.
+  commit(gate, 4, { ...TRUSTED, outEnergy: db(70), micEnergy: db(72), onsetExcess: db(6) });
+  assert.equal(gate.allowsOnset(0, 4, false), false, 'not enough to start');
+  assert.equal(gate.mayLead(0, 4), true, 'enough to lead');
+  // The echo passing a filter misaligned yet trusted: 6 dB over, which would carry a candidate on.
+  commit(gate, 4, { ...TRUSTED, outEnergy: db(66), micEnergy: db(70) });
+  assert.equal(gate.allowsOnset(4, 8, true), true, 'going on');
+  assert.equal(gate.mayLead(4, 8), false, 'not a lead');
+  assert.equal(gate.mayLead(2, 6), false, 'summed over the span: 8 dB');
+  // The user's output over the microphone counts no more than the microphone.
+  commit(gate, 4, { ...TRUSTED, outEnergy: db(80), micEnergy: db(68) });
+  assert.equal(gate.mayLead(8, 12), false);
+  commit(gate, 4, { ...TRUSTED, trusted: false, outEnergy: db(80), micEnergy: db(80), rawResidual: db(60) });
+  assert.equal(gate.mayLead(12, 16), false, 'distrusted');
+  assert.equal(gate.mayLead(14, 20), false, 'not all committed yet');
+  commit(gate, 4, { ...TRUSTED, active: false, outEnergy: db(40), micEnergy: db(40), residual: 0 });
+  assert.equal(gate.mayLead(16, 20), true, 'no echo to tell the voice from');
+});

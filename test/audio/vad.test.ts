@@ -22,6 +22,17 @@ function detect(probabilities: number[], settings = { threshold: 0.5, negativeTh
   return out;
 }
 
+test('turn detector: a candidate may begin before its first frame (the frames the caller knows led it), and is confirmed counting them', () => {
+  // 128 ms: 4 frames, the two led and two heard.
+  const detector = new TurnDetector({ threshold: 0.5, negativeThreshold: 0.35, minSpeechMs: 128, silenceDurationMs: 96 });
+  assert.equal(detector.push(0.9, 3 * FRAME, FRAME, FRAME), null);
+  assert.equal(detector.pendingSpeechStart, FRAME);
+  assert.deepEqual(detector.push(0.9, 4 * FRAME, FRAME, 0), { type: 'start', speechStartSample: FRAME }, 'only the frame starting a candidate is led');
+  const late = new TurnDetector({ threshold: 0.5, negativeThreshold: 0.35, minSpeechMs: 96, silenceDurationMs: 96 });
+  late.push(0.9, 3 * FRAME, FRAME, 5 * FRAME);
+  assert.equal(late.pendingSpeechStart, 3 * FRAME, 'never later than the frame itself');
+});
+
 test('turn detector: confirmed after the minimum speech, started at the first speech frame', () => {
   // 32 ms frames: minimum speech 64 ms = 2 frames, silence 96 ms = 3 frames.
   const decisions = detect([0.1, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1]);

@@ -298,7 +298,7 @@ export async function onsetsThroughFrontEnd(
       if (e.type === 'speech_started') onsets.push(e.speechOnsetMs);
       if (e.type === 'voice_onset') tentative.push(e.speechOnsetMs);
     },
-    ...(options.gate ? { onsetGate: { allowsOnset: (s: number, e: number, c: boolean) => canceller!.allowsOnset(s, e, c), mayBridge: (s: number, e: number) => canceller!.mayBridge(s, e), suppressedOnset: () => void suppressed++ } } : {}),
+    ...(options.gate ? { onsetGate: { allowsOnset: (s: number, e: number, c: boolean) => canceller!.allowsOnset(s, e, c), mayBridge: (s: number, e: number) => canceller!.mayBridge(s, e), mayLead: (s: number, e: number) => canceller!.mayLead(s, e), suppressedOnset: () => void suppressed++ } } : {}),
   });
   let pushed = 0;
   const result = await simulateEcho({

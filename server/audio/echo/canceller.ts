@@ -208,15 +208,8 @@ export class EchoCanceller {
     const { speex, estimateRise, tilted, gate, onsetMargin, continueMargin, framing } = this;
     const heardDoubleTalk = (frames: number): void => this.trust.heardDoubleTalk(this.frames, frames);
     this.deferred = speex ? new DeferredFrames({ speex, estimateRise, tilted, gate, onsetMargin, continueMargin, emit: (frame) => framing.emit(frame), heardDoubleTalk }) : null;
-    this.trust = new FilterTrust({
-      frameSamples: FRAME,
-      reference: this.reference,
-      clock: this.clock,
-      leak: this.leak,
-      pathBound: this.pathBound,
-      response: () => this.filterResponse(),
-      hearAgain: (frame, readFrom, held) => this.hearAgain(frame, readFrom, held),
-    });
+    const { reference, clock, leak, pathBound } = this;
+    this.trust = new FilterTrust({ frameSamples: FRAME, reference, clock, leak, pathBound, response: () => this.filterResponse(), hearAgain: (frame, readFrom, held) => this.hearAgain(frame, readFrom, held) });
   }
 
   /** The delay the filter is aligned to (its start + the margin), ms; null before the first estimate. */
@@ -285,6 +278,11 @@ export class EchoCanceller {
   /** Whether a speech candidate may carry on through [start, end) though allowsOnset held it back (OnsetBridge): OnsetGate.mayBridge. */
   mayBridge(start: number, end: number): boolean {
     return this.bypassFlag || this.gate.mayBridge(Math.floor(start / FRAME), Math.ceil(end / FRAME));
+  }
+
+  /** Whether [start, end), held back from starting speech, may lead a candidate starting right after it (OnsetLead): OnsetGate.mayLead. */
+  mayLead(start: number, end: number): boolean {
+    return this.bypassFlag || this.gate.mayLead(Math.floor(start / FRAME), Math.ceil(end / FRAME));
   }
 
   close(): void {

@@ -28,6 +28,15 @@ const NOT_ECHO_CONTINUE_SHARE = 0.5;
 /** Margins of the early filter's residual over the residual echo it expects (EarlyEcho) for speech to start, and go on. */
 const EARLY_ONSET_MARGIN = 10 ** (9 / 10);
 const EARLY_CONTINUE_MARGIN = 10 ** (3 / 10);
+/**
+ * Margin of the filter's output over its residual estimate (not raised at the echo's onsets) for a
+ * frame the gate held back from starting speech to lead a candidate starting right after it
+ * (onset-lead.ts): between the margins to go on (6 dB) and to start (12 dB, raised by up to 6 dB at
+ * the echo's onsets). A user's quiet first VAD frame under the echo of a new answer stood 9.9-10.9
+ * dB over it; the echo of a filter misaligned by an underrun, 6.1 dB, before frames it passed 14-24
+ * dB over (bench:echo, the office room at +6 dB, an underrun 3 s in).
+ */
+const LEAD_MARGIN = 10 ** (9 / 10);
 /** Frames before a bridged span in which the echo models must have heard the user, for frames just distrusted to be bridged (250 ms: the VAD's minimum speech). */
 const FRESH_LOOKBACK = 25;
 /** Margins over the raw echo bound while the filter is distrusted (3 and 1 dB: the bound holds 6 dB of safety itself). */
@@ -268,6 +277,24 @@ export class OnsetGate {
       if (this.active[i] && ((this.envelopeEcho[i] === 0 && this.boundEcho[i] === Number.POSITIVE_INFINITY && !this.filterCancels[i]) || !this.trusted[i])) return false;
     }
     return true;
+  }
+
+  /**
+   * Whether frames [first, last), held back from starting speech, may lead a candidate starting
+   * right after them (OnsetLead): the filter trusted wherever the reference was audible, its output
+   * over its residual estimate by LEAD_MARGIN (or over the faint path bound by the raw margin).
+   */
+  mayLead(first: number, last: number): boolean {
+    let heard = 0;
+    let echo = 0;
+    for (let k = first; k < last; k++) {
+      if (k < this.frames - RECORDS || k >= this.frames) return false;
+      const i = k % RECORDS;
+      if (this.active[i] && !this.trusted[i]) return false;
+      heard += Math.min(this.outEnergy[i]!, this.micEnergy[i]!);
+      echo += Math.min(this.residual[i]!, (this.boundEcho[i]! * RAW_ONSET_MARGIN) / LEAD_MARGIN);
+    }
+    return heard > echo * LEAD_MARGIN;
   }
 
   /** Whether the echo models heard the user clear of the echo in any of frames [first, last). */

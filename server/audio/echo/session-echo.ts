@@ -19,6 +19,11 @@ export interface SpeechOnsetGate {
    * clearly may carry on through these frames it held back (OnsetBridge); false when unsure.
    */
   mayBridge(start: number, end: number): boolean;
+  /**
+   * Whether [start, end), where the VAD heard speech the gate held back from starting, stands clear
+   * enough of the echo to lead a candidate that starts right after it (OnsetLead, onset-lead.ts).
+   */
+  mayLead(start: number, end: number): boolean;
   /** The VAD heard speech there and the gate held it back. */
   suppressedOnset(): void;
 }
@@ -46,6 +51,7 @@ export class SessionEcho {
   readonly onsetGate: SpeechOnsetGate = {
     allowsOnset: (start, end, continuing) => !this.canceller || this.canceller.allowsOnset(start - this.cancellerStart, end - this.cancellerStart, continuing),
     mayBridge: (start, end) => !!this.canceller && this.canceller.mayBridge(start - this.cancellerStart, end - this.cancellerStart),
+    mayLead: (start, end) => !!this.canceller && this.canceller.mayLead(start - this.cancellerStart, end - this.cancellerStart),
     suppressedOnset: () => this.deps.metrics.echoSuppressedOnsets.inc(),
   };
 

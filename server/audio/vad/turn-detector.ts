@@ -77,15 +77,19 @@ export class TurnDetector {
     this.silenceStart = -1;
   }
 
-  /** Feeds the probability of the frame [frameStart, frameStart + frameSamples). */
-  push(probability: number, frameStart: number, frameSamples: number): TurnDecision | null {
+  /**
+   * Feeds the probability of the frame [frameStart, frameStart + frameSamples). Speech starting in
+   * it begins at `candidateFrom` where that is earlier (frames just before it that the caller knows
+   * were speech: onset-lead.ts).
+   */
+  push(probability: number, frameStart: number, frameSamples: number, candidateFrom = frameStart): TurnDecision | null {
     const { threshold, negativeThreshold, minSpeechMs, silenceDurationMs } = this.settings;
     const frameEnd = frameStart + frameSamples;
     switch (this.state) {
       case 'silence':
         if (probability < threshold) return null;
         this.state = 'candidate';
-        this.speechStart = frameStart;
+        this.speechStart = Math.min(frameStart, candidateFrom);
         this.lastConfident = frameEnd;
         return this.confirmIfLongEnough(frameEnd, minSpeechMs);
       case 'candidate':
