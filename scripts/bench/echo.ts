@@ -31,7 +31,7 @@
 //    never saw 2.5 s into it; answer-starts: barge-ins 0-500 ms after such an answer's echo arrives
 //    (echo-answer-start.ts).
 //  - clocks: the client's clock off the server's by up to 1000 ppm, and a loudspeaker and a
-//    microphone on two clocks (echo-clock.ts): ERLE and turns started.
+//    microphone on two clocks (echo-clock.ts): ERLE, turns and pauses started, barge-ins.
 //  - through the real socket (echo-socket.ts): self-interruptions over a whole answer, and
 //    barge-in onset -> paused at the client with and without the echo, canceller on and off.
 // Prints tables; writes bench-results/echo.json. Run: npm run bench:echo  (~25 min); one or more
@@ -273,7 +273,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   const playedStalls = sections.has('played-stalls') && speexAvailability().available ? await runPlayedStallBench(silero, assistant, speak(SECOND_ANSWER)!, USER_DBFS) : null;
   const partialStalls = sections.has('partial-stalls') && speexAvailability().available ? await runPartialStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   const longerStalls = sections.has('longer-stalls') && speexAvailability().available ? await runLongerStallBench(silero, assistant, speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
-  const clocks = sections.has('clocks') && speexAvailability().available ? await runClockBench(silero, concat(assistant, assistant), speak(SECOND_ANSWER)!, USER_DBFS) : null;
+  const clocks = sections.has('clocks') && speexAvailability().available ? await runClockBench(silero, concat(assistant, assistant), speak(SECOND_ANSWER)!, voices[0]!.samples, USER_DBFS) : null;
   // VAD + streaming Mel on the same amount of audio, for scale (with the rooms' canceller CPU).
   const cpu = cases.length
     ? { cancellerMsPerSessionSecond: +(cancellerMsTotal / Math.max(cancelledSeconds, 1e-9)).toFixed(2), vadMelMsPerSessionSecond: +(await vadMelMsPerSecond(silero, assistant)).toFixed(2) }
@@ -344,7 +344,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
     console.table(p.rows);
   }
   if (clocks) {
-    console.log("Clocks (0 dB echo): ERLE over the first answer's second half, the second answer's first 2 s and its rest; turns the echo started:");
+    console.log("Clocks (0 dB echo): ERLE over the first answer's second half, the second answer's first 2 s and its rest; turns the echo alone started, and pauses it drew (tentative onsets); a barge-in 12 s into the first answer and 3 s into the second, onset delta vs no echo (ms):");
     console.table(clocks);
   }
   if (doubleTalk) {

@@ -170,7 +170,8 @@ function slowedRuns(x: Float32Array, ppm: number, runStarts: number[]): Float32A
   const block = new Float32Array(16);
   for (let r = 0; r < starts.length; r++) {
     const start = starts[r]!;
-    const end = starts[r + 1] ?? x.length;
+    // A run may start past the end of a sim cut short (a barge-in's).
+    const end = Math.min(starts[r + 1] ?? x.length, x.length);
     for (let n = start; n < end; n += block.length) {
       const from = start + (n - start) * (1 - ppm / 1e6);
       const { first, span } = fractionalSpan(from, block.length);
