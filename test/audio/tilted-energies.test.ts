@@ -3,7 +3,7 @@
 // meet out of phase in the frame's one or two cycles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TiltedEnergies, echoEstimateEnergy, meanSquare } from '../../server/audio/echo/frame-energy.js';
+import { TiltedEnergies, echoEstimateEnergy, gateEnergy, meanSquare } from '../../server/audio/echo/frame-energy.js';
 
 const FRAME = 160;
 const RATE = 16000;
@@ -51,4 +51,19 @@ test('frames measured one after another are pre-emphasised as one signal (the sa
   // The output silent: it is the microphone all along, estimate included.
   assert.equal(tilted.outputEnergy, 0);
   assert.ok(Math.abs(tilted.estimateEnergy - tilted.micEnergy) < 1e-6 * tilted.micEnergy);
+});
+
+test('through a compensated drift the gate judges an output frame\'s voice band: a fricative\'s 4-8 kHz down 11 dB or more, a voice\'s fundamental and first formant within 1 dB', () => {
+  const dB = (ratio: number) => 10 * Math.log10(ratio);
+  for (const hz of [4000, 5000, 6000, 7000]) {
+    const frame = int16(tone(hz, 8000, 0.3, 0));
+    assert.ok(dB(gateEnergy(frame, meanSquare(frame), true) / meanSquare(frame)) <= -11, `${hz} Hz`);
+    assert.equal(gateEnergy(frame, meanSquare(frame), false), meanSquare(frame), 'on one clock: the energy as it is');
+  }
+  for (const hz of [150, 500, 900]) {
+    const frame = int16(tone(hz, 8000, 0.3, 0));
+    assert.ok(dB(gateEnergy(frame, meanSquare(frame), true) / meanSquare(frame)) >= -1, `${hz} Hz`);
+  }
+  const frame = int16(tone(500, 8000, 0, 0));
+  assert.equal(gateEnergy(frame, 10, true), 10, 'never over the energy given (the suppressed output\'s)');
 });

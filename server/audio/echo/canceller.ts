@@ -83,7 +83,7 @@ import { EchoSeconds } from './echo-seconds.js';
 import { EstimateRise } from './estimate-rise.js';
 import { DeferredFrames } from './deferred-frames.js';
 import { FrameFraming } from './frame-framing.js';
-import { echoEstimateEnergy, isSilent, meanSquare, TiltedEnergies } from './frame-energy.js';
+import { echoEstimateEnergy, gateEnergy, isSilent, meanSquare, TiltedEnergies } from './frame-energy.js';
 
 const SAMPLES_PER_MS = 16;
 const FRAME = ECHO_BLOCK_SAMPLES;
@@ -418,7 +418,8 @@ export class EchoCanceller {
     const leakResidual = active ? this.leak.residual(refPeak) : 0;
     const runUnproven = this.runProof.unproven(this.stallWatch?.placingRun ?? false, this.runFoundSurely, active, micEnergy, outEnergy, leakResidual);
     const evidence = this.gate.next;
-    evidence.outEnergy = outEnergy;
+    // Through a compensated clock drift, only the output's voice band (frame-energy.ts gateEnergy).
+    evidence.outEnergy = gateEnergy(this.out, outEnergy, active && this.clock.driftRate !== 0);
     // A stall's silence under test (stall-watch.ts) may have been played through in part: where
     // the reference is silent as placed, the echo of the run after it may come early, at a delay
     // the per-delay gains say nothing of. Such frames are judged as a distrusted filter's, against
@@ -558,7 +559,7 @@ export class EchoCanceller {
     if (!this.speex) return 0;
     const linearEnergy = this.speex.cancel(frame, this.replayPlay, this.replayOut);
     if (held && this.deferred?.pending && this.runFoundSurely) {
-      this.deferred.heardAgain(frame, this.replayOut, linearEnergy, !this.locked, this.heldLast);
+      this.deferred.heardAgain(frame, this.replayOut, linearEnergy, !this.locked, this.heldLast, this.clock.driftRate !== 0);
       this.heldLast = false;
     }
     return linearEnergy;

@@ -14,7 +14,7 @@
 // latency while the hold lasts, and only then: the VAD hears those frames 100-150 ms late, in one
 // burst; a turn needs 250 ms of speech (the minimum) to start anyway.
 import type { EstimateRise } from './estimate-rise.js';
-import { echoEstimateEnergy, meanSquare, type TiltedEnergies } from './frame-energy.js';
+import { echoEstimateEnergy, gateEnergy, meanSquare, type TiltedEnergies } from './frame-energy.js';
 import type { OnsetGate } from './onset-gate.js';
 import { ECHO_BLOCK_SAMPLES } from './reference.js';
 import type { SpeexEchoCanceller } from './speex.js';
@@ -42,8 +42,9 @@ export interface DeferredFramesDeps {
 interface ReplayedFrame {
   readonly linear: Int16Array;
   readonly suppressed: Int16Array;
-  /** The energy the gate judges (as a live frame's outEnergy), and the onset excess to expect (estimate-rise.ts). */
+  /** The output's energy (as a live frame's outEnergy), the gate's part of it (gateEnergy), and the onset excess to expect (estimate-rise.ts). */
   outEnergy: number;
+  gateEnergy: number;
   onsetExcess: number;
 }
 
@@ -60,7 +61,7 @@ export class DeferredFrames {
   constructor(private readonly d: DeferredFramesDeps) {
     for (let k = 0; k < MOST_DEFERRED; k++) {
       this.held.push(new Int16Array(FRAME));
-      this.replays.push({ linear: new Int16Array(FRAME), suppressed: new Int16Array(FRAME), outEnergy: 0, onsetExcess: 1 });
+      this.replays.push({ linear: new Int16Array(FRAME), suppressed: new Int16Array(FRAME), outEnergy: 0, gateEnergy: 0, onsetExcess: 1 });
     }
   }
 
@@ -88,9 +89,10 @@ export class DeferredFrames {
    * A held frame heard again (`mic`; `out`, the filter's linear output, `linearEnergy` its energy),
    * in order: suppressed and measured as a live frame is. `young`: the echo's delay not found yet;
    * `suppressorStale`: the suppressor has heard nothing since before the hold (its overlap holds a
-   * frame from then: the lesser output is judged, as in processFrame).
+   * frame from then: the lesser output is judged, as in processFrame); `drifting`: read through a
+   * compensated clock drift (only the voice band is judged: gateEnergy).
    */
-  heardAgain(mic: Int16Array, out: Int16Array, linearEnergy: number, young: boolean, suppressorStale: boolean): void {
+  heardAgain(mic: Int16Array, out: Int16Array, linearEnergy: number, young: boolean, suppressorStale: boolean, drifting = false): void {
     const replay = this.replays[this.replayed++ % MOST_DEFERRED]!;
     const { estimateRise, tilted } = this.d;
     estimateRise.push(echoEstimateEnergy(mic, out), tilted.measure(mic, out), young);
@@ -100,6 +102,7 @@ export class DeferredFrames {
     this.d.speex.suppress(replay.suppressed);
     const suppressedEnergy = meanSquare(replay.suppressed);
     replay.outEnergy = suppressorStale ? Math.min(suppressedEnergy, linearEnergy) : suppressedEnergy;
+    replay.gateEnergy = gateEnergy(replay.suppressed, replay.outEnergy, drifting);
   }
 
   /**
@@ -125,7 +128,7 @@ export class DeferredFrames {
       const residual = this.residuals[k]!;
       // The run found surely, the filter aligned: output over what the gate lets pass alone is the user's.
       doubleTalk = vouched && replay.outEnergy > residual * this.d.onsetMargin ? doubleTalk + 1 : 0;
-      if (vouched) this.d.gate.reviseTrusted(this.indices[k]!, replay.outEnergy, replay.onsetExcess);
+      if (vouched) this.d.gate.reviseTrusted(this.indices[k]!, replay.gateEnergy, replay.onsetExcess);
       this.d.emit(vouched && replay.outEnergy <= residual * this.d.continueMargin ? replay.suppressed : replay.linear);
     }
     this.count = 0;

@@ -21,6 +21,27 @@ export function echoEstimateEnergy(mic: Int16Array, linearOut: Int16Array): numb
   return sum / mic.length;
 }
 
+/**
+ * What the onset gate judges of an output frame whose energy is `energy`: where the reference is
+ * read through a compensated clock drift (`drifting`), only its voice band. There the filter
+ * follows an echo whose place moves by a fraction of a sample, which costs cancelling most at high
+ * frequencies (0.3 samples off: 18 dB at 1 kHz, 7 at 4, 3 at 6), and a band the assistant's voice
+ * seldom fills is relearnt only when a sound fills it: two devices at -300 ppm, small room, a
+ * fricative 4.8 s into a second answer was cancelled 0-3 dB over 4-8 kHz (10-20 dB under 4 kHz,
+ * 50 dB on one clock), stood 11-24 dB over the residual the leak predicts, and started a turn.
+ * Through a 4-sample moving average (0 dB at DC, -0.9 at 1 kHz, -3.7 at 2, -10 at 3, nothing at 4
+ * kHz, 11-15 dB down above it) the same frames stood under it; a user's voice loses 1-3 dB.
+ */
+export function gateEnergy(frame: Int16Array, energy: number, drifting: boolean): number {
+  if (!drifting) return energy;
+  let sum = 0;
+  for (let k = 3; k < frame.length; k++) {
+    const y = (frame[k]! + frame[k - 1]! + frame[k - 2]! + frame[k - 3]!) / 4;
+    sum += y * y;
+  }
+  return Math.min(energy, sum / (frame.length - 3));
+}
+
 const PRE_EMPHASIS = 0.97;
 
 /**
