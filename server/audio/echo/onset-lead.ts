@@ -6,10 +6,11 @@
 // ms after a new answer's echo arrived: the residual estimate 8-11 dB over the filter's actual
 // residual, raised 6 dB more at the echo's onset: 10 of 16 missed or heard 576-992 ms late).
 //
-// The frames right before the start that the VAD heard as speech and the gate would have let carry
-// a candidate on lead it: the candidate starts at the first of them, at most LEAD_FRAMES back. The
-// onset bar still has to be cleared once, in the frame the candidate starts at; echo alone must
-// clear it to lead anything.
+// The frames right before the start that the VAD heard as speech and that stand 9 dB over the
+// residual (OnsetGate.mayLead: between the margins to go on and to start; at the margin to go on,
+// the echo of a filter misaligned by an underrun led frames it passed into a turn) lead it: the
+// candidate starts at the first of them, at most LEAD_FRAMES back. The onset bar still has to be
+// cleared once, in the frame the candidate starts at; echo alone must clear it to lead anything.
 
 /** VAD frames (32 ms each) a candidate may start before the frame that cleared the onset bar. */
 export const LEAD_FRAMES = 2;
@@ -19,7 +20,7 @@ export class OnsetLead {
   private runStart = -1;
   private runEnd = -1;
 
-  /** A VAD frame of `frameSamples` at `frameStart`: speech the gate held back from starting but would let go on (`leads`), or not. */
+  /** A VAD frame of `frameSamples` at `frameStart`: speech the gate held back from starting that may lead a candidate (`leads`: OnsetGate.mayLead), or not. */
   heard(frameStart: number, frameSamples: number, leads: boolean): void {
     if (!leads) this.runStart = -1;
     else if (this.runStart < 0 || this.runEnd !== frameStart) this.runStart = frameStart;
