@@ -3,7 +3,7 @@
 // starts at the first frame that clears the latter. The candidate then lacked its first 30-60 ms,
 // and a short first word ("Wait," 260 ms) fell short of the VAD's minimum speech (250 ms) though
 // the VAD heard all of it (bench:echo answer-starts, the near room at 0 dB, the user starting 100-200
-// ms after a new answer's echo arrived: the residual estimate 8-11 dB over the filter's actual
+// ms after a new answer's echo arrived: the residual estimate 5-9 dB over the filter's actual
 // residual, raised 6 dB more at the echo's onset: 10 of 16 missed or heard 576-992 ms late).
 //
 // The frames right before the start that the VAD heard as speech and that stand 9 dB over the
