@@ -205,10 +205,9 @@ export class EchoCanceller {
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
     this.lockHistory = this.speex ? new LockHistory(FRAME, LOCK_HISTORY_FRAMES) : null;
-    const { speex, estimateRise, tilted, gate, onsetMargin, continueMargin, framing } = this;
+    const { speex, estimateRise, tilted, gate, onsetMargin, continueMargin, framing, reference, clock, leak, pathBound } = this;
     const heardDoubleTalk = (frames: number): void => this.trust.heardDoubleTalk(this.frames, frames);
     this.deferred = speex ? new DeferredFrames({ speex, estimateRise, tilted, gate, onsetMargin, continueMargin, emit: (frame) => framing.emit(frame), heardDoubleTalk }) : null;
-    const { reference, clock, leak, pathBound } = this;
     this.trust = new FilterTrust({ frameSamples: FRAME, reference, clock, leak, pathBound, response: () => this.filterResponse(), hearAgain: (frame, readFrom, held) => this.hearAgain(frame, readFrom, held) });
   }
 
@@ -333,6 +332,7 @@ export class EchoCanceller {
     this.inactiveFrames = active ? 0 : this.inactiveFrames + 1;
 
     let outEnergy: number;
+    let gateOutEnergy: number;
     let trusted = true;
     let playSilent = false;
     let filterHearsNoEcho = false;
@@ -388,11 +388,14 @@ export class EchoCanceller {
       // After a hold the suppressor's overlap still holds the last frame it heard: at a new answer's
       // run, its first echo uncancelled (office, +6 dB: 20 dB over the linear output, and it passed the gate).
       outEnergy = !active ? linearEnergy : heldLast ? Math.min(meanSquare(this.out), linearEnergy) : meanSquare(this.out);
+      // What the gate judges of the suppressed frame: through a compensated clock drift, its voice band (frame-energy.ts gateEnergy).
+      gateOutEnergy = gateEnergy(this.out, outEnergy, active && this.clock.driftRate !== 0);
       const nearEnd = outEnergy > this.leak.residual(refPeak) * this.continueMargin;
       if (!active || nearEnd || !trusted) this.out.set(this.linearOut);
     } else {
       this.out.set(mic);
       outEnergy = micEnergy;
+      gateOutEnergy = gateEnergy(mic, micEnergy, active && this.clock.driftRate !== 0);
     }
     // SpeexDSP reset its filter on its own (during this frame or a replay): the leak it had learnt is the room's no more.
     if (this.speex && this.speex.resets !== this.speexResets) {
@@ -418,8 +421,7 @@ export class EchoCanceller {
     const leakResidual = active ? this.leak.residual(refPeak) : 0;
     const runUnproven = this.runProof.unproven(this.stallWatch?.placingRun ?? false, this.runFoundSurely, active, micEnergy, outEnergy, leakResidual);
     const evidence = this.gate.next;
-    // Through a compensated clock drift, only the output's voice band (frame-energy.ts gateEnergy).
-    evidence.outEnergy = gateEnergy(this.out, outEnergy, active && this.clock.driftRate !== 0);
+    evidence.outEnergy = gateOutEnergy;
     // A stall's silence under test (stall-watch.ts) may have been played through in part: where
     // the reference is silent as placed, the echo of the run after it may come early, at a delay
     // the per-delay gains say nothing of. Such frames are judged as a distrusted filter's, against
