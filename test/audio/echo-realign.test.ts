@@ -311,3 +311,29 @@ test('the best reading a few samples off as placed twice in a row (a drifting cl
   assert.equal(jump.search(result(20, 0.5, 0.01)), 0);
   assert.equal(jump.holding, true, '20 samples off: still searching');
 });
+
+test('a move later with the main tap given (an underrun: the client played silence, then the rest): the frames since its echo went missing, and a main tap\'s worth before them, read silence before where the first of them was read less the tap', () => {
+  const moved = recorded(50);
+  const heard: Array<[number, number, number]> = [];
+  moved.replay(-2400, (mic, readFrom, silentBefore) => heard.push([mic[0]!, readFrom, silentBefore]), 12, 500);
+  // 500 samples of main tap: 4 frames more, from frame 34.
+  assert.equal(heard.length, 16);
+  assert.deepEqual(heard[0]!.slice(0, 2), [34, 10_000 + 34 * FRAME - 2400]);
+  // The first of the 12 was read at 10_000 + 38 * FRAME: its echo, the tap later, came from 500 samples before.
+  for (const [, , silentBefore] of heard) assert.equal(silentBefore, 10_000 + 38 * FRAME - 500);
+  // Asked for more than the ring holds (a gap longer than the hold less the search): placed from
+  // where the first asked for was read, the readings running on sample by sample.
+  const long = recorded(60);
+  const silentFrom: number[] = [];
+  long.replay(-4800, (_mic, _readFrom, silentBefore) => silentFrom.push(silentBefore), 50, 500);
+  assert.equal(silentFrom.length, 40, 'the 400 ms kept');
+  assert.equal(silentFrom[0], 10_000 + 10 * FRAME - 500);
+  // Earlier (a move of the echo come sooner), or with no tap given, nothing reads silence.
+  for (const [shift, tap] of [[2400, 500], [-2400, null]] as const) {
+    const other = recorded(50);
+    const silent: number[] = [];
+    other.replay(shift, (_mic, _readFrom, silentBefore) => silent.push(silentBefore), 12, tap);
+    assert.equal(silent.length, 12);
+    assert.ok(silent.every((s) => s === Number.NEGATIVE_INFINITY));
+  }
+});

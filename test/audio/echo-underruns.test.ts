@@ -171,3 +171,16 @@ test('a barge-in 300 ms after a 10-43 ms underrun 2-3 s into a first answer at 0
     assert.ok(on.canceller.realignedJumps >= 1, `${name}: the echo was not found again`);
   }
 });
+
+test('a 150 ms underrun 2.5 s into a second answer, small room, +6 dB: the gap\'s frames are heard again as the silence the client played, the echo alone starts no turn, and a barge-in 300 ms after is heard', { skip: noEspeak || noSpeex }, async () => {
+  // Heard again at the new reading, the gap's frames read answer that had played before it: the
+  // filter learnt an echo gone missing, cancelled 13-17 dB where its kept leak said 48, and the
+  // echo started a turn in which the barge-in was lost (bench:echo shifted-underruns, +6 dB).
+  const { both, secondAtMs, unsent } = twoAnswers(assistant);
+  const room = ROOMS[0]!;
+  const underrun = { atMs: secondAtMs + 2500, gapMs: 150 };
+  const atMs = underrun.atMs + underrun.gapMs + 300;
+  const sim = { assistant: both, room, echoGain: echoGainFor(both, room, activeRms(user), 6), networkMs: 30, unsent, underrun, user, userAtMs: atMs, durationMs: atMs + 3000 };
+  const on = await assertHeardOverEcho(silero, sim, atMs, 'small room +6 dB', secondAtMs);
+  assert.ok(on.canceller.realignedJumps >= 1, 'the echo was not found again');
+});

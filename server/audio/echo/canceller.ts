@@ -73,6 +73,7 @@ import type { EchoCancellerOptions, ReadingMoveCause } from './canceller-options
 import { ECHO_BLOCK_SAMPLES, type EchoReference } from './reference.js';
 import { ReferenceClock } from './reference-clock.js';
 import { LockHistory } from './lock-history.js';
+import { FilterRehearing } from './filter-rehearing.js';
 import { SpeexEchoCanceller } from './speex.js';
 import { STALL_CHECK_MAX_MS } from './stall-check.js';
 import { RunProof } from './run-proof.js';
@@ -120,8 +121,8 @@ export class EchoCanceller {
   private readonly stallWatch: StallWatch | null;
   /** Whether the adaptive filter is aligned with the echo, and the hold and search when its delay jumped (filter-trust.ts). */
   private readonly trust: FilterTrust;
-  private readonly replayPlay = new Int16Array(FRAME);
-  private readonly replayOut = new Int16Array(FRAME);
+  /** The filter run again on frames heard before (filter-rehearing.ts; with SpeexDSP only). */
+  private readonly rehearing: FilterRehearing | null;
   /** SpeexDSP's own filter resets seen (SpeexEchoCanceller.resets). */
   private speexResets = 0;
   /** What the microphone heard before the first lock (with SpeexDSP only; dropped at it). */
@@ -205,10 +206,11 @@ export class EchoCanceller {
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
     this.lockHistory = this.speex ? new LockHistory(FRAME, LOCK_HISTORY_FRAMES) : null;
+    this.rehearing = this.speex ? new FilterRehearing(this.reference, this.speex) : null;
     const { speex, estimateRise, tilted, gate, onsetMargin, continueMargin, framing, reference, clock, leak, pathBound } = this;
     const heardDoubleTalk = (frames: number): void => this.trust.heardDoubleTalk(this.frames, frames);
     this.deferred = speex ? new DeferredFrames({ speex, estimateRise, tilted, gate, onsetMargin, continueMargin, emit: (frame) => framing.emit(frame), heardDoubleTalk }) : null;
-    this.trust = new FilterTrust({ frameSamples: FRAME, reference, clock, leak, pathBound, response: () => this.filterResponse(), hearAgain: (frame, readFrom, held) => this.hearAgain(frame, readFrom, held) });
+    this.trust = new FilterTrust({ frameSamples: FRAME, reference, clock, leak, pathBound, response: () => this.filterResponse(), hearAgain: (frame, readFrom, held, silentBefore) => this.hearAgain(frame, readFrom, held, silentBefore) });
   }
 
   /** The delay the filter is aligned to (its start + the margin), ms; null before the first estimate. */
@@ -537,31 +539,12 @@ export class EchoCanceller {
     return this.impulse;
   }
 
-  /**
-   * The filter, just moved to the delay first found, hears the frames kept before it again there
-   * (lock-history.ts), and the leak learns from what it leaves, as it would have live had the
-   * filter been there all along (left to learn after the move, the leak stood at the room's bound
-   * while the user spoke: nothing to learn it from).
-   */
-  private replayBeforeLock(): void {
-    const marginBlocks = Math.round(this.marginMs / FRAME_MS);
-    this.lockHistory?.replay(this.bulkDelayMs * SAMPLES_PER_MS, (frame, readFrom) => {
-      // Read before the reference still held, the filter would hear echo of zeros.
-      if (readFrom < this.reference.oldestHeld) return;
-      const outEnergy = this.hearAgain(frame, readFrom);
-      const nearest = Math.floor(readFrom / FRAME);
-      const { refPeak, settledPeak } = this.reference.peaks(nearest - this.filterBlocks, nearest - marginBlocks, nearest);
-      if (refPeak > ACTIVE_ENERGY && settledPeak > ACTIVE_ENERGY) this.leak.learn(outEnergy, refPeak, this.onsetMarginDb);
-    });
-  }
-
-  /** The filter on a microphone frame heard before, the reference read from `readFrom`: its output's energy. A frame held for a new answer's run found surely (`held`) is kept as cancelled (deferred-frames.ts). */
-  private hearAgain(frame: Int16Array, readFrom: number, held = false): number {
-    this.reference.readAt(readFrom, this.replayPlay);
-    if (!this.speex) return 0;
-    const linearEnergy = this.speex.cancel(frame, this.replayPlay, this.replayOut);
+  /** The filter on a microphone frame heard before (FilterRehearing.hear). A frame held for a new answer's run found surely (`held`) is kept as cancelled (deferred-frames.ts). */
+  private hearAgain(frame: Int16Array, readFrom: number, held = false, silentBefore?: number): number {
+    if (!this.rehearing) return 0;
+    const linearEnergy = this.rehearing.hear(frame, readFrom, silentBefore);
     if (held && this.deferred?.pending && this.runFoundSurely) {
-      this.deferred.heardAgain(frame, this.replayOut, linearEnergy, !this.locked, this.heldLast, this.clock.driftRate !== 0);
+      this.deferred.heardAgain(frame, this.rehearing.output, linearEnergy, !this.locked, this.heldLast, this.clock.driftRate !== 0);
       this.heldLast = false;
     }
     return linearEnergy;
@@ -591,7 +574,7 @@ export class EchoCanceller {
     if (!covered) {
       this.bulkDelayMs = Math.max(0, delayMs - this.marginMs);
       this.leak.forget(this.pathBound.boundDb);
-      if (taken.firstLock) this.replayBeforeLock();
+      if (taken.firstLock && this.lockHistory) this.rehearing?.hearBeforeLock(this.lockHistory, this.bulkDelayMs * SAMPLES_PER_MS, this.filterBlocks, Math.round(this.marginMs / FRAME_MS), ACTIVE_ENERGY, this.leak, this.onsetMarginDb);
       this.clock.filterMoved();
     }
     this.lockHistory = null;

@@ -375,11 +375,24 @@ export class EchoRealigner {
    * After a move of `shift`: hands the last `frames` frames kept (oldest first, the last recorded
    * included; default all) with their reading positions moved by it, for the filter to hear again
    * as the echo really came, and forgets every frame kept (their positions no longer hold).
+   * `gapTap`, the filter's main tap (samples), where a move later is an underrun's gap: the client
+   * played nothing from the sample whose echo the first of those frames missed (its reading less
+   * the tap) until it played on from there, so every frame reads silence before it (`silentBefore`),
+   * and the replay begins a tap's worth of frames earlier, where that gap began to play.
    */
-  replay(shift: number, each: (mic: Int16Array, readFrom: number) => void, frames = Number.POSITIVE_INFINITY): void {
+  replay(shift: number, each: (mic: Int16Array, readFrom: number, silentBefore: number) => void, frames = Number.POSITIVE_INFINITY, gapTap: number | null = null): void {
     const n = this.frameSamples;
     const kept = Math.floor(this.filled / n);
-    for (let at = Math.max(0, kept - frames) * n; at + n <= this.filled; at += n) each(this.frameAt(at), this.readingAt(at) + shift);
+    let first = Math.max(0, kept - frames) * n;
+    let silentBefore = Number.NEGATIVE_INFINITY;
+    if (gapTap !== null && shift < 0 && first + n <= this.filled) {
+      // Where the first frame asked for was read, though the ring no longer holds it (a gap longer
+      // than the hold's 400 ms less the 100 ms searched): the readings run on sample by sample.
+      const asked = (kept - frames) * n;
+      silentBefore = this.readingAt(first) - (first - Math.min(first, asked)) - gapTap;
+      first = Math.max(0, first - Math.ceil(gapTap / n) * n);
+    }
+    for (let at = first; at + n <= this.filled; at += n) each(this.frameAt(at), this.readingAt(at) + shift, silentBefore);
     this.filled = 0;
     this.expected = Number.NaN;
     this.heldFrames = 0;

@@ -33,6 +33,7 @@
 // new room: the bound and leak are forgotten only if it lasts 500 ms, and for its first 200 ms
 // the gate goes on trusting the filter's residual, so the word that made it is not cut in two.
 import type { EchoLeak } from './echo-leak.js';
+import { mainTap } from './drift-tracker.js';
 import type { EchoPathBound } from './echo-path-bound.js';
 import { CLEARLY_BETTER, EchoRealigner, MOST_LATER } from './echo-realign.js';
 import type { EchoReference } from './reference.js';
@@ -148,7 +149,7 @@ export interface FilterTrustDeps {
    * `held`: a frame the filter was held over (the hold just ended), heard in order, which the
    * canceller may hand on as cancelled now (deferred-frames.ts); otherwise its output is unused.
    */
-  hearAgain: (frame: Int16Array, readFrom: number, held?: boolean) => void;
+  hearAgain: (frame: Int16Array, readFrom: number, held?: boolean, silentBefore?: number) => void;
 }
 
 /** A frame the filter ran on: energies (mean square, int16 units) of the microphone, the filter's output and its echo estimate. */
@@ -452,10 +453,10 @@ export class FilterTrust {
   /**
    * The reading moved by `move` while the filter was distrusted: it hears the last `frames` kept
    * again there, keeps the leak it had (`keepLeak`), and is the room's again, a distrust counted
-   * from here (the bound is forgotten only if it goes on).
+   * from here (the bound is forgotten only if it goes on). `gapTap`: see EchoRealigner.replay.
    */
-  private heardAgainAt(frame: number, move: number, frames: number, keepLeak: boolean): void {
-    this.realigner.replay(move, this.d.hearAgain, frames);
+  private heardAgainAt(frame: number, move: number, frames: number, keepLeak: boolean, gapTap: number | null = null): void {
+    this.realigner.replay(move, (mic, readFrom, silentBefore) => this.d.hearAgain(mic, readFrom, false, silentBefore), frames, gapTap);
     if (keepLeak && this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
     this.realigned = true;
     this.distrustedSince = frame;
@@ -566,6 +567,8 @@ export class FilterTrust {
     const reference = this.d.reference;
     // Back already when the hold began, the echo may as well have come early (see ECHO_BACK_EARLIER).
     const range = this.echoBackHold ? { min: -MOST_LATER, max: ECHO_BACK_EARLIER } : undefined;
+    // Whether the filter is still held (not yet run on as placed over the frames since the jump).
+    const held = this.realigner.holding;
     const move = this.realigner.search((mic, from, minShift, maxShift) => this.shadow.bestShift(mic, reference, from, minShift, maxShift), range);
     if (move === null) {
       // The echo is where it was placed: the filter, held as it was, is aligned.
@@ -581,7 +584,16 @@ export class FilterTrust {
     // every one since). Those before it came where they were read, and the filter had heard them
     // so: replayed at the new reading they taught it a room that is not there (after a 300 ms
     // underrun it then cancelled 10-17 dB where it had cancelled 25-30, and the echo started turns).
-    this.heardAgainAt(frame, move, frame - this.distrustedSince + DISTRUST_AFTER, true);
+    // A move later is an underrun's gap: the client played nothing in it, and the frames heard
+    // again read silence there (EchoRealigner.replay, placed by the filter's main tap). Read at
+    // the new reading, they held answer that had played before the gap: the filter learnt an
+    // echo gone missing, then cancelled 13-17 dB where the leak it kept said 48, and a small
+    // room's echo at +6 dB started turns (bench:echo shifted-underruns: 4 of 4). Found after the
+    // hold ran out (a gap of 300 ms), the filter has heard those frames as placed and run on, an
+    // echo gone missing under loud reference: SpeexDSP resets itself (its leak forgotten with it),
+    // unless the gap read as silence leaves it just short of that, cancelling 3-8 dB with the leak
+    // it kept (-41 dB): the echo started a turn (small room, +6 dB, 7 s into a first answer).
+    this.heardAgainAt(frame, move, frame - this.distrustedSince + DISTRUST_AFTER, true, held ? mainTap(this.d.response()) : null);
     this.realignments++;
   }
 }
