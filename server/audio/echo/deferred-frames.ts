@@ -46,6 +46,8 @@ interface ReplayedFrame {
   outEnergy: number;
   gateEnergy: number;
   onsetExcess: number;
+  /** The energy that says whether the user stands out (the linear output goes on): the linear output's where the suppressor was stale (see heardAgain), else outEnergy. */
+  standsOutEnergy: number;
 }
 
 export class DeferredFrames {
@@ -61,7 +63,7 @@ export class DeferredFrames {
   constructor(private readonly d: DeferredFramesDeps) {
     for (let k = 0; k < MOST_DEFERRED; k++) {
       this.held.push(new Int16Array(FRAME));
-      this.replays.push({ linear: new Int16Array(FRAME), suppressed: new Int16Array(FRAME), outEnergy: 0, gateEnergy: 0, onsetExcess: 1 });
+      this.replays.push({ linear: new Int16Array(FRAME), suppressed: new Int16Array(FRAME), outEnergy: 0, gateEnergy: 0, onsetExcess: 1, standsOutEnergy: 0 });
     }
   }
 
@@ -103,6 +105,11 @@ export class DeferredFrames {
     const suppressedEnergy = meanSquare(replay.suppressed);
     replay.outEnergy = suppressorStale ? Math.min(suppressedEnergy, linearEnergy) : suppressedEnergy;
     replay.gateEnergy = gateEnergy(replay.suppressed, replay.outEnergy, drifting);
+    // A stale suppressor's output says nothing of whether the user stands out: it may crush the
+    // user as echo. Traced (office, -6 dB, a user speaking as a new answer's echo arrived): the
+    // word's first 10 ms went 58 -> 23 dB, under the residual, so the crushed frame went on; the VAD
+    // heard the word 224 ms long (alone 256), short of its minimum, and the barge-in came 992 ms late.
+    replay.standsOutEnergy = suppressorStale ? linearEnergy : replay.outEnergy;
   }
 
   /**
@@ -129,7 +136,7 @@ export class DeferredFrames {
       // The run found surely, the filter aligned: output over what the gate lets pass alone is the user's.
       doubleTalk = vouched && replay.outEnergy > residual * this.d.onsetMargin ? doubleTalk + 1 : 0;
       if (vouched) this.d.gate.reviseTrusted(this.indices[k]!, replay.gateEnergy, replay.onsetExcess);
-      this.d.emit(vouched && replay.outEnergy <= residual * this.d.continueMargin ? replay.suppressed : replay.linear);
+      this.d.emit(vouched && replay.standsOutEnergy <= residual * this.d.continueMargin ? replay.suppressed : replay.linear);
     }
     this.count = 0;
     this.replayed = 0;
