@@ -354,7 +354,7 @@ export async function runEchoBench(sections: ReadonlySet<Section> = new Set(SECT
   if (socket) {
     console.log('Through the socket, one answer played back at 0 dB (small-60ms room):');
     console.table(socket.self);
-    console.log("Through the socket, barge-in at atMs into the session's first or second answer: user's first sample -> the answer lowered or paused (duet.response.ducked or .paused, whichever first), and -> paused, at the client (ms):");
+    console.log("Through the socket, barge-in at atMs into the session's first or second answer: user's first sample -> the answer lowered or paused (duet.response.ducked or .paused, whichever first), and -> paused, at the client (ms); overNoEchoMs: the median to held less that of the same setting without echo, run rep by rep in turn with it:");
     console.table(socket.bargeIn.map((r) => ({ ...r, onsetToHeldMs: r.onsetToHeldMs.join(' / '), onsetToPausedMs: r.onsetToPausedMs.join(' / ') })));
   }
   if (cpu) console.log(`CPU per session-second: canceller ${cpu.cancellerMsPerSessionSecond} ms, VAD + Mel ${cpu.vadMelMsPerSessionSecond} ms (ratio ${(cpu.cancellerMsPerSessionSecond / cpu.vadMelMsPerSessionSecond).toFixed(2)})`);
