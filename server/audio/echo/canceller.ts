@@ -206,7 +206,8 @@ export class EchoCanceller {
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
     this.lockHistory = this.speex ? new LockHistory(FRAME, LOCK_HISTORY_FRAMES) : null;
-    this.rehearing = this.speex ? new FilterRehearing(this.reference, this.speex) : null;
+    const learning = { leak: this.leak, spanBlocks: this.filterBlocks, marginBlocks: Math.round(this.marginMs / FRAME_MS), activeEnergy: ACTIVE_ENERGY, onsetMarginDb: this.onsetMarginDb };
+    this.rehearing = this.speex ? new FilterRehearing(this.reference, this.speex, learning) : null;
     const { speex, estimateRise, tilted, gate, onsetMargin, continueMargin, framing, reference, clock, leak, pathBound } = this;
     const heardDoubleTalk = (frames: number): void => this.trust.heardDoubleTalk(this.frames, frames);
     this.deferred = speex ? new DeferredFrames({ speex, estimateRise, tilted, gate, onsetMargin, continueMargin, emit: (frame) => framing.emit(frame), heardDoubleTalk }) : null;
@@ -574,7 +575,7 @@ export class EchoCanceller {
     if (!covered) {
       this.bulkDelayMs = Math.max(0, delayMs - this.marginMs);
       this.leak.forget(this.pathBound.boundDb);
-      if (taken.firstLock && this.lockHistory) this.rehearing?.hearBeforeLock(this.lockHistory, this.bulkDelayMs * SAMPLES_PER_MS, this.filterBlocks, Math.round(this.marginMs / FRAME_MS), ACTIVE_ENERGY, this.leak, this.onsetMarginDb);
+      if (taken.firstLock && this.lockHistory) this.rehearing?.hearBeforeLock(this.lockHistory, this.bulkDelayMs * SAMPLES_PER_MS);
       this.clock.filterMoved();
     }
     this.lockHistory = null;

@@ -388,8 +388,7 @@ export class EchoRealigner {
     if (gapTap !== null && shift < 0 && first + n <= this.filled) {
       // Where the first frame asked for was read, though the ring no longer holds it (a gap longer
       // than the hold's 400 ms less the 100 ms searched): the readings run on sample by sample.
-      const asked = (kept - frames) * n;
-      silentBefore = this.readingAt(first) - (first - Math.min(first, asked)) - gapTap;
+      silentBefore = this.readingAt(first) - (first - (kept - frames) * n) - gapTap;
       first = Math.max(0, first - Math.ceil(gapTap / n) * n);
     }
     for (let at = first; at + n <= this.filled; at += n) each(this.frameAt(at), this.readingAt(at) + shift, silentBefore);

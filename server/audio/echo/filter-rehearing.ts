@@ -10,6 +10,17 @@ import type { SpeexEchoCanceller } from './speex.js';
 
 const FRAME = ECHO_BLOCK_SAMPLES;
 
+/** What the leak learns from, after the first lock (see hearBeforeLock). */
+export interface LeakLearning {
+  leak: EchoLeak;
+  /** The filter's span and the margin before the echo's delay, in 10 ms blocks: a frame teaches only once reference old enough to have surely echoed is in it. */
+  spanBlocks: number;
+  marginBlocks: number;
+  /** Reference energy below which it is silence, and the gate's onset margin (dB) the leak learns within. */
+  activeEnergy: number;
+  onsetMarginDb: number;
+}
+
 export class FilterRehearing {
   private readonly play = new Int16Array(FRAME);
   /** The filter's linear output for the frame last heard again (reused by the next). */
@@ -18,6 +29,7 @@ export class FilterRehearing {
   constructor(
     private readonly reference: EchoReference,
     private readonly speex: SpeexEchoCanceller,
+    private readonly learning: LeakLearning,
   ) {}
 
   /**
@@ -35,11 +47,10 @@ export class FilterRehearing {
    * The filter, just moved to the delay first found (the filter starting `startSamples` before the
    * frame), hears the frames kept before it again there, and the leak learns from what it leaves,
    * as it would have live had the filter been there all along (left to learn after the move, the
-   * leak stood at the room's bound while the user spoke: nothing to learn it from). Only frames
-   * whose reference, over the filter's `spanBlocks` and surely echoed `marginBlocks` on, was
-   * audible (`activeEnergy`) teach the leak, with the gate's onset margin.
+   * leak stood at the room's bound while the user spoke: nothing to learn it from).
    */
-  hearBeforeLock(history: LockHistory, startSamples: number, spanBlocks: number, marginBlocks: number, activeEnergy: number, leak: EchoLeak, onsetMarginDb: number): void {
+  hearBeforeLock(history: LockHistory, startSamples: number): void {
+    const { leak, spanBlocks, marginBlocks, activeEnergy, onsetMarginDb } = this.learning;
     history.replay(startSamples, (frame, readFrom) => {
       // Read before the reference still held, the filter would hear echo of zeros.
       if (readFrom < this.reference.oldestHeld) return;
