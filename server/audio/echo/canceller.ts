@@ -211,7 +211,7 @@ export class EchoCanceller {
     const { speex, estimateRise, tilted, gate, onsetMargin, continueMargin, framing, reference, clock, leak, pathBound } = this;
     const heardDoubleTalk = (frames: number): void => this.trust.heardDoubleTalk(this.frames, frames);
     this.deferred = speex ? new DeferredFrames({ speex, estimateRise, tilted, gate, onsetMargin, continueMargin, emit: (frame) => framing.emit(frame), heardDoubleTalk }) : null;
-    this.trust = new FilterTrust({ frameSamples: FRAME, reference, clock, leak, pathBound, response: () => this.filterResponse(), hearAgain: (frame, readFrom, held, silentBefore) => this.hearAgain(frame, readFrom, held, silentBefore) });
+    this.trust = new FilterTrust({ frameSamples: FRAME, reference, clock, leak, pathBound, response: () => this.filterResponse(), hearAgain: (frame, readFrom, silentBefore, held) => this.hearAgain(frame, readFrom, silentBefore, held) });
   }
 
   /** The delay the filter is aligned to (its start + the margin), ms; null before the first estimate. */
@@ -541,7 +541,7 @@ export class EchoCanceller {
   }
 
   /** The filter on a microphone frame heard before (FilterRehearing.hear). A frame held for a new answer's run found surely (`held`) is kept as cancelled (deferred-frames.ts). */
-  private hearAgain(frame: Int16Array, readFrom: number, held = false, silentBefore?: number): number {
+  private hearAgain(frame: Int16Array, readFrom: number, silentBefore?: number, held = false): number {
     if (!this.rehearing) return 0;
     const linearEnergy = this.rehearing.hear(frame, readFrom, silentBefore);
     if (held && this.deferred?.pending && this.runFoundSurely) {

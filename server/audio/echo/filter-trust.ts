@@ -145,11 +145,12 @@ export interface FilterTrustDeps {
   /** The filter's impulse response, in a buffer the next read reuses. */
   response: () => Int32Array;
   /**
-   * Runs the filter on a microphone frame heard before, against the reference read from `readFrom`.
+   * Runs the filter on a microphone frame heard before, against the reference read from `readFrom`
+   * (silence before `silentBefore`: EchoRealigner.replay, whose callback this is, passes it third).
    * `held`: a frame the filter was held over (the hold just ended), heard in order, which the
    * canceller may hand on as cancelled now (deferred-frames.ts); otherwise its output is unused.
    */
-  hearAgain: (frame: Int16Array, readFrom: number, held?: boolean, silentBefore?: number) => void;
+  hearAgain: (frame: Int16Array, readFrom: number, silentBefore?: number, held?: boolean) => void;
 }
 
 /** A frame the filter ran on: energies (mean square, int16 units) of the microphone, the filter's output and its echo estimate. */
@@ -229,7 +230,7 @@ export class FilterTrust {
   private provenAtDistrust = false;
 
   /** The frames held, heard again in order as a hold ends (FilterTrustDeps.hearAgain's `held`). */
-  private readonly hearHeldAgain = (frame: Int16Array, readFrom: number): void => this.d.hearAgain(frame, readFrom, true);
+  private readonly hearHeldAgain = (frame: Int16Array, readFrom: number): void => this.d.hearAgain(frame, readFrom, undefined, true);
 
   constructor(private readonly d: FilterTrustDeps) {
     // Held while it searches, the filter can wait for a blurred move to be refined (echo-realign.ts).
@@ -456,7 +457,7 @@ export class FilterTrust {
    * from here (the bound is forgotten only if it goes on). `gapTap`: see EchoRealigner.replay.
    */
   private heardAgainAt(frame: number, move: number, frames: number, keepLeak: boolean, gapTap: number | null = null): void {
-    this.realigner.replay(move, (mic, readFrom, silentBefore) => this.d.hearAgain(mic, readFrom, false, silentBefore), frames, gapTap);
+    this.realigner.replay(move, this.d.hearAgain, frames, gapTap);
     if (keepLeak && this.leakAtDistrust !== null) this.d.leak.restore(this.leakAtDistrust);
     this.realigned = true;
     this.distrustedSince = frame;
