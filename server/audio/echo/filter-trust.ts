@@ -568,8 +568,7 @@ export class FilterTrust {
     const reference = this.d.reference;
     // Back already when the hold began, the echo may as well have come early (see ECHO_BACK_EARLIER).
     const range = this.echoBackHold ? { min: -MOST_LATER, max: ECHO_BACK_EARLIER } : undefined;
-    // Whether the filter is still held (not yet run on as placed over the frames since the jump).
-    const held = this.realigner.holding;
+    const held = this.realigner.holding; // not yet run on as placed over the frames since the jump
     const move = this.realigner.search((mic, from, minShift, maxShift) => this.shadow.bestShift(mic, reference, from, minShift, maxShift), range);
     if (move === null) {
       // The echo is where it was placed: the filter, held as it was, is aligned.
