@@ -63,6 +63,7 @@
 // never passes; the cost is barge-ins over loud echo in an answer's first second.
 import { DelayLock } from './delay-lock.js';
 import { mainTap } from './drift-tracker.js';
+import { EchoLagMeter } from './echo-lag-meter.js';
 import { followNoiseFloor } from './noise-floor.js';
 import { EchoPathBound, faintBoundEcho } from './echo-path-bound.js';
 import { EchoAudibility } from './echo-audibility.js';
@@ -150,6 +151,8 @@ export class EchoCanceller {
   private readonly deferred: DeferredFrames | null;
   // Clocks: where each frame's echo comes from in the reference (ReferenceClock); output frames emitted.
   private readonly clock: ReferenceClock;
+  /** Where the echo is against the reference, for the drift (echo-lag-meter.ts); null without the filter. */
+  private readonly lagMeter: EchoLagMeter | null;
   /** The filter's impulse response as last read (filterResponse). */
   private impulse: Int32Array | undefined;
   private frames = 0;
@@ -202,6 +205,7 @@ export class EchoCanceller {
     this.pathBound = new EchoPathBound(this.reference, this.maxDelayBlocks);
     this.models = new EchoModels(this.reference, o.maxDelayMs ?? 500, o.linear);
     this.clock = new ReferenceClock(this.reference, SAMPLES_PER_MS, FRAME, STALL_CHECK_MAX_MS * SAMPLES_PER_MS);
+    this.lagMeter = o.linear ? new EchoLagMeter(FRAME, Math.round(filterMs * SAMPLES_PER_MS)) : null;
     this.speex = o.linear
       ? new SpeexEchoCanceller({ frameSize: FRAME, filterLength: Math.round(filterMs * SAMPLES_PER_MS), sampleRate: 16000, echoSuppressDb: -40, echoSuppressActiveDb: -15, noiseSuppressDb: -6 })
       : null;
@@ -484,13 +488,21 @@ export class EchoCanceller {
     evidence.rawResidual = active && !gateTrusts ? this.pathBound.echoEnergyBound(now) : 0;
     if (testedSilence) evidence.rawResidual = this.pathBound.anyDelayEchoBound(now - this.maxDelayBlocks, now + Math.ceil(testedSilence.samples / FRAME));
     // Nothing to measure where there is no echo (an ERLE of 0 dB would say the filter failed).
-    const echoSecond = this.seconds.frame(active && !this.noEchoPath, micEnergy, outEnergy, leakResidual);
+    this.seconds.frame(active && !this.noEchoPath, micEnergy, outEnergy, leakResidual);
     this.gate.commit();
     this.onFrame?.({ index: frameIndex, evidence, linearEnergy, leakDb: this.leak.db, delayMs: this.delayMs, earlyLeakDb: this.models.earlyLeakDb });
     // What of the last frames the search for a missing echo found unexplained (the user speaking into the gap).
     const unexplained = this.trust.unexplained;
     if (unexplained.frame === frameIndex) this.gate.markUnexplained(frameIndex + 1 - unexplained.frames, frameIndex + 1, unexplained.share, unexplained.mayStart);
-    if (echoSecond && this.speex && !idle && this.trust.trusted) this.clock.observeTap(frameIndex, mainTap(this.filterResponse()));
+    // The drift is measured from the echo against the reference the filter read (echo-lag-meter.ts), near its main tap.
+    if (this.lagMeter && filterRan && active && !this.noEchoPath && this.trust.trusted) this.lagMeter.push(mic, this.play, readFrom);
+    else this.lagMeter?.skip();
+    // Measured as a delay behind the frame's position (refPos: the filter's bulk delay added back), so the filter moving does not move the line.
+    if (this.lagMeter?.due) {
+      const behind = refPos - readFrom;
+      const delay = this.lagMeter.measure(behind, () => mainTap(this.filterResponse()));
+      if (delay !== null) this.clock.observeDelay(frameIndex, delay);
+    }
     if (deferThis) this.deferred!.defer(frameIndex, this.out, leakResidual);
     // The hold is over (this frame's, or the last one's): the frames held back go on first, judged
     // as a trusted filter's where the run was found surely and the gate vouches for the filter now.
@@ -576,7 +588,6 @@ export class EchoCanceller {
       this.bulkDelayMs = Math.max(0, delayMs - this.marginMs);
       this.leak.forget(this.pathBound.boundDb);
       if (taken.firstLock && this.lockHistory) this.rehearing?.hearBeforeLock(this.lockHistory, this.bulkDelayMs * SAMPLES_PER_MS);
-      this.clock.filterMoved();
     }
     this.lockHistory = null;
   }

@@ -2,16 +2,31 @@
 // on another): the echo's delay then grows or shrinks steadily over a run of playback, faster
 // than the adaptive filter follows (20 ppm: one sample every 3 s; ERLE ~35 -> ~18 dB, and a new
 // run, which the loudspeaker starts afresh, finds the filter where the last run's drift left it).
-// Measured from the filter itself: about once a second, while it is cancelling echo, the position
-// of its impulse response's main tap, to a fraction of a sample. Added to what the compensation
-// has already taken out, that is where the echo really is; a steady line through those positions
-// over the run is the drift, and the reference is read at that rate so the filter sees a still
-// echo path.
+// Measured every 500 ms while the filter cancels echo: the echo's delay against the reference, to a
+// fraction of a sample (echo-lag-meter.ts). Added to what the compensation has already taken out,
+// that is where the echo really is; a steady line through those positions over the run is the
+// drift, and the reference is read at that rate so the filter sees a still echo path.
+//
+// The filter's main tap was the measure until 2026-12 (once a second, a first fit after 5 over
+// 4 s): smeared by the drift it measures, it came 8 s into an answer at 300 ppm, after the pauses
+// the drift had drawn. The delays measured now lie within 0.13-0.28 samples of the line: a fit
+// after 4 over 1.5 s, taken where the line moves clearly (SIGNIFICANCE), is a rate within 3-17%,
+// and the fits after it refine it.
 
-/** Observations kept (about one a second), and the fewest, and the seconds they must span, for a fit. */
-const WINDOW = 10;
-const MIN_OBSERVATIONS = 5;
-const MIN_SPAN_S = 4;
+/** Observations kept (about two a second), and the fewest, and the seconds they must span, for a fit. */
+const WINDOW = 16;
+const MIN_OBSERVATIONS = 4;
+const MIN_SPAN_S = 1.5;
+/**
+ * A slope is a drift only this many standard errors from none: a still echo's delays scatter by
+ * 0.13 samples, and 4 of them over 1.5 s gave slopes of several ppm, which read the reference
+ * between samples for nothing (ReferenceClock.reading). Over this span, a slope within that is
+ * taken for none (a rate taken before goes).
+ */
+const SIGNIFICANCE = 4;
+const SETTLED_SPAN_S = 4;
+/** An observation this far (samples) from a fit's line is left out of it (one of 20 windows read a reflection 2.3 samples off). */
+const OUTLIER = 1;
 /**
  * A fit this loose (RMS residual, samples) is not a steady drift, unless the drift is strong
  * against it: a residual under TREND_SHARE of the samples the line moves over its span. At 300 ppm
@@ -35,6 +50,10 @@ export class DriftTracker {
   private readonly positions: number[] = [];
   private fit: { slope: number; intercept: number } | null = null;
   private rateValue = 0;
+  /** The last observation, where it was off the line (jumped). */
+  private offLine: Observation | null = null;
+  /** Every observation of the run since it began or the echo last jumped (newRun). */
+  private readonly run = new RunningLine();
 
   constructor(private readonly samplesPerSecond: number) {}
 
@@ -44,24 +63,41 @@ export class DriftTracker {
   }
 
   /**
-   * The filter's main tap was at `tap` (samples) at `seconds`, with `compensated` samples taken
-   * out of the reading position so far in this run.
+   * The echo's delay was `delay` (samples, echo-lag-meter.ts) at `seconds`, with `compensated`
+   * samples taken out of the reading position so far in this run.
    */
-  observe(seconds: number, tap: number, compensated: number): void {
-    const position = tap + compensated;
-    if (this.jumped(seconds, position)) this.restart();
+  observe(seconds: number, delay: number, compensated: number): void {
+    const position = delay + compensated;
+    // One observation off the line may be a reflection read for the echo's path (a window whose
+    // correlation peaked 5 samples off, and a fit through it took -426 ppm for -300): it waits for
+    // the next. Two in a row are where the echo went (the filter relearnt it elsewhere).
+    if (this.jumped(seconds, position)) {
+      const before = this.offLine;
+      this.offLine = { seconds, position };
+      if (!before) return;
+      this.restart();
+      this.run.clear();
+      this.run.add(before.seconds, before.position);
+      this.times.push(before.seconds);
+      this.positions.push(before.position);
+    }
+    this.offLine = null;
+    this.run.add(seconds, position);
     this.times.push(seconds);
     this.positions.push(position);
     if (this.times.length > WINDOW) {
       this.times.shift();
       this.positions.shift();
     }
-    if (this.times.length < MIN_OBSERVATIONS || seconds - this.times[0]! < MIN_SPAN_S) return;
-    const fit = linearFit(this.times, this.positions);
+    const span = seconds - this.times[0]!;
+    if (this.times.length < MIN_OBSERVATIONS || span < MIN_SPAN_S) return;
+    const fit = robustFit(this.times, this.positions);
     const rough = fit.residual > MAX_RESIDUAL;
-    if (rough && fit.residual > TREND_SHARE * Math.abs(fit.slope) * (seconds - this.times[0]!)) return;
+    if (rough && fit.residual > TREND_SHARE * Math.abs(fit.slope) * span) return;
+    const still = Math.abs(fit.slope) < SIGNIFICANCE * fit.slopeError;
+    if (still && span < SETTLED_SPAN_S) return;
     this.fit = fit;
-    const rate = fit.slope / this.samplesPerSecond;
+    const rate = still ? 0 : fit.slope / this.samplesPerSecond;
     this.rateValue = Math.abs(rate) < MIN_PPM / 1e6 ? 0 : Math.max(-MAX_PPM / 1e6, Math.min(MAX_PPM / 1e6, rate));
     if (rough) this.restart();
   }
@@ -78,12 +114,16 @@ export class DriftTracker {
   /**
    * A new run begins at `seconds`, the last one having begun at `runStartSeconds`: the samples the
    * echo drifted over it (the fitted line where there is one, else the rate), which the
-   * loudspeaker now starts afresh from. Observations start over.
+   * loudspeaker now starts afresh from. Where the run's delays were measured over SETTLED_SPAN_S
+   * without a jump, the line through all of them: the line from the last 8 s alone was 4% steep at
+   * -100 ppm (small room), and the second answer came read 1.1 samples off. Observations start over.
    */
   newRun(seconds: number, runStartSeconds: number): number {
-    const drifted = (this.fit ? this.fit.slope : this.rateValue * this.samplesPerSecond) * (seconds - runStartSeconds);
+    const whole = this.run.n >= MIN_OBSERVATIONS && this.run.span >= SETTLED_SPAN_S ? this.run.slope : null;
+    const slope = whole ?? (this.fit ? this.fit.slope : this.rateValue * this.samplesPerSecond);
     this.restart();
-    return drifted;
+    this.run.clear();
+    return slope * (seconds - runStartSeconds);
   }
 
   /** The filter moved: where its taps were says nothing of where they are now (the rate stays). */
@@ -91,11 +131,73 @@ export class DriftTracker {
     this.times.length = 0;
     this.positions.length = 0;
     this.fit = null;
+    this.offLine = null;
   }
 }
 
-/** Least-squares line through (x, y): slope, intercept (at x = 0) and the RMS of what it leaves. */
-function linearFit(x: readonly number[], y: readonly number[]): { slope: number; intercept: number; residual: number } {
+interface Observation {
+  seconds: number;
+  position: number;
+}
+
+/** A least-squares line kept as running sums, over any number of points. */
+class RunningLine {
+  n = 0;
+  private first = 0;
+  private last = 0;
+  private sx = 0;
+  private sy = 0;
+  private sxx = 0;
+  private sxy = 0;
+
+  add(x: number, y: number): void {
+    if (this.n === 0) this.first = x;
+    this.last = x;
+    this.n++;
+    this.sx += x;
+    this.sy += y;
+    this.sxx += x * x;
+    this.sxy += x * y;
+  }
+
+  clear(): void {
+    this.n = 0;
+    this.sx = this.sy = this.sxx = this.sxy = 0;
+  }
+
+  get span(): number {
+    return this.n > 0 ? this.last - this.first : 0;
+  }
+
+  get slope(): number {
+    const d = this.n * this.sxx - this.sx * this.sx;
+    return d > 0 ? (this.n * this.sxy - this.sx * this.sy) / d : 0;
+  }
+}
+
+interface LineFit {
+  slope: number;
+  intercept: number;
+  /** The RMS of what the line leaves, and the slope's standard error. */
+  residual: number;
+  slopeError: number;
+}
+
+/** The least-squares line, fitted again without its worst point where that lies OUTLIER off it (5 points or more). */
+function robustFit(x: readonly number[], y: readonly number[]): LineFit {
+  const fit = linearFit(x, y);
+  if (x.length < 5) return fit;
+  let worst = 0;
+  for (let i = 1; i < x.length; i++) if (Math.abs(y[i]! - fit.intercept - fit.slope * x[i]!) > Math.abs(y[worst]! - fit.intercept - fit.slope * x[worst]!)) worst = i;
+  if (Math.abs(y[worst]! - fit.intercept - fit.slope * x[worst]!) <= OUTLIER) return fit;
+  return linearFit(
+    x.filter((_, i) => i !== worst),
+    y.filter((_, i) => i !== worst),
+  );
+}
+
+/** Least-squares line through (x, y): slope, intercept (at x = 0), the RMS of what it leaves and the slope's standard error. */
+function linearFit(x: readonly number[], y: readonly number[]): LineFit {
   const n = x.length;
   let mx = 0;
   let my = 0;
@@ -114,7 +216,8 @@ function linearFit(x: readonly number[], y: readonly number[]): { slope: number;
   const slope = sxx > 0 ? sxy / sxx : 0;
   let sse = 0;
   for (let i = 0; i < n; i++) sse += (y[i]! - my - slope * (x[i]! - mx)) ** 2;
-  return { slope, intercept: my - slope * mx, residual: Math.sqrt(sse / n) };
+  const slopeError = n > 2 && sxx > 0 ? Math.sqrt(sse / (n - 2) / sxx) : Number.POSITIVE_INFINITY;
+  return { slope, intercept: my - slope * mx, residual: Math.sqrt(sse / n), slopeError };
 }
 
 /** Where the impulse response's largest tap is, to a fraction of a sample (parabola through it and its neighbours). */

@@ -12,7 +12,7 @@
 // the line as it is then.
 //
 // A loudspeaker and a microphone on two clocks make the echo drift within a run: DriftTracker
-// measures that from the filter's main tap and the reference is read that much later (or
+// measures that from the echo's delay (echo-lag-meter.ts) and the reference is read that much later (or
 // earlier) as the run goes on; the loudspeaker starts each new run afresh.
 import { ArrivalLine } from './arrival-line.js';
 import { DriftTracker } from './drift-tracker.js';
@@ -90,9 +90,9 @@ export class ReferenceClock {
     return position;
   }
 
-  /** The filter's main tap (samples into it) at frame `frame`, read while it cancels echo. */
-  observeTap(frame: number, tap: number): void {
-    this.drift.observe(frame / this.framesPerSecond, tap, this.driftSamples - this.runStartDrift);
+  /** The echo's delay behind the position of frame `frame` (samples: EchoLagMeter), measured while the filter cancels echo. */
+  observeDelay(frame: number, delay: number): void {
+    this.drift.observe(frame / this.framesPerSecond, delay, this.driftSamples - this.runStartDrift);
   }
 
   /**
@@ -117,14 +117,5 @@ export class ReferenceClock {
    */
   skipStall(samples: number): void {
     this.skipped += samples;
-  }
-
-  /**
-   * The filter was moved to another bulk delay: its taps are read from another origin. (A filter
-   * relearning in place keeps its observations: the drift goes on while it is distrusted, and
-   * starting over there kept a 300 ppm drift from ever being measured.)
-   */
-  filterMoved(): void {
-    this.drift.restart();
   }
 }
