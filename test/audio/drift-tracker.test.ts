@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DriftTracker, mainTap } from '../../server/audio/echo/drift-tracker.js';
 
-// Positions of the filter's main tap (samples), one a second, as the canceller reports them.
+// Positions of the echo (samples), as the canceller reports them: the first tests from the filter's
+// main tap once a second (what the tracker was built on), the later ones measured every 500 ms.
 
 test('drift tracker: a tap moving 1.6 samples a second is 100 ppm; a still one is none', () => {
   const moving = new DriftTracker(16000);
@@ -59,4 +60,39 @@ test('drift tracker: a 300 ppm drift that the filter follows late and in jumps i
   }
   assert.ok(Math.abs(drifting.rate * 1e6 - 300) < 6, `${drifting.rate * 1e6} ppm`);
   assert.equal(still.rate, 0);
+});
+
+// Delays measured every 500 ms (echo-lag-meter.ts), scattered as bench:echo's rooms showed (0.13-0.28 samples RMS).
+const SCATTER = [0.12, -0.2, 0.05, 0.18, -0.1, -0.15, 0.2, -0.05, 0.1, -0.18, 0.02, 0.15, -0.12, 0.08, -0.02, 0.16];
+
+test('drift tracker: 100 ppm measured every 500 ms is found 1.5 s after the first measurement; a still echo as scattered is none', () => {
+  const moving = new DriftTracker(16000);
+  const still = new DriftTracker(16000);
+  let foundAt: number | null = null;
+  for (let k = 0; k < 24; k++) {
+    const t = 0.5 + k * 0.5;
+    moving.observe(t, 1440 + 1.6 * t + SCATTER[k % SCATTER.length]!, 0);
+    still.observe(t, 1440 + SCATTER[k % SCATTER.length]!, 0);
+    if (foundAt === null && moving.rate !== 0) foundAt = t;
+    assert.equal(still.rate, 0, `a still echo took ${still.rate * 1e6} ppm at ${t} s`);
+  }
+  assert.equal(foundAt, 2);
+  assert.ok(Math.abs(moving.rate * 1e6 - 100) < 5, `${moving.rate * 1e6} ppm`);
+});
+
+test('drift tracker: one measurement off the line (a reflection) is left out; two in a row start the fit over', () => {
+  const tracker = new DriftTracker(16000);
+  for (let k = 0; k < 20; k++) {
+    const t = 0.5 + k * 0.5;
+    const off = k === 10 ? 5 : 0;
+    tracker.observe(t, 1440 + 4.8 * t + off + SCATTER[k % SCATTER.length]!, 0);
+  }
+  assert.ok(Math.abs(tracker.rate * 1e6 - 300) < 6, `${tracker.rate * 1e6} ppm`);
+  // Over the whole 20 s run the line through every measurement, not the last 8 s: 96 samples.
+  assert.ok(Math.abs(tracker.newRun(20, 0) - 96) < 1);
+  // The echo moved 30 samples and stays there: after two measurements there, the line starts over there.
+  const moved = new DriftTracker(16000);
+  for (let k = 0; k < 16; k++) moved.observe(0.5 + k * 0.5, (k < 10 ? 1440 : 1470) + 1.6 * (0.5 + k * 0.5), 0);
+  assert.ok(Math.abs(moved.rate * 1e6 - 100) < 5, `${moved.rate * 1e6} ppm`);
+  assert.ok(Math.abs(moved.newRun(8, 0) - 12.8) < 0.5, 'the run measured only since the jump');
 });

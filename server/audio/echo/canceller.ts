@@ -238,6 +238,11 @@ export class EchoCanceller {
     return this.trust.realignedJumps;
   }
 
+  /** The loudspeaker's clock against the microphone's, as compensated (ppm, drift-tracker.ts; 0 when none). */
+  get driftRatePpm(): number {
+    return this.clock.driftRate * 1e6;
+  }
+
   get lastDelayEstimate(): { delayMs: number; confidence: number } | null {
     return this.delayLock.last;
   }
