@@ -126,8 +126,8 @@ export class DriftTracker {
     return slope * (seconds - runStartSeconds);
   }
 
-  /** The filter moved: where its taps were says nothing of where they are now (the rate stays). */
-  restart(): void {
+  /** Observations start over (the rate stays): a rough rate taken, the echo jumped, a new run. */
+  private restart(): void {
     this.times.length = 0;
     this.positions.length = 0;
     this.fit = null;
@@ -140,7 +140,7 @@ interface Observation {
   position: number;
 }
 
-/** A least-squares line kept as running sums, over any number of points. */
+/** A least-squares line kept as running sums, over any number of points (x taken from the first, so hours of x lose no precision). */
 class RunningLine {
   n = 0;
   private first = 0;
@@ -150,9 +150,10 @@ class RunningLine {
   private sxx = 0;
   private sxy = 0;
 
-  add(x: number, y: number): void {
-    if (this.n === 0) this.first = x;
-    this.last = x;
+  add(at: number, y: number): void {
+    if (this.n === 0) this.first = at;
+    this.last = at;
+    const x = at - this.first;
     this.n++;
     this.sx += x;
     this.sy += y;
