@@ -88,11 +88,16 @@ test('drift tracker: one measurement off the line (a reflection) is left out; tw
     tracker.observe(t, 1440 + 4.8 * t + off + SCATTER[k % SCATTER.length]!, 0);
   }
   assert.ok(Math.abs(tracker.rate * 1e6 - 300) < 6, `${tracker.rate * 1e6} ppm`);
-  // Over the whole 20 s run the line through every measurement, not the last 8 s: 96 samples.
+  // Over a 20 s run the echo drifted 96 samples: a new run starts afresh from that.
   assert.ok(Math.abs(tracker.newRun(20, 0) - 96) < 1);
   // The echo moved 30 samples and stays there: after two measurements there, the line starts over there.
   const moved = new DriftTracker(16000);
   for (let k = 0; k < 16; k++) moved.observe(0.5 + k * 0.5, (k < 10 ? 1440 : 1470) + 1.6 * (0.5 + k * 0.5), 0);
   assert.ok(Math.abs(moved.rate * 1e6 - 100) < 5, `${moved.rate * 1e6} ppm`);
-  assert.ok(Math.abs(moved.newRun(8, 0) - 12.8) < 0.5, 'the run measured only since the jump');
+  assert.ok(Math.abs(moved.newRun(8, 0) - 12.8) < 0.5);
+  // A still echo's line leans by chance; no rate is taken, and a new run is read where the last one was.
+  const still = new DriftTracker(16000);
+  for (let k = 0; k < 24; k++) still.observe(0.5 + k * 0.5, 1440 + 0.02 * k + SCATTER[k % SCATTER.length]!, 0);
+  assert.equal(still.rate, 0);
+  assert.equal(still.newRun(20, 0), 0);
 });

@@ -52,8 +52,6 @@ export class DriftTracker {
   private rateValue = 0;
   /** The last observation, where it was off the line (jumped). */
   private offLine: Observation | null = null;
-  /** Every observation of the run since it began or the echo last jumped (newRun). */
-  private readonly run = new RunningLine();
 
   constructor(private readonly samplesPerSecond: number) {}
 
@@ -76,13 +74,10 @@ export class DriftTracker {
       this.offLine = { seconds, position };
       if (!before) return;
       this.restart();
-      this.run.clear();
-      this.run.add(before.seconds, before.position);
       this.times.push(before.seconds);
       this.positions.push(before.position);
     }
     this.offLine = null;
-    this.run.add(seconds, position);
     this.times.push(seconds);
     this.positions.push(position);
     if (this.times.length > WINDOW) {
@@ -114,15 +109,15 @@ export class DriftTracker {
   /**
    * A new run begins at `seconds`, the last one having begun at `runStartSeconds`: the samples the
    * echo drifted over it (the fitted line where there is one, else the rate), which the
-   * loudspeaker now starts afresh from. Where the run's delays were measured over SETTLED_SPAN_S
-   * without a jump, the line through all of them: the line from the last 8 s alone was 4% steep at
-   * -100 ppm (small room), and the second answer came read 1.1 samples off. Observations start over.
+   * loudspeaker now starts afresh from; none where no drift is compensated (a still echo's line
+   * leans by chance: 0.03 samples a second is 0.6 samples over a 20 s answer, read off for nothing).
+   * Observations start over. (The line through the whole run instead of the last one was tried: the
+   * second answer's ERLE after its first 2 s fell under 25 dB in 3 of bench:echo's 10 two-device
+   * rows, against 1.)
    */
   newRun(seconds: number, runStartSeconds: number): number {
-    const whole = this.run.n >= MIN_OBSERVATIONS && this.run.span >= SETTLED_SPAN_S ? this.run.slope : null;
-    const slope = whole ?? (this.fit ? this.fit.slope : this.rateValue * this.samplesPerSecond);
+    const slope = this.rateValue === 0 ? 0 : this.fit ? this.fit.slope : this.rateValue * this.samplesPerSecond;
     this.restart();
-    this.run.clear();
     return slope * (seconds - runStartSeconds);
   }
 
@@ -138,42 +133,6 @@ export class DriftTracker {
 interface Observation {
   seconds: number;
   position: number;
-}
-
-/** A least-squares line kept as running sums, over any number of points (x taken from the first, so hours of x lose no precision). */
-class RunningLine {
-  n = 0;
-  private first = 0;
-  private last = 0;
-  private sx = 0;
-  private sy = 0;
-  private sxx = 0;
-  private sxy = 0;
-
-  add(at: number, y: number): void {
-    if (this.n === 0) this.first = at;
-    this.last = at;
-    const x = at - this.first;
-    this.n++;
-    this.sx += x;
-    this.sy += y;
-    this.sxx += x * x;
-    this.sxy += x * y;
-  }
-
-  clear(): void {
-    this.n = 0;
-    this.sx = this.sy = this.sxx = this.sxy = 0;
-  }
-
-  get span(): number {
-    return this.n > 0 ? this.last - this.first : 0;
-  }
-
-  get slope(): number {
-    const d = this.n * this.sxx - this.sx * this.sx;
-    return d > 0 ? (this.n * this.sxy - this.sx * this.sy) / d : 0;
-  }
 }
 
 interface LineFit {
