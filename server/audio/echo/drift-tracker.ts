@@ -185,9 +185,11 @@ export function mainTap(ir: Int32Array): number {
   let peak = 0;
   for (let i = 1; i < ir.length; i++) if (Math.abs(ir[i]!) > Math.abs(ir[peak]!)) peak = i;
   if (peak === 0 || peak === ir.length - 1) return peak;
-  const y0 = Math.abs(ir[peak - 1]!);
-  const y1 = Math.abs(ir[peak]!);
-  const y2 = Math.abs(ir[peak + 1]!);
+  return peak + parabolicOffset(Math.abs(ir[peak - 1]!), Math.abs(ir[peak]!), Math.abs(ir[peak + 1]!));
+}
+
+/** Where a peak `y1` between its neighbours `y0` and `y2` lies, samples from its own (the parabola through the three); 0 where they are level. */
+export function parabolicOffset(y0: number, y1: number, y2: number): number {
   const curvature = y0 - 2 * y1 + y2;
-  return curvature === 0 ? peak : peak + (y0 - y2) / (2 * curvature);
+  return curvature < 0 ? (y0 - y2) / (2 * curvature) : 0;
 }

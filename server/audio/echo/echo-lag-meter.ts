@@ -18,6 +18,7 @@
 // echo while the filter is trusted, and the frames kept in two rings: 0.5-0.7 ms CPU per
 // session-second on this 2-core machine (the meter alone, 600 s of frames).
 import { ComplexFft } from '../mel/fft.js';
+import { parabolicOffset } from './drift-tracker.js';
 
 /** Samples correlated (256 ms at 16 kHz), and the FFT size (circular: lags within SPAN wrap a negligible share). */
 const WINDOW = 4096;
@@ -50,8 +51,6 @@ export class EchoLagMeter {
   private contiguous = 0;
   private sinceMeasured = 0;
   private lastReading = Number.NaN;
-  /** The last measurement's correlation peak. */
-  private peak = 0;
   /** The last delay measured (measure's); null after a measurement that said nothing. */
   private lastDelay: number | null = null;
 
@@ -139,12 +138,8 @@ export class EchoLagMeter {
     let best = -SPAN;
     for (let l = -SPAN; l <= SPAN; l++) if (cRe[(l + WINDOW) % WINDOW]! > cRe[(best + WINDOW) % WINDOW]!) best = l;
     const at = (l: number) => cRe[(l + WINDOW) % WINDOW]! / WINDOW;
-    this.peak = at(best);
-    if (this.peak < MIN_PEAK || Math.abs(best) === SPAN) return null;
-    const y0 = at(best - 1);
-    const y1 = this.peak;
-    const y2 = at(best + 1);
-    const curvature = y0 - 2 * y1 + y2;
-    return delay + best + (curvature < 0 ? (y0 - y2) / (2 * curvature) : 0);
+    const peak = at(best);
+    if (peak < MIN_PEAK || Math.abs(best) === SPAN) return null;
+    return delay + best + parabolicOffset(at(best - 1), peak, at(best + 1));
   }
 }
